@@ -1,0 +1,1 @@
+"""The ``feedback`` command: one entry point that wires the channels to the shared store."""

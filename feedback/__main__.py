@@ -1,0 +1,3 @@
+from feedback.cli import main
+
+raise SystemExit(main())

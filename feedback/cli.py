@@ -1,0 +1,49 @@
+"""``feedback <command>``: parse the command line, load the configuration once, run a command.
+
+Each part of the product registers its own subcommands (``register(subparsers, common)``),
+so this module only composes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from feedback import data_commands
+from kiosk import cli as kiosk_cli
+from shared.config import ConfigError, load_config
+from shared.storage import StoreError
+from sms import cli as sms_cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data",
+        metavar="DIR",
+        help="data directory (default: $FEEDBACK_DATA, else data_dir in the config, else ~/.local/share/feedback)",
+    )
+    common.add_argument("--config", metavar="FILE", help="TOML configuration file (default: $FEEDBACK_CONFIG)")
+    parser = argparse.ArgumentParser(
+        prog="feedback",
+        description='Post-interaction feedback: "Did we meet your expectations?"',
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    kiosk_cli.register(commands, common)
+    sms_cli.register(commands, common)
+    data_commands.register(commands, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config, data_dir=args.data)
+        return int(args.handler(args, config) or 0)
+    except (ConfigError, StoreError) as error:
+        print(f"feedback: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,213 @@
+"""Follow-ups: every unmet expectation becomes a task a shift manager must close.
+
+Pure domain logic: the life cycle open → claimed → resolved (and back by reopening),
+the due time from a target, urgency ordering. Every transition takes ``now``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared.ratings import Channel, Contact, Rating, parse_time, utc
+
+DEFAULT_TARGET = timedelta(minutes=15)
+
+
+class FollowUpStatus(enum.StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+
+
+class Resolution(enum.StrEnum):
+    """How a manager closed the loop with the customer."""
+
+    RECOVERED = "recovered"
+    APOLOGISED = "apologised"
+    COULD_NOT_REACH = "could_not_reach"
+    NO_ACTION_NEEDED = "no_action_needed"
+
+
+class FollowUpError(Exception):
+    """A transition that the follow-up's current state does not allow."""
+
+
+class AlreadyClaimed(FollowUpError):
+    """Someone else claimed this follow-up first."""
+
+    def __init__(self, followup_id: str, claimed_by: str) -> None:
+        super().__init__(f"follow-up {followup_id} is already claimed by {claimed_by}")
+        self.claimed_by = claimed_by
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """The task opened for one unmet rating.
+
+    It carries a copy of what a manager needs to act (station, staff, reasons,
+    comment, contact) so that the live queue never has to read rating history.
+    """
+
+    id: str
+    rating_id: str
+    rating_ts: datetime
+    created: datetime
+    due: datetime
+    channel: Channel
+    station: str = ""
+    staff: str = ""
+    touchpoint: str = ""
+    reasons: tuple[str, ...] = ()
+    comment: str = ""
+    contact: Contact | None = None
+    customer_waiting: bool = False
+    status: FollowUpStatus = FollowUpStatus.OPEN
+    claimed_by: str = ""
+    claimed_at: datetime | None = None
+    resolved_at: datetime | None = None
+    resolution: Resolution | None = None
+    note: str = ""
+    escalated_at: datetime | None = None
+
+    @classmethod
+    def for_rating(cls, rating: Rating, *, now: datetime, target: timedelta = DEFAULT_TARGET) -> FollowUp:
+        """Open the follow-up for an unmet rating, due ``target`` after it was flagged."""
+        now = utc(now)
+        return cls(
+            id=f"fu-{rating.id}",
+            rating_id=rating.id,
+            rating_ts=rating.ts,
+            created=now,
+            due=now + target,
+            channel=rating.channel,
+        ).with_rating(rating)
+
+    def with_rating(self, rating: Rating) -> FollowUp:
+        """Refresh the copy of the rating's details (after the customer added reasons or a number)."""
+        return dataclasses.replace(
+            self,
+            station=rating.station,
+            staff=rating.staff,
+            touchpoint=rating.touchpoint,
+            reasons=rating.reasons,
+            comment=rating.comment,
+            contact=rating.contact,
+            customer_waiting=rating.customer_waiting,
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is not FollowUpStatus.RESOLVED
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.is_active and utc(now) > self.due
+
+    def time_left(self, now: datetime) -> timedelta:
+        """Time until due; negative once overdue."""
+        return self.due - utc(now)
+
+    def urgency_key(self, now: datetime) -> tuple[int, int, datetime]:
+        """Sort key: customer waiting at the counter first, then overdue, then by due time."""
+        return (0 if self.customer_waiting else 1, 0 if self.is_overdue(now) else 1, self.due)
+
+    def claim(self, by: str, now: datetime) -> FollowUp:
+        if not by:
+            raise FollowUpError("a claim needs the manager's name")
+        if self.status is FollowUpStatus.RESOLVED:
+            raise FollowUpError(f"follow-up {self.id} is already resolved; reopen it first")
+        if self.status is FollowUpStatus.CLAIMED and self.claimed_by != by:
+            raise AlreadyClaimed(self.id, self.claimed_by)
+        return dataclasses.replace(self, status=FollowUpStatus.CLAIMED, claimed_by=by, claimed_at=utc(now))
+
+    def resolve(self, resolution: Resolution, now: datetime, *, by: str = "", note: str = "") -> FollowUp:
+        if self.status is FollowUpStatus.RESOLVED:
+            raise FollowUpError(f"follow-up {self.id} is already resolved")
+        claimed_by = self.claimed_by or by
+        claimed_at = self.claimed_at or utc(now)
+        return dataclasses.replace(
+            self,
+            status=FollowUpStatus.RESOLVED,
+            claimed_by=claimed_by,
+            claimed_at=claimed_at,
+            resolved_at=utc(now),
+            resolution=Resolution(resolution),
+            note=note.strip(),
+        )
+
+    def reopen(self, now: datetime, *, target: timedelta = DEFAULT_TARGET) -> FollowUp:
+        """Put a resolved or claimed item back in the queue, due ``target`` from now."""
+        return dataclasses.replace(
+            self,
+            status=FollowUpStatus.OPEN,
+            claimed_by="",
+            claimed_at=None,
+            resolved_at=None,
+            resolution=None,
+            due=utc(now) + target,
+            escalated_at=None,
+        )
+
+    def escalate(self, now: datetime) -> FollowUp:
+        return dataclasses.replace(self, escalated_at=utc(now))
+
+    def to_record(self) -> dict[str, Any]:
+        def iso(moment: datetime | None) -> str | None:
+            return None if moment is None else moment.isoformat()
+
+        return {
+            "id": self.id,
+            "rating_id": self.rating_id,
+            "rating_ts": iso(self.rating_ts),
+            "created": iso(self.created),
+            "due": iso(self.due),
+            "channel": str(self.channel),
+            "station": self.station,
+            "staff": self.staff,
+            "touchpoint": self.touchpoint,
+            "reasons": list(self.reasons),
+            "comment": self.comment,
+            "contact": None if self.contact is None else {"phone": self.contact.phone, "consent": self.contact.consent},
+            "customer_waiting": self.customer_waiting,
+            "status": str(self.status),
+            "claimed_by": self.claimed_by,
+            "claimed_at": iso(self.claimed_at),
+            "resolved_at": iso(self.resolved_at),
+            "resolution": None if self.resolution is None else str(self.resolution),
+            "note": self.note,
+            "escalated_at": iso(self.escalated_at),
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> FollowUp:
+        def time(key: str) -> datetime | None:
+            value = record.get(key)
+            return None if not value else parse_time(value)
+
+        contact = record.get("contact")
+        return cls(
+            id=record["id"],
+            rating_id=record["rating_id"],
+            rating_ts=parse_time(record["rating_ts"]),
+            created=parse_time(record["created"]),
+            due=parse_time(record["due"]),
+            channel=Channel(record["channel"]),
+            station=record.get("station", ""),
+            staff=record.get("staff", ""),
+            touchpoint=record.get("touchpoint", ""),
+            reasons=tuple(record.get("reasons") or ()),
+            comment=record.get("comment", ""),
+            contact=None if not contact else Contact(contact["phone"], bool(contact.get("consent", True))),
+            customer_waiting=bool(record.get("customer_waiting", False)),
+            status=FollowUpStatus(record["status"]),
+            claimed_by=record.get("claimed_by", ""),
+            claimed_at=time("claimed_at"),
+            resolved_at=time("resolved_at"),
+            resolution=None if not record.get("resolution") else Resolution(record["resolution"]),
+            note=record.get("note", ""),
+            escalated_at=time("escalated_at"),
+        )

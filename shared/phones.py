@@ -1,0 +1,47 @@
+"""Phone numbers: normalised to E.164 on the way in, masked on the way out.
+
+The only place that parses or shows a phone number; every channel calls it.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+
+class InvalidPhoneNumber(ValueError):
+    """The text is not a phone number that can be called back."""
+
+
+def normalise_phone(text: str, default_region: str = "US") -> str:
+    """Return ``text`` as an E.164 number (``+15551234567``) or raise :class:`InvalidPhoneNumber`.
+
+    ``default_region`` (ISO 3166 code) applies to numbers written without a ``+`` country code.
+    """
+    try:
+        number = phonenumbers.parse(text, default_region.upper())
+    except phonenumbers.NumberParseException:
+        raise InvalidPhoneNumber(f"{mask_text(text)} is not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneNumber(f"{mask_text(text)} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(e164: str | None) -> str:
+    """Show only the country code and the last two digits: ``+1 ••• ••• ••67``."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return mask_text(e164)
+    national = str(number.national_number)
+    hidden = "•" * max(len(national) - 2, 0)
+    return f"+{number.country_code} {hidden}{national[-2:]}"
+
+
+def mask_text(text: str) -> str:
+    """Mask anything that may be a number, for error messages and logs."""
+    digits = [c for c in text if c.isdigit()]
+    if len(digits) <= 2:
+        return "•" * len(text)
+    return "•" * (len(digits) - 2) + "".join(digits[-2:])

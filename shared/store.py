@@ -1,0 +1,544 @@
+"""The one store that every process writes ratings and follow-ups to.
+
+Layout of a data directory (all TinyDB files written by :class:`DurableJSONStorage`)::
+
+    .lock                          cross-process lock held by every read-modify-write
+    revision.json                  the change feed: a counter and the files it last touched
+    ratings/2026/2026-11-24.json   one partition per UTC day, ratings keyed by their source id
+    queue.json                     open and claimed follow-ups only: small, read by the live console
+    followups/2026-11.json         resolved follow-ups, by month of resolution
+    summaries/2026-11.json         hourly counts per day, so reports never read every rating
+    <name>.json                    channel data (opt-outs, prompts, ...) via :meth:`FeedbackStore.transaction`
+
+Why this cut: recording an answer rewrites only today's partition, the queue when
+it is unmet, and this month's summary, so its cost does not grow with history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import filelock
+import orjson
+from tinydb import TinyDB
+from tinydb.table import Document, Table
+
+from shared.config import Config
+from shared.followups import (
+    DEFAULT_TARGET,
+    FollowUp,
+    FollowUpError,
+    FollowUpStatus,
+    Resolution,
+)
+from shared.ratings import Rating
+from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, write_atomically
+from shared.summary import apply_change, hour_of, summarise
+
+REVISION_FILE = "revision.json"
+QUEUE = "queue"
+RECENT_CHANGES_KEPT = 256
+CACHED_FILES = 16
+
+
+class StoreBusy(StoreError):
+    """Another process held the store's lock for too long."""
+
+
+class UnknownFollowUp(StoreError):
+    """No follow-up with that id exists."""
+
+
+class UnknownRating(StoreError):
+    """No rating with that id exists near the given time."""
+
+
+class KeyedTable(Table):
+    """A TinyDB table whose document ids are the records' own string ids.
+
+    Looking a rating up by the id its source gave it is then a dict lookup,
+    and two processes can never hand out the same numeric id.
+    """
+
+    document_id_class = str  # type: ignore[assignment]
+
+
+class KeyedTinyDB(TinyDB):
+    table_class = KeyedTable
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What :meth:`FeedbackStore.record_rating` did."""
+
+    rating: Rating
+    followup: FollowUp | None
+    duplicate: bool
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Transaction:
+    """Exclusive access to the store's files while the lock is held.
+
+    ``db(name)`` opens a TinyDB on ``<data>/<name>.json`` with keyed tables; every
+    write in it is durable before it returns.
+    """
+
+    def __init__(self, store: FeedbackStore) -> None:
+        self._store = store
+
+    def db(self, name: str, *, durable: bool = True) -> TinyDB:
+        return KeyedTinyDB(storage=lambda: self._store._storage(f"{name}.json", durable=durable))
+
+
+class FeedbackStore:
+    """Ratings, follow-ups and the change feed over one data directory.
+
+    Safe to share between threads and between processes. Every method that
+    changes something is durable when it returns.
+    """
+
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        followup_target: timedelta = DEFAULT_TARGET,
+        lock_timeout: float = 10.0,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.root = Path(root)
+        self.followup_target = followup_target
+        self.clock = clock
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot create the data directory {self.root}: {error.strerror}") from error
+        self._file_lock = filelock.FileLock(self.root / ".lock", timeout=lock_timeout, thread_local=False)
+        self._thread_lock = threading.RLock()
+        self._storages: OrderedDict[str, DurableJSONStorage] = OrderedDict()
+        self._seen_revision: int | None = None
+        self._revision_state: dict[str, Any] = {"revision": 0, "recent": []}
+
+    @classmethod
+    def from_config(cls, config: Config) -> FeedbackStore:
+        return cls(config.data_dir, followup_target=config.followup_target, lock_timeout=config.lock_timeout)
+
+    # -- locking, caching and the change feed ---------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Hold the cross-process lock; caches are checked against the change feed first."""
+        with self._thread_lock:
+            try:
+                self._file_lock.acquire()
+            except filelock.Timeout:
+                raise StoreBusy(
+                    f"the store in {self.root} stayed locked by another process for "
+                    f"{self._file_lock.timeout:g} s; try again, or look for a hung process"
+                ) from None
+            try:
+                self._refresh_caches()
+                yield Transaction(self)
+            finally:
+                self._file_lock.release()
+
+    def revision(self) -> int:
+        """A number that changes whenever anything in the store changes (no lock, no history read).
+
+        Compare it for inequality: it only grows, but may restart after a power cut.
+        """
+        return int(self._read_revision_file()["revision"])
+
+    def changed_files(self, since: int) -> set[str] | None:
+        """Files written after revision ``since``, or None when too many changes passed to tell."""
+        state = self._read_revision_file()
+        recent = state["recent"]
+        if state["revision"] == since:
+            return set()
+        if not recent or recent[0][0] > since + 1 or state["revision"] < since:
+            return None
+        return {name for number, name in recent if number > since}
+
+    def wait_for_change(self, since: int, timeout: float, poll: float = 0.05) -> int:
+        """Block until the revision differs from ``since`` or ``timeout`` passes; return the revision."""
+        deadline = time.monotonic() + timeout
+        while True:
+            current = self.revision()
+            if current != since or time.monotonic() >= deadline:
+                return current
+            time.sleep(min(poll, max(deadline - time.monotonic(), 0)))
+
+    def _read_revision_file(self) -> dict[str, Any]:
+        try:
+            state = orjson.loads((self.root / REVISION_FILE).read_bytes())
+            if isinstance(state, dict) and isinstance(state.get("revision"), int):
+                return state
+        except (OSError, orjson.JSONDecodeError):
+            pass
+        # Missing (new store) or damaged by a power cut: it is only a hint, so start over.
+        return {"revision": 0, "recent": []}
+
+    def _refresh_caches(self) -> None:
+        state = self._read_revision_file()
+        self._revision_state = state
+        if self._seen_revision is not None and state["revision"] == self._seen_revision:
+            return
+        changed = None if self._seen_revision is None else self.changed_files(self._seen_revision)
+        if changed is None:
+            for storage in self._storages.values():
+                storage.forget()
+        else:
+            for name in changed:
+                if name in self._storages:
+                    self._storages[name].forget()
+        self._seen_revision = state["revision"]
+
+    def _announce_write(self, path: Path) -> None:
+        """Bump the revision before a data file changes, so no other process trusts a stale cache.
+
+        Not fsynced: it is a notification and cache hint, rebuilt as 0 if lost.
+        """
+        name = path.relative_to(self.root).as_posix()
+        state = self._revision_state
+        number = state["revision"] + 1
+        recent = [*state["recent"][-(RECENT_CHANGES_KEPT - 1) :], [number, name]]
+        self._revision_state = {"revision": number, "recent": recent}
+        write_atomically(self.root / REVISION_FILE, orjson.dumps(self._revision_state), durable=False)
+        self._seen_revision = number
+
+    def _storage(self, name: str, *, durable: bool = True) -> DurableJSONStorage:
+        storage = self._storages.get(name)
+        if storage is None:
+            storage = DurableJSONStorage(self.root / name, before_write=self._announce_write, durable=durable)
+            self._storages[name] = storage
+            while len(self._storages) > CACHED_FILES:
+                self._storages.popitem(last=False)
+        else:
+            self._storages.move_to_end(name)
+        return storage
+
+    # -- ratings ------------------------------------------------------------------
+
+    def record_rating(self, rating: Rating, *, now: datetime | None = None) -> Recorded:
+        """Keep a new answer and open its follow-up if it is unmet.
+
+        Idempotent by ``rating.id``: a second call with the same id stores nothing
+        and returns the first rating with ``duplicate=True``.
+        """
+        now = now or self.clock()
+        with self.transaction() as tx:
+            existing = self._find_rating(tx, rating.id, rating.ts)
+            if existing is not None:
+                return Recorded(existing, self._find_followup(tx, f"fu-{rating.id}", existing), True)
+            rating = dataclasses.replace(rating, received=rating.received or now)
+            self._write_rating(tx, None, rating)
+            followup = None
+            if rating.needs_follow_up:
+                followup = FollowUp.for_rating(rating, now=now, target=self.followup_target)
+                _put(tx.db(QUEUE).table("followups"), followup.id, followup.to_record())
+            return Recorded(rating, followup, False)
+
+    def update_rating(self, rating: Rating, *, now: datetime | None = None) -> Recorded:
+        """Replace a recorded rating (the customer added reasons, a comment, or changed the answer).
+
+        The follow-up follows: its copy of the details is refreshed, one is opened if
+        the answer became unmet, and an active one is closed if it no longer is.
+        """
+        now = now or self.clock()
+        with self.transaction() as tx:
+            existing = self._find_rating(tx, rating.id, rating.ts)
+            if existing is None:
+                raise UnknownRating(f"no rating {rating.id} was recorded around {rating.ts:%Y-%m-%d}")
+            rating = dataclasses.replace(rating, ts=existing.ts, received=existing.received)
+            self._write_rating(tx, existing, rating)
+            followup = self._find_followup(tx, f"fu-{rating.id}", rating)
+            queue = tx.db(QUEUE).table("followups")
+            if followup is None and rating.needs_follow_up:
+                followup = FollowUp.for_rating(rating, now=now, target=self.followup_target)
+                _put(queue, followup.id, followup.to_record())
+            elif followup is not None and followup.is_active:
+                if rating.needs_follow_up:
+                    followup = followup.with_rating(rating)
+                    _put(queue, followup.id, followup.to_record())
+                else:
+                    followup = followup.with_rating(rating).resolve(
+                        Resolution.NO_ACTION_NEEDED,
+                        now,
+                        by="system",
+                        note=f"the customer changed the answer to {rating.outcome}",
+                    )
+                    self._archive(tx, followup)
+            elif followup is not None:
+                followup = followup.with_rating(rating)
+                _put(self._archive_table(tx, followup), followup.id, followup.to_record())
+            return Recorded(rating, followup, False)
+
+    def get_rating(self, rating_id: str, around: datetime) -> Rating | None:
+        """The rating with this id, looked up in the partitions of ``around`` and the days beside it."""
+        with self.transaction() as tx:
+            return self._find_rating(tx, rating_id, around)
+
+    def ratings(self, since: date | None = None, until: date | None = None) -> Iterator[Rating]:
+        """Every rating whose UTC day lies in [since, until], oldest day first (read without the lock:
+        each partition is replaced atomically, so every file read is consistent)."""
+        for path in self._day_partitions(since, until):
+            tables = DurableJSONStorage(path).read() or {}
+            for record in sorted(tables.get("ratings", {}).values(), key=lambda r: r["ts"]):
+                yield Rating.from_record(record)
+
+    def _day_partitions(self, since: date | None, until: date | None) -> list[Path]:
+        paths = []
+        for path in sorted((self.root / "ratings").glob("*/*.json")):
+            day = date.fromisoformat(path.stem)
+            if (since is None or day >= since) and (until is None or day <= until):
+                paths.append(path)
+        return paths
+
+    @staticmethod
+    def _partition_name(day: date) -> str:
+        return f"ratings/{day:%Y}/{day:%Y-%m-%d}"
+
+    def _find_rating(self, tx: Transaction, rating_id: str, around: datetime) -> Rating | None:
+        # A source may repeat an answer across midnight (an SMS retried, a kiosk batch resent).
+        middle = around.astimezone(UTC).date()
+        for day in (middle, middle - timedelta(days=1), middle + timedelta(days=1)):
+            if not (self.root / f"{self._partition_name(day)}.json").exists():
+                continue
+            record = tx.db(self._partition_name(day)).table("ratings").get(doc_id=rating_id)
+            if record is not None:
+                return Rating.from_record(record)
+        return None
+
+    def _write_rating(self, tx: Transaction, old: Rating | None, new: Rating) -> None:
+        day = new.ts.date()
+        partition = self.root / f"{self._partition_name(day)}.json"
+        stamp_before = _file_signature(partition)
+        _put(tx.db(self._partition_name(day)).table("ratings"), new.id, new.to_record())
+        self._update_summary(tx, day, stamp_before, old, new)
+
+    # -- summaries ----------------------------------------------------------------
+
+    def _update_summary(
+        self, tx: Transaction, day: date, stamp_before: list[int] | None, old: Rating | None, new: Rating
+    ) -> None:
+        """Adjust the day's hourly counts and stamp them with the partition they now describe.
+
+        If the stamp does not match the partition as it was before this write (a crash
+        came between the two files once), the day is recounted instead.
+        """
+        table = self._summary_table(tx, day)
+        key = day.isoformat()
+        entry = table.get(doc_id=key)
+        if entry is None or entry.get("signature") != stamp_before:
+            hours = summarise(self._ratings_in(tx, day))
+        else:
+            hours = dict(entry["hours"])
+            for rating, sign in ((old, "old"), (new, "new")):
+                if rating is None:
+                    continue
+                hour = hour_of(rating)
+                hours[hour] = apply_change(
+                    hours.get(hour, {}),
+                    old if sign == "old" else None,
+                    new if sign == "new" else None,
+                )
+        partition = self.root / f"{self._partition_name(day)}.json"
+        _put(table, key, {"day": key, "signature": _file_signature(partition), "hours": hours})
+
+    def _summary_table(self, tx: Transaction, day: date) -> Table:
+        """This month's summaries. Derived data: not fsynced, and rebuilt if damaged."""
+        name = f"summaries/{day:%Y-%m}"
+        table = tx.db(name, durable=False).table("days")
+        try:
+            table.get(doc_id="")
+        except StoreCorrupt:
+            (self.root / f"{name}.json").unlink()
+            self._storage(f"{name}.json", durable=False).forget()
+        return table
+
+    def _ratings_in(self, tx: Transaction, day: date) -> list[Rating]:
+        records = tx.db(self._partition_name(day)).table("ratings").all()
+        return [Rating.from_record(record) for record in records]
+
+    def daily_summaries(self, since: date, until: date) -> dict[str, dict[str, dict[str, int]]]:
+        """Hourly counts for each day in [since, until] that has ratings: ``{day: {hour: counts}}``.
+
+        A day whose partition changed without its summary (a crash between the two
+        writes, a restored backup) is recounted from its ratings and repaired.
+        """
+        result: dict[str, dict[str, dict[str, int]]] = {}
+        with self.transaction() as tx:
+            month = date(since.year, since.month, 1)
+            while month <= until:
+                table = self._summary_table(tx, month)
+                for path in sorted((self.root / "ratings" / f"{month:%Y}").glob(f"{month:%Y-%m}-*.json")):
+                    day = date.fromisoformat(path.stem)
+                    if not since <= day <= until:
+                        continue
+                    entry = table.get(doc_id=day.isoformat())
+                    if entry is None or entry.get("signature") != _file_signature(path):
+                        hours = summarise(self._ratings_in(tx, day))
+                        _put(
+                            table,
+                            day.isoformat(),
+                            {"day": day.isoformat(), "signature": _file_signature(path), "hours": hours},
+                        )
+                    else:
+                        hours = entry["hours"]
+                    result[day.isoformat()] = hours
+                month = (month + timedelta(days=32)).replace(day=1)
+        return result
+
+    # -- follow-ups -----------------------------------------------------------------
+
+    def open_followups(self) -> list[FollowUp]:
+        """Open and claimed follow-ups, most urgent first."""
+        now = self.clock()
+        with self.transaction() as tx:
+            records = tx.db(QUEUE).table("followups").all()
+        followups = [FollowUp.from_record(record) for record in records]
+        return sorted(followups, key=lambda followup: followup.urgency_key(now))
+
+    def get_followup(self, followup_id: str) -> FollowUp:
+        with self.transaction() as tx:
+            followup = self._find_followup(tx, followup_id, None)
+        if followup is None:
+            raise UnknownFollowUp(f"there is no follow-up {followup_id}")
+        return followup
+
+    def claim(self, followup_id: str, by: str, *, now: datetime | None = None) -> FollowUp:
+        """Claim an active follow-up; raises :class:`AlreadyClaimed` if someone else was first."""
+        return self._change_active(followup_id, lambda followup, now: followup.claim(by, now), now)
+
+    def resolve(
+        self,
+        followup_id: str,
+        resolution: Resolution,
+        *,
+        by: str,
+        note: str = "",
+        now: datetime | None = None,
+    ) -> FollowUp:
+        def resolve(followup: FollowUp, now: datetime) -> FollowUp:
+            return followup.resolve(resolution, now, by=by, note=note)
+
+        return self._change_active(followup_id, resolve, now)
+
+    def escalate(self, followup_id: str, *, now: datetime | None = None) -> FollowUp:
+        return self._change_active(followup_id, lambda followup, now: followup.escalate(now), now)
+
+    def reopen(self, followup_id: str, *, now: datetime | None = None) -> FollowUp:
+        now = now or self.clock()
+        with self.transaction() as tx:
+            followup = self._find_followup(tx, followup_id, None)
+            if followup is None:
+                raise UnknownFollowUp(f"there is no follow-up {followup_id}")
+            if not followup.is_active:
+                self._archive_table(tx, followup).remove(doc_ids=[followup.id])
+            followup = followup.reopen(now, target=self.followup_target)
+            _put(tx.db(QUEUE).table("followups"), followup.id, followup.to_record())
+            return followup
+
+    def followups(self, since: date | None = None, until: date | None = None) -> Iterator[FollowUp]:
+        """Every follow-up created in [since, until] (UTC days): active ones and the archive."""
+        with self.transaction() as tx:
+            records = list(tx.db(QUEUE).table("followups").all())
+        for path in sorted((self.root / "followups").glob("*.json")):
+            records.extend((DurableJSONStorage(path).read() or {}).get("followups", {}).values())
+        for followup in sorted((FollowUp.from_record(r) for r in records), key=lambda f: f.created):
+            day = followup.created.date()
+            if (since is None or day >= since) and (until is None or day <= until):
+                yield followup
+
+    def _change_active(
+        self,
+        followup_id: str,
+        change: Callable[[FollowUp, datetime], FollowUp],
+        now: datetime | None,
+    ) -> FollowUp:
+        now = now or self.clock()
+        with self.transaction() as tx:
+            queue = tx.db(QUEUE).table("followups")
+            record = queue.get(doc_id=followup_id)
+            if record is None:
+                if self._find_followup(tx, followup_id, None) is not None:
+                    raise FollowUpError(f"follow-up {followup_id} is already resolved; reopen it first")
+                raise UnknownFollowUp(f"there is no follow-up {followup_id}")
+            followup = change(FollowUp.from_record(record), now)
+            if followup.status is FollowUpStatus.RESOLVED:
+                self._archive(tx, followup)
+            else:
+                _put(queue, followup.id, followup.to_record())
+            return followup
+
+    def _archive(self, tx: Transaction, followup: FollowUp) -> None:
+        """Move a resolved follow-up out of the live queue (archive first: never lost in between)."""
+        _put(self._archive_table(tx, followup), followup.id, followup.to_record())
+        tx.db(QUEUE).table("followups").remove(doc_ids=[followup.id])
+
+    def _archive_table(self, tx: Transaction, followup: FollowUp) -> Table:
+        resolved = followup.resolved_at or followup.created
+        return tx.db(f"followups/{resolved:%Y-%m}").table("followups")
+
+    def _find_followup(self, tx: Transaction, followup_id: str, rating: Rating | None) -> FollowUp | None:
+        record = tx.db(QUEUE).table("followups").get(doc_id=followup_id)
+        if record is not None:
+            return FollowUp.from_record(record)
+        months = sorted((self.root / "followups").glob("*.json"), reverse=True)
+        for path in months:
+            if rating is not None and path.stem < f"{rating.ts:%Y-%m}":
+                break
+            record = tx.db(f"followups/{path.stem}").table("followups").get(doc_id=followup_id)
+            if record is not None:
+                return FollowUp.from_record(record)
+        return None
+
+
+def _put(table: Table, key: str, record: dict[str, Any]) -> None:
+    """Insert or replace one keyed document with a single durable write."""
+    if table.contains(doc_id=key):
+        table.update(_replaced_by(record), doc_ids=[key])
+    else:
+        table.insert(Document(record, doc_id=key))
+
+
+def _replaced_by(record: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def replace(document: dict[str, Any]) -> None:
+        document.clear()
+        document.update(record)
+
+    return replace
+
+
+def _file_signature(path: Path) -> list[int] | None:
+    """Identity of one version of a file: atomic replaces always give a new inode."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
+
+
+__all__ = [
+    "FeedbackStore",
+    "Recorded",
+    "StoreBusy",
+    "StoreCorrupt",
+    "StoreError",
+    "Transaction",
+    "UnknownFollowUp",
+    "UnknownRating",
+]

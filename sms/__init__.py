@@ -1,0 +1,1 @@
+"""The SMS channel: a Flask webhook for Twilio that asks the question and reads replies."""
