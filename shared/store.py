@@ -42,7 +42,7 @@ from shared.followups import (
     Resolution,
 )
 from shared.ratings import Rating
-from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, write_atomically
+from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, write_atomically
 from shared.summary import apply_change, hour_of, summarise
 
 REVISION_FILE = "revision.json"
@@ -149,6 +149,8 @@ class FeedbackStore:
                     f"the store in {self.root} stayed locked by another process for "
                     f"{self._file_lock.timeout:g} s; try again, or look for a hung process"
                 ) from None
+            except OSError as error:
+                raise StoreWriteError(self.root / ".lock", error) from error
             try:
                 self._refresh_caches()
                 yield Transaction(self)
@@ -236,7 +238,9 @@ class FeedbackStore:
         """Keep a new answer and open its follow-up if it is unmet.
 
         Idempotent by ``rating.id``: a second call with the same id stores nothing
-        and returns the first rating with ``duplicate=True``.
+        and returns the first rating with ``duplicate=True``. The follow-up is written
+        before the rating, so a crash between the two can leave a follow-up for an
+        answer that was never acknowledged, but never an unmet answer without one.
         """
         now = now or self.clock()
         with self.transaction() as tx:
@@ -244,11 +248,14 @@ class FeedbackStore:
             if existing is not None:
                 return Recorded(existing, self._find_followup(tx, f"fu-{rating.id}", existing), True)
             rating = dataclasses.replace(rating, received=rating.received or now)
-            self._write_rating(tx, None, rating)
             followup = None
             if rating.needs_follow_up:
-                followup = FollowUp.for_rating(rating, now=now, target=self.followup_target)
-                _put(tx.db(QUEUE).table("followups"), followup.id, followup.to_record())
+                # A crashed earlier attempt may have left it: keep its original due time.
+                followup = self._find_followup(tx, f"fu-{rating.id}", rating)
+                if followup is None:
+                    followup = FollowUp.for_rating(rating, now=now, target=self.followup_target)
+                    _put(tx.db(QUEUE).table("followups"), followup.id, followup.to_record())
+            self._write_rating(tx, None, rating)
             return Recorded(rating, followup, False)
 
     def update_rating(self, rating: Rating, *, now: datetime | None = None) -> Recorded:
@@ -538,6 +545,7 @@ __all__ = [
     "StoreBusy",
     "StoreCorrupt",
     "StoreError",
+    "StoreWriteError",
     "Transaction",
     "UnknownFollowUp",
     "UnknownRating",

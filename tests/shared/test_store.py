@@ -1,0 +1,213 @@
+"""The store's promises, each on a real data directory."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from shared.followups import AlreadyClaimed, FollowUpError, FollowUpStatus, Resolution
+from shared.ratings import Contact, Outcome, Rating
+from shared.store import FeedbackStore, UnknownFollowUp, UnknownRating
+from shared.summary import counter_key
+
+from .conftest import FakeClock
+
+MakeRating = Callable[..., Rating]
+
+
+def test_a_recorded_rating_is_read_back_by_a_fresh_store(
+    store: FeedbackStore, make_rating: MakeRating, tmp_path: Path
+) -> None:
+    rating = make_rating("exceeded", staff="ann", reasons=())
+    recorded = store.record_rating(rating)
+    assert not recorded.duplicate and recorded.followup is None
+    fresh = FeedbackStore(tmp_path / "data")
+    assert fresh.get_rating(rating.id, around=rating.ts) == recorded.rating
+    assert list(fresh.ratings()) == [recorded.rating]
+    assert recorded.rating.received == store.clock()
+
+
+def test_recording_the_same_id_twice_stores_one_rating_and_says_it_was_a_duplicate(
+    store: FeedbackStore, make_rating: MakeRating, clock: FakeClock
+) -> None:
+    first = store.record_rating(make_rating("below", id="SM123"))
+    clock.advance(hours=23)  # a retry that crosses midnight still finds the first
+    again = store.record_rating(make_rating("met", id="SM123"))
+    assert again.duplicate
+    assert again.rating == first.rating and again.followup == first.followup
+    assert [r.id for r in store.ratings()] == ["SM123"]
+    assert len(store.open_followups()) == 1
+
+
+def test_an_unmet_answer_opens_a_follow_up_due_after_the_target(
+    store: FeedbackStore, make_rating: MakeRating, clock: FakeClock
+) -> None:
+    recorded = store.record_rating(make_rating("below", reasons=("wait time",)))
+    assert recorded.followup is not None
+    assert recorded.followup.due == clock.now + timedelta(minutes=15)
+    assert store.open_followups() == [recorded.followup]
+
+
+def test_suspect_and_satisfied_answers_open_no_follow_up(store: FeedbackStore, make_rating: MakeRating) -> None:
+    store.record_rating(make_rating("below", suspect=True))
+    store.record_rating(make_rating("met"))
+    store.record_rating(make_rating("exceeded"))
+    assert store.open_followups() == []
+
+
+def test_enrichment_updates_the_rating_and_the_follow_up_copy(store: FeedbackStore, make_rating: MakeRating) -> None:
+    recorded = store.record_rating(make_rating("below"))
+    richer = recorded.rating.enriched(reasons=["price"], contact=Contact("+12025550143"), customer_waiting=True)
+    updated = store.update_rating(richer)
+    assert updated.followup is not None and updated.followup.customer_waiting
+    assert store.get_rating(richer.id, around=richer.ts) == updated.rating
+    (queued,) = store.open_followups()
+    assert queued.reasons == ("price",) and queued.contact == Contact("+12025550143")
+
+
+def test_changing_an_answer_opens_or_closes_its_follow_up(store: FeedbackStore, make_rating: MakeRating) -> None:
+    rating = store.record_rating(make_rating("met")).rating
+    now_unmet = store.update_rating(Rating.from_record(rating.to_record() | {"outcome": "below"}))
+    assert now_unmet.followup is not None and now_unmet.followup.status is FollowUpStatus.OPEN
+    back_to_met = store.update_rating(rating)
+    assert back_to_met.followup is not None and back_to_met.followup.status is FollowUpStatus.RESOLVED
+    assert back_to_met.followup.resolution is Resolution.NO_ACTION_NEEDED
+    assert store.open_followups() == []
+
+
+def test_updating_an_unknown_rating_is_refused(store: FeedbackStore, make_rating: MakeRating) -> None:
+    with pytest.raises(UnknownRating):
+        store.update_rating(make_rating("met"))
+
+
+def test_claim_resolve_and_reopen(store: FeedbackStore, make_rating: MakeRating, clock: FakeClock) -> None:
+    followup = store.record_rating(make_rating("below")).followup
+    assert followup is not None
+    clock.advance(minutes=3)
+    assert store.claim(followup.id, "ann").claimed_at == clock.now
+    with pytest.raises(AlreadyClaimed):
+        store.claim(followup.id, "bob")
+    clock.advance(minutes=4)
+    resolved = store.resolve(followup.id, Resolution.APOLOGISED, by="ann", note="called back")
+    assert resolved.resolved_at == clock.now
+    assert store.open_followups() == []
+    with pytest.raises(FollowUpError, match="already resolved"):
+        store.claim(followup.id, "bob")
+    assert store.get_followup(followup.id) == resolved
+    assert list(store.followups()) == [resolved]
+    reopened = store.reopen(followup.id)
+    assert store.open_followups() == [reopened]
+    assert list(store.followups()) == [reopened]
+    with pytest.raises(UnknownFollowUp):
+        store.claim("fu-nothing", "ann")
+
+
+def test_open_follow_ups_come_most_urgent_first(
+    store: FeedbackStore, make_rating: MakeRating, clock: FakeClock
+) -> None:
+    store.record_rating(make_rating("below", id="old"))
+    clock.advance(minutes=10)
+    store.record_rating(make_rating("below", id="newer"))
+    clock.advance(minutes=1)
+    store.record_rating(make_rating("below", id="waiting", customer_waiting=True))
+    clock.advance(minutes=5)  # "old" is now overdue
+    assert [f.rating_id for f in store.open_followups()] == ["waiting", "old", "newer"]
+
+
+def test_ratings_are_partitioned_by_utc_day_and_filtered_by_day(
+    store: FeedbackStore, make_rating: MakeRating, clock: FakeClock, tmp_path: Path
+) -> None:
+    store.record_rating(make_rating("met", id="monday"))
+    clock.advance(days=1)
+    store.record_rating(make_rating("met", id="tuesday"))
+    assert sorted(p.name for p in (tmp_path / "data" / "ratings" / "2026").iterdir()) == [
+        "2026-11-24.json",
+        "2026-11-25.json",
+    ]
+    assert [r.id for r in store.ratings(since=date(2026, 11, 25))] == ["tuesday"]
+    assert [r.id for r in store.ratings(until=date(2026, 11, 24))] == ["monday"]
+
+
+def test_daily_summaries_count_every_answer_and_follow_changes(store: FeedbackStore, make_rating: MakeRating) -> None:
+    store.record_rating(make_rating("met", staff="ann"))
+    unmet = store.record_rating(make_rating("below", staff="bob")).rating
+    store.record_rating(make_rating("below", suspect=True))
+    store.update_rating(unmet.enriched(reasons=["price"]))
+    hours = store.daily_summaries(date(2026, 11, 24), date(2026, 11, 24))["2026-11-24"]
+    counts = hours["2026-11-24T12"]
+    assert counts["answers"] == 2 and counts["suspect"] == 1
+    assert counts[counter_key("outcome", "below")] == 1
+    assert counts[counter_key("staff", "ann", "met")] == 1
+    assert counts[counter_key("reason", "price")] == 1
+
+
+def test_a_stale_summary_is_recounted_from_the_ratings(
+    store: FeedbackStore, make_rating: MakeRating, tmp_path: Path
+) -> None:
+    store.record_rating(make_rating("met"))
+    summary_file = tmp_path / "data" / "summaries" / "2026-11.json"
+    snapshot = summary_file.read_bytes()
+    store.record_rating(make_rating("exceeded"))
+    summary_file.write_bytes(snapshot)  # as if the process died between the two files
+    fresh = FeedbackStore(tmp_path / "data")
+    counts = fresh.daily_summaries(date(2026, 11, 24), date(2026, 11, 24))["2026-11-24"]["2026-11-24T12"]
+    assert counts["answers"] == 2
+    # and a write after such a crash repairs it too
+    summary_file.write_bytes(snapshot)
+    fresh.record_rating(make_rating("met"))
+    counts = fresh.daily_summaries(date(2026, 11, 24), date(2026, 11, 24))["2026-11-24"]["2026-11-24T12"]
+    assert counts["answers"] == 3
+
+
+def test_the_revision_changes_with_every_write_and_names_the_files(
+    store: FeedbackStore, make_rating: MakeRating
+) -> None:
+    before = store.revision()
+    followup = store.record_rating(make_rating("below")).followup
+    assert followup is not None
+    after = store.revision()
+    assert after > before
+    assert "queue.json" in (store.changed_files(before) or set())
+    store.claim(followup.id, "ann")
+    assert store.changed_files(after) == {"queue.json"}
+    assert store.wait_for_change(store.revision(), timeout=0.01) == store.revision()
+
+
+def test_a_second_store_object_sees_writes_made_through_the_first(tmp_path: Path, make_rating: MakeRating) -> None:
+    one, two = FeedbackStore(tmp_path / "data"), FeedbackStore(tmp_path / "data")
+    followup = one.record_rating(make_rating("below")).followup
+    assert followup is not None
+    assert [f.id for f in two.open_followups()] == [followup.id]  # fills two's cache
+    two.claim(followup.id, "bob")
+    with pytest.raises(AlreadyClaimed):
+        one.claim(followup.id, "ann")  # one's cache must not hide bob's claim
+    one.record_rating(make_rating("met"))
+    assert len(list(two.ratings())) == 2
+
+
+def test_data_files_are_plain_tinydb_json_readable_by_their_owner_only(
+    store: FeedbackStore, make_rating: MakeRating, tmp_path: Path
+) -> None:
+    rating = store.record_rating(make_rating("met", id="tap-1")).rating
+    partition = tmp_path / "data" / "ratings" / "2026" / "2026-11-24.json"
+    assert json.loads(partition.read_text())["ratings"]["tap-1"]["outcome"] == "met"
+    assert partition.stat().st_mode & 0o077 == 0
+    assert rating.outcome is Outcome.MET
+
+
+def test_a_retry_after_a_crash_between_follow_up_and_rating_keeps_the_first_follow_up(
+    store: FeedbackStore, make_rating: MakeRating, clock: FakeClock, tmp_path: Path
+) -> None:
+    rating = make_rating("below", id="tap-9")
+    store.record_rating(rating)
+    first = store.open_followups()
+    # As if the process died after writing the follow-up but before the rating:
+    (tmp_path / "data" / "ratings" / "2026" / "2026-11-24.json").unlink()
+    clock.advance(minutes=5)
+    retried = store.record_rating(rating)
+    assert not retried.duplicate
+    assert store.open_followups() == first
