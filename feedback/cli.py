@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from feedback import data_commands
 from kiosk import cli as kiosk_cli
+from manager import cli as manager_cli
 from shared.config import ConfigError, load_config
 from shared.storage import StoreError
 from sms import cli as sms_cli
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     kiosk_cli.register(commands, common)
     sms_cli.register(commands, common)
     data_commands.register(commands, common)
+    manager_cli.register(commands, common)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""The managers' console: the live follow-up queue, statistics, reports and retention commands."""

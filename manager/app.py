@@ -1,0 +1,143 @@
+"""The managers' console: a live follow-up queue and the statistics screen.
+
+The app owns the store and the two things every screen watches: ``queue`` (the open and
+claimed follow-ups, reloaded only when the store's change feed says ``queue.json`` moved)
+and ``now`` (advanced every second, so ages tick without a key press). Overdue items are
+escalated once from here, whichever screen is showing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+
+from manager.escalation import due_for_escalation, escalate_if_overdue
+from manager.screens.name import NameScreen
+from manager.screens.queue import QueueScreen
+from manager.screens.stats import StatsScreen
+from shared.config import Config
+from shared.followups import FollowUp
+from shared.storage import StoreError
+from shared.store import FeedbackStore, utc_now
+
+QUEUE_FILE = "queue.json"
+DEFAULT_POLL_SECONDS = 0.25
+
+
+class ManagerApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "Follow-ups"
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (120, "-wide")]
+    MODES: ClassVar = {"queue": QueueScreen, "stats": StatsScreen}
+    BINDINGS: ClassVar = [Binding("ctrl+q", "quit", "Quit", show=False)]
+
+    queue: reactive[tuple[FollowUp, ...]] = reactive(())
+    now: reactive[datetime] = reactive(datetime(1970, 1, 1, tzinfo=UTC))
+    revision: reactive[int] = reactive(-1)
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        name: str = "",
+        clock: Callable[[], datetime] = utc_now,
+        poll_seconds: float | None = None,
+        tick_seconds: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.manager = name
+        self.clock = clock
+        self.store = FeedbackStore(
+            config.data_dir, followup_target=config.followup_target, lock_timeout=config.lock_timeout, clock=clock
+        )
+        settings = config.section("manager")
+        self.poll_seconds = float(poll_seconds or settings.get("poll_seconds", DEFAULT_POLL_SECONDS))
+        self.tick_seconds = tick_seconds
+        self.escalate_overdue = bool(settings.get("escalate_overdue", True))
+        self.announced: list[str] = []
+        self._seen: set[str] | None = None
+        self._escalated: set[tuple[str, datetime]] = set()
+
+    def on_mount(self) -> None:
+        self.now = self.clock()
+        self.poll_store()
+        self.switch_mode("queue")
+        self.set_interval(self.poll_seconds, self.poll_store)
+        self.set_interval(self.tick_seconds, self.tick)
+        if not self.manager:
+            self.push_screen(NameScreen(), callback=self._set_name)
+
+    def _set_name(self, name: str | None) -> None:
+        self.manager = name or ""
+        self.sub_title = self.manager
+
+    # -- the change feed ------------------------------------------------------------
+
+    def poll_store(self) -> None:
+        """Cheap: one tiny file read; the queue itself is reloaded only when it changed."""
+        try:
+            current = self.store.revision()
+            if current == self.revision:
+                return
+            changed = None if self.revision < 0 else self.store.changed_files(self.revision)
+            if changed is None or QUEUE_FILE in changed:
+                self.reload_queue()
+            self.revision = current
+        except StoreError as error:
+            self.notify(str(error), title="Store problem", severity="error", timeout=10)
+
+    def reload_queue(self) -> None:
+        followups = tuple(self.store.open_followups())
+        ids = {followup.id for followup in followups}
+        if self._seen is not None:
+            fresh = [f for f in followups if f.id not in self._seen]
+            for followup in fresh:
+                self.announce(followup)
+            self._seen |= ids
+        else:
+            self._seen = set(ids)
+        self.now = self.clock()
+        self.queue = followups
+
+    def announce(self, followup: FollowUp) -> None:
+        """A new flag: ring and say where it came from."""
+        self.announced.append(followup.id)
+        self.bell()
+        where = " · ".join(part for part in (str(followup.channel), followup.station, followup.staff) if part)
+        waiting = " — customer waiting at the counter" if followup.customer_waiting else ""
+        self.notify(f"{where}{waiting}", title="New: fell short", severity="warning", timeout=8)
+
+    # -- time passing ---------------------------------------------------------------
+
+    def tick(self) -> None:
+        self.now = self.clock()
+        if self.escalate_overdue:
+            self.escalate_due()
+
+    def escalate_due(self) -> None:
+        marked = False
+        for followup in due_for_escalation(self.queue, self.now):
+            attempt = (followup.id, followup.due)  # a reopened item is due anew, and may escalate again
+            if attempt in self._escalated:
+                continue
+            self._escalated.add(attempt)
+            try:
+                marked = escalate_if_overdue(self.store, followup.id, now=self.now) is not None or marked
+            except StoreError as error:
+                self.notify(str(error), title="Could not escalate", severity="error")
+        if marked:
+            self.reload_queue()
+
+    # -- navigation -----------------------------------------------------------------
+
+    def action_show_stats(self) -> None:
+        self.switch_mode("stats")
+
+    def action_show_queue(self) -> None:
+        self.switch_mode("queue")

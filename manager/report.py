@@ -1,0 +1,249 @@
+"""Reports: the statistics screen's figures as text, CSV, or one self-contained HTML file.
+
+:func:`gather` is the only part that reads the store (summaries and follow-ups, never the
+ratings themselves); the renderers are pure functions of :class:`shared.stats.Stats`.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, tzinfo
+
+from manager.words import duration_words, percent
+from shared.stats import OutcomeCounts, Stats, compute, utc_days_for
+from shared.store import FeedbackStore
+
+FORMATS = ("text", "csv", "html")
+
+
+def gather(store: FeedbackStore, *, since: date, until: date, zone: tzinfo, now: datetime, target: timedelta) -> Stats:
+    """Compute the figures for the local days [since, until] from the store's summaries and follow-ups."""
+    first, last = utc_days_for(since, until)
+    summaries = store.daily_summaries(first, last)
+    followups = store.followups(first, last)
+    return compute(summaries, followups, since=since, until=until, zone=zone, now=now, target=target)
+
+
+def render(stats: Stats, fmt: str, *, business: str = "") -> str:
+    if fmt == "text":
+        return render_text(stats, business=business)
+    if fmt == "csv":
+        return render_csv(stats)
+    if fmt == "html":
+        return render_html(stats, business=business)
+    raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _period(stats: Stats) -> str:
+    if stats.since == stats.until:
+        return f"{stats.since:%a %d %b %Y}"
+    return f"{stats.since:%d %b %Y} – {stats.until:%d %b %Y}"
+
+
+def headline(stats: Stats) -> list[tuple[str, str]]:
+    """The key figures, labelled, in the order every format shows them."""
+    return [
+        ("Answers", str(stats.answers)),
+        ("Met or exceeded", percent(stats.met_or_exceeded_share)),
+        ("Exceeded", percent(stats.exceeded_share)),
+        ("Fell short", str(stats.below)),
+        ("Suspect taps (left out)", str(stats.suspect)),
+        ("Follow-ups", str(stats.followups)),
+        ("Median time to claim", duration_words(stats.median_to_claim)),
+        ("Median time to resolve", duration_words(stats.median_to_resolve)),
+        (f"Resolved within {duration_words(stats.target)}", percent(stats.within_target_share)),
+        ("Still open", str(stats.still_open)),
+    ]
+
+
+def group_rows(groups: dict[str, OutcomeCounts]) -> list[tuple[str, int, int, str]]:
+    """(name, answers, fell short, met-or-exceeded share) for a breakdown table."""
+    return [
+        (name or "(none)", counts.answers, counts.below, percent(counts.met_or_exceeded_share))
+        for name, counts in groups.items()
+    ]
+
+
+def breakdowns(stats: Stats) -> list[tuple[str, dict[str, OutcomeCounts]]]:
+    return [("Channel", stats.by_channel), ("Station", stats.by_station), ("Staff", stats.by_staff)]
+
+
+# -- text ------------------------------------------------------------------------
+
+
+def render_text(stats: Stats, *, business: str = "") -> str:
+    lines = [f"Feedback report{' for ' + business if business else ''}: {_period(stats)} ({stats.timezone})", ""]
+    width = max(len(label) for label, _ in headline(stats))
+    lines += [f"  {label:<{width}}  {value}" for label, value in headline(stats)]
+    lines += ["", "Fell short by reason"]
+    lines += [f"  {reason:<24} {count:>6}" for reason, count in stats.below_by_reason.items()] or ["  (none given)"]
+    for title, groups in breakdowns(stats):
+        lines += ["", f"{'By ' + title.lower():<26} {'answers':>7} {'short':>6} {'met+':>6}"]
+        lines += [f"  {name:<24} {answers:>7} {below:>6} {met:>6}" for name, answers, below, met in group_rows(groups)]
+    if stats.shoutouts:
+        lines += ["", "Shout-outs"] + [f"  {name:<24} {count:>6}" for name, count in stats.shoutouts.items()]
+    lines += ["", "Answers by hour"]
+    peak = max(stats.answers_by_hour) or 1
+    for hour, count in enumerate(stats.answers_by_hour):
+        if count:
+            lines.append(f"  {hour:02d}:00 {count:>6} {'█' * max(1, round(count / peak * 40))}")
+    return "\n".join(lines) + "\n"
+
+
+# -- CSV -------------------------------------------------------------------------
+
+
+def csv_rows(stats: Stats) -> Iterator[list[str | int]]:
+    """Long format (section, name, measure, value): easy to filter and pivot in a spreadsheet."""
+    yield ["section", "name", "measure", "value"]
+    yield ["period", "", "since", stats.since.isoformat()]
+    yield ["period", "", "until", stats.until.isoformat()]
+    yield ["period", "", "timezone", stats.timezone]
+    for name, value in [
+        ("answers", stats.answers),
+        ("below", stats.below),
+        ("met", stats.totals.met),
+        ("exceeded", stats.totals.exceeded),
+        ("met_or_exceeded_share", _ratio(stats.met_or_exceeded_share)),
+        ("exceeded_share", _ratio(stats.exceeded_share)),
+        ("suspect", stats.suspect),
+        ("followups", stats.followups),
+        ("claimed", stats.claimed),
+        ("resolved", stats.resolved),
+        ("still_open", stats.still_open),
+        ("median_seconds_to_claim", _seconds(stats.median_to_claim)),
+        ("median_seconds_to_resolve", _seconds(stats.median_to_resolve)),
+        ("target_seconds", _seconds(stats.target)),
+        ("resolved_within_target", stats.within_target),
+        ("resolved_within_target_share", _ratio(stats.within_target_share)),
+    ]:
+        yield ["total", "", name, value]
+    for reason, count in stats.below_by_reason.items():
+        yield ["reason", reason, "below", count]
+    for title, groups in breakdowns(stats):
+        for name, counts in groups.items():
+            for measure in ("answers", "below", "met", "exceeded"):
+                yield [title.lower(), name, measure, getattr(counts, measure)]
+    for name, count in stats.shoutouts.items():
+        yield ["shoutout", name, "count", count]
+    for hour, count in enumerate(stats.answers_by_hour):
+        yield ["hour", f"{hour:02d}", "answers", count]
+    for day, counts in stats.answers_by_day.items():
+        for measure in ("answers", "below", "met", "exceeded"):
+            yield ["day", day.isoformat(), measure, getattr(counts, measure)]
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def _seconds(value: timedelta | None) -> str:
+    return "" if value is None else f"{value.total_seconds():.0f}"
+
+
+def render_csv(stats: Stats) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(csv_rows(stats))
+    return out.getvalue()
+
+
+# -- HTML ------------------------------------------------------------------------
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}
+h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:2rem}
+table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.2rem .8rem;text-align:right}
+td:first-child,th:first-child{text-align:left}tr:nth-child(even){background:#f4f4f4}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.5rem}
+.figure{border:1px solid #ddd;border-radius:.4rem;padding:.5rem}.figure b{display:block;font-size:1.4rem}
+.groups{display:flex;flex-wrap:wrap;gap:2rem}svg text{font-size:10px;fill:#444}
+"""
+
+_COLOURS = {"below": "#d9534f", "met": "#5b9bd5", "exceeded": "#5cb85c"}
+
+
+def render_html(stats: Stats, *, business: str = "") -> str:
+    """One file, no scripts, no external resources: charts are inline SVG."""
+    title = f"Feedback report{' for ' + business if business else ''}: {_period(stats)}"
+    esc = html.escape
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width,initial-scale=1">',
+        f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{esc(title)}</h1><p>Times in {esc(stats.timezone)}. Suspect bursts of kiosk taps are left out.</p>",
+        '<div class="figures">',
+        *(f'<div class="figure">{esc(label)}<b>{esc(value)}</b></div>' for label, value in headline(stats)),
+        "</div>",
+        "<h2>Answers by hour</h2>",
+        hour_chart_svg(stats.answers_by_hour),
+    ]
+    if len(stats.answers_by_day) > 1:
+        parts += ["<h2>Answers by day</h2>", day_chart_svg(stats.answers_by_day)]
+    parts += ["<h2>Fell short by reason</h2>", _table(["Reason", "Fell short"], list(stats.below_by_reason.items()))]
+    parts.append('<div class="groups">')
+    for title_, groups in breakdowns(stats):
+        parts += [
+            f"<div><h2>By {esc(title_.lower())}</h2>",
+            _table([title_, "Answers", "Fell short", "Met or exceeded"], group_rows(groups)),
+            "</div>",
+        ]
+    parts.append("</div>")
+    if stats.shoutouts:
+        parts += ["<h2>Shout-outs</h2>", _table(["Name", "Count"], list(stats.shoutouts.items()))]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _table(header: list[str], rows: list[tuple[object, ...]]) -> str:
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body or '<tr><td>(none)</td></tr>'}</tbody></table>"
+
+
+def hour_chart_svg(counts: tuple[int, ...]) -> str:
+    """24 bars, one per local hour, labelled every third hour."""
+    width, height, bar = 720, 160, 30
+    peak = max(counts) or 1
+    bars = []
+    for hour, count in enumerate(counts):
+        h = round(count / peak * (height - 30))
+        x = hour * bar
+        bars.append(
+            f'<rect x="{x + 3}" y="{height - 15 - h}" width="{bar - 6}" height="{h}" fill="#5b9bd5">'
+            f"<title>{hour:02d}:00 – {count} answers</title></rect>"
+        )
+        if hour % 3 == 0:
+            bars.append(f'<text x="{x + 3}" y="{height - 2}">{hour:02d}h</text>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-label="answers by hour">{"".join(bars)}</svg>'
+    )
+
+
+def day_chart_svg(days: dict[date, OutcomeCounts]) -> str:
+    """Stacked bars per day: fell short, met, exceeded."""
+    height = 180
+    step = max(4, min(40, 720 // max(len(days), 1)))
+    width = step * len(days)
+    peak = max(counts.answers for counts in days.values()) or 1
+    shapes = []
+    for index, (day, counts) in enumerate(days.items()):
+        x, top = index * step, height - 15
+        for outcome in ("below", "met", "exceeded"):
+            value = getattr(counts, outcome)
+            h = value / peak * (height - 30)
+            top -= h
+            shapes.append(
+                f'<rect x="{x + 1}" y="{top:.1f}" width="{step - 2}" height="{h:.1f}" fill="{_COLOURS[outcome]}">'
+                f"<title>{day.isoformat()}: {value} {outcome}</title></rect>"
+            )
+        if index % max(1, len(days) // 8) == 0:
+            shapes.append(f'<text x="{x}" y="{height - 2}">{day:%d %b}</text>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-label="answers by day">{"".join(shapes)}</svg>'
+    )

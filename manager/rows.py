@@ -1,0 +1,121 @@
+"""What the queue shows: which follow-ups, in which order, as which cells.
+
+Pure: follow-ups and ``now`` in, plain values out; the screen only paints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from manager.words import Urgency, age_words, duration_words, time_left_words, urgency
+from shared.followups import FollowUp
+from shared.phones import mask_phone
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("wait", "!"),
+    ("age", "Age"),
+    ("left", "Time left"),
+    ("channel", "Channel"),
+    ("station", "Station"),
+    ("staff", "Staff"),
+    ("reasons", "Reasons"),
+    ("comment", "Comment"),
+    ("phone", "Phone"),
+    ("claimed", "Claimed by"),
+)
+TICKING = ("age", "left")
+COMMENT_WIDTH = 40
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """Show only one station and/or one channel; empty means all."""
+
+    station: str = ""
+    channel: str = ""
+
+    def matches(self, followup: FollowUp) -> bool:
+        return (not self.station or followup.station == self.station) and (
+            not self.channel or followup.channel == self.channel
+        )
+
+    def describe(self) -> str:
+        parts = [f"station {self.station}" if self.station else "", f"channel {self.channel}" if self.channel else ""]
+        return ", ".join(part for part in parts if part) or "all"
+
+
+def visible(followups: Iterable[FollowUp], queue_filter: QueueFilter, now: datetime) -> list[FollowUp]:
+    """The queue as shown: filtered, most urgent first (waiting customer, overdue, due soonest)."""
+    return sorted((f for f in followups if queue_filter.matches(f)), key=lambda f: f.urgency_key(now))
+
+
+def recently_resolved(followups: Iterable[FollowUp]) -> list[FollowUp]:
+    """Resolved follow-ups, latest first: the list a manager reopens from."""
+    done = [f for f in followups if not f.is_active and f.resolved_at is not None]
+    return sorted(done, key=lambda f: f.resolved_at or f.created, reverse=True)
+
+
+def ticking_cells(followup: FollowUp, now: datetime) -> dict[str, tuple[str, Urgency | None]]:
+    """The cells that change as time passes, with the urgency that colours the time left."""
+    if not followup.is_active:
+        resolution = str(followup.resolution or "").replace("_", " ")
+        return {"age": (age_words(followup, now), None), "left": (resolution, None)}
+    return {
+        "age": (age_words(followup, now), None),
+        "left": (time_left_words(followup, now), urgency(followup, now)),
+    }
+
+
+def static_cells(followup: FollowUp, *, revealed: bool = False) -> dict[str, str]:
+    """The cells that only change when the follow-up does."""
+    comment = followup.comment.replace("\n", " ")
+    if len(comment) > COMMENT_WIDTH:
+        comment = comment[: COMMENT_WIDTH - 1] + "…"
+    phone = ""
+    if followup.contact is not None:
+        phone = followup.contact.phone if revealed else mask_phone(followup.contact.phone)
+    return {
+        "wait": "⚑" if followup.customer_waiting else ("▲" if followup.escalated_at else ""),
+        "channel": str(followup.channel),
+        "station": followup.station,
+        "staff": followup.staff,
+        "reasons": ", ".join(followup.reasons),
+        "comment": comment,
+        "phone": phone,
+        "claimed": followup.claimed_by,
+    }
+
+
+def details(followup: FollowUp, now: datetime, *, revealed: bool = False) -> list[str]:
+    """The selected follow-up in full, one fact per line, for the panel under the table."""
+    lines = [
+        f"Fell short {age_words(followup, now)} ago · {followup.channel}"
+        + (f" · {followup.station}" if followup.station else "")
+        + (f" · staff {followup.staff}" if followup.staff else "")
+        + (" · CUSTOMER WAITING AT THE COUNTER" if followup.customer_waiting else ""),
+    ]
+    if followup.is_active:
+        lines.append(
+            time_left_words(followup, now).capitalize()
+            + (f" · escalated {duration_words(now - followup.escalated_at)} ago" if followup.escalated_at else "")
+        )
+    else:
+        lines.append(f"Resolved ({str(followup.resolution).replace('_', ' ')}) by {followup.claimed_by}")
+    if followup.reasons:
+        lines.append("Reasons: " + ", ".join(followup.reasons))
+    if followup.comment:
+        lines.append(f"Comment: “{followup.comment}”")
+    if followup.contact is not None:
+        if revealed:
+            lines.append(f"Phone: {followup.contact.phone}")
+        else:
+            lines.append(f"Phone: {mask_phone(followup.contact.phone)}  (v to show in full)")
+    else:
+        lines.append("Phone: none given")
+    if followup.claimed_by and followup.claimed_at and followup.is_active:
+        lines.append(f"Claimed by {followup.claimed_by} {duration_words(now - followup.claimed_at)} ago")
+    if followup.note:
+        lines.append(f"Note: {followup.note}")
+    return lines

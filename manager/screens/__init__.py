@@ -1,0 +1,1 @@
+"""The console's screens: the queue, statistics, and the dialogs they open."""

@@ -1,0 +1,123 @@
+"""Statistics for today or the last 7 days: how often the team meets expectations, how fast it closes the loop.
+
+Figures come from :func:`manager.report.gather` (hourly summaries and follow-ups, never the
+ratings); they are recomputed when the store changes, at most every few seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from manager.report import breakdowns, gather, group_rows, headline
+from manager.widgets.hour_chart import HourChart
+from shared.stats import Stats, local_days
+from shared.storage import StoreError
+
+if TYPE_CHECKING:
+    from manager.app import ManagerApp
+
+PERIODS = {"today": "Today", "7d": "Last 7 days"}
+MIN_SECONDS_BETWEEN_UPDATES = 2.0
+
+
+class StatsScreen(Screen[None]):
+    CSS_PATH = "stats.tcss"
+    BINDINGS: ClassVar = [
+        Binding("t", "toggle_period", "Today / 7 days"),
+        Binding("s,escape", "app.show_queue", "Queue"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    period: reactive[str] = reactive("today")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._computed_at = 0.0
+        self._pending = False
+        self.stats: Stats | None = None
+
+    @property
+    def manager_app(self) -> ManagerApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        with VerticalScroll(id="body"):
+            with Horizontal(id="top"):
+                yield Static(id="figures")
+                with Vertical(id="chart-box"):
+                    yield Static("Answers by hour", classes="heading")
+                    yield HourChart(id="chart")
+            with Horizontal(id="groups"):
+                yield Static(id="reasons", classes="group")
+                yield Static(id="channel", classes="group")
+                yield Static(id="station", classes="group")
+                yield Static(id="staff", classes="group")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "revision", self._store_changed, init=False)
+        self.recompute()
+
+    def watch_period(self) -> None:
+        if self.is_mounted:
+            self.recompute()
+
+    def action_toggle_period(self) -> None:
+        self.period = "7d" if self.period == "today" else "today"
+
+    def _store_changed(self) -> None:
+        wait = MIN_SECONDS_BETWEEN_UPDATES - (time.monotonic() - self._computed_at)
+        if wait <= 0:
+            self.recompute()
+        elif not self._pending:
+            self._pending = True
+            self.set_timer(wait, self.recompute)
+
+    def recompute(self) -> None:
+        self._pending = False
+        self._computed_at = time.monotonic()
+        app = self.manager_app
+        now = app.clock()
+        since, until = local_days(self.period, now, app.config.zone)
+        try:
+            self.stats = gather(
+                app.store, since=since, until=until, zone=app.config.zone, now=now, target=app.config.followup_target
+            )
+        except StoreError as error:
+            self.notify(str(error), title="Could not read the statistics", severity="error")
+            return
+        self.paint(self.stats)
+
+    def paint(self, stats: Stats) -> None:
+        days = f"{stats.since:%a %d %b}" if stats.since == stats.until else f"{stats.since:%d %b} – {stats.until:%d %b}"
+        self.query_one("#title", Static).update(
+            f"{PERIODS[self.period]} ({days}, {stats.timezone}) · t switches · suspect kiosk bursts left out"
+        )
+        figures = Table.grid(padding=(0, 2))
+        figures.add_column()
+        figures.add_column(justify="right", style="bold")
+        for label, value in headline(stats):
+            figures.add_row(label, value)
+        self.query_one("#figures", Static).update(figures)
+        self.query_one(HourChart).counts = stats.answers_by_hour
+        reasons = Table("Fell short by reason", "n", box=None, padding=(0, 1), expand=True)
+        for reason, count in stats.below_by_reason.items():
+            reasons.add_row(reason, str(count))
+        if not stats.below_by_reason:
+            reasons.add_row("(none given)", "")
+        self.query_one("#reasons", Static).update(reasons)
+        for title, groups in breakdowns(stats):
+            table = Table(title, "answ", "short", "met+", box=None, padding=(0, 1), expand=True)
+            for name, answers, below, met in group_rows(groups):
+                table.add_row(name, str(answers), str(below), met)
+            self.query_one(f"#{title.lower()}", Static).update(table)

@@ -1,0 +1,146 @@
+"""Retention: erase what identifies a customer once it is older than the shop keeps it.
+
+Phone numbers, comments, the raw text of SMS replies and managers' notes are erased from
+ratings and follow-ups older than the cut-off; outcomes, times, stations, staff and reasons
+stay, so the hourly counts that statistics read are untouched (each purged day's summary is
+re-stamped for its rewritten partition, so it is not recounted either).
+
+Works on the store's files inside one :meth:`FeedbackStore.transaction`, so every write is
+durable and announced on the change feed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from shared.ratings import parse_time
+from shared.store import FeedbackStore, Transaction, _file_signature
+
+_SPAN = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$")
+
+
+class InvalidRetention(ValueError):
+    """The retention period is not a number of days or weeks."""
+
+
+def parse_span(text: str) -> timedelta:
+    """``"90d"``, ``"12w"`` or ``"90"`` (days) as a timedelta."""
+    match = _SPAN.match(text)
+    if not match:
+        raise InvalidRetention(f"{text!r} is not a period such as 90d (days) or 12w (weeks)")
+    number, unit = int(match[1]), match[2] or "d"
+    return timedelta(weeks=number) if unit == "w" else timedelta(days=number)
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeReport:
+    """What a purge erased (or, on a dry run, would erase)."""
+
+    cutoff: datetime
+    ratings: int = 0
+    followups: int = 0
+    phones: int = 0
+    comments: int = 0
+    notes: int = 0
+    files: int = 0
+    dry_run: bool = False
+
+    def describe(self) -> str:
+        verb = "would erase" if self.dry_run else "erased"
+        if not (self.ratings or self.followups):
+            return f"Nothing to erase: no phone number or comment is older than {self.cutoff:%Y-%m-%d %H:%M} UTC."
+        return (
+            f"{verb.capitalize()} {self.phones} phone number(s), {self.comments} comment(s) and "
+            f"{self.notes} manager note(s) from {self.ratings} rating(s) and {self.followups} follow-up(s) "
+            f"older than {self.cutoff:%Y-%m-%d %H:%M} UTC ({self.files} file(s)). "
+            f"Answers and the counts behind statistics are kept."
+        )
+
+
+def scrub_rating(record: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
+    """The rating without contact, comment and raw reply text; and whether a phone / a comment went."""
+    phone = bool(record.get("contact"))
+    comment = bool(record.get("comment")) or bool(record.get("raw"))
+    return {**record, "contact": None, "comment": "", "raw": ""}, phone, comment
+
+
+def scrub_followup(record: dict[str, Any]) -> tuple[dict[str, Any], bool, bool, bool]:
+    """The follow-up without contact, comment and note; and whether a phone / comment / note went."""
+    phone, comment, note = bool(record.get("contact")), bool(record.get("comment")), bool(record.get("note"))
+    return {**record, "contact": None, "comment": "", "note": ""}, phone, comment, note
+
+
+def purge(store: FeedbackStore, *, older_than: timedelta, now: datetime, dry_run: bool = False) -> PurgeReport:
+    """Erase personal details from ratings answered, and follow-ups opened, before ``now - older_than``."""
+    cutoff = now - older_than
+    totals = {"ratings": 0, "followups": 0, "phones": 0, "comments": 0, "notes": 0, "files": 0}
+    with store.transaction() as tx:
+        for path in _partitions_through(store.root, cutoff.date()):
+            _purge_partition(store.root, tx, path, cutoff, totals, dry_run)
+        # Archives are by month of resolution: an old follow-up may sit in a recent month.
+        archives = sorted((store.root / "followups").glob("*.json"))
+        for name in ["queue", *(f"followups/{path.stem}" for path in archives)]:
+            _purge_followups(tx, name, cutoff, totals, dry_run)
+    return PurgeReport(cutoff=cutoff, dry_run=dry_run, **totals)
+
+
+def _partitions_through(root: Path, last: date) -> list[Path]:
+    return [path for path in sorted((root / "ratings").glob("*/*.json")) if date.fromisoformat(path.stem) <= last]
+
+
+def _purge_partition(
+    root: Path, tx: Transaction, path: Path, cutoff: datetime, totals: dict[str, int], dry_run: bool
+) -> None:
+    day = date.fromisoformat(path.stem)
+    name = f"ratings/{day:%Y}/{day:%Y-%m-%d}"
+    table = tx.db(name).table("ratings")
+    changed: dict[str, dict[str, Any]] = {}
+    for record in table.all():
+        if parse_time(record["ts"]) >= cutoff:
+            continue
+        scrubbed, phone, comment = scrub_rating(dict(record))
+        if phone or comment:
+            changed[str(record.doc_id)] = scrubbed
+            totals["phones"] += phone
+            totals["comments"] += comment
+    if not changed:
+        return
+    totals["ratings"] += len(changed)
+    totals["files"] += 1
+    if dry_run:
+        return
+    summaries = tx.db(f"summaries/{day:%Y-%m}", durable=False).table("days")
+    entry = summaries.get(doc_id=day.isoformat())
+    stamp_was_current = entry is not None and entry.get("signature") == _file_signature(path)
+
+    def replace(document: dict[str, Any]) -> None:
+        document.update(changed[str(document.doc_id)])  # type: ignore[attr-defined]
+
+    table.update(replace, doc_ids=list(changed))
+    if stamp_was_current:
+        # The counts do not depend on what was erased: keep them, stamped for the new file.
+        summaries.update({"signature": _file_signature(path)}, doc_ids=[day.isoformat()])
+
+
+def _purge_followups(tx: Transaction, name: str, cutoff: datetime, totals: dict[str, int], dry_run: bool) -> None:
+    table = tx.db(name).table("followups")
+    changed: dict[str, dict[str, Any]] = {}
+    for record in table.all():
+        if parse_time(record["rating_ts"]) >= cutoff:
+            continue
+        scrubbed, phone, comment, note = scrub_followup(dict(record))
+        if phone or comment or note:
+            changed[str(record.doc_id)] = scrubbed
+            totals["phones"] += phone
+            totals["comments"] += comment
+            totals["notes"] += note
+    if not changed:
+        return
+    totals["followups"] += len(changed)
+    totals["files"] += 1
+    if not dry_run:
+        table.update(lambda document: document.update(changed[str(document.doc_id)]), doc_ids=list(changed))

@@ -1,0 +1,230 @@
+"""Statistics for managers: how often the team meets expectations and how fast it closes the loop.
+
+Pure: the inputs are the store's hourly summaries (``{utc_day: {"YYYY-MM-DDTHH": counts}}``,
+see :mod:`shared.summary`) and follow-ups; ``now``, the shop's zone and the target are passed in.
+Days are cut in the shop's time zone, so a report never has to read a single rating.
+
+Hours are UTC buckets: in a zone whose offset is not a whole number of hours (India, +05:30)
+a bucket is counted in the local hour (and day) in which it starts.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from shared.followups import FollowUp, FollowUpStatus
+from shared.ratings import Outcome
+from shared.summary import ANSWERS, SUSPECT, split_key
+
+Summaries = Mapping[str, Mapping[str, Mapping[str, int]]]
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeCounts:
+    """Answers of one group (a channel, a station, a member of staff) by outcome."""
+
+    below: int = 0
+    met: int = 0
+    exceeded: int = 0
+
+    @property
+    def answers(self) -> int:
+        return self.below + self.met + self.exceeded
+
+    @property
+    def met_or_exceeded_share(self) -> float | None:
+        return share(self.met + self.exceeded, self.answers)
+
+    @property
+    def exceeded_share(self) -> float | None:
+        return share(self.exceeded, self.answers)
+
+    def plus(self, outcome: str, count: int) -> OutcomeCounts:
+        return OutcomeCounts(
+            below=self.below + (count if outcome == Outcome.BELOW else 0),
+            met=self.met + (count if outcome == Outcome.MET else 0),
+            exceeded=self.exceeded + (count if outcome == Outcome.EXCEEDED else 0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Every figure of the statistics screen and the reports, for local days [since, until]."""
+
+    since: date
+    until: date
+    timezone: str
+    totals: OutcomeCounts
+    suspect: int
+    below_by_reason: dict[str, int]
+    by_channel: dict[str, OutcomeCounts]
+    by_station: dict[str, OutcomeCounts]
+    by_staff: dict[str, OutcomeCounts]
+    shoutouts: dict[str, int]
+    answers_by_hour: tuple[int, ...]
+    answers_by_day: dict[date, OutcomeCounts]
+    followups: int
+    claimed: int
+    resolved: int
+    still_open: int
+    median_to_claim: timedelta | None
+    median_to_resolve: timedelta | None
+    within_target: int
+    decided: int
+    target: timedelta = field(default=timedelta(minutes=15))
+
+    @property
+    def answers(self) -> int:
+        return self.totals.answers
+
+    @property
+    def below(self) -> int:
+        return self.totals.below
+
+    @property
+    def met_or_exceeded_share(self) -> float | None:
+        return self.totals.met_or_exceeded_share
+
+    @property
+    def exceeded_share(self) -> float | None:
+        return self.totals.exceeded_share
+
+    @property
+    def within_target_share(self) -> float | None:
+        """Resolved within target among the follow-ups whose fate is known (resolved, or already late)."""
+        return share(self.within_target, self.decided)
+
+
+def share(part: int, whole: int) -> float | None:
+    """``part / whole``, or None when there is nothing to divide (shown as "–", never as 0 %)."""
+    return None if whole == 0 else part / whole
+
+
+def utc_days_for(since: date, until: date) -> tuple[date, date]:
+    """The UTC days whose hours may fall in the local days [since, until], whatever the zone."""
+    return since - timedelta(days=1), until + timedelta(days=1)
+
+
+def local_days(period: str, now: datetime, zone: tzinfo) -> tuple[date, date]:
+    """``"today"`` or ``"7d"`` (today and the six days before) as local days."""
+    today = now.astimezone(zone).date()
+    if period == "today":
+        return today, today
+    if period == "7d":
+        return today - timedelta(days=6), today
+    raise ValueError(f"unknown period {period!r}; use 'today' or '7d'")
+
+
+def compute(
+    summaries: Summaries,
+    followups: Iterable[FollowUp],
+    *,
+    since: date,
+    until: date,
+    zone: tzinfo,
+    now: datetime,
+    target: timedelta,
+) -> Stats:
+    """All figures for the local days [since, until].
+
+    ``summaries`` and ``followups`` may cover more (pass the :func:`utc_days_for` range):
+    hours and follow-ups outside the local days are left out here.
+    """
+    totals = OutcomeCounts()
+    suspect = 0
+    reasons: Counter[str] = Counter()
+    shoutouts: Counter[str] = Counter()
+    groups: dict[str, dict[str, OutcomeCounts]] = {"channel": {}, "station": {}, "staff": {}}
+    by_hour = [0] * 24
+    by_day: dict[date, OutcomeCounts] = {}
+    for hours in summaries.values():
+        for hour_key, counts in hours.items():
+            start = datetime.strptime(hour_key, "%Y-%m-%dT%H").replace(tzinfo=UTC).astimezone(zone)
+            if not since <= start.date() <= until:
+                continue
+            suspect += counts.get(SUSPECT, 0)
+            by_hour[start.hour] += counts.get(ANSWERS, 0)
+            for key, count in counts.items():
+                parts = split_key(key)
+                match parts:
+                    case ("outcome", outcome):
+                        totals = totals.plus(outcome, count)
+                        by_day[start.date()] = by_day.get(start.date(), OutcomeCounts()).plus(outcome, count)
+                    case ("channel" | "station" | "staff" as kind, name, outcome):
+                        group = groups[kind]
+                        group[name] = group.get(name, OutcomeCounts()).plus(outcome, count)
+                    case ("reason", reason):
+                        reasons[reason] += count
+                    case ("shoutout", name):
+                        shoutouts[name] += count
+    loop = _loop_figures(followups, since=since, until=until, zone=zone, now=now, target=target)
+    return Stats(
+        since=since,
+        until=until,
+        timezone=str(zone),
+        totals=totals,
+        suspect=suspect,
+        below_by_reason=dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0]))),
+        by_channel=_ranked(groups["channel"]),
+        by_station=_ranked(groups["station"]),
+        by_staff=_ranked(groups["staff"]),
+        shoutouts=dict(sorted(shoutouts.items(), key=lambda item: (-item[1], item[0]))),
+        answers_by_hour=tuple(by_hour),
+        answers_by_day=dict(sorted(by_day.items())),
+        target=target,
+        **loop,
+    )
+
+
+def _ranked(groups: dict[str, OutcomeCounts]) -> dict[str, OutcomeCounts]:
+    """Most fell-short first, then most answers, then by name: where to look first."""
+    return dict(sorted(groups.items(), key=lambda item: (-item[1].below, -item[1].answers, item[0])))
+
+
+def _loop_figures(
+    followups: Iterable[FollowUp],
+    *,
+    since: date,
+    until: date,
+    zone: tzinfo,
+    now: datetime,
+    target: timedelta,
+) -> dict[str, object]:
+    """How fast the loop closes for follow-ups opened in the local days [since, until]."""
+    count = claimed = resolved = still_open = within = decided = 0
+    to_claim: list[float] = []
+    to_resolve: list[float] = []
+    for followup in followups:
+        if not since <= followup.created.astimezone(zone).date() <= until:
+            continue
+        count += 1
+        if followup.claimed_at is not None:
+            claimed += 1
+            to_claim.append((followup.claimed_at - followup.created).total_seconds())
+        if followup.status is FollowUpStatus.RESOLVED and followup.resolved_at is not None:
+            resolved += 1
+            took = followup.resolved_at - followup.created
+            to_resolve.append(took.total_seconds())
+            decided += 1
+            within += took <= target
+        else:
+            still_open += 1
+            decided += now - followup.created > target
+    return {
+        "followups": count,
+        "claimed": claimed,
+        "resolved": resolved,
+        "still_open": still_open,
+        "median_to_claim": _median(to_claim),
+        "median_to_resolve": _median(to_resolve),
+        "within_target": within,
+        "decided": decided,
+    }
+
+
+def _median(seconds: list[float]) -> timedelta | None:
+    return None if not seconds else timedelta(seconds=statistics.median(seconds))

@@ -1,0 +1,64 @@
+"""Fixtures for the managers' console: a real data directory, a clock the test moves, seeded follow-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from shared.config import Config, load_config
+from shared.ratings import Channel, Contact, Outcome, Rating
+from shared.store import FeedbackStore
+
+NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime = NOON) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return load_config(None, data_dir=tmp_path / "data", environ={})
+
+
+@pytest.fixture
+def store(config: Config, clock: FakeClock) -> FeedbackStore:
+    return FeedbackStore(config.data_dir, followup_target=config.followup_target, clock=clock)
+
+
+Seed = Callable[..., Rating]
+
+
+@pytest.fixture
+def seed(store: FeedbackStore, clock: FakeClock) -> Seed:
+    """Record a fell-short answer (or another outcome) at the clock's time, minus ``ago``."""
+    counter = iter(range(1_000_000))
+
+    def record(outcome: str = "below", *, ago: timedelta = timedelta(0), phone: str = "", **fields: object) -> Rating:
+        fields.setdefault("id", f"r{next(counter):03d}")
+        fields.setdefault("channel", Channel.KIOSK)
+        fields.setdefault("station", "front")
+        if phone:
+            fields["contact"] = Contact(phone)
+        rating = Rating(ts=clock.now - ago, outcome=Outcome(outcome), **fields)  # type: ignore[arg-type]
+        return store.record_rating(rating, now=clock.now - ago).rating
+
+    return record
