@@ -1,44 +1,265 @@
-"""Placeholder kiosk: three choices, keys 1/2/3, each tap recorded at once."""
+"""The counter kiosk: one tap records an answer; everything after it is optional.
+
+The app owns the visit: it records the first tap at once (through the
+:class:`~kiosk.recorder.Recorder`, which falls back to the outbox), shows the
+next question from :mod:`kiosk.flow`, and enriches the same rating with each
+answer. Screens only report what the customer did (messages); they never write.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 from typing import ClassVar
 
-from textual.app import App, ComposeResult
-from textual.widgets import Button, Static
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
 
+from kiosk.burst import BurstDetector
+from kiosk.flow import Step, first_step, next_step
+from kiosk.outbox import Operation, Outbox, OutboxSender, StoreSender
+from kiosk.recorder import Recorder
+from kiosk.screens.idle import IdleScreen
+from kiosk.screens.manager_now import ManagerNowScreen
+from kiosk.screens.phone import PhoneScreen
+from kiosk.screens.pin_entry import PinScreen
+from kiosk.screens.reasons import ReasonsScreen
+from kiosk.screens.shoutout import ShoutoutScreen
+from kiosk.screens.staff_menu import StaffMenuScreen
+from kiosk.screens.step import StepScreen
+from kiosk.screens.thanks import ThanksScreen
+from kiosk.settings import KioskSettings, load_kiosk_settings
+from kiosk.today import TodayCounts, today_counts, utc_days_of_local_day
 from shared.config import Config
-from shared.ratings import Channel, Outcome, Rating
-from shared.store import FeedbackStore
+from shared.ratings import Channel, Contact, Outcome, Rating
+from shared.storage import StoreError
+from shared.store import FeedbackStore, utc_now
+
+TEST_MARK = {"test": "1"}
 
 
 class KioskApp(App[None]):
-    BINDINGS: ClassVar = [("1", "answer('below')"), ("2", "answer('met')"), ("3", "answer('exceeded')")]
+    """The kiosk. In kiosk mode (``[kiosk] lock = true``) customers cannot leave it."""
 
-    def __init__(self, config: Config, *, station: str | None = None) -> None:
+    TITLE = "Feedback kiosk"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f12", "staff", id="staff", show=False, priority=True),
+    ]
+
+    status_mark: reactive[str] = reactive("")
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        station: str | None = None,
+        settings: KioskSettings | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        sender: OutboxSender | None = None,
+        retry_sender: OutboxSender | None = None,
+    ) -> None:
         super().__init__()
         self.config = config
-        self.station = station or "counter"
-        self.store = FeedbackStore.from_config(config)
-
-    def compose(self) -> ComposeResult:
-        yield Static("Did we meet your expectations today?", id="question")
-        yield Button("1  Fell short", id="below")
-        yield Button("2  Met", id="met")
-        yield Button("3  Exceeded", id="exceeded")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_answer(event.button.id or "met")
-
-    def action_answer(self, outcome: str) -> None:
-        self.store.record_rating(
-            Rating(
-                id=str(uuid.uuid4()),
-                ts=self.store.clock(),
-                channel=Channel.KIOSK,
-                outcome=Outcome(outcome),
-                station=self.station,
-            )
+        self.settings = settings or load_kiosk_settings(config, station=station)
+        self.clock = clock
+        # Taps wait for the store only briefly (then the outbox); retries wait as long as other tools do.
+        self.store = FeedbackStore(
+            config.data_dir,
+            followup_target=config.followup_target,
+            lock_timeout=self.settings.write_timeout_seconds,
+            clock=clock,
         )
-        self.notify("Thank you!")
+        retry_store = FeedbackStore(
+            config.data_dir, followup_target=config.followup_target, lock_timeout=config.lock_timeout, clock=clock
+        )
+        self.outbox = Outbox(self.settings.outbox_dir)
+        self.recorder = Recorder(
+            sender or StoreSender(self.store), self.outbox, retry_sender=retry_sender or StoreSender(retry_store)
+        )
+        self.bursts = BurstDetector(self.settings.burst_limit, self.settings.burst_window)
+        self.test_mode = False
+        self.current: Rating | None = None
+        self._visit_notes: list[str] = []
+        self._retry_timer: Timer | None = None
+        self._retry_delay = self.settings.retry_first_seconds
+        self.idle: Screen | None = None
+        self.set_keymap({"staff": self.settings.staff_key})
+
+    # -- screens ----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.theme = self.settings.theme
+        # Pushed rather than the default screen, so that its own CSS_PATH is loaded.
+        self.idle = IdleScreen(self.settings)
+        self.push_screen(self.idle)
+        self._refresh_status()
+        if len(self.outbox):
+            self._schedule_retry()
+
+    def go_idle(self) -> None:
+        """End the visit: everything above the idle screen goes."""
+        self.current = None
+        while len(self.screen_stack) > 2 and self.screen is not self.idle:
+            self.pop_screen()
+
+    def _show(self, screen: Screen) -> None:
+        if self.screen is not self.idle:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def _show_step(self, step: Step | None) -> None:
+        settings = self.settings
+        if step is None:
+            self.go_idle()
+        elif step is Step.REASONS:
+            self._show(ReasonsScreen(settings))
+        elif step is Step.MANAGER_NOW:
+            self._show(ManagerNowScreen(settings))
+        elif step is Step.PHONE:
+            self._show(PhoneScreen(settings, timeout=settings.phone_timeout_seconds))
+        elif step is Step.SHOUTOUT:
+            self._show(ShoutoutScreen(settings))
+        else:
+            self._show(ThanksScreen(settings.texts.thanks, self._thanks_lines(), settings.thanks_seconds))
+
+    def _thanks_lines(self) -> list[str]:
+        texts = self.settings.texts
+        if self.current is not None and self.current.outcome is Outcome.BELOW:
+            return [texts.thanks_below, *self._visit_notes]
+        return self._visit_notes or [texts.thanks_detail]
+
+    # -- the visit --------------------------------------------------------------------
+
+    def on_idle_screen_chosen(self, message: IdleScreen.Chosen) -> None:
+        """The first tap: recorded at once, before any further question."""
+        if self.screen is not self.idle:
+            return  # a second tap that raced the first one's screen change
+        now = self.clock()
+        suspect = self.bursts.tap(now)
+        rating = Rating(
+            id=str(uuid.uuid4()),
+            ts=now,
+            channel=Channel.KIOSK,
+            outcome=message.outcome,
+            station=self.settings.station,
+            suspect=suspect or self.test_mode,
+            extra=dict(TEST_MARK) if self.test_mode else {},
+        )
+        self._submit(Operation.RECORD, rating)
+        self.current = rating
+        self._visit_notes = []
+        self._show_step(first_step(message.outcome, has_staff=bool(self.settings.staff)))
+
+    def on_step_screen_done(self, message: StepScreen.Done) -> None:
+        screen = self.screen
+        if not isinstance(screen, StepScreen) or screen.step is not message.step:
+            return  # a late report from a screen that is gone
+        if message.timed_out or self.current is None:
+            self.go_idle()
+            return
+        rating = self._enrich(self.current, message.step, message.value)
+        if rating != self.current:
+            self._submit(Operation.UPDATE, rating)
+            self.current = rating
+        self._show_step(next_step(message.step))
+
+    def _enrich(self, rating: Rating, step: Step, value: object) -> Rating:
+        texts = self.settings.texts
+        if step is Step.REASONS and isinstance(value, list) and value:
+            return rating.enriched(reasons=value)
+        if step is Step.MANAGER_NOW and value is True:
+            self._visit_notes.append(texts.thanks_manager)
+            return rating.enriched(customer_waiting=True)
+        if step is Step.PHONE and isinstance(value, Contact):
+            self._visit_notes.append(texts.thanks_callback)
+            return rating.enriched(contact=value)
+        if step is Step.SHOUTOUT and isinstance(value, str) and value:
+            self._visit_notes.append(texts.thanks_shoutout.replace("{name}", value))
+            return rating.enriched(shoutout=value)
+        return rating
+
+    # -- the store and the outbox --------------------------------------------------------
+
+    def _submit(self, op: Operation, rating: Rating) -> None:
+        if not self.recorder.submit(op, rating):
+            self._refresh_status()
+            self._schedule_retry()
+
+    def _schedule_retry(self) -> None:
+        if self._retry_timer is None:
+            self._retry_timer = self.set_timer(self._retry_delay, self._retry)
+
+    def _retry(self) -> None:
+        self._retry_timer = None
+        self.run_worker(self._flush_outbox, thread=True, exclusive=True, group="outbox")
+
+    def _flush_outbox(self) -> None:
+        remaining = self.recorder.flush()
+        self.call_from_thread(self._after_flush, remaining)
+
+    def _after_flush(self, remaining: int) -> None:
+        if remaining:
+            self._retry_delay = min(self._retry_delay * 2, self.settings.retry_max_seconds)
+            self._schedule_retry()
+        else:
+            self._retry_delay = self.settings.retry_first_seconds
+        self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        """The discreet mark on the idle screen: answers waiting to be stored, and test mode."""
+        marks = []
+        if self.recorder.pending:
+            marks.append(f"● {self.recorder.pending}")
+        if self.test_mode:
+            marks.append("TEST MODE")
+        self.status_mark = "  ".join(marks)
+
+    # -- kiosk lock and staff menu ------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        if not self.settings.lock:
+            await super().action_quit()
+
+    def action_help_quit(self) -> None:
+        if not self.settings.lock:
+            super().action_help_quit()
+
+    def action_staff(self) -> None:
+        if self.screen is not self.idle:
+            return
+        self.push_screen(PinScreen(self.settings.pin_hash, timeout=self.settings.step_timeout_seconds), self._pin_done)
+
+    def _pin_done(self, ok: bool | None) -> None:
+        if not ok:
+            return
+        self.push_screen(
+            StaffMenuScreen(
+                self._today(),
+                pending=self.recorder.pending,
+                problem=str(self.recorder.last_error or self.outbox.write_error or ""),
+                test_mode=self.test_mode,
+                timeout=max(self.settings.step_timeout_seconds, 60.0),
+            ),
+            self._menu_done,
+        )
+
+    def _menu_done(self, choice: str | None) -> None:
+        if choice == "exit":
+            self.exit()
+        elif choice == "test":
+            self.test_mode = not self.test_mode
+            self._refresh_status()
+
+    def _today(self) -> TodayCounts | None:
+        now = self.clock()
+        _, _, first, last = utc_days_of_local_day(now, self.config.zone)
+        try:
+            return today_counts(self.store.daily_summaries(first, last), now, self.config.zone)
+        except StoreError:
+            return None

@@ -1,0 +1,86 @@
+"""The idle screen: the question and three large choices, plus a QR code for answering by SMS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Static
+
+from kiosk.qr import half_block_lines, qr_matrix, sms_link
+from kiosk.settings import KioskSettings
+from shared.ratings import Outcome
+
+SYMBOLS = {Outcome.BELOW: "✗", Outcome.MET: "✓", Outcome.EXCEEDED: "★"}
+VARIANTS = {Outcome.BELOW: "error", Outcome.MET: "primary", Outcome.EXCEEDED: "success"}
+CHOICES_MIN_WIDTH = 48
+
+
+class IdleScreen(Screen[None]):
+    CSS_PATH = "idle.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "choose('below')", show=False),
+        Binding("2", "choose('met')", show=False),
+        Binding("3", "choose('exceeded')", show=False),
+        Binding("left,up", "app.focus_previous", show=False),
+        Binding("right,down", "app.focus_next", show=False),
+    ]
+
+    @dataclass
+    class Chosen(Message):
+        """The customer's one tap."""
+
+        outcome: Outcome
+
+    def __init__(self, settings: KioskSettings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.texts = settings.texts
+        self._qr_lines: list[str] = []
+        if settings.sms_number:
+            self._qr_lines = half_block_lines(qr_matrix(sms_link(settings.sms_number, settings.station_code)))
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.texts.question, id="question")
+        with Horizontal(id="body"):
+            with Horizontal(id="choices"):
+                for number, outcome in enumerate(Outcome, start=1):
+                    label = f"{SYMBOLS[outcome]}\n{getattr(self.texts, outcome.value)}\n[{number}]"
+                    yield Button(label, id=outcome.value, name=outcome.value, variant=VARIANTS[outcome])
+            if self._qr_lines:
+                with Vertical(id="qr-panel"):
+                    yield Static(Text("\n".join(self._qr_lines), style="black on white"), id="qr")
+                    yield Static(self.texts.qr_caption, id="qr-caption")
+        with Horizontal(id="footer"):
+            yield Static(self.texts.hint, id="hint")
+            yield Static("", id="status")
+
+    def on_mount(self) -> None:
+        self.query_one("#met", Button).focus()
+        self.watch(self.app, "status_mark", self._show_status)
+
+    def _show_status(self, mark: str) -> None:
+        self.query_one("#status", Static).update(mark)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Show the QR code only when it fits beside three readable choices."""
+        if not self._qr_lines:
+            return
+        width, height = len(self._qr_lines[0]) + 2, len(self._qr_lines) + 5
+        fits = event.size.width >= width + CHOICES_MIN_WIDTH and event.size.height >= height
+        self.query_one("#qr-panel").display = fits
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.name:
+            self.post_message(self.Chosen(Outcome(event.button.name)))
+
+    def action_choose(self, outcome: str) -> None:
+        self.post_message(self.Chosen(Outcome(outcome)))

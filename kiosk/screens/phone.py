@@ -1,0 +1,85 @@
+"""Last optional step after "fell short": a phone number for a call back, with explicit consent.
+
+The number is validated and normalised by :func:`shared.phones.normalise_phone`
+(the only place that parses numbers) and kept only when the consent box is ticked.
+An on-screen keypad serves touch screens; a USB keypad or keyboard types directly.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Input, Static
+
+from kiosk.flow import Step
+from kiosk.screens.step import StepScreen
+from shared.phones import InvalidPhoneNumber, normalise_phone
+from shared.ratings import Contact
+
+KEYPAD = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "0", "⌫"]
+
+
+class PhoneScreen(StepScreen):
+    CSS_PATH = "phone.tcss"
+    step: ClassVar[Step] = Step.PHONE
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "app.focus_previous", show=False),
+        Binding("down", "app.focus_next", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.texts.phone_title, classes="title")
+        yield Static(self.texts.phone_hint, classes="hint")
+        with Horizontal(id="form"):
+            with Vertical(id="fields"):
+                yield Input(
+                    placeholder=self.texts.phone_placeholder,
+                    restrict=r"[0-9+() .\-]*",
+                    max_length=24,
+                    id="number",
+                )
+                yield Checkbox(self.texts.phone_consent, id="consent")
+                yield Static("", id="error")
+                with Horizontal(classes="actions"):
+                    yield Button(self.texts.skip, id="skip")
+                    yield Button(self.texts.phone_send, id="send", variant="primary")
+            with Grid(id="keypad"):
+                for key in KEYPAD:
+                    yield Button(key, name=key, classes="key")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#number", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.send()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        number = self.query_one("#number", Input)
+        if event.button.has_class("key"):
+            key = event.button.name or ""
+            number.value = number.value[:-1] if key == "⌫" else number.value + key
+            number.cursor_position = len(number.value)
+        elif event.button.id == "send":
+            self.send()
+        elif event.button.id == "skip":
+            self.skip()
+
+    def send(self) -> None:
+        """Keep the number only if it is valid and the customer agreed; otherwise say what is missing."""
+        error = self.query_one("#error", Static)
+        text = self.query_one("#number", Input).value.strip()
+        try:
+            phone = normalise_phone(text, self.settings.phone_region)
+        except InvalidPhoneNumber:
+            error.update(self.texts.phone_invalid)
+            return
+        if not self.query_one("#consent", Checkbox).value:
+            error.update(self.texts.phone_needs_consent)
+            return
+        self.finish(Contact(phone, consent=True))

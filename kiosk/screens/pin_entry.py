@@ -1,0 +1,49 @@
+"""The staff PIN prompt, opened by the staff key from the idle screen.
+
+A wrong PIN, or nothing for a while, goes back to idle without a hint of what
+staff functions exist. Without a configured PIN hash the menu cannot open.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from kiosk.pin import InvalidPinHash, verify_pin
+
+
+class PinScreen(Screen[bool]):
+    """Dismisses with True for the right PIN, False otherwise."""
+
+    CSS_PATH = "pin_entry.tcss"
+
+    def __init__(self, pin_hash: str, *, timeout: float) -> None:
+        super().__init__()
+        self.pin_hash = pin_hash
+        self.timeout = timeout
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="card"):
+            yield Static("Staff PIN", id="pin-title")
+            yield Input(password=True, restrict=r"[0-9]*", max_length=12, id="pin")
+            message = "" if self.pin_hash else "No staff PIN is set: run `feedback kiosk-pin`."
+            yield Static(message, id="pin-message")
+
+    def on_mount(self) -> None:
+        self.query_one("#pin", Input).focus()
+        self.set_timer(self.timeout, self._time_out)
+
+    def _time_out(self) -> None:
+        if self.is_current:
+            self.dismiss(False)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            ok = bool(self.pin_hash) and verify_pin(event.value, self.pin_hash)
+        except InvalidPinHash as error:
+            self.query_one("#pin-message", Static).update(str(error))
+            return
+        self.dismiss(ok)

@@ -1,0 +1,45 @@
+"""After "exceeded": who made your day? A pick from the staff list, kept with the rating."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal
+from textual.widgets import Button, Static
+
+from kiosk.flow import Step
+from kiosk.screens.step import StepScreen
+
+
+class ShoutoutScreen(StepScreen):
+    CSS_PATH = "shoutout.tcss"
+    step: ClassVar[Step] = Step.SHOUTOUT
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,up", "app.focus_previous", show=False),
+        Binding("right,down", "app.focus_next", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.texts.shoutout_title, classes="title")
+        with Grid(id="staff"):
+            for number, name in enumerate(self.settings.staff, start=1):
+                yield Button(f"{name} [{number}]", name=name, classes="person", variant="success")
+        with Horizontal(classes="actions"):
+            yield Button(self.texts.skip, id="skip")
+
+    def on_key(self, event: events.Key) -> None:
+        super().on_key(event)
+        staff = self.settings.staff
+        if event.character and event.character.isdigit() and 1 <= int(event.character) <= len(staff):
+            event.stop()
+            self.finish(staff[int(event.character) - 1])
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.has_class("person"):
+            self.finish(event.button.name)
+        else:
+            self.skip()
