@@ -99,6 +99,11 @@ class Transaction:
 
     def __init__(self, store: FeedbackStore) -> None:
         self._store = store
+        self.announced: set[str] = set()
+
+    def will_write(self, *names: str) -> None:
+        """Announce several files at once (one change-feed write instead of one per file)."""
+        self._store._announce([f"{name}.json" for name in names])
 
     def db(self, name: str, *, durable: bool = True) -> TinyDB:
         return KeyedTinyDB(storage=lambda: self._store._storage(f"{name}.json", durable=durable))
@@ -131,6 +136,7 @@ class FeedbackStore:
         self._storages: OrderedDict[str, DurableJSONStorage] = OrderedDict()
         self._seen_revision: int | None = None
         self._revision_state: dict[str, Any] = {"revision": 0, "recent": []}
+        self._transaction: Transaction | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> FeedbackStore:
@@ -153,8 +159,10 @@ class FeedbackStore:
                 raise StoreWriteError(self.root / ".lock", error) from error
             try:
                 self._refresh_caches()
-                yield Transaction(self)
+                self._transaction = Transaction(self)
+                yield self._transaction
             finally:
+                self._transaction = None
                 self._file_lock.release()
 
     def revision(self) -> int:
@@ -170,8 +178,10 @@ class FeedbackStore:
         recent = state["recent"]
         if state["revision"] == since:
             return set()
-        if not recent or recent[0][0] > since + 1 or state["revision"] < since:
+        if not recent or state["revision"] < since or recent[0][0] > since + 1:
             return None
+        if recent[0][0] == since + 1 and len(recent) >= RECENT_CHANGES_KEPT:
+            return None  # the oldest change kept may have lost some of its files to trimming
         return {name for number, name in recent if number > since}
 
     def wait_for_change(self, since: int, timeout: float, poll: float = 0.05) -> int:
@@ -209,14 +219,23 @@ class FeedbackStore:
         self._seen_revision = state["revision"]
 
     def _announce_write(self, path: Path) -> None:
-        """Bump the revision before a data file changes, so no other process trusts a stale cache.
+        self._announce([path.relative_to(self.root).as_posix()])
 
-        Not fsynced: it is a notification and cache hint, rebuilt as 0 if lost.
+    def _announce(self, names: list[str]) -> None:
+        """Bump the revision before data files change, so no other process trusts a stale cache.
+
+        Once per file per transaction. Not fsynced: it is a notification and cache
+        hint, rebuilt as 0 if lost.
         """
-        name = path.relative_to(self.root).as_posix()
+        transaction = self._transaction
+        if transaction is not None:
+            names = [name for name in names if name not in transaction.announced]
+            transaction.announced.update(names)
+        if not names:
+            return
         state = self._revision_state
         number = state["revision"] + 1
-        recent = [*state["recent"][-(RECENT_CHANGES_KEPT - 1) :], [number, name]]
+        recent = [*state["recent"][-(RECENT_CHANGES_KEPT - len(names)) :], *([number, name] for name in names)]
         self._revision_state = {"revision": number, "recent": recent}
         write_atomically(self.root / REVISION_FILE, orjson.dumps(self._revision_state), durable=False)
         self._seen_revision = number
@@ -248,6 +267,8 @@ class FeedbackStore:
             if existing is not None:
                 return Recorded(existing, self._find_followup(tx, f"fu-{rating.id}", existing), True)
             rating = dataclasses.replace(rating, received=rating.received or now)
+            names = [self._partition_name(rating.ts.date()), f"summaries/{rating.ts:%Y-%m}"]
+            tx.will_write(*names, *([QUEUE] if rating.needs_follow_up else []))
             followup = None
             if rating.needs_follow_up:
                 # A crashed earlier attempt may have left it: keep its original due time.
