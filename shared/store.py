@@ -16,6 +16,7 @@ it is unmet, and this month's summary, so its cost does not grow with history.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import threading
@@ -137,6 +138,27 @@ class FeedbackStore:
         self._seen_revision: int | None = None
         self._revision_state: dict[str, Any] = {"revision": 0, "recent": []}
         self._transaction: Transaction | None = None
+        self._remove_stale_temporaries()
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete temporary files left by processes killed mid-write (``.<name>.<pid>.tmp``).
+
+        They never hold acknowledged data: a write is acknowledged only after its rename.
+        """
+        folders = [self.root, self.root / "summaries", self.root / "followups"]
+        ratings = self.root / "ratings"
+        if ratings.is_dir():
+            folders.extend(path for path in ratings.iterdir() if path.is_dir())
+        for folder in folders:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                pid = _temporary_owner(entry.name)
+                if pid is not None and not _process_alive(pid):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
     @classmethod
     def from_config(cls, config: Config) -> FeedbackStore:
@@ -549,6 +571,24 @@ def _replaced_by(record: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
         document.update(record)
 
     return replace
+
+
+def _temporary_owner(name: str) -> int | None:
+    """The pid in a temporary file name written by :func:`write_atomically`, else None."""
+    if not (name.startswith(".") and name.endswith(".tmp")):
+        return None
+    pid = name[:-4].rsplit(".", 1)[-1]
+    return int(pid) if pid.isdigit() else None
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _file_signature(path: Path) -> list[int] | None:

@@ -115,7 +115,8 @@ def test_every_acknowledged_rating_survives_sigkill_at_any_moment(tmp_path: Path
         if round_number % 5 == 4:
             assert acknowledged <= {rating.id for rating in FeedbackStore(data).ratings()}
     assert kills >= 20
-    store = FeedbackStore(data)
+    store = FeedbackStore(data)  # opening removes what killed writers left half-written
+    assert list(data.rglob("*.tmp")) == []
     stored = {rating.id for rating in store.ratings()}
     assert acknowledged <= stored
     # A rating written but killed before its acknowledgement may exist; nothing else may.
