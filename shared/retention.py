@@ -61,17 +61,18 @@ class PurgeReport:
         )
 
 
-def scrub_rating(record: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
-    """The rating without contact, comment and raw reply text; and whether a phone / a comment went."""
-    phone = bool(record.get("contact"))
-    comment = bool(record.get("comment")) or bool(record.get("raw"))
-    return {**record, "contact": None, "comment": "", "raw": ""}, phone, comment
+RATING_ERASED: dict[str, Any] = {"contact": None, "comment": "", "raw": ""}
+FOLLOWUP_ERASED: dict[str, Any] = {"contact": None, "comment": "", "note": ""}
 
 
-def scrub_followup(record: dict[str, Any]) -> tuple[dict[str, Any], bool, bool, bool]:
-    """The follow-up without contact, comment and note; and whether a phone / comment / note went."""
-    phone, comment, note = bool(record.get("contact")), bool(record.get("comment")), bool(record.get("note"))
-    return {**record, "contact": None, "comment": "", "note": ""}, phone, comment, note
+def personal_in_rating(record: dict[str, Any]) -> tuple[bool, bool]:
+    """Whether a stored rating still holds a phone number / a comment (or the raw reply text)."""
+    return bool(record.get("contact")), bool(record.get("comment")) or bool(record.get("raw"))
+
+
+def personal_in_followup(record: dict[str, Any]) -> tuple[bool, bool, bool]:
+    """Whether a stored follow-up still holds a phone number / a comment / a manager's note."""
+    return bool(record.get("contact")), bool(record.get("comment")), bool(record.get("note"))
 
 
 def purge(store: FeedbackStore, *, older_than: timedelta, now: datetime, dry_run: bool = False) -> PurgeReport:
@@ -80,7 +81,7 @@ def purge(store: FeedbackStore, *, older_than: timedelta, now: datetime, dry_run
     totals = {"ratings": 0, "followups": 0, "phones": 0, "comments": 0, "notes": 0, "files": 0}
     with store.transaction() as tx:
         for path in _partitions_through(store.root, cutoff.date()):
-            _purge_partition(store.root, tx, path, cutoff, totals, dry_run)
+            _purge_partition(tx, path, cutoff, totals, dry_run)
         # Archives are by month of resolution: an old follow-up may sit in a recent month.
         archives = sorted((store.root / "followups").glob("*.json"))
         for name in ["queue", *(f"followups/{path.stem}" for path in archives)]:
@@ -92,19 +93,17 @@ def _partitions_through(root: Path, last: date) -> list[Path]:
     return [path for path in sorted((root / "ratings").glob("*/*.json")) if date.fromisoformat(path.stem) <= last]
 
 
-def _purge_partition(
-    root: Path, tx: Transaction, path: Path, cutoff: datetime, totals: dict[str, int], dry_run: bool
-) -> None:
+def _purge_partition(tx: Transaction, path: Path, cutoff: datetime, totals: dict[str, int], dry_run: bool) -> None:
     day = date.fromisoformat(path.stem)
     name = f"ratings/{day:%Y}/{day:%Y-%m-%d}"
     table = tx.db(name).table("ratings")
-    changed: dict[str, dict[str, Any]] = {}
+    changed: list[str] = []
     for record in table.all():
         if parse_time(record["ts"]) >= cutoff:
             continue
-        scrubbed, phone, comment = scrub_rating(dict(record))
+        phone, comment = personal_in_rating(record)
         if phone or comment:
-            changed[str(record.doc_id)] = scrubbed
+            changed.append(str(record.doc_id))
             totals["phones"] += phone
             totals["comments"] += comment
     if not changed:
@@ -116,11 +115,7 @@ def _purge_partition(
     summaries = tx.db(f"summaries/{day:%Y-%m}", durable=False).table("days")
     entry = summaries.get(doc_id=day.isoformat())
     stamp_was_current = entry is not None and entry.get("signature") == _file_signature(path)
-
-    def replace(document: dict[str, Any]) -> None:
-        document.update(changed[str(document.doc_id)])  # type: ignore[attr-defined]
-
-    table.update(replace, doc_ids=list(changed))
+    table.update(RATING_ERASED, doc_ids=changed)
     if stamp_was_current:
         # The counts do not depend on what was erased: keep them, stamped for the new file.
         summaries.update({"signature": _file_signature(path)}, doc_ids=[day.isoformat()])
@@ -128,13 +123,13 @@ def _purge_partition(
 
 def _purge_followups(tx: Transaction, name: str, cutoff: datetime, totals: dict[str, int], dry_run: bool) -> None:
     table = tx.db(name).table("followups")
-    changed: dict[str, dict[str, Any]] = {}
+    changed: list[str] = []
     for record in table.all():
         if parse_time(record["rating_ts"]) >= cutoff:
             continue
-        scrubbed, phone, comment, note = scrub_followup(dict(record))
+        phone, comment, note = personal_in_followup(record)
         if phone or comment or note:
-            changed[str(record.doc_id)] = scrubbed
+            changed.append(str(record.doc_id))
             totals["phones"] += phone
             totals["comments"] += comment
             totals["notes"] += note
@@ -143,4 +138,4 @@ def _purge_followups(tx: Transaction, name: str, cutoff: datetime, totals: dict[
     totals["followups"] += len(changed)
     totals["files"] += 1
     if not dry_run:
-        table.update(lambda document: document.update(changed[str(document.doc_id)]), doc_ids=list(changed))
+        table.update(FOLLOWUP_ERASED, doc_ids=changed)
