@@ -1,0 +1,88 @@
+"""The SMS web application: ``create_app(config)`` wires the settings, store, sender and blueprints."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Flask
+from twilio.request_validator import RequestValidator
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from shared.config import Config
+from shared.store import FeedbackStore, utc_now
+from sms import api, webhook
+from sms.prompts import Prompter
+from sms.responder import Responder
+from sms.sender import Sender, sender_for
+from sms.settings import SmsConfig, load_sms_config
+
+log = logging.getLogger("sms")
+
+
+class InsecureRefused(RuntimeError):
+    """No TWILIO_AUTH_TOKEN: anyone could forge messages, so the server will not start."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmsChannel:
+    """What the views need, kept in ``app.extensions["sms"]``."""
+
+    settings: SmsConfig
+    store: FeedbackStore
+    sender: Sender
+    responder: Responder
+    prompter: Prompter
+
+
+def create_app(
+    config: Config,
+    store: FeedbackStore | None = None,
+    sender: Sender | None = None,
+    clock: Callable[[], datetime] | None = None,
+    *,
+    insecure_dev: bool = False,
+) -> Flask:
+    """Build the app. Without ``TWILIO_AUTH_TOKEN`` it refuses unless ``insecure_dev`` (no signature checks)."""
+    settings = load_sms_config(config)
+    if not settings.auth_token and not insecure_dev:
+        raise InsecureRefused(
+            "TWILIO_AUTH_TOKEN is not set, so Twilio's signatures cannot be checked and anyone could "
+            "post fake answers. Set it, or pass --insecure-dev on a development machine."
+        )
+    store = store or FeedbackStore.from_config(config)
+    clock = clock or store.clock or utc_now
+    sender = sender or sender_for(settings)
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_body_bytes,
+        SMS_PUBLIC_URL=settings.public_url,
+        SMS_VALIDATOR=RequestValidator(settings.auth_token) if settings.auth_token else None,
+        SMS_API_TOKEN=settings.api_token,
+    )
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,
+            x_proto=settings.trusted_proxies,
+            x_host=settings.trusted_proxies,
+            x_port=settings.trusted_proxies,
+        )
+    app.extensions["sms"] = SmsChannel(
+        settings=settings,
+        store=store,
+        sender=sender,
+        responder=Responder(settings, store, clock),
+        prompter=Prompter(settings, store, sender, clock),
+    )
+    app.register_blueprint(webhook.blueprint)
+    app.register_blueprint(api.blueprint)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, object]:
+        return {"ok": True, "revision": store.revision()}
+
+    return app
