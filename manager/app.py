@@ -32,6 +32,7 @@ DEFAULT_POLL_SECONDS = 0.25
 class ManagerApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Follow-ups"
+    ENABLE_COMMAND_PALETTE = False
     HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (120, "-wide")]
     MODES: ClassVar = {"queue": QueueScreen, "stats": StatsScreen}
     BINDINGS: ClassVar = [Binding("ctrl+q", "quit", "Quit", show=False)]

@@ -13,17 +13,18 @@ from manager.words import Urgency, age_words, duration_words, time_left_words, u
 from shared.followups import FollowUp
 from shared.phones import mask_phone
 
+# Most telling first: on a narrow screen the rest scrolls, and the panel below shows it all.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("wait", "!"),
-    ("age", "Age"),
     ("left", "Time left"),
+    ("age", "Age"),
+    ("claimed", "Claimed by"),
     ("channel", "Channel"),
     ("station", "Station"),
     ("staff", "Staff"),
     ("reasons", "Reasons"),
-    ("comment", "Comment"),
     ("phone", "Phone"),
-    ("claimed", "Claimed by"),
+    ("comment", "Comment"),
 )
 TICKING = ("age", "left")
 COMMENT_WIDTH = 40

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from manager.app import ManagerApp
 
 PERIODS = {"today": "Today", "7d": "Last 7 days"}
+OTHER = {"today": "7d", "7d": "today"}
 MIN_SECONDS_BETWEEN_UPDATES = 2.0
 
 
@@ -73,7 +74,7 @@ class StatsScreen(Screen[None]):
             self.recompute()
 
     def action_toggle_period(self) -> None:
-        self.period = "7d" if self.period == "today" else "today"
+        self.period = OTHER[self.period]
 
     def _store_changed(self) -> None:
         wait = MIN_SECONDS_BETWEEN_UPDATES - (time.monotonic() - self._computed_at)
@@ -101,7 +102,7 @@ class StatsScreen(Screen[None]):
     def paint(self, stats: Stats) -> None:
         days = f"{stats.since:%a %d %b}" if stats.since == stats.until else f"{stats.since:%d %b} – {stats.until:%d %b}"
         self.query_one("#title", Static).update(
-            f"{PERIODS[self.period]} ({days}, {stats.timezone}) · t switches · suspect kiosk bursts left out"
+            f"{PERIODS[self.period]} ({days}, {stats.timezone}) · t: {PERIODS[OTHER[self.period]].lower()}"
         )
         figures = Table.grid(padding=(0, 2))
         figures.add_column()

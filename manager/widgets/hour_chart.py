@@ -32,6 +32,6 @@ class HourChart(Widget):
 
     def render(self) -> Text:
         height = max(self.size.height - 1, 1)
-        column = 3 if self.size.width >= 72 or self.size.width == 0 else 2
+        column = max(2, min(6, self.size.width // 24))
         text = Text("\n".join(bar_rows(self.counts, height, column)), no_wrap=True)
         return text
