@@ -1,20 +1,107 @@
-"""``feedback sms``: serve the Twilio webhook."""
+"""``feedback sms`` (serve the Twilio webhook), ``feedback send`` (text the question), ``feedback qr``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from shared.config import Config
+from shared.config import Config, ConfigError
+from shared.phones import InvalidPhoneNumber, mask_phone, normalise_phone
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = commands.add_parser("sms", parents=[common], help="serve the Twilio SMS webhook")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=5000)
+    parser = commands.add_parser("sms", parents=[common], help="serve the Twilio SMS webhook (waitress)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=5000, help="port (default 5000; 0 picks a free one)")
+    parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    parser.add_argument(
+        "--insecure-dev",
+        action="store_true",
+        help="start without TWILIO_AUTH_TOKEN, accepting unsigned requests (development only)",
+    )
     parser.set_defaults(handler=run_sms)
+
+    send = commands.add_parser(
+        "send",
+        parents=[common],
+        help="text the question to a customer",
+        description="Text the question now, unless the number opted out, was asked within the cooling-off "
+        "period, or it is quiet hours. Without Twilio credentials the text is printed instead.",
+    )
+    send.add_argument("phone", help="the customer's number, such as +15551234567")
+    send.add_argument("--staff", default="", metavar="NAME", help="who served the customer")
+    send.add_argument("--station", default="", metavar="NAME", help="where (till, desk, drive-thru)")
+    send.add_argument("--touchpoint", default="", metavar="NAME", help="what kind of visit (checkout, repair)")
+    send.set_defaults(handler=run_send)
+
+    qr = commands.add_parser(
+        "qr",
+        parents=[common],
+        help="write a QR poster that texts the shop from a station",
+        description="Write a QR code (PNG or SVG, by the file's suffix) with an sms: link to the business "
+        "number and a prefilled text naming the station.",
+    )
+    qr.add_argument("--station", required=True, metavar="NAME")
+    qr.add_argument("--output", "-o", required=True, metavar="FILE", help="poster file ending in .png or .svg")
+    qr.add_argument("--number", metavar="PHONE", help="the number to text (default: TWILIO_FROM_NUMBER)")
+    qr.set_defaults(handler=run_qr)
 
 
 def run_sms(args: argparse.Namespace, config: Config) -> int:
-    print("feedback sms: the SMS webhook is not built yet", file=sys.stderr)
-    return 1
+    from sms.app import InsecureRefused
+    from sms.server import serve
+
+    try:
+        return serve(config, args.host, args.port, insecure_dev=args.insecure_dev, threads=args.threads)
+    except InsecureRefused as error:
+        print(f"feedback sms: {error}", file=sys.stderr)
+        return 2
+
+
+def run_send(args: argparse.Namespace, config: Config) -> int:
+    from shared.store import FeedbackStore
+    from sms.prompts import Prompter
+    from sms.sender import SendFailed, sender_for
+    from sms.settings import load_sms_config
+
+    settings = load_sms_config(config)
+    prompter = Prompter(settings, FeedbackStore.from_config(config), sender_for(settings))
+    try:
+        phone = normalise_phone(args.phone, settings.phone_region)
+        result = prompter.send_prompt(phone, staff=args.staff, station=args.station, touchpoint=args.touchpoint)
+    except (InvalidPhoneNumber, SendFailed) as error:
+        print(f"feedback send: {error}", file=sys.stderr)
+        return 2 if isinstance(error, InvalidPhoneNumber) else 1
+    if not result.sent:
+        print(f"feedback send: not sent to {mask_phone(phone)}: {REFUSALS[str(result.refusal)]}", file=sys.stderr)
+        return 3
+    print(f"sent the question to {mask_phone(phone)} (prompt {result.prompt_id})")
+    return 0
+
+
+REFUSALS = {
+    "opted_out": "the number opted out of texts",
+    "cooling_off": "the number was already asked recently (cooling-off period)",
+    "quiet_hours": "it is quiet hours; try again later",
+}
+
+
+def run_qr(args: argparse.Namespace, config: Config) -> int:
+    from sms.qr import PosterError, write_poster
+    from sms.settings import load_sms_config
+
+    settings = load_sms_config(config)
+    number = settings.from_number
+    if args.number:
+        try:
+            number = normalise_phone(args.number, settings.phone_region)
+        except InvalidPhoneNumber as error:
+            raise ConfigError(f"--number: {error}") from None
+    try:
+        link = write_poster(Path(args.output), number, args.station)
+    except PosterError as error:
+        print(f"feedback qr: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.output}: {link}")
+    return 0
