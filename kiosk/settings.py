@@ -42,7 +42,7 @@ class Texts:
     phone_title: str = "Would you like a call back?"
     phone_hint: str = "Leave your number (optional)"
     phone_placeholder: str = "Your phone number"
-    phone_consent: str = "I agree to be called back about this visit"
+    phone_consent: str = "Yes, you may call me back"
     phone_send: str = "Call me back"
     phone_invalid: str = "That does not look like a phone number. Please check it."
     phone_needs_consent: str = "Please tick the box to agree to a call back, or skip."

@@ -32,7 +32,6 @@ class ManagerNowScreen(StepScreen):
             yield Button(f"{self.texts.manager_no} [2]", id="no", variant="primary")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#yes", Button).focus()
 
     def action_answer(self, wants_manager: bool) -> None:

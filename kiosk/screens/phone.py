@@ -19,7 +19,8 @@ from kiosk.screens.step import StepScreen
 from shared.phones import InvalidPhoneNumber, normalise_phone
 from shared.ratings import Contact
 
-KEYPAD = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "0", "⌫"]
+KEYPAD = {"1": "1", "2": "2", "3": "3", "4": "4", "5": "5", "6": "6", "7": "7", "8": "8", "9": "9"}
+KEYPAD |= {"plus": "+", "0": "0", "back": "⌫"}
 
 
 class PhoneScreen(StepScreen):
@@ -47,11 +48,12 @@ class PhoneScreen(StepScreen):
                     yield Button(self.texts.skip, id="skip")
                     yield Button(self.texts.phone_send, id="send", variant="primary")
             with Grid(id="keypad"):
-                for key in KEYPAD:
-                    yield Button(key, name=key, classes="key")
+                for name, key in KEYPAD.items():
+                    button = Button(key, id=f"key-{name}", name=key, classes="key")
+                    button.active_effect_duration = 0  # phone numbers repeat digits: take every tap
+                    yield button
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#number", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

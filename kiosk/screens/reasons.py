@@ -41,7 +41,6 @@ class ReasonsScreen(StepScreen):
         chip.variant = "warning" if chip.has_class("-chosen") else "default"
 
     def on_key(self, event: events.Key) -> None:
-        super().on_key(event)
         chips = list(self.query(".chip").results(Button))
         if event.character and event.character.isdigit() and 1 <= int(event.character) <= len(chips):
             event.stop()
@@ -55,3 +54,6 @@ class ReasonsScreen(StepScreen):
             self.finish(self.chosen or None)
         elif event.button.id == "skip":
             self.skip()
+
+    def on_mount(self) -> None:
+        self.query_one("#done", Button).focus()

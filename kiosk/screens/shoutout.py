@@ -31,7 +31,6 @@ class ShoutoutScreen(StepScreen):
             yield Button(self.texts.skip, id="skip")
 
     def on_key(self, event: events.Key) -> None:
-        super().on_key(event)
         staff = self.settings.staff
         if event.character and event.character.isdigit() and 1 <= int(event.character) <= len(staff):
             event.stop()

@@ -3,6 +3,9 @@
 A step reports with one :class:`StepScreen.Done` message and lets the app decide
 what comes next (see :mod:`kiosk.flow`). Any key or tap restarts its timeout, so a
 customer who is still answering is never cut off.
+
+Textual calls ``on_mount`` and ``on_key`` of every class in the MRO, so
+subclasses define their own without calling ``super()``.
 """
 
 from __future__ import annotations
