@@ -33,7 +33,10 @@ class PinScreen(Screen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#pin", Input).focus()
-        self.set_timer(self.timeout, self._time_out)
+        self._timer = self.set_timer(self.timeout, self._time_out)
+
+    def on_key(self) -> None:
+        self._timer.reset()
 
     def _time_out(self) -> None:
         if self.is_current:
