@@ -78,8 +78,8 @@ class Alerter:
         with self.store.transaction() as tx:
             records = SmsRecords(tx)
             for followup, kind, recipients in wanted:
-                if not records.alerted(followup.id, kind):
-                    records.mark_alerted(followup.id, kind, now)
+                if not records.alerted(followup.id, followup.created, kind):
+                    records.mark_alerted(followup.id, followup.created, kind, now)
                     claimed.append((followup, kind, recipients))
         sent = 0
         for followup, kind, recipients in claimed:
@@ -94,7 +94,7 @@ class Alerter:
             if not delivered:
                 # Nobody got it: unmark so that the next change retries.
                 with self.store.transaction() as tx:
-                    SmsRecords(tx).unmark_alerted(followup.id, kind)
+                    SmsRecords(tx).unmark_alerted(followup.id, followup.created, kind)
             log.info("%s alert for %s sent to %d of %d", kind, followup.id, delivered, len(recipients))
             sent += delivered
         return sent

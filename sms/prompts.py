@@ -103,7 +103,7 @@ class Prompter:
         now = self.clock()
         with self.store.transaction() as tx:
             records = SmsRecords(tx)
-            prompt = records.prompt(sid)
+            prompt = records.prompt(sid, now)
             if prompt is not None:
                 records.save_prompt(
                     sid, {**prompt, "status": status, "error": error_code, "updated": utc(now).isoformat()}

@@ -1,17 +1,21 @@
 """The SMS channel's own data, kept in the store's data directory under its lock.
 
-``sms.json`` holds small tables keyed by phone number or id: ``optouts``,
-``conversations`` (the current one per number), ``prompted`` (when a number was last
-prompted), ``prompts`` (each prompt sent, by Twilio sid) and ``alerts`` (which
-follow-ups were texted to managers). Every inbound message, with its raw text and the
-reply we sent, goes to ``sms/messages/<day>.json`` (one file per UTC day, so the cost of a
-message does not grow with history), keyed by its ``MessageSid``.
+Files are cut so that handling one message rewrites only small files, whatever the history::
+
+    sms.json                          opt-outs (keyed by number): few, kept for good
+    sms/numbers/NN.json               per number (64 shards by hash): its current conversation
+                                      and when it was last prompted; stale entries are pruned
+    sms/messages/YYYY-MM-DD/N.json    every inbound message (raw text, what we did, the reply
+                                      sent), by UTC day and 8 shards, keyed by MessageSid
+    sms/prompts/YYYY-MM-DD.json       every prompt sent, keyed by Twilio sid (status callbacks)
+    sms/alerts/YYYY-MM.json           alerts sent, by the follow-up's month
 
 Use only inside ``with store.transaction() as tx``: ``SmsRecords(tx)``.
 """
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +26,16 @@ from shared.store import Transaction
 from sms.conversations import Conversation
 
 DB = "sms"
-MESSAGES = "sms/messages/{day:%Y-%m-%d}"
+NUMBER_SHARDS = 64
+MESSAGE_SHARDS = 8
+# A conversation is kept this long after its prompt expired, so a very late reply is still known as late.
+KEEP_AFTER_EXPIRY = timedelta(days=30)
+# Twilio retries and status callbacks come within hours: today and the day before are searched.
+LOOK_BACK_DAYS = 2
+
+
+def _shard(key: str, shards: int) -> int:
+    return zlib.crc32(key.encode()) % shards
 
 
 class SmsRecords:
@@ -30,21 +43,25 @@ class SmsRecords:
 
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
-        self._db = tx.db(DB)
 
-    def _table(self, name: str) -> Table:
-        return self._db.table(name)
+    def _numbers(self, phone: str, table: str) -> Table:
+        return self._tx.db(f"sms/numbers/{_shard(phone, NUMBER_SHARDS):02d}").table(table)
+
+    def _days(self, around: datetime) -> list[datetime]:
+        moment = utc(around)
+        return [moment - timedelta(days=back) for back in range(LOOK_BACK_DAYS)]
 
     # -- opt-outs ------------------------------------------------------------------
 
     def is_opted_out(self, phone: str) -> bool:
-        return self._table("optouts").contains(doc_id=phone)
+        return self._tx.db(DB).table("optouts").contains(doc_id=phone)
 
     def opt_out(self, phone: str, now: datetime, source: str) -> bool:
-        """Record an opt-out; False if the number had already opted out."""
+        """Record an opt-out (and end the number's conversation); False if it had already opted out."""
         if self.is_opted_out(phone):
             return False
-        _put(self._table("optouts"), phone, {"phone": phone, "since": utc(now).isoformat(), "source": source})
+        record = {"phone": phone, "since": utc(now).isoformat(), "source": source}
+        _put(self._tx.db(DB).table("optouts"), phone, record)
         self.end_conversation(phone)
         return True
 
@@ -52,66 +69,89 @@ class SmsRecords:
         """Remove an opt-out; False if the number was not opted out."""
         if not self.is_opted_out(phone):
             return False
-        self._table("optouts").remove(doc_ids=[phone])
+        self._tx.db(DB).table("optouts").remove(doc_ids=[phone])
         return True
 
     # -- conversations and prompts ---------------------------------------------------
 
     def conversation(self, phone: str) -> Conversation | None:
-        record = self._table("conversations").get(doc_id=phone)
+        record = self._numbers(phone, "conversations").get(doc_id=phone)
         return None if record is None else Conversation.from_record(record)
 
     def save_conversation(self, conversation: Conversation) -> None:
-        _put(self._table("conversations"), conversation.phone, conversation.to_record())
+        """Keep the number's conversation; conversations long past expiry in the same shard are dropped."""
+        table = self._numbers(conversation.phone, "conversations")
+        stale_before = (conversation.opened - KEEP_AFTER_EXPIRY).isoformat()
+        stale = [
+            str(document.doc_id)
+            for document in table.all()
+            if document["expires"] < stale_before and document.doc_id != conversation.phone
+        ]
+        if stale:
+            table.remove(doc_ids=stale)
+        _put(table, conversation.phone, conversation.to_record())
 
     def end_conversation(self, phone: str) -> None:
-        if self._table("conversations").contains(doc_id=phone):
-            self._table("conversations").remove(doc_ids=[phone])
+        table = self._numbers(phone, "conversations")
+        if table.contains(doc_id=phone):
+            table.remove(doc_ids=[phone])
 
     def last_prompted(self, phone: str) -> datetime | None:
-        record = self._table("prompted").get(doc_id=phone)
+        record = self._numbers(phone, "prompted").get(doc_id=phone)
         return None if record is None else parse_time(record["at"])
 
     def set_last_prompted(self, phone: str, at: datetime | None) -> None:
+        table = self._numbers(phone, "prompted")
         if at is None:
-            if self._table("prompted").contains(doc_id=phone):
-                self._table("prompted").remove(doc_ids=[phone])
+            if table.contains(doc_id=phone):
+                table.remove(doc_ids=[phone])
         else:
-            _put(self._table("prompted"), phone, {"phone": phone, "at": utc(at).isoformat()})
+            _put(table, phone, {"phone": phone, "at": utc(at).isoformat()})
 
     def save_prompt(self, sid: str, record: dict[str, Any]) -> None:
-        """A prompt sent, keyed by its Twilio sid (status callbacks name it)."""
-        _put(self._table("prompts"), sid, record)
+        """A prompt sent, keyed by its Twilio sid (status callbacks name it), in the day it was sent."""
+        day = parse_time(record["at"])
+        _put(self._tx.db(f"sms/prompts/{day:%Y-%m-%d}").table("prompts"), sid, record)
 
-    def prompt(self, sid: str) -> dict[str, Any] | None:
-        record = self._table("prompts").get(doc_id=sid)
-        return None if record is None else dict(record)
+    def prompt(self, sid: str, around: datetime) -> dict[str, Any] | None:
+        for day in self._days(around):
+            record = self._tx.db(f"sms/prompts/{day:%Y-%m-%d}").table("prompts").get(doc_id=sid)
+            if record is not None:
+                return dict(record)
+        return None
 
     # -- inbound messages ---------------------------------------------------------------
 
+    def _messages(self, sid: str, day: datetime) -> Table:
+        return self._tx.db(f"sms/messages/{day:%Y-%m-%d}/{_shard(sid, MESSAGE_SHARDS)}").table("messages")
+
     def message(self, sid: str, around: datetime) -> dict[str, Any] | None:
-        """A message already handled (Twilio retries within hours: today and yesterday are searched)."""
-        day = utc(around)
-        for moment in (day, day - timedelta(days=1)):
-            record = self._tx.db(MESSAGES.format(day=moment)).table("messages").get(doc_id=sid)
+        """A message already handled (a repeated delivery), with the reply it got."""
+        for day in self._days(around):
+            record = self._messages(sid, day).get(doc_id=sid)
             if record is not None:
                 return dict(record)
         return None
 
     def save_message(self, sid: str, now: datetime, record: dict[str, Any]) -> None:
-        _put(self._tx.db(MESSAGES.format(day=utc(now))).table("messages"), sid, record)
+        _put(self._messages(sid, utc(now)), sid, record)
 
     # -- alerts ---------------------------------------------------------------------------
 
-    def alerted(self, followup_id: str, kind: str) -> bool:
-        return self._table("alerts").contains(doc_id=f"{kind}:{followup_id}")
+    def _alerts(self, created: datetime) -> Table:
+        return self._tx.db(f"sms/alerts/{utc(created):%Y-%m}").table("alerts")
 
-    def mark_alerted(self, followup_id: str, kind: str, now: datetime) -> None:
-        _put(self._table("alerts"), f"{kind}:{followup_id}", {"followup": followup_id, "kind": kind, "at": str(now)})
+    def alerted(self, followup_id: str, created: datetime, kind: str) -> bool:
+        return self._alerts(created).contains(doc_id=f"{kind}:{followup_id}")
 
-    def unmark_alerted(self, followup_id: str, kind: str) -> None:
-        if self.alerted(followup_id, kind):
-            self._table("alerts").remove(doc_ids=[f"{kind}:{followup_id}"])
+    def mark_alerted(self, followup_id: str, created: datetime, kind: str, now: datetime) -> None:
+        record = {"followup": followup_id, "kind": kind, "at": utc(now).isoformat()}
+        _put(self._alerts(created), f"{kind}:{followup_id}", record)
+
+    def unmark_alerted(self, followup_id: str, created: datetime, kind: str) -> None:
+        table = self._alerts(created)
+        if table.contains(doc_id=f"{kind}:{followup_id}"):
+            table.remove(doc_ids=[f"{kind}:{followup_id}"])
 
 
 def _put(table: Table, key: str, record: dict[str, Any]) -> None:

@@ -280,7 +280,7 @@ def test_status_callback_with_error_21610_records_the_opt_out(
     with store.transaction() as tx:
         records = SmsRecords(tx)
         assert records.is_opted_out(CUSTOMER)
-        assert records.prompt(sid)["status"] == "failed"
+        assert records.prompt(sid, store.clock())["status"] == "failed"
 
 
 def test_status_callback_needs_a_signature(client: FlaskClient) -> None:
