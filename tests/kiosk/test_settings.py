@@ -1,0 +1,104 @@
+"""The [kiosk] table: typed, validated, every customer text overridable."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+from textual.widgets import Static
+
+from kiosk.settings import DEFAULT_REASONS, load_kiosk_settings
+from shared.config import ConfigError
+
+from .conftest import wait_for
+
+
+def test_defaults(make_config, data_dir):
+    settings = load_kiosk_settings(make_config())
+    assert settings.station == "counter" and settings.station_code == "COUNTER"
+    assert dict(settings.reasons) == DEFAULT_REASONS
+    assert settings.outbox_dir == data_dir / "outbox" / "counter"
+    assert settings.lock and settings.staff_key == "f12" and settings.theme == "textual-dark"
+    assert settings.texts.question == "Did we meet your expectations today?"
+
+
+def test_station_from_the_command_line_wins(make_config, data_dir):
+    settings = load_kiosk_settings(make_config(station="front", station_code="f1"), station="drive thru")
+    assert settings.station == "drive thru" and settings.station_code == "F1"
+    assert settings.outbox_dir == data_dir / "outbox" / "drive_thru"
+
+
+def test_everything_can_be_configured(make_config, tmp_path):
+    settings = load_kiosk_settings(
+        make_config(
+            general={"phone_region": "FR"},
+            reasons={"attente": "Attente", "prix": "Prix"},
+            staff=["Ana", "Bo"],
+            sms_number="06 12 34 56 78",
+            burst_limit=6,
+            burst_window_seconds=30,
+            theme="light",
+            outbox_dir=str(tmp_path / "elsewhere"),
+            texts={"question": "Avons-nous répondu à vos attentes ?", "below": "Déçu"},
+        )
+    )
+    assert list(settings.reasons) == ["attente", "prix"]
+    assert settings.staff == ("Ana", "Bo")
+    assert settings.sms_number == "+33612345678"
+    assert settings.burst_limit == 6 and settings.burst_window == timedelta(seconds=30)
+    assert settings.theme == "textual-light"
+    assert settings.outbox_dir == tmp_path / "elsewhere"
+    assert settings.texts.below == "Déçu" and settings.texts.met == "Met"
+
+
+def test_reasons_as_a_plain_list(make_config):
+    assert dict(load_kiosk_settings(make_config(reasons=["Queue", "Noise"])).reasons) == {
+        "Queue": "Queue",
+        "Noise": "Noise",
+    }
+
+
+@pytest.mark.parametrize(
+    ("kiosk", "message"),
+    [
+        ({"colour": "red"}, "unknown setting"),
+        ({"texts": {"questoin": "?"}}, "unknown text"),
+        ({"texts": {"question": ""}}, "non-empty"),
+        ({"sms_number": "12"}, "sms_number"),
+        ({"theme": "pink"}, "theme"),
+        ({"burst_limit": 0}, "burst_limit"),
+        ({"lock": "no"}, "lock"),
+        ({"step_timeout_seconds": -1}, "step_timeout_seconds"),
+        ({"reasons": []}, "reasons"),
+        ({"staff": ["Ana", 3]}, "staff"),
+    ],
+)
+def test_mistakes_are_reported_at_start(make_config, kiosk, message):
+    with pytest.raises(ConfigError, match=message):
+        load_kiosk_settings(make_config(**kiosk))
+
+
+def test_pin_hash_may_come_from_the_environment(make_config):
+    config = dataclasses.replace(make_config(), env={"FEEDBACK_KIOSK_PIN_HASH": "x"})
+    assert load_kiosk_settings(config).pin_hash == "x"
+
+
+async def test_the_screen_says_what_the_configuration_says(make_app):
+    app = make_app(texts={"question": "¿Cumplimos sus expectativas?", "met": "Cumplió"}, theme="light")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen is app.idle)
+        assert str(app.screen.query_one("#question", Static).render()) == "¿Cumplimos sus expectativas?"
+        assert "Cumplió" in str(app.screen.query_one("#met").render())
+        assert app.theme == "textual-light" and not app.current_theme.dark
+
+
+async def test_qr_code_shows_when_it_fits(make_app):
+    app = make_app(sms_number="+14155550134", station="front")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen is app.idle)
+        await pilot.pause()
+        assert app.screen.query_one("#qr-panel").display
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        assert not app.screen.query_one("#qr-panel").display
