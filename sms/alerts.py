@@ -75,8 +75,7 @@ class Alerter:
         if not wanted:
             return 0
         claimed = []
-        with self.store.transaction() as tx:
-            records = SmsRecords(tx)
+        with self.store.transaction() as tx, SmsRecords(tx) as records:
             for followup, kind, recipients in wanted:
                 if not records.alerted(followup.id, followup.created, kind):
                     records.mark_alerted(followup.id, followup.created, kind, now)

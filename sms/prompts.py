@@ -59,28 +59,25 @@ class Prompter:
         phone = normalise_phone(phone, self.settings.phone_region)
         now = self.clock()
         prompt_id = f"p-{uuid.uuid4().hex}"
-        with self.store.transaction() as tx:
-            records = SmsRecords(tx)
+        with self.store.transaction() as tx, SmsRecords(tx, self.settings.retention) as records:
             previous = records.last_prompted(phone)
             refusal = prompt_refusal(self.settings, now, opted_out=records.is_opted_out(phone), last_prompted=previous)
             if refusal is not None:
                 log.info("prompt to %s refused: %s", mask_phone(phone), refusal)
                 return PromptResult(False, refusal=refusal)
-            records.set_last_prompted(phone, now)
+            records.set_last_prompted(phone, now, now)
         try:
             sent = self.sender.send(phone, self.settings.text("question"), status_callback=self.status_callback)
         except SendFailed as error:
-            with self.store.transaction() as tx:
-                records = SmsRecords(tx)
-                records.set_last_prompted(phone, previous)
+            with self.store.transaction() as tx, SmsRecords(tx, self.settings.retention) as records:
+                records.set_last_prompted(phone, previous, now)
                 if error.opted_out:
                     records.opt_out(phone, now, source="twilio-21610")
             if error.opted_out:
                 return PromptResult(False, refusal=Refusal.OPTED_OUT)
             raise
         details = {"staff": staff, "station": station, "touchpoint": touchpoint}
-        with self.store.transaction() as tx:
-            records = SmsRecords(tx)
+        with self.store.transaction() as tx, SmsRecords(tx, self.settings.retention) as records:
             records.save_prompt(
                 sent.sid,
                 {
@@ -93,7 +90,8 @@ class Prompter:
                 },
             )
             records.save_conversation(
-                Conversation.open(phone, prompt_id, now, self.settings.prompt_expiry, prompt_sid=sent.sid, **details)
+                Conversation.open(phone, prompt_id, now, self.settings.prompt_expiry, prompt_sid=sent.sid, **details),
+                now,
             )
         log.info("prompt %s sent to %s", prompt_id, mask_phone(phone))
         return PromptResult(True, prompt_id=prompt_id, sid=sent.sid)
@@ -101,8 +99,7 @@ class Prompter:
     def record_status(self, sid: str, status: str, to: str, error_code: str = "") -> None:
         """A status callback: keep the prompt's delivery status; error 21610 means the number opted out."""
         now = self.clock()
-        with self.store.transaction() as tx:
-            records = SmsRecords(tx)
+        with self.store.transaction() as tx, SmsRecords(tx, self.settings.retention) as records:
             prompt = records.prompt(sid, now)
             if prompt is not None:
                 records.save_prompt(

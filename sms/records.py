@@ -1,22 +1,25 @@
 """The SMS channel's own data, kept in the store's data directory under its lock.
 
-Files are cut so that handling one message rewrites only small files, whatever the history::
+Files are cut so that handling one message rewrites one small file, whatever the history::
 
-    sms.json                          opt-outs (keyed by number): few, kept for good
-    sms/numbers/NN.json               per number (64 shards by hash): its current conversation
-                                      and when it was last prompted; stale entries are pruned
-    sms/messages/YYYY-MM-DD/N.json    every inbound message (raw text, what we did, the reply
-                                      sent), by UTC day and 8 shards, keyed by MessageSid
-    sms/prompts/YYYY-MM-DD.json       every prompt sent, keyed by Twilio sid (status callbacks)
-    sms/alerts/YYYY-MM.json           alerts sent, by the follow-up's month
+    sms.json                     opt-outs (keyed by number): few, kept for good
+    sms/numbers/NNN.json         one document per number (256 shards by hash): its current
+                                 conversation, when it was last prompted, and every message it
+                                 sent (raw text, what we did, the reply) for the retention period
+    sms/prompts/YYYY-MM-DD.json  every prompt sent, keyed by Twilio sid (status callbacks)
+    sms/alerts/YYYY-MM.json      alerts sent, by the follow-up's month
 
-Use only inside ``with store.transaction() as tx``: ``SmsRecords(tx)``.
+Changes to a number are gathered and written once, when the block ends::
+
+    with store.transaction() as tx, SmsRecords(tx) as records:
+        ...
 """
 
 from __future__ import annotations
 
 import zlib
 from datetime import datetime, timedelta
+from types import TracebackType
 from typing import Any
 
 from tinydb.table import Document, Table
@@ -26,30 +29,74 @@ from shared.store import Transaction
 from sms.conversations import Conversation
 
 DB = "sms"
-NUMBER_SHARDS = 64
-MESSAGE_SHARDS = 8
-# A conversation is kept this long after its prompt expired, so a very late reply is still known as late.
-KEEP_AFTER_EXPIRY = timedelta(days=30)
+NUMBER_SHARDS = 256
 # Twilio retries and status callbacks come within hours: today and the day before are searched.
 LOOK_BACK_DAYS = 2
+DEFAULT_RETENTION = timedelta(days=90)
 
 
 def _shard(key: str, shards: int) -> int:
     return zlib.crc32(key.encode()) % shards
 
 
+def shard_name(phone: str) -> str:
+    return f"sms/numbers/{_shard(phone, NUMBER_SHARDS):03d}"
+
+
 class SmsRecords:
-    """Reads and writes of the SMS channel's tables, within one store transaction."""
+    """Reads and writes of the SMS channel's tables, within one store transaction.
 
-    def __init__(self, tx: Transaction) -> None:
+    Per-number changes are kept in memory and written by :meth:`flush` (on leaving the
+    ``with`` block without an error): one durable write per number, however many changes.
+    Numbers idle for longer than ``retention`` are dropped from their shard on that write.
+    """
+
+    def __init__(self, tx: Transaction, retention: timedelta = DEFAULT_RETENTION) -> None:
         self._tx = tx
+        self._retention = retention
+        self._docs: dict[str, dict[str, Any]] = {}
+        self._dirty: set[str] = set()
 
-    def _numbers(self, phone: str, table: str) -> Table:
-        return self._tx.db(f"sms/numbers/{_shard(phone, NUMBER_SHARDS):02d}").table(table)
+    def __enter__(self) -> SmsRecords:
+        return self
 
-    def _days(self, around: datetime) -> list[datetime]:
-        moment = utc(around)
-        return [moment - timedelta(days=back) for back in range(LOOK_BACK_DAYS)]
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if kind is None:
+            self.flush()
+
+    # -- per-number documents ----------------------------------------------------------
+
+    def _numbers(self, phone: str) -> Table:
+        return self._tx.db(shard_name(phone)).table("numbers")
+
+    def _doc(self, phone: str) -> dict[str, Any]:
+        doc = self._docs.get(phone)
+        if doc is None:
+            stored = self._numbers(phone).get(doc_id=phone)
+            doc = dict(stored) if stored is not None else {"phone": phone}
+            doc.setdefault("messages", {})
+            self._docs[phone] = doc
+        return doc
+
+    def _change(self, phone: str, now: datetime, **fields: Any) -> None:
+        doc = self._doc(phone)
+        doc.update(fields, updated=utc(now).isoformat())
+        self._dirty.add(phone)
+
+    def flush(self) -> None:
+        """Write every changed number, dropping idle numbers and old messages from the same shard."""
+        for phone in sorted(self._dirty):
+            doc = self._docs[phone]
+            cutoff = (parse_time(doc["updated"]) - self._retention).isoformat()
+            doc["messages"] = {sid: m for sid, m in doc["messages"].items() if m["at"] >= cutoff}
+            table = self._numbers(phone)
+            idle = [str(d.doc_id) for d in table.all() if d.get("updated", "") < cutoff and d.doc_id != phone]
+            if idle:
+                table.remove(doc_ids=idle)
+            _put(table, phone, doc)
+        self._dirty.clear()
 
     # -- opt-outs ------------------------------------------------------------------
 
@@ -62,7 +109,7 @@ class SmsRecords:
             return False
         record = {"phone": phone, "since": utc(now).isoformat(), "source": source}
         _put(self._tx.db(DB).table("optouts"), phone, record)
-        self.end_conversation(phone)
+        self.end_conversation(phone, now)
         return True
 
     def opt_in(self, phone: str) -> bool:
@@ -75,38 +122,22 @@ class SmsRecords:
     # -- conversations and prompts ---------------------------------------------------
 
     def conversation(self, phone: str) -> Conversation | None:
-        record = self._numbers(phone, "conversations").get(doc_id=phone)
-        return None if record is None else Conversation.from_record(record)
+        record = self._doc(phone).get("conversation")
+        return None if not record else Conversation.from_record(record)
 
-    def save_conversation(self, conversation: Conversation) -> None:
-        """Keep the number's conversation; conversations long past expiry in the same shard are dropped."""
-        table = self._numbers(conversation.phone, "conversations")
-        stale_before = (conversation.opened - KEEP_AFTER_EXPIRY).isoformat()
-        stale = [
-            str(document.doc_id)
-            for document in table.all()
-            if document["expires"] < stale_before and document.doc_id != conversation.phone
-        ]
-        if stale:
-            table.remove(doc_ids=stale)
-        _put(table, conversation.phone, conversation.to_record())
+    def save_conversation(self, conversation: Conversation, now: datetime | None = None) -> None:
+        self._change(conversation.phone, now or conversation.opened, conversation=conversation.to_record())
 
-    def end_conversation(self, phone: str) -> None:
-        table = self._numbers(phone, "conversations")
-        if table.contains(doc_id=phone):
-            table.remove(doc_ids=[phone])
+    def end_conversation(self, phone: str, now: datetime) -> None:
+        if self._doc(phone).get("conversation"):
+            self._change(phone, now, conversation=None)
 
     def last_prompted(self, phone: str) -> datetime | None:
-        record = self._numbers(phone, "prompted").get(doc_id=phone)
-        return None if record is None else parse_time(record["at"])
+        at = self._doc(phone).get("last_prompted")
+        return None if not at else parse_time(at)
 
-    def set_last_prompted(self, phone: str, at: datetime | None) -> None:
-        table = self._numbers(phone, "prompted")
-        if at is None:
-            if table.contains(doc_id=phone):
-                table.remove(doc_ids=[phone])
-        else:
-            _put(table, phone, {"phone": phone, "at": utc(at).isoformat()})
+    def set_last_prompted(self, phone: str, at: datetime | None, now: datetime) -> None:
+        self._change(phone, now, last_prompted=None if at is None else utc(at).isoformat())
 
     def save_prompt(self, sid: str, record: dict[str, Any]) -> None:
         """A prompt sent, keyed by its Twilio sid (status callbacks name it), in the day it was sent."""
@@ -114,7 +145,9 @@ class SmsRecords:
         _put(self._tx.db(f"sms/prompts/{day:%Y-%m-%d}").table("prompts"), sid, record)
 
     def prompt(self, sid: str, around: datetime) -> dict[str, Any] | None:
-        for day in self._days(around):
+        moment = utc(around)
+        for back in range(LOOK_BACK_DAYS):
+            day = moment - timedelta(days=back)
             record = self._tx.db(f"sms/prompts/{day:%Y-%m-%d}").table("prompts").get(doc_id=sid)
             if record is not None:
                 return dict(record)
@@ -122,19 +155,19 @@ class SmsRecords:
 
     # -- inbound messages ---------------------------------------------------------------
 
-    def _messages(self, sid: str, day: datetime) -> Table:
-        return self._tx.db(f"sms/messages/{day:%Y-%m-%d}/{_shard(sid, MESSAGE_SHARDS)}").table("messages")
+    def message(self, phone: str, sid: str) -> dict[str, Any] | None:
+        """A message from this number already handled (a repeated delivery), with the reply it got."""
+        found = self._doc(phone)["messages"].get(sid)
+        return None if found is None else dict(found)
 
-    def message(self, sid: str, around: datetime) -> dict[str, Any] | None:
-        """A message already handled (a repeated delivery), with the reply it got."""
-        for day in self._days(around):
-            record = self._messages(sid, day).get(doc_id=sid)
-            if record is not None:
-                return dict(record)
-        return None
+    def messages(self, phone: str) -> list[dict[str, Any]]:
+        """Every message kept from this number, oldest first."""
+        return sorted(self._doc(phone)["messages"].values(), key=lambda message: message["at"])
 
-    def save_message(self, sid: str, now: datetime, record: dict[str, Any]) -> None:
-        _put(self._messages(sid, utc(now)), sid, record)
+    def save_message(self, phone: str, sid: str, now: datetime, record: dict[str, Any]) -> None:
+        messages = dict(self._doc(phone)["messages"])
+        messages[sid] = {**record, "at": utc(now).isoformat()}
+        self._change(phone, now, messages=messages)
 
     # -- alerts ---------------------------------------------------------------------------
 

@@ -70,9 +70,8 @@ class Responder:
         if not self.limiter.allow(phone, now):
             log.warning("rate limit: ignored message %s from %s", message.sid, mask_phone(phone))
             return Handled(None, "rate_limited")
-        with self.store.transaction() as tx:
-            records = SmsRecords(tx)
-            seen = records.message(message.sid, now)
+        with self.store.transaction() as tx, SmsRecords(tx, self.settings.retention) as records:
+            seen = records.message(phone, message.sid)
             if seen is not None:
                 return Handled(
                     seen.get("reply"), seen.get("action", ""), duplicate=True, rating_id=seen.get("rating", "")
@@ -81,12 +80,11 @@ class Responder:
             reply = parse_reply(message.body, opted_out=opted_out)
             handled = self._decide(records, phone, message, reply, opted_out, now)
             records.save_message(
+                phone,
                 message.sid,
                 now,
                 {
                     "sid": message.sid,
-                    "at": now.isoformat(),
-                    "from": phone,
                     "to": message.to,
                     "body": message.body,
                     "kind": str(reply.kind),
@@ -173,7 +171,7 @@ class Responder:
         else:
             conversation = conversation.waiting_for_comment(None)
             answer = THANKS[reply.outcome]
-        records.save_conversation(conversation)
+        records.save_conversation(conversation, now)
         return Handled(None if opted_out else self.settings.text(answer), action, rating_id=rating.id)
 
     def _add_comment(
@@ -182,11 +180,11 @@ class Responder:
         assert conversation.rating_ts is not None
         rating = self.store.get_rating(conversation.rating_id, around=conversation.rating_ts)
         if rating is None:
-            records.save_conversation(conversation.waiting_for_comment(None))
+            records.save_conversation(conversation.waiting_for_comment(None), now)
             return Handled(None, "comment_lost")
         comment = "\n".join(part for part in (rating.comment, message.body.strip()) if part)
         self.store.update_rating(rating.enriched(comment=comment[:2000]), now=now)
-        records.save_conversation(conversation.waiting_for_comment(None))
+        records.save_conversation(conversation.waiting_for_comment(None), now)
         return Handled(None if opted_out else self.settings.text("comment_thanks"), "comment", rating_id=rating.id)
 
     def _unclear(
@@ -205,11 +203,11 @@ class Responder:
             conversation = self._walk_in(phone, message, reply, now)
             if reply.station_code:
                 # A QR poster's prefilled text: answer with the question itself.
-                records.save_conversation(dataclasses.replace(conversation, reasked=True))
+                records.save_conversation(dataclasses.replace(conversation, reasked=True), now)
                 return Handled(None if opted_out else self.settings.text("question"), "asked")
         if conversation.reasked:
             return Handled(None, "unclear_again")
-        records.save_conversation(dataclasses.replace(conversation, reasked=True))
+        records.save_conversation(dataclasses.replace(conversation, reasked=True), now)
         return Handled(None if opted_out else self.settings.text("reask"), "reasked")
 
     def _walk_in(self, phone: str, message: Inbound, reply: Reply, now: datetime) -> Conversation:

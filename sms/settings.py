@@ -110,6 +110,7 @@ class SmsConfig:
     managers: tuple[str, ...] = ()
     escalation_contacts: tuple[str, ...] = ()
     alert_max_age: timedelta = timedelta(hours=2)
+    retention: timedelta = timedelta(days=90)  # messages and numbers kept this long (retention_days)
     texts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TEXTS))
 
     @property
@@ -193,6 +194,7 @@ def load_sms_config(config: Config) -> SmsConfig:
         managers=_phones(alerts, "managers", region),
         escalation_contacts=_phones(alerts, "escalation", region),
         alert_max_age=timedelta(minutes=_number(alerts, "max_age_minutes", 120)),
+        retention=timedelta(days=max(config.retention_days, 1)),
         texts=texts,
     )
 

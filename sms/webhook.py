@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from sms.responder import Inbound
 from sms.security import twilio_signed
 
 blueprint = Blueprint("webhook", __name__)
@@ -21,8 +22,6 @@ def twiml(body: str | None) -> Response:
 @blueprint.post("/sms")
 @twilio_signed
 def inbound() -> Response:
-    from sms.responder import Inbound
-
     form = request.form
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
     if not sid or not form.get("From"):

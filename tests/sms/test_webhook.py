@@ -292,7 +292,7 @@ def test_every_message_keeps_its_raw_text(texter: Texter, store: FeedbackStore) 
     sid = new_sid()
     texter.text("lol 🤷", sid=sid)
     with store.transaction() as tx:
-        record = SmsRecords(tx).message(sid, store.clock())
+        record = SmsRecords(tx).message(CUSTOMER, sid)
     assert record is not None and record["body"] == "lol 🤷" and record["action"] == "reasked"
 
 

@@ -1,0 +1,274 @@
+"""Signed inbound texts through the real SMS server on loopback, beside a bare TwiML endpoint.
+
+Starts the SMS app (``create_app`` + waitress, as ``feedback sms`` does, in its own process)
+with one extra route, ``POST /bench/bare``: the same signature check and a fixed TwiML
+answer, no parsing and no store — the ceiling. Then, for both endpoints:
+
+- **max**: ``--requests`` signed requests from ``--concurrency`` keep-alive connections,
+  as fast as they are answered: throughput and p50/p99 latency;
+- **paced**: ``--rate`` requests/s for ``--seconds`` (open loop: latency counts from each
+  request's scheduled time, so a stall shows): achieved rate and p50/p99.
+
+Every webhook request comes from a different number with a clear rating; afterwards the
+store must hold exactly one rating per request answered 200 ("no answer lost").
+Targets (issue 4, 2 cores): >= 300 requests/s sustained, p99 <= 50 ms at 100 requests/s.
+Bounded: at most --requests per max run and rate*seconds per paced run, each with a deadline.
+
+    python bench/webhook.py [--requests 2000] [--concurrency 8] [--rate 100] [--seconds 10] [--dir /tmp]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import os
+import selectors
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import phonenumbers
+from twilio.request_validator import RequestValidator
+
+TOKEN = "bench-auth-token"
+PUBLIC = "https://feedback.example.com"
+SHOP = "+15005550006"
+BODIES = ("3", "2", "1 the wait was too long", "exceeded!", "👍", "2 thanks", "3 Maria was great")
+RUN_DEADLINE = 120.0
+
+
+# -- the server (run in a child process) -------------------------------------------------
+
+
+def serve(data: str, config_path: str, threads: int) -> None:
+    import waitress
+    from flask import Response
+
+    from shared.config import load_config
+    from sms.app import create_app
+    from sms.security import twilio_signed
+    from sms.webhook import twiml
+
+    config = load_config(config_path, data_dir=data)
+    app = create_app(config)
+
+    @twilio_signed
+    def bare() -> Response:
+        return twiml("Thanks!")
+
+    app.add_url_rule("/bench/bare", "bench_bare", bare, methods=["POST"])
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    print(f"listening on http://127.0.0.1:{server.effective_port}", flush=True)  # type: ignore[union-attr]
+    server.run()
+
+
+# -- the client ------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    sent: int
+    ok: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def percentile(self, share: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+    def line(self) -> str:
+        errors = self.sent - self.ok
+        return (
+            f"{self.name:<28} {self.sent:>6} req {self.rate:>8.0f} req/s   p50 {self.percentile(0.5):>6.1f} ms"
+            f"   p99 {self.percentile(0.99):>6.1f} ms   errors {errors}"
+        )
+
+
+def valid_numbers() -> Iterator[str]:
+    for index in itertools.count():
+        number = f"+1202{3000000 + index:07d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(number)):
+            yield number
+
+
+class Requests:
+    """Pre-signed requests: each webhook text from a new number, as Twilio would send it."""
+
+    def __init__(self) -> None:
+        self.numbers = valid_numbers()
+        self.validator = RequestValidator(TOKEN)
+        self.sids = itertools.count(1)
+        self.lock = threading.Lock()
+
+    def make(self, path: str, count: int) -> list[tuple[str, bytes, dict[str, str]]]:
+        made = []
+        for _ in range(count):
+            with self.lock:
+                number = next(self.numbers)
+                sid = f"SM{next(self.sids):032x}"
+            params = {"MessageSid": sid, "From": number, "To": SHOP, "Body": BODIES[len(made) % len(BODIES)]}
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": self.validator.compute_signature(PUBLIC + path, params),
+            }
+            made.append((path, urllib.parse.urlencode(params).encode(), headers))
+        return made
+
+
+def send_all(
+    port: int,
+    requests: list[tuple[str, bytes, dict[str, str]]],
+    concurrency: int,
+    schedule: list[float] | None = None,
+) -> tuple[int, list[float], float]:
+    """Send from ``concurrency`` keep-alive connections; return (answered 200, latencies, seconds)."""
+    cursor = itertools.count()
+    latencies: list[float] = []
+    ok = [0]
+    lock = threading.Lock()
+    start = time.perf_counter()
+    deadline = start + RUN_DEADLINE
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            index = next(cursor)
+            if index >= len(requests) or time.perf_counter() > deadline:
+                break
+            due = start + schedule[index] if schedule else time.perf_counter()
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            path, body, headers = requests[index]
+            try:
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                payload = response.read()
+                good = response.status == 200 and b"<Message>" in payload
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                good = False
+            took = time.perf_counter() - due
+            with lock:
+                latencies.append(took)
+                ok[0] += good
+        connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return ok[0], latencies, time.perf_counter() - start
+
+
+def start_server(data: Path, config: Path, threads: int) -> tuple[subprocess.Popen[str], int]:
+    env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": PUBLIC}
+    for secret in ("TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER", "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_BASE"):
+        env.pop(secret, None)  # no outbound texts: the console sender
+    root = Path(__file__).resolve().parents[1]
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(data), str(config), str(threads)],
+        cwd=root,
+        env={**env, "PYTHONPATH": str(root)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    if selector.select(timeout=30):
+        line = process.stdout.readline()
+        if "listening on" in line:
+            return process, int(line.rsplit(":", 1)[1])
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=2000, help="requests per max-throughput run")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=100.0, help="requests/s of the paced runs")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the paced runs")
+    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    parser.add_argument("--dir", default=None, help="where the temporary data directory goes")
+    parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve[0], args.serve[1], int(args.serve[2]))
+        return 0
+
+    from shared.store import FeedbackStore
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-webhook-", dir=args.dir))
+    config = workdir / "feedback.toml"
+    config.write_text('business_name = "Bench Cafe"\n[sms]\nquiet_hours = "off"\n', encoding="utf-8")
+    process, port = start_server(workdir / "data", config, args.threads)
+    made = Requests()
+    results: list[Result] = []
+    webhook_ok = 0
+    try:
+        for path in ("/bench/bare", "/sms"):  # warm up both
+            send_all(port, made.make(path, 50), 4)
+        paced = int(args.rate * args.seconds)
+        schedule = [index / args.rate for index in range(paced)]
+        for name, path in (("bare TwiML (ceiling)", "/bench/bare"), ("webhook /sms", "/sms")):
+            batch = made.make(path, args.requests)
+            ok, latencies, seconds = send_all(port, batch, args.concurrency)
+            results.append(Result(f"{name}, max", len(batch), ok, seconds, latencies))
+            if path == "/sms":
+                webhook_ok += ok
+            batch = made.make(path, paced)
+            ok, latencies, seconds = send_all(port, batch, args.concurrency, schedule)
+            results.append(Result(f"{name}, {args.rate:g}/s", len(batch), ok, seconds, latencies))
+            if path == "/sms":
+                webhook_ok += ok
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    stored = sum(1 for _ in FeedbackStore(workdir / "data").ratings())
+    expected = webhook_ok + 50  # the warm-up texts are ratings too
+    print(
+        f"webhook benchmark: {os.cpu_count()} cores, waitress threads {args.threads}, "
+        f"{args.concurrency} client connections, loopback, durable store in {workdir}"
+    )
+    for result in results:
+        print(result.line())
+    print(
+        f"ratings stored {stored}, webhook answers 200 (incl. 50 warm-up) {expected}: "
+        f"{'no answer lost' if stored == expected else 'MISMATCH'}"
+    )
+    webhook_max = results[2]
+    webhook_paced = results[3]
+    print(
+        f"targets: >= 300 req/s sustained: {webhook_max.rate:.0f} ({'met' if webhook_max.rate >= 300 else 'NOT met'}); "
+        f"p99 <= 50 ms at {args.rate:g}/s: {webhook_paced.percentile(0.99):.1f} ms "
+        f"({'met' if webhook_paced.percentile(0.99) <= 50 else 'NOT met'}); "
+        f"ratio to ceiling {webhook_max.rate / max(results[0].rate, 1):.2f}"
+    )
+    print(f"statistics: paced webhook mean {statistics.fmean(webhook_paced.latencies) * 1000:.1f} ms")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0 if stored == expected else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
