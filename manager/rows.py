@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from manager.words import Urgency, age_words, duration_words, time_left_words, urgency
 from shared.followups import FollowUp
@@ -28,6 +29,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 TICKING = ("age", "left")
 COMMENT_WIDTH = 40
+
+# Parsing a number to mask it is the slowest step of painting a row; a queue repeats few numbers.
+masked = lru_cache(maxsize=4096)(mask_phone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +80,7 @@ def static_cells(followup: FollowUp, *, revealed: bool = False) -> dict[str, str
         comment = comment[: COMMENT_WIDTH - 1] + "…"
     phone = ""
     if followup.contact is not None:
-        phone = followup.contact.phone if revealed else mask_phone(followup.contact.phone)
+        phone = followup.contact.phone if revealed else masked(followup.contact.phone)
     return {
         "wait": "⚑" if followup.customer_waiting else ("▲" if followup.escalated_at else ""),
         "channel": str(followup.channel),
@@ -112,7 +116,7 @@ def details(followup: FollowUp, now: datetime, *, revealed: bool = False) -> lis
         if revealed:
             lines.append(f"Phone: {followup.contact.phone}")
         else:
-            lines.append(f"Phone: {mask_phone(followup.contact.phone)}  (v to show in full)")
+            lines.append(f"Phone: {masked(followup.contact.phone)}  (v to show in full)")
     else:
         lines.append("Phone: none given")
     if followup.claimed_by and followup.claimed_at and followup.is_active:

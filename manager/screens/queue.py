@@ -8,9 +8,11 @@ brings the result back, to this console and to every other one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
+from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,12 +20,14 @@ from textual.coordinate import Coordinate
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.widgets.data_table import ColumnKey
 
 from manager.audit import record_reveal
 from manager.rows import (
     COLUMNS,
     QueueFilter,
     details,
+    masked,
     recently_resolved,
     static_cells,
     ticking_cells,
@@ -34,7 +38,6 @@ from manager.screens.filter import FilterScreen
 from manager.screens.resolve import ResolveChoice, ResolveScreen
 from manager.words import Urgency
 from shared.followups import AlreadyClaimed, FollowUp, FollowUpError
-from shared.phones import mask_phone
 from shared.ratings import Channel
 from shared.storage import StoreError
 
@@ -44,6 +47,14 @@ if TYPE_CHECKING:
 URGENCY_STYLES = {Urgency.CALM: "green", Urgency.SOON: "bold yellow", Urgency.LATE: "bold red"}
 WAITING_STYLE = "bold magenta"
 RESOLVED_WINDOW = timedelta(days=1)
+
+
+class RowFlag(Text):
+    """A row's first cell; it carries the follow-up's id so the table can be sorted into urgency order."""
+
+    def __init__(self, text: str, followup_id: str, *, style: str = "") -> None:
+        super().__init__(text, style=style)
+        self.followup_id = followup_id
 
 
 class QueueScreen(Screen[None]):
@@ -66,7 +77,8 @@ class QueueScreen(Screen[None]):
         super().__init__()
         self._items: dict[str, FollowUp] = {}
         self._order: list[str] = []
-        self._shown: dict[tuple[str, str], str] = {}
+        self._shown: dict[str, dict[str, str]] = {}
+        self._static: dict[str, tuple[tuple[FollowUp, bool], dict[str, str]]] = {}
         self._resolved: list[FollowUp] = []
         self._revealed: set[str] = set()
         self._ready = False
@@ -99,12 +111,12 @@ class QueueScreen(Screen[None]):
     def watch_queue_filter(self) -> None:
         if self.show_resolved:
             self._load_resolved()
-        self.repaint()
+        self.repaint(full=True)
 
     def watch_show_resolved(self) -> None:
         if self.show_resolved:
             self._load_resolved()
-        self.repaint()
+        self.repaint(full=True)
 
     def _load_resolved(self) -> None:
         app = self.manager_app
@@ -117,52 +129,70 @@ class QueueScreen(Screen[None]):
             return self._resolved
         return visible(self.manager_app.queue, self.queue_filter, now)
 
-    def repaint(self) -> None:
-        """Rebuild the table from the current follow-ups, keeping the cursor on the same one."""
+    def _cells(self, followup: FollowUp, now: datetime) -> tuple[dict[str, str], dict[str, RenderableType]]:
+        """The row's plain texts (to spot changes) and the renderables the table shows."""
+        revealed = followup.id in self._revealed
+        cached = self._static.get(followup.id)
+        if cached is None or cached[0] != (followup, revealed):
+            cached = ((followup, revealed), static_cells(followup, revealed=revealed))
+            self._static[followup.id] = cached
+        texts = dict(cached[1])
+        cells: dict[str, RenderableType] = dict(texts)
+        for key, (text, level) in ticking_cells(followup, now).items():
+            texts[key] = text
+            cells[key] = Text(text, style=URGENCY_STYLES[level]) if level else text
+        cells["wait"] = RowFlag(texts["wait"], followup.id, style=WAITING_STYLE if followup.customer_waiting else "")
+        return texts, cells
+
+    def repaint(self, *, full: bool = False) -> None:
+        """Bring the table in line with the follow-ups, touching only what changed.
+
+        Rows that went are removed, new ones appended, changed cells updated, and the rows
+        re-sorted only when the order differs; the cursor stays on the same follow-up.
+        """
         if not self._ready:
             return
         table = self.query_one(DataTable)
         selected = self.selected()
         items = self._current()
         now = self.manager_app.now
-        self._items = {followup.id: followup for followup in items}
-        self._order = [followup.id for followup in items]
-        self._shown = {}
-        rows = []
+        if full:
+            table.clear()
+            self._shown, self._order = {}, []
+        fresh = {followup.id: followup for followup in items}
+        for gone in [followup_id for followup_id in self._order if followup_id not in fresh]:
+            table.remove_row(gone)
+            del self._shown[gone]
+            self._static.pop(gone, None)
+        kept = [followup_id for followup_id in self._order if followup_id in fresh]
+        added = []
         for followup in items:
-            cells = static_cells(followup, revealed=followup.id in self._revealed)
-            for key, (text, level) in ticking_cells(followup, now).items():
-                self._shown[followup.id, key] = text
-                cells[key] = Text(text, style=URGENCY_STYLES.get(level, "")) if level else text  # type: ignore[assignment]
-            if followup.customer_waiting:
-                cells["wait"] = Text(cells["wait"], style=WAITING_STYLE)  # type: ignore[assignment]
-            rows.append([cells[key] for key, _ in COLUMNS])
-        table.clear()
-        for followup_id, row in zip(self._order, rows, strict=True):
-            table.add_row(*row, key=followup_id)
-        if selected is not None and selected.id in self._items:
-            table.move_cursor(row=self._order.index(selected.id), animate=False)
+            texts, cells = self._cells(followup, now)
+            shown = self._shown.get(followup.id)
+            if shown is None:
+                table.add_row(*(cells[key] for key, _ in COLUMNS), key=followup.id)
+                added.append(followup.id)
+            else:
+                for key, text in texts.items():
+                    if shown[key] != text:
+                        # Measuring a column costs a pass over every row: only when the text outgrows it.
+                        grows = cell_len(text) > table.columns[ColumnKey(key)].content_width
+                        table.update_cell(followup.id, key, cells[key], update_width=grows)
+            self._shown[followup.id] = texts
+        self._items = fresh
+        self._order = [followup.id for followup in items]
+        if kept + added != self._order:
+            rank = {followup_id: index for index, followup_id in enumerate(self._order)}
+            table.sort("wait", key=lambda flag: rank[flag.followup_id])
+        if selected is not None and selected.id in fresh:
+            table.move_cursor(row=table.get_row_index(selected.id), animate=False)
         self._paint_summary()
         self._paint_details()
 
     def _time_passed(self) -> None:
-        """Every second: re-sort if urgency changed the order, else update only the cells that changed."""
-        if self.show_resolved:
-            return
-        items = self._current()
-        if [followup.id for followup in items] != self._order:
+        """Every second: ages and times left change, and an item turning overdue moves up."""
+        if not self.show_resolved:
             self.repaint()
-            return
-        table = self.query_one(DataTable)
-        now = self.manager_app.now
-        for followup in items:
-            for key, (text, level) in ticking_cells(followup, now).items():
-                if self._shown.get((followup.id, key)) != text:
-                    self._shown[followup.id, key] = text
-                    cell = Text(text, style=URGENCY_STYLES.get(level, "")) if level else text
-                    table.update_cell(followup.id, key, cell)
-        self._paint_summary()
-        self._paint_details()
 
     def _paint_summary(self) -> None:
         app = self.manager_app
@@ -226,8 +256,7 @@ class QueueScreen(Screen[None]):
             self.notify("This customer left no phone number.", severity="warning")
             return
         question = (
-            f"Show the full phone number for {mask_phone(followup.contact.phone)}?\n"
-            "Your name and the time are recorded."
+            f"Show the full phone number for {masked(followup.contact.phone)}?\nYour name and the time are recorded."
         )
         self.app.push_screen(ConfirmScreen(question, yes="Show"), callback=lambda yes: self._reveal(followup, yes))
 
