@@ -125,6 +125,9 @@ _OPT_OUT_PHRASES = re.compile(
 
 
 def opt_out_phrase(message: Message) -> Reply | None:
+    """Plain opt-out wording, but never inside a reaction's quote of our question ("Reply STOP to opt out")."""
+    if _REACTION.match(message.text) or _REACTED.match(message.text):
+        return None
     if _OPT_OUT_PHRASES.search(message.lower):
         return Reply(ReplyKind.OPT_OUT)
     return None

@@ -52,6 +52,7 @@ CASES = [
     ('Questioned "Did we meet…"', UNCLEAR, None, "", "reaction"),
     ('Reacted 😡 to "Did we meet your expectations? 2"', RATING, BELOW, "", "reaction"),
     ("Reacted 👍 to “Did we meet…”", RATING, MET, "", "reaction"),
+    ('Liked "Corner Cafe: Did we meet your expectations? Reply STOP to opt out."', RATING, MET, "", "reaction"),
     # 4. a leading rating, the comment after it
     ("1", RATING, BELOW, "", "rating"),
     ("2", RATING, MET, "", "rating"),
