@@ -283,6 +283,9 @@ WORDS: dict[str, tuple[Outcome, Outcome]] = {
             "marvelous",
             "marvellous",
             "fabulous",
+            "rock",
+            "rocks",
+            "rocked",
         ),
         (Outcome.EXCEEDED, Outcome.BELOW),
     ),
@@ -370,6 +373,9 @@ def words(message: Message) -> Reply | None:
     outcomes: set[Outcome] = set()
     only_signals = True
     for index, token in enumerate(tokens):
+        if index == 0 and YES_NO.get(token) is Outcome.MET:
+            outcomes.add(Outcome.MET)  # "Yes thank you", "yep, all good"
+            continue
         if token in EMOJI:
             outcomes.add(EMOJI[token])
             continue
