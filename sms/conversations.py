@@ -55,6 +55,11 @@ class Conversation:
     def is_expired(self, now: datetime) -> bool:
         return utc(now) >= self.expires
 
+    @property
+    def awaits_late_answer(self) -> bool:
+        """An unanswered prompt still takes an answer after it expired (recorded as late)."""
+        return bool(self.prompt_sid) and not self.rating_id
+
     def awaits_comment(self, now: datetime) -> bool:
         return bool(self.rating_id) and self.comment_until is not None and utc(now) < self.comment_until
 

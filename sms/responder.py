@@ -113,6 +113,8 @@ class Responder:
         if reply.kind is ReplyKind.HELP:
             return Handled(text("help"), "help")
         conversation = records.conversation(phone)
+        if conversation is not None and conversation.is_expired(now) and not conversation.awaits_late_answer:
+            conversation = None  # over: whatever comes now starts a new visit
         if conversation is not None and conversation.awaits_comment(now) and not reply.is_bare_rating:
             return self._add_comment(records, conversation, message, now, opted_out)
         if reply.kind is ReplyKind.RATING:
@@ -130,8 +132,6 @@ class Responder:
         opted_out: bool,
     ) -> Handled:
         assert reply.outcome is not None
-        if conversation is not None and conversation.rating_id and conversation.is_expired(now):
-            conversation = None  # answered long ago: this is a new visit
         if conversation is None:
             conversation = self._walk_in(phone, message, reply, now)
         station = conversation.station or self._station(message, reply)

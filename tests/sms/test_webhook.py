@@ -201,6 +201,18 @@ def test_late_reply_is_recorded_and_marked_late(
     assert rating.late and rating.station == "Drive-thru"
 
 
+def test_a_new_visit_after_an_answered_conversation_expired_is_a_new_conversation(
+    texter: Texter, store: FeedbackStore, clock: Clock
+) -> None:
+    texter.text("3")
+    assert texter.reply_of("hello?") == ""  # answered: small talk is not re-asked
+    clock.advance(days=3)
+    assert texter.reply_of("hello?") == texts("reask")
+    assert texter.reply_of("1") == texts("ask_what_went_wrong")
+    assert sorted(rating.outcome for rating in all_ratings(store)) == [Outcome.BELOW, Outcome.EXCEEDED]
+    assert not any(rating.late for rating in all_ratings(store))
+
+
 def test_unclear_reply_gets_one_polite_reask_and_records_nothing(texter: Texter, store: FeedbackStore) -> None:
     assert texter.reply_of("1 2 3") == texts("reask")
     assert texter.reply_of("lol") == ""
