@@ -83,7 +83,6 @@ class Prompter:
                 {
                     "id": prompt_id,
                     "sid": sent.sid,
-                    "phone": phone,
                     "at": now.isoformat(),
                     "status": sent.status,
                     **details,

@@ -6,7 +6,7 @@ Files are cut so that handling one message rewrites one small file, whatever the
     sms/numbers/NNN.json         one document per number (256 shards by hash): its current
                                  conversation, when it was last prompted, and every message it
                                  sent (raw text, what we did, the reply) for the retention period
-    sms/prompts/YYYY-MM-DD.json  every prompt sent, keyed by Twilio sid (status callbacks)
+    sms/prompts/YYYY-MM-DD.json  every prompt sent, keyed by Twilio sid (status callbacks; no number)
     sms/alerts/YYYY-MM.json      alerts sent, by the follow-up's month
 
 Changes to a number are gathered and written once, when the block ends::
