@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta, tzinfo
 
 from manager.words import duration_words, percent
-from shared.stats import OutcomeCounts, Stats, compute, utc_days_for
+from shared.stats import LoopTimes, OutcomeCounts, Stats, compute, utc_days_for
 from shared.store import FeedbackStore
 
 FORMATS = ("text", "csv", "html")
@@ -23,8 +23,8 @@ def gather(store: FeedbackStore, *, since: date, until: date, zone: tzinfo, now:
     """Compute the figures for the local days [since, until] from the store's summaries and follow-ups."""
     first, last = utc_days_for(since, until)
     summaries = store.daily_summaries(first, last)
-    followups = store.followups(first, last)
-    return compute(summaries, followups, since=since, until=until, zone=zone, now=now, target=target)
+    times = [LoopTimes.from_record(record) for record in store.followup_records(first, last)]
+    return compute(summaries, times, since=since, until=until, zone=zone, now=now, target=target)
 
 
 def render(stats: Stats, fmt: str, *, business: str = "") -> str:

@@ -14,13 +14,15 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
 from shared.followups import FollowUp, FollowUpStatus
 from shared.ratings import Outcome
-from shared.summary import ANSWERS, SUSPECT, split_key
+from shared.summary import ANSWERS, SUSPECT, counter_key, split_key
 
 Summaries = Mapping[str, Mapping[str, Mapping[str, int]]]
+_OUTCOME_KEYS = {str(outcome): counter_key("outcome", str(outcome)) for outcome in Outcome}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,30 @@ class Stats:
         return share(self.within_target, self.decided)
 
 
+@dataclass(frozen=True, slots=True)
+class LoopTimes:
+    """When a follow-up was opened, claimed and resolved: all that statistics need of it."""
+
+    created: datetime
+    claimed_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+    @classmethod
+    def of(cls, followup: FollowUp) -> LoopTimes:
+        resolved = followup.resolved_at if followup.status is FollowUpStatus.RESOLVED else None
+        return cls(followup.created, followup.claimed_at, resolved)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> LoopTimes:
+        """From a stored follow-up dict (see :meth:`FollowUp.to_record`), reading only the three times."""
+
+        def time(key: str) -> datetime | None:
+            value = record.get(key)
+            return datetime.fromisoformat(value) if value else None
+
+        return cls(datetime.fromisoformat(record["created"]), time("claimed_at"), time("resolved_at"))
+
+
 def share(part: int, whole: int) -> float | None:
     """``part / whole``, or None when there is nothing to divide (shown as "–", never as 0 %)."""
     return None if whole == 0 else part / whole
@@ -121,7 +147,7 @@ def local_days(period: str, now: datetime, zone: tzinfo) -> tuple[date, date]:
 
 def compute(
     summaries: Summaries,
-    followups: Iterable[FollowUp],
+    followups: Iterable[FollowUp | LoopTimes],
     *,
     since: date,
     until: date,
@@ -134,33 +160,36 @@ def compute(
     ``summaries`` and ``followups`` may cover more (pass the :func:`utc_days_for` range):
     hours and follow-ups outside the local days are left out here.
     """
+    by_hour = [0] * 24
+    by_day: dict[date, Counter[str]] = {}
+    everything: Counter[str] = Counter()
+    for hours in summaries.values():
+        for hour_key, counts in hours.items():
+            start = datetime.fromisoformat(f"{hour_key}:00+00:00").astimezone(zone)
+            if not since <= start.date() <= until:
+                continue
+            by_hour[start.hour] += counts.get(ANSWERS, 0)
+            day = by_day.setdefault(start.date(), Counter())
+            for outcome, key in _OUTCOME_KEYS.items():
+                day[outcome] += counts.get(key, 0)
+            everything.update(counts)
+    # Each distinct key is read once: a year has millions of counts but only dozens of keys.
     totals = OutcomeCounts()
-    suspect = 0
+    suspect = everything.pop(SUSPECT, 0)
     reasons: Counter[str] = Counter()
     shoutouts: Counter[str] = Counter()
     groups: dict[str, dict[str, OutcomeCounts]] = {"channel": {}, "station": {}, "staff": {}}
-    by_hour = [0] * 24
-    by_day: dict[date, OutcomeCounts] = {}
-    for hours in summaries.values():
-        for hour_key, counts in hours.items():
-            start = datetime.strptime(hour_key, "%Y-%m-%dT%H").replace(tzinfo=UTC).astimezone(zone)
-            if not since <= start.date() <= until:
-                continue
-            suspect += counts.get(SUSPECT, 0)
-            by_hour[start.hour] += counts.get(ANSWERS, 0)
-            for key, count in counts.items():
-                parts = split_key(key)
-                match parts:
-                    case ("outcome", outcome):
-                        totals = totals.plus(outcome, count)
-                        by_day[start.date()] = by_day.get(start.date(), OutcomeCounts()).plus(outcome, count)
-                    case ("channel" | "station" | "staff" as kind, name, outcome):
-                        group = groups[kind]
-                        group[name] = group.get(name, OutcomeCounts()).plus(outcome, count)
-                    case ("reason", reason):
-                        reasons[reason] += count
-                    case ("shoutout", name):
-                        shoutouts[name] += count
+    for key, count in everything.items():
+        match split_key(key):
+            case ("outcome", outcome):
+                totals = totals.plus(outcome, count)
+            case ("channel" | "station" | "staff" as kind, name, outcome):
+                group = groups[kind]
+                group[name] = group.get(name, OutcomeCounts()).plus(outcome, count)
+            case ("reason", reason):
+                reasons[reason] += count
+            case ("shoutout", name):
+                shoutouts[name] += count
     loop = _loop_figures(followups, since=since, until=until, zone=zone, now=now, target=target)
     return Stats(
         since=since,
@@ -174,7 +203,11 @@ def compute(
         by_staff=_ranked(groups["staff"]),
         shoutouts=dict(sorted(shoutouts.items(), key=lambda item: (-item[1], item[0]))),
         answers_by_hour=tuple(by_hour),
-        answers_by_day=dict(sorted(by_day.items())),
+        answers_by_day={
+            day: OutcomeCounts(counts["below"], counts["met"], counts["exceeded"])
+            for day, counts in sorted(by_day.items())
+            if counts.total()
+        },
         target=target,
         **loop,
     )
@@ -186,7 +219,7 @@ def _ranked(groups: dict[str, OutcomeCounts]) -> dict[str, OutcomeCounts]:
 
 
 def _loop_figures(
-    followups: Iterable[FollowUp],
+    followups: Iterable[FollowUp | LoopTimes],
     *,
     since: date,
     until: date,
@@ -198,22 +231,23 @@ def _loop_figures(
     count = claimed = resolved = still_open = within = decided = 0
     to_claim: list[float] = []
     to_resolve: list[float] = []
-    for followup in followups:
-        if not since <= followup.created.astimezone(zone).date() <= until:
+    for item in followups:
+        times = LoopTimes.of(item) if isinstance(item, FollowUp) else item
+        if not since <= times.created.astimezone(zone).date() <= until:
             continue
         count += 1
-        if followup.claimed_at is not None:
+        if times.claimed_at is not None:
             claimed += 1
-            to_claim.append((followup.claimed_at - followup.created).total_seconds())
-        if followup.status is FollowUpStatus.RESOLVED and followup.resolved_at is not None:
+            to_claim.append((times.claimed_at - times.created).total_seconds())
+        if times.resolved_at is not None:
             resolved += 1
-            took = followup.resolved_at - followup.created
+            took = times.resolved_at - times.created
             to_resolve.append(took.total_seconds())
             decided += 1
             within += took <= target
         else:
             still_open += 1
-            decided += now - followup.created > target
+            decided += now - times.created > target
     return {
         "followups": count,
         "claimed": claimed,

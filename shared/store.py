@@ -557,6 +557,26 @@ class FeedbackStore:
         return None
 
 
+    # -- follow-up records for statistics (managers' console) ------------------------
+
+    def followup_records(self, since: date, until: date) -> list[dict[str, Any]]:
+        """Follow-ups created in [since, until] (UTC days) as their stored dicts, unparsed.
+
+        For statistics over a year of follow-ups, where building every :class:`FollowUp`
+        would cost more than the report. Archive months before ``since`` are not read (a
+        follow-up is archived in the month it was resolved, never before it was created),
+        so a short period stays cheap however long the history. Read under the lock: a
+        follow-up moving between the queue and the archive is seen exactly once.
+        """
+        first, after = since.isoformat(), (until + timedelta(days=1)).isoformat()
+        with self.transaction() as tx:
+            records = list(tx.db(QUEUE).table("followups").all())
+            for path in sorted((self.root / "followups").glob("*.json")):
+                if path.stem >= f"{since:%Y-%m}":
+                    records.extend(tx.db(f"followups/{path.stem}").table("followups").all())
+        # Times are stored as UTC ISO 8601, so comparing the text compares the days.
+        return [record for record in records if first <= record["created"] < after]
+
 def _put(table: Table, key: str, record: dict[str, Any]) -> None:
     """Insert or replace one keyed document with a single durable write."""
     if table.contains(doc_id=key):
