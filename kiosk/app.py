@@ -94,8 +94,20 @@ class KioskApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = self.settings.theme
+        settings = self.settings
+        # Made once and shown again for every visit (see kiosk.screens.step for why).
+        self.steps: dict[Step, StepScreen] = {
+            Step.REASONS: ReasonsScreen(settings),
+            Step.MANAGER_NOW: ManagerNowScreen(settings),
+            Step.PHONE: PhoneScreen(settings, timeout=settings.phone_timeout_seconds),
+            Step.SHOUTOUT: ShoutoutScreen(settings),
+        }
+        for step, screen in self.steps.items():
+            self.install_screen(screen, name=f"step-{step}")
+        self.thanks = ThanksScreen(settings.thanks_seconds)
+        self.install_screen(self.thanks, name="thanks")
         # Pushed rather than the default screen, so that its own CSS_PATH is loaded.
-        self.idle = IdleScreen(self.settings)
+        self.idle = IdleScreen(settings)
         self.push_screen(self.idle)
         self._refresh_status()
         if len(self.outbox):
@@ -114,19 +126,15 @@ class KioskApp(App[None]):
             self.push_screen(screen)
 
     def _show_step(self, step: Step | None) -> None:
-        settings = self.settings
-        if step is None:
+        if step is None or self.current is None:
             self.go_idle()
-        elif step is Step.REASONS:
-            self._show(ReasonsScreen(settings))
-        elif step is Step.MANAGER_NOW:
-            self._show(ManagerNowScreen(settings))
-        elif step is Step.PHONE:
-            self._show(PhoneScreen(settings, timeout=settings.phone_timeout_seconds))
-        elif step is Step.SHOUTOUT:
-            self._show(ShoutoutScreen(settings))
+        elif step is Step.THANKS:
+            self.thanks.prepare(self.settings.texts.thanks, self._thanks_lines())
+            self._show(self.thanks)
         else:
-            self._show(ThanksScreen(settings.texts.thanks, self._thanks_lines(), settings.thanks_seconds))
+            screen = self.steps[step]
+            screen.begin(visit=self.current.id)
+            self._show(screen)
 
     def _thanks_lines(self) -> list[str]:
         texts = self.settings.texts
@@ -157,10 +165,9 @@ class KioskApp(App[None]):
         self._show_step(first_step(message.outcome, has_staff=bool(self.settings.staff)))
 
     def on_step_screen_done(self, message: StepScreen.Done) -> None:
-        screen = self.screen
-        if not isinstance(screen, StepScreen) or screen.step is not message.step:
-            return  # a late report from a screen that is gone
-        if message.timed_out or self.current is None:
+        if self.current is None or message.visit != self.current.id or self.screen is not self.steps[message.step]:
+            return  # a late report from a visit that is over
+        if message.timed_out:
             self.go_idle()
             return
         rating = self._enrich(self.current, message.step, message.value)

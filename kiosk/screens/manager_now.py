@@ -31,7 +31,7 @@ class ManagerNowScreen(StepScreen):
             yield Button(f"{self.texts.manager_yes} [1]", id="yes", variant="warning")
             yield Button(f"{self.texts.manager_no} [2]", id="no", variant="primary")
 
-    def on_mount(self) -> None:
+    def on_screen_resume(self) -> None:
         self.query_one("#yes", Button).focus()
 
     def action_answer(self, wants_manager: bool) -> None:

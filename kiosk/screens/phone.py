@@ -53,8 +53,13 @@ class PhoneScreen(StepScreen):
                     button.active_effect_duration = 0  # phone numbers repeat digits: take every tap
                     yield button
 
-    def on_mount(self) -> None:
-        self.query_one("#number", Input).focus()
+    def on_screen_resume(self) -> None:
+        """Nothing of the previous customer's number stays on screen."""
+        number = self.query_one("#number", Input)
+        number.value = ""
+        number.focus()
+        self.query_one("#consent", Checkbox).value = False
+        self.query_one("#error", Static).update("")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -55,5 +55,8 @@ class ReasonsScreen(StepScreen):
         elif event.button.id == "skip":
             self.skip()
 
-    def on_mount(self) -> None:
+    def on_screen_resume(self) -> None:
+        for chip in self.query(".chip").results(Button):
+            chip.remove_class("-chosen")
+            chip.variant = "default"
         self.query_one("#done", Button).focus()

@@ -155,3 +155,30 @@ async def test_phone_number_is_checked_and_needs_consent(make_app, data_dir):
         await pilot.click("#send")
         await wait_for(pilot, lambda: isinstance(app.screen, ThanksScreen))
     assert stored(data_dir)[0].contact.phone == "+14155550134"
+
+
+async def test_the_next_customer_sees_nothing_of_the_previous_one(make_app, data_dir):
+    app = make_app(step_timeout_seconds=30, phone_timeout_seconds=1.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
+        await pilot.press("4", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerNowScreen))
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen))
+        await pilot.press(*"4155550134")
+        await pilot.click("#consent")
+        await wait_for(pilot, lambda: isinstance(app.screen, IdleScreen))  # walked away before sending
+
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
+        assert app.screen.chosen == []
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerNowScreen))
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen))
+        assert app.screen.query_one("#number", Input).value == ""
+        assert not app.screen.query_one("#consent", Checkbox).value
+    first, second = stored(data_dir)
+    assert first.reasons == ("knowledge",) and first.contact is None
+    assert second.reasons == () and second.contact is None

@@ -1,0 +1,207 @@
+"""Kiosk figures against the targets of issue 3, each beside a baseline measured in the same run.
+
+- start-up: from spawning ``python`` to the first painted idle screen (headless), against a
+  one-widget Textual app started the same way; with tmux, also ``run_kiosk.py`` in a real terminal
+  until the question shows (polled every 10 ms). Target <= 1.5 s.
+- tap-to-thanks: from the key press to the thank-you screen being current (the durable write
+  included), against a bare ``store.record_rating`` (the fsync floor). Target <= 100 ms.
+- memory: resident set size after 10,000 simulated taps (real key presses through Pilot, each
+  recorded in the store; the clock moves 2 minutes a tap, so ~720 a day over two weeks) against
+  after the first painted idle screen. Target growth <= 10 %.
+
+    python bench/kiosk.py [--taps 10000] [--latency-taps 200] [--dir /tmp]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+STARTUP_CHILD = """
+import sys, time
+sys.path.insert(0, {root!r})
+kind, data = sys.argv[1], sys.argv[2]
+if kind == "kiosk":
+    from kiosk.app import KioskApp
+    from shared.config import load_config
+    class Timed(KioskApp):
+        def on_mount(self):  # Textual also runs KioskApp.on_mount, which pushes the idle screen
+            self.set_interval(0.002, self.check)
+        def check(self):
+            if self.idle is not None and self.screen is self.idle and self.idle.is_mounted:
+                self.idle.call_after_refresh(lambda: (print(time.time()), self.exit()))
+    app = Timed(load_config(None, data_dir=data, environ={{}}))
+else:
+    from textual.app import App
+    from textual.widgets import Static
+    class Bare(App):
+        def compose(self):
+            yield Static("Did we meet your expectations today?")
+        def on_mount(self):
+            self.call_after_refresh(lambda: (print(time.time()), self.exit()))
+    app = Bare()
+app.run(headless=True, size=(80, 24))
+"""
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def startup(kind: str, workdir: Path, runs: int = 5) -> list[float]:
+    times = []
+    for _ in range(runs):
+        data = workdir / f"startup-{uuid.uuid4().hex[:6]}"
+        began = time.time()
+        out = subprocess.run(
+            [sys.executable, "-c", STARTUP_CHILD.format(root=str(ROOT)), kind, str(data)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+        times.append(float(out.strip().splitlines()[-1]) - began)
+    return times
+
+
+def startup_tmux(workdir: Path, runs: int = 3) -> list[float]:
+    times = []
+    for _ in range(runs):
+        socket = f"kiosk-bench-{uuid.uuid4().hex[:8]}"
+        data = workdir / f"tmux-{uuid.uuid4().hex[:6]}"
+        command = f"{sys.executable} {ROOT / 'run_kiosk.py'} --data {data}"
+        tmux = ["tmux", "-L", socket, "-f", "/dev/null"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("FEEDBACK_", "TMUX"))}
+        began = time.monotonic()
+        subprocess.run([*tmux, "new-session", "-d", "-s", "k", "-x", "80", "-y", "24", command], env=env, check=True)
+        try:
+            deadline = began + 30
+            while time.monotonic() < deadline:
+                screen = subprocess.run([*tmux, "capture-pane", "-p", "-t", "k"], capture_output=True, text=True).stdout
+                if "Did we meet" in screen:
+                    times.append(time.monotonic() - began)
+                    break
+                time.sleep(0.01)
+        finally:
+            subprocess.run([*tmux, "kill-server"], capture_output=True, env=env)
+    return times
+
+
+async def taps(workdir: Path, count: int, latency_taps: int) -> dict[str, object]:
+    from kiosk.app import KioskApp
+    from kiosk.screens.thanks import ThanksScreen
+    from shared.config import load_config
+
+    moment = [START]
+    config_file = workdir / "kiosk.toml"
+    config_file.write_text("[kiosk]\nthanks_seconds = 600\nburst_limit = 1000000\n")
+    config = load_config(config_file, data_dir=workdir / "taps", environ={})
+    app = KioskApp(config, clock=lambda: moment[0])
+    latencies: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        rss_start = rss_mib()
+        rss_warm = rss_start
+        for number in range(count):
+            key = "2" if number % 2 else "3"
+            began = time.perf_counter()
+            await pilot.press(key)
+            while not isinstance(app.screen, ThanksScreen):
+                await asyncio.sleep(0)
+            if number < latency_taps:
+                latencies.append(time.perf_counter() - began)
+            app.go_idle()
+            await pilot.pause()
+            moment[0] += timedelta(minutes=2)
+            if number == 99:
+                rss_warm = rss_mib()
+        rss_end = rss_mib()
+        recorded = sum(1 for _ in app.store.ratings())
+    return {
+        "latencies": latencies,
+        "rss_start": rss_start,
+        "rss_warm": rss_warm,
+        "rss_end": rss_end,
+        "recorded": recorded,
+    }
+
+
+def record_floor(workdir: Path, count: int) -> list[float]:
+    from shared.ratings import Channel, Outcome, Rating
+    from shared.store import FeedbackStore
+
+    store = FeedbackStore(workdir / "floor")
+    times = []
+    for number in range(count):
+        rating = Rating(
+            id=str(uuid.uuid4()),
+            ts=START + timedelta(minutes=2 * number),
+            channel=Channel.KIOSK,
+            outcome=Outcome.MET,
+            station="counter",
+        )
+        began = time.perf_counter()
+        store.record_rating(rating)
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def ms(values: list[float]) -> str:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"median {statistics.median(values) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   (n={len(values)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--taps", type=int, default=10_000)
+    parser.add_argument("--latency-taps", type=int, default=200)
+    parser.add_argument("--dir", default=None, help="where to put the temporary data (default: system temp)")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="kiosk-bench-", dir=args.dir))
+    try:
+        print("start-up to the first painted idle screen (headless, process spawn included)")
+        print(f"  bare Textual app (baseline)  {ms(startup('bare', workdir))}")
+        print(f"  kiosk                        {ms(startup('kiosk', workdir))}   target <= 1500 ms")
+        if shutil.which("tmux"):
+            print(f"  kiosk in tmux (run_kiosk.py) {ms(startup_tmux(workdir))}")
+        print()
+        floor = record_floor(workdir, args.latency_taps)
+        result = asyncio.run(taps(workdir, args.taps, args.latency_taps))
+        print("tap to thank-you screen (first taps; each durable before thanks)")
+        print(f"  store.record_rating alone (baseline) {ms(floor)}")
+        print(f"  key press to thank-you screen        {ms(result['latencies'])}   target <= 100 ms")
+        print()
+        start, warm, end = result["rss_start"], result["rss_warm"], result["rss_end"]
+        print(f"memory (RSS) over {args.taps} taps ({result['recorded']} ratings recorded)")
+        print(f"  at the first painted idle screen {start:7.1f} MiB")
+        print(f"  after 100 taps                   {warm:7.1f} MiB")
+        print(f"  after {args.taps} taps              {end:7.1f} MiB")
+        print(
+            f"  growth vs start {100 * (end - start) / start:+.1f} %   vs after 100 taps "
+            f"{100 * (end - warm) / warm:+.1f} %   target <= 10 %"
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
