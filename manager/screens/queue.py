@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 URGENCY_STYLES = {Urgency.CALM: "green", Urgency.SOON: "bold yellow", Urgency.LATE: "bold red"}
 WAITING_STYLE = "bold magenta"
 RESOLVED_WINDOW = timedelta(days=1)
+OPENED_WITHIN = timedelta(days=30)  # the resolved list looks at follow-ups opened this recently
 
 
 class RowFlag(Text):
@@ -120,8 +121,11 @@ class QueueScreen(Screen[None]):
 
     def _load_resolved(self) -> None:
         app = self.manager_app
-        since = (app.now - RESOLVED_WINDOW).date()
-        self._resolved = recently_resolved(f for f in app.store.followups(since) if self.queue_filter.matches(f))
+        # Read only recent months; times are stored as UTC ISO 8601, so text compares as time.
+        records = app.store.followup_records((app.now - OPENED_WITHIN).date(), app.now.date())
+        cutoff = (app.now - RESOLVED_WINDOW).isoformat()
+        followups = (FollowUp.from_record(r) for r in records if (r.get("resolved_at") or "") >= cutoff)
+        self._resolved = recently_resolved(f for f in followups if self.queue_filter.matches(f))
 
     def _current(self) -> list[FollowUp]:
         now = self.manager_app.now
