@@ -64,6 +64,7 @@ class ManagerApp(App[None]):
         self.announced: list[str] = []
         self._seen: set[str] | None = None
         self._escalated: set[tuple[str, datetime]] = set()
+        self._last_problem = ""
 
     def on_mount(self) -> None:
         self.now = self.clock()
@@ -87,14 +88,27 @@ class ManagerApp(App[None]):
             if current == self.revision:
                 return
             changed = None if self.revision < 0 else self.store.changed_files(self.revision)
-            if changed is None or QUEUE_FILE in changed:
-                self.reload_queue()
-            self.revision = current
         except StoreError as error:
-            self.notify(str(error), title="Store problem", severity="error", timeout=10)
+            self.report_problem("Store problem", error)
+            return
+        if (changed is None or QUEUE_FILE in changed) and not self.reload_queue():
+            return  # try again at the next poll
+        self.revision = current
 
-    def reload_queue(self) -> None:
-        followups = tuple(self.store.open_followups())
+    def report_problem(self, title: str, error: Exception) -> None:
+        """Say what went wrong, once per distinct problem rather than at every poll."""
+        if str(error) != self._last_problem:
+            self._last_problem = str(error)
+            self.notify(str(error), title=title, severity="error", timeout=10)
+
+    def reload_queue(self) -> bool:
+        """Read the queue again; on a store problem say so, keep the last queue on screen, return False."""
+        try:
+            followups = tuple(self.store.open_followups())
+        except StoreError as error:
+            self.report_problem("Could not read the queue", error)
+            return False
+        self._last_problem = ""
         ids = {followup.id for followup in followups}
         if self._seen is not None:
             fresh = [f for f in followups if f.id not in self._seen]
@@ -105,6 +119,7 @@ class ManagerApp(App[None]):
             self._seen = set(ids)
         self.now = self.clock()
         self.queue = followups
+        return True
 
     def announce(self, followup: FollowUp) -> None:
         """A new flag: ring and say where it came from."""
@@ -131,7 +146,7 @@ class ManagerApp(App[None]):
             try:
                 marked = escalate_if_overdue(self.store, followup.id, now=self.now) is not None or marked
             except StoreError as error:
-                self.notify(str(error), title="Could not escalate", severity="error")
+                self.report_problem("Could not escalate", error)
         if marked:
             self.reload_queue()
 

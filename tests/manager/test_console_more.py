@@ -169,3 +169,26 @@ def test_run_kiosk_with_manager_starts_the_console_command() -> None:
         [sys.executable, str(ROOT / "run_kiosk.py"), "--manager", "--help"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and "usage: feedback manager" in done.stdout and "--name NAME" in done.stdout
+
+
+async def test_a_damaged_queue_file_is_reported_once_and_read_again_when_repaired(
+    config: Config, clock: FakeClock, seed: Seed
+) -> None:
+    seed(id="first")
+    app = ManagerApp(config, name="ann", clock=clock, poll_seconds=3600)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        seed(id="second")
+        queue_file = config.data_dir / "queue.json"
+        good = queue_file.read_bytes()
+        queue_file.write_bytes(b"{not json")
+        app.poll_store()
+        app.poll_store()
+        await pilot.pause()
+        problems = [n for n in app._notifications if n.title == "Could not read the queue"]
+        assert len(problems) == 1 and "queue.json" in problems[0].message
+        assert row_ids(app) == ["fu-first"]
+        queue_file.write_bytes(good)
+        app.poll_store()
+        await pilot.pause()
+        assert row_ids(app) == ["fu-first", "fu-second"]
