@@ -18,7 +18,7 @@ from shared.followups import FollowUp
 from shared.phones import mask_phone
 from shared.ratings import utc
 from shared.storage import StoreError
-from shared.store import FeedbackStore, utc_now
+from shared.store import QUEUE, FeedbackStore, utc_now
 from sms.records import SmsRecords
 from sms.sender import Sender, SendFailed
 from sms.settings import SmsConfig
@@ -26,6 +26,7 @@ from sms.settings import SmsConfig
 log = logging.getLogger("sms.alerts")
 
 NEW, ESCALATED = "new", "escalated"
+QUEUE_FILE = f"{QUEUE}.json"
 
 
 def alert_text(settings: SmsConfig, followup: FollowUp, kind: str) -> str:
@@ -100,13 +101,16 @@ class Alerter:
 
     def watch(self, stop: threading.Event, poll: float = 0.25) -> None:
         """Run until ``stop`` is set, checking after every change of the store."""
-        seen = None
+        seen: int | None = None
         while not stop.is_set():
             try:
                 revision = self.store.revision()
                 if revision != seen:
+                    changed = None if seen is None else self.store.changed_files(seen)
                     seen = revision
-                    self.run_once()
+                    # New and escalated follow-ups are written to the queue: nothing else matters here.
+                    if changed is None or QUEUE_FILE in changed:
+                        self.run_once()
             except StoreError as error:
                 log.error("alerts paused: %s", error)
             stop.wait(poll)
