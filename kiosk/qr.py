@@ -1,15 +1,31 @@
 """The idle screen's QR code: an ``sms:`` link drawn with half blocks in the terminal.
 
-``sms:+15551234567?&body=FRONT`` opens the messages app with the number and the
-station's code filled in on both iOS (which reads ``&body=``) and Android (``?body=``).
+``sms:+15551234567?&body=Feedback%20%23front-desk`` opens the messages app with the
+number and a text carrying the station's code filled in, on iOS (which reads
+``&body=``) and Android (``?body=``). The SMS channel reads the ``#code`` back
+(its ``[sms.stations]`` table maps codes to station names).
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import qrcode
 import qrcode.constants
+
+CODE = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+
+
+def station_code(station: str) -> str:
+    """``Front Desk 2`` → ``front-desk-2``: the same code the SMS channel's QR posters use.
+
+    (The same rule as ``sms.qr.station_code``; kiosk and sms must not import each other.)
+    """
+    code = re.sub(r"[^a-z0-9]+", "-", station.casefold()).strip("-")
+    if code and not code[0].isalpha():
+        code = f"s-{code}"
+    return code[:40]
 
 
 def sms_link(number: str, body: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from textual.theme import BUILTIN_THEMES
 
+from kiosk.qr import CODE, station_code
 from shared.config import Config, ConfigError
 from shared.phones import InvalidPhoneNumber, normalise_phone
 
@@ -32,6 +33,7 @@ class Texts:
     exceeded: str = "Exceeded"
     hint: str = "Tap a choice, or press 1, 2 or 3"
     qr_caption: str = "Or answer from your phone"
+    qr_body: str = "Feedback #{code}"
     reasons_title: str = "Sorry we missed. What fell short?"
     reasons_hint: str = "Tap all that apply"
     done: str = "Done"
@@ -82,7 +84,7 @@ class KioskSettings:
     """What one kiosk needs to run, typed and validated."""
 
     station: str = "counter"
-    station_code: str = "COUNTER"
+    station_code: str = "counter"
     reasons: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_REASONS))
     staff: tuple[str, ...] = ()
     texts: Texts = field(default_factory=Texts)
@@ -135,6 +137,12 @@ def load_kiosk_settings(config: Config, *, station: str | None = None) -> KioskS
     name = station or _text(table, "station", "counter")
     if not name.strip():
         raise ConfigError("the kiosk's station name cannot be empty")
+    code = _text(table, "station_code", "") or station_code(name)
+    if not CODE.fullmatch(code):
+        raise ConfigError(
+            f"[kiosk] station_code {code!r}: use a letter, then letters, digits, - or _ (up to 40), "
+            "as in [sms.stations]"
+        )
     sms_number = _text(table, "sms_number", "")
     if sms_number:
         try:
@@ -151,7 +159,7 @@ def load_kiosk_settings(config: Config, *, station: str | None = None) -> KioskS
         raise ConfigError("[kiosk] burst_limit must be a whole number of at least 1")
     return KioskSettings(
         station=name,
-        station_code=_text(table, "station_code", name).strip().upper(),
+        station_code=code,
         reasons=_reasons(table.get("reasons", DEFAULT_REASONS)),
         staff=tuple(_text_list(table, "staff")),
         texts=Texts.from_table(_table(table, "texts")),

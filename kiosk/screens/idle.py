@@ -20,7 +20,7 @@ from shared.ratings import Outcome
 
 SYMBOLS = {Outcome.BELOW: "✗", Outcome.MET: "✓", Outcome.EXCEEDED: "★"}
 VARIANTS = {Outcome.BELOW: "error", Outcome.MET: "primary", Outcome.EXCEEDED: "success"}
-CHOICES_MIN_WIDTH = 48
+CHOICES_MIN_WIDTH = 45
 
 
 class IdleScreen(Screen[None]):
@@ -45,7 +45,8 @@ class IdleScreen(Screen[None]):
         self.texts = settings.texts
         self._qr_lines: list[str] = []
         if settings.sms_number:
-            self._qr_lines = half_block_lines(qr_matrix(sms_link(settings.sms_number, settings.station_code)))
+            body = settings.texts.qr_body.replace("{code}", settings.station_code)
+            self._qr_lines = half_block_lines(qr_matrix(sms_link(settings.sms_number, body)))
 
     def compose(self) -> ComposeResult:
         yield Static(self.texts.question, id="question")

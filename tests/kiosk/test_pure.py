@@ -10,7 +10,7 @@ import pytest
 from kiosk.burst import BurstDetector
 from kiosk.flow import Step, first_step, next_step
 from kiosk.pin import InvalidPin, InvalidPinHash, hash_pin, verify_pin
-from kiosk.qr import half_block_lines, qr_matrix, sms_link
+from kiosk.qr import half_block_lines, qr_matrix, sms_link, station_code
 from kiosk.today import today_counts
 from shared.ratings import Channel, Outcome, Rating
 from shared.summary import summarise
@@ -55,7 +55,14 @@ def test_a_damaged_pin_hash_says_how_to_fix_it(stored):
 
 
 def test_sms_link_works_on_ios_and_android():
-    assert sms_link("+14155550134", "FRONT DESK") == "sms:+14155550134?&body=FRONT%20DESK"
+    assert sms_link("+14155550134", "Feedback #front-desk") == "sms:+14155550134?&body=Feedback%20%23front-desk"
+
+
+@pytest.mark.parametrize(
+    ("station", "code"), [("Front Desk 2", "front-desk-2"), ("  Café!  ", "caf"), ("2nd floor", "s-2nd-floor")]
+)
+def test_station_codes_match_the_sms_posters(station, code):
+    assert station_code(station) == code
 
 
 def test_half_blocks_keep_every_module():

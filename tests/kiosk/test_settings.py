@@ -16,7 +16,7 @@ from .conftest import wait_for
 
 def test_defaults(make_config, data_dir):
     settings = load_kiosk_settings(make_config())
-    assert settings.station == "counter" and settings.station_code == "COUNTER"
+    assert settings.station == "counter" and settings.station_code == "counter"
     assert dict(settings.reasons) == DEFAULT_REASONS
     assert settings.outbox_dir == data_dir / "outbox" / "counter"
     assert settings.lock and settings.staff_key == "f12" and settings.theme == "textual-dark"
@@ -24,9 +24,10 @@ def test_defaults(make_config, data_dir):
 
 
 def test_station_from_the_command_line_wins(make_config, data_dir):
-    settings = load_kiosk_settings(make_config(station="front", station_code="f1"), station="drive thru")
-    assert settings.station == "drive thru" and settings.station_code == "F1"
-    assert settings.outbox_dir == data_dir / "outbox" / "drive_thru"
+    settings = load_kiosk_settings(make_config(station="front", station_code="f1"), station="Drive Thru 2")
+    assert settings.station == "Drive Thru 2" and settings.station_code == "f1"
+    assert settings.outbox_dir == data_dir / "outbox" / "Drive_Thru_2"
+    assert load_kiosk_settings(make_config(), station="Drive Thru 2").station_code == "drive-thru-2"
 
 
 def test_everything_can_be_configured(make_config, tmp_path):
@@ -67,6 +68,7 @@ def test_reasons_as_a_plain_list(make_config):
         ({"texts": {"question": ""}}, "non-empty"),
         ({"sms_number": "12"}, "sms_number"),
         ({"theme": "pink"}, "theme"),
+        ({"station_code": "#1 desk"}, "station_code"),
         ({"burst_limit": 0}, "burst_limit"),
         ({"lock": "no"}, "lock"),
         ({"step_timeout_seconds": -1}, "step_timeout_seconds"),
