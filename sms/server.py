@@ -29,6 +29,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, threads: int = 8) -> int:
     """Run until interrupted (Ctrl-C or SIGTERM). ``port`` 0 picks a free port, printed at start."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("twilio").setLevel(logging.WARNING)  # its INFO lines dump every API request
     if insecure_dev and not config.env.get("TWILIO_AUTH_TOKEN"):
         print(INSECURE_WARNING, file=sys.stderr, flush=True)
     app = create_app(config, insecure_dev=insecure_dev)
