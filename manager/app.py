@@ -20,13 +20,13 @@ from manager.escalation import due_for_escalation, escalate_if_overdue
 from manager.screens.name import NameScreen
 from manager.screens.queue import QueueScreen
 from manager.screens.stats import StatsScreen
+from manager.settings import ManagerSettings
 from shared.config import Config
 from shared.followups import FollowUp
 from shared.storage import StoreError
 from shared.store import FeedbackStore, utc_now
 
 QUEUE_FILE = "queue.json"
-DEFAULT_POLL_SECONDS = 0.25
 
 
 class ManagerApp(App[None]):
@@ -57,10 +57,10 @@ class ManagerApp(App[None]):
         self.store = FeedbackStore(
             config.data_dir, followup_target=config.followup_target, lock_timeout=config.lock_timeout, clock=clock
         )
-        settings = config.section("manager")
-        self.poll_seconds = float(poll_seconds or settings.get("poll_seconds", DEFAULT_POLL_SECONDS))
+        settings = ManagerSettings.from_config(config)
+        self.poll_seconds = poll_seconds or settings.poll_seconds
         self.tick_seconds = tick_seconds
-        self.escalate_overdue = bool(settings.get("escalate_overdue", True))
+        self.escalate_overdue = settings.escalate_overdue
         self.announced: list[str] = []
         self._seen: set[str] | None = None
         self._escalated: set[tuple[str, datetime]] = set()

@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from manager.settings import ManagerSettings
 from shared.config import Config
 from shared.retention import InvalidRetention, parse_span, purge
 from shared.store import FeedbackStore
@@ -55,8 +56,8 @@ def _day(text: str) -> date:
 
 def manager_name(args_name: str | None, config: Config) -> str:
     """--name, else ``[manager] name``, else the login name; empty means "ask"."""
-    configured = config.section("manager").get("name", "")
-    return (args_name or (configured if isinstance(configured, str) else "") or config.env.get("USER", "")).strip()
+    configured = ManagerSettings.from_config(config).name
+    return (args_name or configured or config.env.get("USER", "")).strip()
 
 
 def run_manager(args: argparse.Namespace, config: Config) -> int:

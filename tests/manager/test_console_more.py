@@ -192,3 +192,26 @@ async def test_a_damaged_queue_file_is_reported_once_and_read_again_when_repaire
         app.poll_store()
         await pilot.pause()
         assert row_ids(app) == ["fu-first", "fu-second"]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("poll_seconds = 0", "poll_seconds must be a number of seconds above 0"),
+        ('poll_seconds = "fast"', "poll_seconds must be a number"),
+        ('escalate_overdue = "yes"', "escalate_overdue must be true or false"),
+        ("name = 3", "name must be text"),
+        ("colour = 'red'", "unknown setting(s) in [manager]: colour"),
+    ],
+)
+def test_bad_manager_settings_stop_the_console_with_a_clear_message(tmp_path: Path, table: str, message: str) -> None:
+    config = tmp_path / "shop.toml"
+    config.write_text(f"[manager]\n{table}\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "feedback", "manager", "--data", str(tmp_path / "data"), "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2 and message in done.stderr
