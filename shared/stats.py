@@ -117,12 +117,12 @@ class LoopTimes:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> LoopTimes:
         """From a stored follow-up dict (see :meth:`FollowUp.to_record`), reading only the three times."""
-
-        def time(key: str) -> datetime | None:
-            value = record.get(key)
-            return datetime.fromisoformat(value) if value else None
-
-        return cls(datetime.fromisoformat(record["created"]), time("claimed_at"), time("resolved_at"))
+        claimed, resolved = record.get("claimed_at"), record.get("resolved_at")
+        return cls(
+            datetime.fromisoformat(record["created"]),
+            datetime.fromisoformat(claimed) if claimed else None,
+            datetime.fromisoformat(resolved) if resolved else None,
+        )
 
 
 def share(part: int, whole: int) -> float | None:
