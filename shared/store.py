@@ -503,15 +503,9 @@ class FeedbackStore:
             return followup
 
     def followups(self, since: date | None = None, until: date | None = None) -> Iterator[FollowUp]:
-        """Every follow-up created in [since, until] (UTC days): active ones and the archive."""
-        with self.transaction() as tx:
-            records = list(tx.db(QUEUE).table("followups").all())
-        for path in sorted((self.root / "followups").glob("*.json")):
-            records.extend((DurableJSONStorage(path).read() or {}).get("followups", {}).values())
-        for followup in sorted((FollowUp.from_record(r) for r in records), key=lambda f: f.created):
-            day = followup.created.date()
-            if (since is None or day >= since) and (until is None or day <= until):
-                yield followup
+        """Every follow-up created in [since, until] (UTC days), active and resolved, oldest first."""
+        records = self.followup_records(since, until)
+        return iter(sorted((FollowUp.from_record(record) for record in records), key=lambda f: f.created))
 
     def _change_active(
         self,
@@ -556,10 +550,9 @@ class FeedbackStore:
                 return FollowUp.from_record(record)
         return None
 
-
     # -- follow-up records for statistics (managers' console) ------------------------
 
-    def followup_records(self, since: date, until: date) -> list[dict[str, Any]]:
+    def followup_records(self, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:
         """Follow-ups created in [since, until] (UTC days) as their stored dicts, unparsed.
 
         For statistics over a year of follow-ups, where building every :class:`FollowUp`
@@ -568,14 +561,16 @@ class FeedbackStore:
         so a short period stays cheap however long the history. Read under the lock: a
         follow-up moving between the queue and the archive is seen exactly once.
         """
-        first, after = since.isoformat(), (until + timedelta(days=1)).isoformat()
+        first = since.isoformat() if since else ""
+        after = (until + timedelta(days=1)).isoformat() if until else "~"
         with self.transaction() as tx:
             records = list(tx.db(QUEUE).table("followups").all())
             for path in sorted((self.root / "followups").glob("*.json")):
-                if path.stem >= f"{since:%Y-%m}":
+                if path.stem >= first[:7]:
                     records.extend(tx.db(f"followups/{path.stem}").table("followups").all())
         # Times are stored as UTC ISO 8601, so comparing the text compares the days.
         return [record for record in records if first <= record["created"] < after]
+
 
 def _put(table: Table, key: str, record: dict[str, Any]) -> None:
     """Insert or replace one keyed document with a single durable write."""
