@@ -78,9 +78,9 @@ class KioskApp(App[None]):
             config.data_dir, followup_target=config.followup_target, lock_timeout=config.lock_timeout, clock=clock
         )
         self.outbox = Outbox(self.settings.outbox_dir)
-        self.recorder = Recorder(
-            sender or StoreSender(self.store), self.outbox, retry_sender=retry_sender or StoreSender(retry_store)
-        )
+        if sender is None:
+            sender, retry_sender = StoreSender(self.store), retry_sender or StoreSender(retry_store)
+        self.recorder = Recorder(sender, self.outbox, retry_sender=retry_sender)
         self.bursts = BurstDetector(self.settings.burst_limit, self.settings.burst_window)
         self.test_mode = False
         self.current: Rating | None = None

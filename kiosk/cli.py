@@ -28,7 +28,14 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 def run_kiosk(args: argparse.Namespace, config: Config) -> int:
     from kiosk.app import KioskApp
 
-    KioskApp(config, station=args.station).run()
+    app = KioskApp(config, station=args.station)
+    if app.settings.lock and not app.settings.pin_hash:
+        print(
+            "feedback kiosk: no staff PIN is set ([kiosk] pin_hash, from `feedback kiosk-pin`): "
+            "the staff menu cannot open, and only SIGTERM stops the kiosk",
+            file=sys.stderr,
+        )
+    app.run()
     return 0
 
 
