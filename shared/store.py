@@ -16,25 +16,18 @@ it is unmet, and this month's summary, so its cost does not grow with history.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import filelock
-import orjson
-from tinydb import TinyDB
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
 from shared.config import Config
+from shared.files import StoreBusy, StoreFiles, Transaction, file_signature, put
 from shared.followups import (
     DEFAULT_TARGET,
     FollowUp,
@@ -43,17 +36,10 @@ from shared.followups import (
     Resolution,
 )
 from shared.ratings import Rating
-from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, write_atomically
+from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError
 from shared.summary import apply_change, hour_of, summarise
 
-REVISION_FILE = "revision.json"
 QUEUE = "queue"
-RECENT_CHANGES_KEPT = 256
-CACHED_FILES = 16
-
-
-class StoreBusy(StoreError):
-    """Another process held the store's lock for too long."""
 
 
 class UnknownFollowUp(StoreError):
@@ -62,20 +48,6 @@ class UnknownFollowUp(StoreError):
 
 class UnknownRating(StoreError):
     """No rating with that id exists near the given time."""
-
-
-class KeyedTable(Table):
-    """A TinyDB table whose document ids are the records' own string ids.
-
-    Looking a rating up by the id its source gave it is then a dict lookup,
-    and two processes can never hand out the same numeric id.
-    """
-
-    document_id_class = str  # type: ignore[assignment]
-
-
-class KeyedTinyDB(TinyDB):
-    table_class = KeyedTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,25 +61,6 @@ class Recorded:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class Transaction:
-    """Exclusive access to the store's files while the lock is held.
-
-    ``db(name)`` opens a TinyDB on ``<data>/<name>.json`` with keyed tables; every
-    write in it is durable before it returns.
-    """
-
-    def __init__(self, store: FeedbackStore) -> None:
-        self._store = store
-        self.announced: set[str] = set()
-
-    def will_write(self, *names: str) -> None:
-        """Announce several files at once (one change-feed write instead of one per file)."""
-        self._store._announce([f"{name}.json" for name in names])
-
-    def db(self, name: str, *, durable: bool = True) -> TinyDB:
-        return KeyedTinyDB(storage=lambda: self._store._storage(f"{name}.json", durable=durable))
 
 
 class FeedbackStore:
@@ -128,150 +81,27 @@ class FeedbackStore:
         self.root = Path(root)
         self.followup_target = followup_target
         self.clock = clock
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StoreError(f"cannot create the data directory {self.root}: {error.strerror}") from error
-        self._file_lock = filelock.FileLock(self.root / ".lock", timeout=lock_timeout, thread_local=False)
-        self._thread_lock = threading.RLock()
-        self._storages: OrderedDict[str, DurableJSONStorage] = OrderedDict()
-        self._seen_revision: int | None = None
-        self._revision_state: dict[str, Any] = {"revision": 0, "recent": []}
-        self._transaction: Transaction | None = None
-        self._remove_stale_temporaries()
+        self.files = StoreFiles(self.root, lock_timeout=lock_timeout)
 
-    def _remove_stale_temporaries(self) -> None:
-        """Delete temporary files left by processes killed mid-write (``.<name>.<pid>.tmp``).
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """Hold the store's lock to read and write files (also for a channel's own data files)."""
+        return self.files.transaction()
 
-        They never hold acknowledged data: a write is acknowledged only after its rename.
-        """
-        folders = [self.root, self.root / "summaries", self.root / "followups"]
-        ratings = self.root / "ratings"
-        if ratings.is_dir():
-            folders.extend(path for path in ratings.iterdir() if path.is_dir())
-        for folder in folders:
-            try:
-                entries = list(os.scandir(folder))
-            except OSError:
-                continue
-            for entry in entries:
-                pid = _temporary_owner(entry.name)
-                if pid is not None and not _process_alive(pid):
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
+    def revision(self) -> int:
+        """A number that changes whenever anything in the store changes (no lock, no history read)."""
+        return self.files.revision()
+
+    def changed_files(self, since: int) -> set[str] | None:
+        """Files written after revision ``since`` (``queue.json``, ...), or None when it cannot tell."""
+        return self.files.changed_files(since)
+
+    def wait_for_change(self, since: int, timeout: float, poll: float = 0.05) -> int:
+        """Block until the revision differs from ``since`` or ``timeout`` passes; return the revision."""
+        return self.files.wait_for_change(since, timeout, poll)
 
     @classmethod
     def from_config(cls, config: Config) -> FeedbackStore:
         return cls(config.data_dir, followup_target=config.followup_target, lock_timeout=config.lock_timeout)
-
-    # -- locking, caching and the change feed ---------------------------------------
-
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """Hold the cross-process lock; caches are checked against the change feed first."""
-        with self._thread_lock:
-            try:
-                self._file_lock.acquire()
-            except filelock.Timeout:
-                raise StoreBusy(
-                    f"the store in {self.root} stayed locked by another process for "
-                    f"{self._file_lock.timeout:g} s; try again, or look for a hung process"
-                ) from None
-            except OSError as error:
-                raise StoreWriteError(self.root / ".lock", error) from error
-            try:
-                self._refresh_caches()
-                self._transaction = Transaction(self)
-                yield self._transaction
-            finally:
-                self._transaction = None
-                self._file_lock.release()
-
-    def revision(self) -> int:
-        """A number that changes whenever anything in the store changes (no lock, no history read).
-
-        Compare it for inequality: it only grows, but may restart after a power cut.
-        """
-        return int(self._read_revision_file()["revision"])
-
-    def changed_files(self, since: int) -> set[str] | None:
-        """Files written after revision ``since``, or None when too many changes passed to tell."""
-        state = self._read_revision_file()
-        recent = state["recent"]
-        if state["revision"] == since:
-            return set()
-        if not recent or state["revision"] < since or recent[0][0] > since + 1:
-            return None
-        if recent[0][0] == since + 1 and len(recent) >= RECENT_CHANGES_KEPT:
-            return None  # the oldest change kept may have lost some of its files to trimming
-        return {name for number, name in recent if number > since}
-
-    def wait_for_change(self, since: int, timeout: float, poll: float = 0.05) -> int:
-        """Block until the revision differs from ``since`` or ``timeout`` passes; return the revision."""
-        deadline = time.monotonic() + timeout
-        while True:
-            current = self.revision()
-            if current != since or time.monotonic() >= deadline:
-                return current
-            time.sleep(min(poll, max(deadline - time.monotonic(), 0)))
-
-    def _read_revision_file(self) -> dict[str, Any]:
-        try:
-            state = orjson.loads((self.root / REVISION_FILE).read_bytes())
-            if isinstance(state, dict) and isinstance(state.get("revision"), int):
-                return state
-        except (OSError, orjson.JSONDecodeError):
-            pass
-        # Missing (new store) or damaged by a power cut: it is only a hint, so start over.
-        return {"revision": 0, "recent": []}
-
-    def _refresh_caches(self) -> None:
-        state = self._read_revision_file()
-        self._revision_state = state
-        if self._seen_revision is not None and state["revision"] == self._seen_revision:
-            return
-        changed = None if self._seen_revision is None else self.changed_files(self._seen_revision)
-        if changed is None:
-            for storage in self._storages.values():
-                storage.forget()
-        else:
-            for name in changed:
-                if name in self._storages:
-                    self._storages[name].forget()
-        self._seen_revision = state["revision"]
-
-    def _announce_write(self, path: Path) -> None:
-        self._announce([path.relative_to(self.root).as_posix()])
-
-    def _announce(self, names: list[str]) -> None:
-        """Bump the revision before data files change, so no other process trusts a stale cache.
-
-        Once per file per transaction. Not fsynced: it is a notification and cache
-        hint, rebuilt as 0 if lost.
-        """
-        transaction = self._transaction
-        if transaction is not None:
-            names = [name for name in names if name not in transaction.announced]
-            transaction.announced.update(names)
-        if not names:
-            return
-        state = self._revision_state
-        number = state["revision"] + 1
-        recent = [*state["recent"][-(RECENT_CHANGES_KEPT - len(names)) :], *([number, name] for name in names)]
-        self._revision_state = {"revision": number, "recent": recent}
-        write_atomically(self.root / REVISION_FILE, orjson.dumps(self._revision_state), durable=False)
-        self._seen_revision = number
-
-    def _storage(self, name: str, *, durable: bool = True) -> DurableJSONStorage:
-        storage = self._storages.get(name)
-        if storage is None:
-            storage = DurableJSONStorage(self.root / name, before_write=self._announce_write, durable=durable)
-            self._storages[name] = storage
-            while len(self._storages) > CACHED_FILES:
-                self._storages.popitem(last=False)
-        else:
-            self._storages.move_to_end(name)
-        return storage
 
     # -- ratings ------------------------------------------------------------------
 
@@ -297,7 +127,7 @@ class FeedbackStore:
                 followup = self._find_followup(tx, f"fu-{rating.id}", rating)
                 if followup is None:
                     followup = FollowUp.for_rating(rating, now=now, target=self.followup_target)
-                    _put(tx.db(QUEUE).table("followups"), followup.id, followup.to_record())
+                    put(tx.db(QUEUE).table("followups"), followup.id, followup.to_record())
             self._write_rating(tx, None, rating)
             return Recorded(rating, followup, False)
 
@@ -318,11 +148,11 @@ class FeedbackStore:
             queue = tx.db(QUEUE).table("followups")
             if followup is None and rating.needs_follow_up:
                 followup = FollowUp.for_rating(rating, now=now, target=self.followup_target)
-                _put(queue, followup.id, followup.to_record())
+                put(queue, followup.id, followup.to_record())
             elif followup is not None and followup.is_active:
                 if rating.needs_follow_up:
                     followup = followup.with_rating(rating)
-                    _put(queue, followup.id, followup.to_record())
+                    put(queue, followup.id, followup.to_record())
                 else:
                     followup = followup.with_rating(rating).resolve(
                         Resolution.NO_ACTION_NEEDED,
@@ -333,7 +163,7 @@ class FeedbackStore:
                     self._archive(tx, followup)
             elif followup is not None:
                 followup = followup.with_rating(rating)
-                _put(self._archive_table(tx, followup), followup.id, followup.to_record())
+                put(self._archive_table(tx, followup), followup.id, followup.to_record())
             return Recorded(rating, followup, False)
 
     def get_rating(self, rating_id: str, around: datetime) -> Rating | None:
@@ -375,8 +205,8 @@ class FeedbackStore:
     def _write_rating(self, tx: Transaction, old: Rating | None, new: Rating) -> None:
         day = new.ts.date()
         partition = self.root / f"{self._partition_name(day)}.json"
-        stamp_before = _file_signature(partition)
-        _put(tx.db(self._partition_name(day)).table("ratings"), new.id, new.to_record())
+        stamp_before = file_signature(partition)
+        put(tx.db(self._partition_name(day)).table("ratings"), new.id, new.to_record())
         self._update_summary(tx, day, stamp_before, old, new)
 
     # -- summaries ----------------------------------------------------------------
@@ -406,7 +236,7 @@ class FeedbackStore:
                     new if sign == "new" else None,
                 )
         partition = self.root / f"{self._partition_name(day)}.json"
-        _put(table, key, {"day": key, "signature": _file_signature(partition), "hours": hours})
+        put(table, key, {"day": key, "signature": file_signature(partition), "hours": hours})
 
     def _summary_table(self, tx: Transaction, day: date) -> Table:
         """This month's summaries. Derived data: not fsynced, and rebuilt if damaged."""
@@ -415,8 +245,7 @@ class FeedbackStore:
         try:
             table.get(doc_id="")
         except StoreCorrupt:
-            (self.root / f"{name}.json").unlink()
-            self._storage(f"{name}.json", durable=False).forget()
+            tx.discard(name)
         return table
 
     def _ratings_in(self, tx: Transaction, day: date) -> list[Rating]:
@@ -439,12 +268,12 @@ class FeedbackStore:
                     if not since <= day <= until:
                         continue
                     entry = table.get(doc_id=day.isoformat())
-                    if entry is None or entry.get("signature") != _file_signature(path):
+                    if entry is None or entry.get("signature") != file_signature(path):
                         hours = summarise(self._ratings_in(tx, day))
-                        _put(
+                        put(
                             table,
                             day.isoformat(),
-                            {"day": day.isoformat(), "signature": _file_signature(path), "hours": hours},
+                            {"day": day.isoformat(), "signature": file_signature(path), "hours": hours},
                         )
                     else:
                         hours = entry["hours"]
@@ -499,7 +328,7 @@ class FeedbackStore:
             if not followup.is_active:
                 self._archive_table(tx, followup).remove(doc_ids=[followup.id])
             followup = followup.reopen(now, target=self.followup_target)
-            _put(tx.db(QUEUE).table("followups"), followup.id, followup.to_record())
+            put(tx.db(QUEUE).table("followups"), followup.id, followup.to_record())
             return followup
 
     def followups(self, since: date | None = None, until: date | None = None) -> Iterator[FollowUp]:
@@ -525,12 +354,12 @@ class FeedbackStore:
             if followup.status is FollowUpStatus.RESOLVED:
                 self._archive(tx, followup)
             else:
-                _put(queue, followup.id, followup.to_record())
+                put(queue, followup.id, followup.to_record())
             return followup
 
     def _archive(self, tx: Transaction, followup: FollowUp) -> None:
         """Move a resolved follow-up out of the live queue (archive first: never lost in between)."""
-        _put(self._archive_table(tx, followup), followup.id, followup.to_record())
+        put(self._archive_table(tx, followup), followup.id, followup.to_record())
         tx.db(QUEUE).table("followups").remove(doc_ids=[followup.id])
 
     def _archive_table(self, tx: Transaction, followup: FollowUp) -> Table:
@@ -570,49 +399,6 @@ class FeedbackStore:
                     records.extend(tx.db(f"followups/{path.stem}").table("followups").all())
         # Times are stored as UTC ISO 8601, so comparing the text compares the days.
         return [record for record in records if first <= record["created"] < after]
-
-
-def _put(table: Table, key: str, record: dict[str, Any]) -> None:
-    """Insert or replace one keyed document with a single durable write."""
-    if table.contains(doc_id=key):
-        table.update(_replaced_by(record), doc_ids=[key])
-    else:
-        table.insert(Document(record, doc_id=key))
-
-
-def _replaced_by(record: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
-    def replace(document: dict[str, Any]) -> None:
-        document.clear()
-        document.update(record)
-
-    return replace
-
-
-def _temporary_owner(name: str) -> int | None:
-    """The pid in a temporary file name written by :func:`write_atomically`, else None."""
-    if not (name.startswith(".") and name.endswith(".tmp")):
-        return None
-    pid = name[:-4].rsplit(".", 1)[-1]
-    return int(pid) if pid.isdigit() else None
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _file_signature(path: Path) -> list[int] | None:
-    """Identity of one version of a file: atomic replaces always give a new inode."""
-    try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
 
 
 __all__ = [

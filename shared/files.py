@@ -1,0 +1,265 @@
+"""The store's files: one lock, parse caches, and the change feed.
+
+Every read-modify-write of a data file happens inside :meth:`StoreFiles.transaction`,
+which holds a cross-process lock (``filelock``) and a thread lock. Each process keeps
+the last parsed version of the files it touched; before trusting them it reads the
+change feed (``revision.json``: a counter and the files each change touched), which a
+writer bumps *before* replacing a file, so a cache is never trusted after another
+process changed its file, even if that process died half-way.
+
+This module knows files and locking, not ratings: :mod:`shared.store` builds on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import filelock
+import orjson
+from tinydb import TinyDB
+from tinydb.table import Document, Table
+
+from shared.storage import DurableJSONStorage, StoreError, StoreWriteError, write_atomically
+
+REVISION_FILE = "revision.json"
+RECENT_CHANGES_KEPT = 256
+CACHED_FILES = 16
+
+
+class StoreBusy(StoreError):
+    """Another process held the store's lock for too long."""
+
+
+class KeyedTable(Table):
+    """A TinyDB table whose document ids are the records' own string ids.
+
+    Looking a rating up by the id its source gave it is then a dict lookup,
+    and two processes can never hand out the same numeric id.
+    """
+
+    document_id_class = str  # type: ignore[assignment]
+
+
+class KeyedTinyDB(TinyDB):
+    table_class = KeyedTable
+
+
+class Transaction:
+    """Exclusive access to the store's files while the lock is held.
+
+    ``db(name)`` opens a TinyDB on ``<data>/<name>.json`` with keyed tables; every
+    write in it is durable before it returns.
+    """
+
+    def __init__(self, files: StoreFiles) -> None:
+        self._files = files
+        self.announced: set[str] = set()
+
+    def will_write(self, *names: str) -> None:
+        """Announce several files at once (one change-feed write instead of one per file)."""
+        self._files._announce([f"{name}.json" for name in names])
+
+    def discard(self, name: str) -> None:
+        """Delete a derived file that cannot be read, so it is rebuilt (never for primary data)."""
+        self._files._announce([f"{name}.json"])
+        (self._files.root / f"{name}.json").unlink(missing_ok=True)
+        self._files._storage(f"{name}.json").forget()
+
+    def db(self, name: str, *, durable: bool = True) -> TinyDB:
+        return KeyedTinyDB(storage=lambda: self._files._storage(f"{name}.json", durable=durable))
+
+
+class StoreFiles:
+    """The data directory's files under one lock, with caches checked against the change feed."""
+
+    def __init__(self, root: Path, *, lock_timeout: float = 10.0) -> None:
+        self.root = Path(root)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot create the data directory {self.root}: {error.strerror}") from error
+        self._file_lock = filelock.FileLock(self.root / ".lock", timeout=lock_timeout, thread_local=False)
+        self._thread_lock = threading.RLock()
+        self._storages: OrderedDict[str, DurableJSONStorage] = OrderedDict()
+        self._seen_revision: int | None = None
+        self._revision_state: dict[str, Any] = {"revision": 0, "recent": []}
+        self._transaction: Transaction | None = None
+        self._remove_stale_temporaries()
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete temporary files left by processes killed mid-write (``.<name>.<pid>.tmp``).
+
+        They never hold acknowledged data: a write is acknowledged only after its rename.
+        """
+        folders = [self.root, self.root / "summaries", self.root / "followups"]
+        ratings = self.root / "ratings"
+        if ratings.is_dir():
+            folders.extend(path for path in ratings.iterdir() if path.is_dir())
+        for folder in folders:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                pid = _temporary_owner(entry.name)
+                if pid is not None and not _process_alive(pid):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Hold the cross-process lock; caches are checked against the change feed first."""
+        with self._thread_lock:
+            try:
+                self._file_lock.acquire()
+            except filelock.Timeout:
+                raise StoreBusy(
+                    f"the store in {self.root} stayed locked by another process for "
+                    f"{self._file_lock.timeout:g} s; try again, or look for a hung process"
+                ) from None
+            except OSError as error:
+                raise StoreWriteError(self.root / ".lock", error) from error
+            try:
+                self._refresh_caches()
+                self._transaction = Transaction(self)
+                yield self._transaction
+            finally:
+                self._transaction = None
+                self._file_lock.release()
+
+    def revision(self) -> int:
+        """A number that changes whenever anything in the store changes (no lock, no history read).
+
+        Compare it for inequality: it only grows, but may restart after a power cut.
+        """
+        return int(self._read_revision_file()["revision"])
+
+    def changed_files(self, since: int) -> set[str] | None:
+        """Files written after revision ``since``, or None when too many changes passed to tell."""
+        state = self._read_revision_file()
+        recent = state["recent"]
+        if state["revision"] == since:
+            return set()
+        if not recent or state["revision"] < since or recent[0][0] > since + 1:
+            return None
+        if recent[0][0] == since + 1 and len(recent) >= RECENT_CHANGES_KEPT:
+            return None  # the oldest change kept may have lost some of its files to trimming
+        return {name for number, name in recent if number > since}
+
+    def wait_for_change(self, since: int, timeout: float, poll: float = 0.05) -> int:
+        """Block until the revision differs from ``since`` or ``timeout`` passes; return the revision."""
+        deadline = time.monotonic() + timeout
+        while True:
+            current = self.revision()
+            if current != since or time.monotonic() >= deadline:
+                return current
+            time.sleep(min(poll, max(deadline - time.monotonic(), 0)))
+
+    def _read_revision_file(self) -> dict[str, Any]:
+        try:
+            state = orjson.loads((self.root / REVISION_FILE).read_bytes())
+            if isinstance(state, dict) and isinstance(state.get("revision"), int):
+                return state
+        except (OSError, orjson.JSONDecodeError):
+            pass
+        # Missing (new store) or damaged by a power cut: it is only a hint, so start over.
+        return {"revision": 0, "recent": []}
+
+    def _refresh_caches(self) -> None:
+        state = self._read_revision_file()
+        self._revision_state = state
+        if self._seen_revision is not None and state["revision"] == self._seen_revision:
+            return
+        changed = None if self._seen_revision is None else self.changed_files(self._seen_revision)
+        if changed is None:
+            for storage in self._storages.values():
+                storage.forget()
+        else:
+            for name in changed:
+                if name in self._storages:
+                    self._storages[name].forget()
+        self._seen_revision = state["revision"]
+
+    def _announce_write(self, path: Path) -> None:
+        self._announce([path.relative_to(self.root).as_posix()])
+
+    def _announce(self, names: list[str]) -> None:
+        """Bump the revision before data files change, so no other process trusts a stale cache.
+
+        Once per file per transaction. Not fsynced: it is a notification and cache
+        hint, rebuilt as 0 if lost.
+        """
+        transaction = self._transaction
+        if transaction is not None:
+            names = [name for name in names if name not in transaction.announced]
+            transaction.announced.update(names)
+        if not names:
+            return
+        state = self._revision_state
+        number = state["revision"] + 1
+        recent = [*state["recent"][-(RECENT_CHANGES_KEPT - len(names)) :], *([number, name] for name in names)]
+        self._revision_state = {"revision": number, "recent": recent}
+        write_atomically(self.root / REVISION_FILE, orjson.dumps(self._revision_state), durable=False)
+        self._seen_revision = number
+
+    def _storage(self, name: str, *, durable: bool = True) -> DurableJSONStorage:
+        storage = self._storages.get(name)
+        if storage is None:
+            storage = DurableJSONStorage(self.root / name, before_write=self._announce_write, durable=durable)
+            self._storages[name] = storage
+            while len(self._storages) > CACHED_FILES:
+                self._storages.popitem(last=False)
+        else:
+            self._storages.move_to_end(name)
+        return storage
+
+
+def put(table: Table, key: str, record: dict[str, Any]) -> None:
+    """Insert or replace one keyed document with a single durable write."""
+    if table.contains(doc_id=key):
+        table.update(_replaced_by(record), doc_ids=[key])
+    else:
+        table.insert(Document(record, doc_id=key))
+
+
+def _replaced_by(record: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def replace(document: dict[str, Any]) -> None:
+        document.clear()
+        document.update(record)
+
+    return replace
+
+
+def _temporary_owner(name: str) -> int | None:
+    """The pid in a temporary file name written by :func:`write_atomically`, else None."""
+    if not (name.startswith(".") and name.endswith(".tmp")):
+        return None
+    pid = name[:-4].rsplit(".", 1)[-1]
+    return int(pid) if pid.isdigit() else None
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def file_signature(path: Path) -> list[int] | None:
+    """Identity of one version of a file: atomic replaces always give a new inode."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
