@@ -40,8 +40,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import phonenumbers
-from twilio.request_validator import RequestValidator
+# Run as a script, this folder comes first on sys.path, and bench/manager.py would shadow the manager package.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+
+import phonenumbers  # noqa: E402
+from twilio.request_validator import RequestValidator  # noqa: E402
 
 TOKEN = "bench-auth-token"
 PUBLIC = "https://feedback.example.com"
