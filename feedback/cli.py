@@ -16,6 +16,7 @@ from manager import cli as manager_cli
 from shared.config import ConfigError, load_config
 from shared.storage import StoreError
 from sms import cli as sms_cli
+from sms import tokens as sms_tokens
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     sms_cli.register(commands, common)
     data_commands.register(commands, common)
     manager_cli.register(commands, common)
+    sms_tokens.register(commands, common)
     return parser
 
 

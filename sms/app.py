@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared.config import Config
 from shared.store import FeedbackStore, utc_now
-from sms import api, webhook
+from sms import api, sync_api, webhook
 from sms.prompts import Prompter
 from sms.responder import Responder
 from sms.sender import Sender, sender_for
@@ -80,6 +80,7 @@ def create_app(
     )
     app.register_blueprint(webhook.blueprint)
     app.register_blueprint(api.blueprint)
+    sync_api.init_app(app, config, store, clock)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

@@ -1,0 +1,293 @@
+"""The sync API: kiosks on other machines send answers; remote managers' consoles work the queue.
+
+Every request carries ``Authorization: Bearer <token>`` of a client in ``[sync.clients]``
+(see :mod:`sms.tokens`); a missing or unknown token gets 401 and changes nothing, a token
+of the wrong role 403.
+
+- ``POST /api/ratings`` (kiosk): ``{"entries": [{"op": "record"|"update", "rating": {...}}]}``,
+  applied in order, each answered in ``results``: ``stored``, ``duplicate``, ``updated`` or
+  ``error`` with a message. Bad entries are refused one by one; the good ones are kept. When
+  the store itself cannot be written (busy, disk full) the answer is 503 and the client sends
+  the batch again later: recording is idempotent by rating id and an update carries the whole
+  rating, so a replay changes nothing.
+- ``GET /api/queue`` (manager): the open follow-ups, phone numbers masked, with an ``ETag``;
+  ``If-None-Match`` with the same tag gets an empty 304.
+- ``GET /api/followups?since=DAY&until=DAY`` (manager): follow-ups opened in those UTC days.
+- ``POST /api/followups/<id>/claim|resolve|reopen|reveal`` (manager): ``{"by": "Dee"}``; resolve
+  also ``resolution`` and ``note``. A claim someone else won is 409 with ``claimed_by``; reveal
+  records who saw the number (``audit.json``, as the local console does) and returns it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+import orjson
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from manager.audit import record_reveal
+from shared.config import Config
+from shared.followups import AlreadyClaimed, FollowUp, FollowUpError, Resolution
+from shared.phones import mask_phone
+from shared.ratings import Channel, InvalidRating, Rating
+from shared.storage import StoreError
+from shared.store import FeedbackStore, UnknownFollowUp, UnknownRating
+from sms.tokens import Client, Clients, Role, load_clients
+
+log = logging.getLogger("sms.sync")
+
+blueprint = Blueprint("sync", __name__, url_prefix="/api")
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+MAX_ENTRIES = 1000
+DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
+CLOCK_SKEW = timedelta(minutes=10)
+QUEUE_FILE = "queue.json"
+NAME_LIMIT = 100
+NOTE_LIMIT = 2000
+
+
+@dataclass
+class SyncState:
+    """What the views need, in ``app.extensions["sync"]``; the queue payload is cached by revision."""
+
+    clients: Clients
+    store: FeedbackStore
+    clock: Callable[[], datetime]
+    max_body_bytes: int
+    queue_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    queue_revision: int = -1
+    queue_body: bytes = b""
+    queue_etag: str = ""
+
+
+def init_app(app: Flask, config: Config, store: FeedbackStore, clock: Callable[[], datetime]) -> None:
+    """Register the blueprint with the clients of ``[sync.clients]`` and ``[sync] max_body_bytes``."""
+    max_body = int(config.section("sync").get("max_body_bytes", DEFAULT_MAX_BODY_BYTES))
+    app.extensions["sync"] = SyncState(load_clients(config), store, clock, max_body)
+    app.register_blueprint(blueprint)
+
+
+def _state() -> SyncState:
+    return current_app.extensions["sync"]
+
+
+@blueprint.before_request
+def allow_batches() -> None:
+    """Batches are larger than a webhook form: this blueprint has its own body limit (413 beyond)."""
+    request.max_content_length = _state().max_body_bytes
+
+
+def role_required(role: Role) -> Callable[[View], View]:
+    """401 (nothing read, nothing written) without a known token; 403 with another role's token."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+            client = _state().clients.identify(given)
+            if client is None:
+                log.warning("401: %s token on %s", "missing" if not given else "unknown", request.path)
+                response = jsonify(error="a valid token is needed: Authorization: Bearer <token from `feedback token`>")
+                response.headers["WWW-Authenticate"] = 'Bearer realm="feedback"'
+                return response, 401
+            if client.role is not role:
+                return jsonify(error=f"the token of {client.name} has role {client.role}, this needs {role}"), 403
+            g.sync_client = client
+            return view(*args, **kwargs)
+
+        return checked  # type: ignore[return-value]
+
+    return decorate
+
+
+# -- ratings from kiosks ------------------------------------------------------------------
+
+
+class EntryRefused(ValueError):
+    """One entry of a batch cannot be applied; the message says why."""
+
+
+def rating_from_kiosk(record: Any, client: Client, now: datetime) -> Rating:
+    """Validate a received rating. The server alone sets ``received``; the customer's ``ts`` is kept."""
+    if not isinstance(record, dict):
+        raise EntryRefused("rating must be an object with the fields of a rating")
+    record = {**record, "received": None}
+    rating = Rating.from_record(record)
+    if rating.channel is not Channel.KIOSK:
+        raise EntryRefused(f"channel must be kiosk, not {rating.channel}")
+    if rating.ts > now + CLOCK_SKEW:
+        raise EntryRefused(f"ts {rating.ts.isoformat()} is in the future: check the kiosk's clock")
+    if rating.late:
+        raise EntryRefused("late is for SMS replies only")
+    return dataclasses.replace(rating, extra={**rating.extra, "sync_client": client.name})
+
+
+def apply_entry(store: FeedbackStore, entry: Any, client: Client, now: datetime) -> dict[str, str]:
+    """Apply one entry; a refused one gives ``error``. Store failures propagate (the batch is retried)."""
+    rating = entry.get("rating") if isinstance(entry, dict) else None
+    rating_id = rating.get("id") if isinstance(rating, dict) else None
+    result: dict[str, str] = {"id": rating_id if isinstance(rating_id, str) else ""}
+    try:
+        if not isinstance(entry, dict):
+            raise EntryRefused('each entry must be {"op": "record" or "update", "rating": {...}}')
+        op = entry.get("op")
+        if op not in ("record", "update"):
+            raise EntryRefused(f'op must be "record" or "update", not {op!r}')
+        rating = rating_from_kiosk(rating, client, now)
+        if op == "record":
+            result["status"] = "duplicate" if store.record_rating(rating, now=now).duplicate else "stored"
+        else:
+            store.update_rating(rating, now=now)
+            result["status"] = "updated"
+    except (EntryRefused, InvalidRating, UnknownRating) as error:
+        result.update(status="error", error=str(error))
+    return result
+
+
+@blueprint.post("/ratings")
+@role_required(Role.KIOSK)
+def receive_ratings() -> ResponseReturnValue:
+    payload: Any = request.get_json(silent=True)
+    entries = payload.get("entries") if isinstance(payload, dict) else None
+    if not isinstance(entries, list):
+        return jsonify(error='send JSON such as {"entries": [{"op": "record", "rating": {...}}]}'), 400
+    if len(entries) > MAX_ENTRIES:
+        return jsonify(error=f"at most {MAX_ENTRIES} entries per batch"), 413
+    state, client = _state(), g.sync_client
+    results = []
+    try:
+        for entry in entries:
+            results.append(apply_entry(state.store, entry, client, state.clock()))
+    except StoreError as error:
+        log.error("batch from %s stopped after %d of %d entries: %s", client.name, len(results), len(entries), error)
+        return jsonify(error=f"the store cannot be written now ({error}); send the batch again later"), 503
+    refused = sum(1 for result in results if result["status"] == "error")
+    if refused:
+        log.warning("%d of %d entries from %s refused", refused, len(entries), client.name)
+    return jsonify(results=results), 200
+
+
+# -- the queue for remote consoles -----------------------------------------------------------
+
+
+def masked_record(followup: FollowUp) -> dict[str, Any]:
+    """A follow-up as JSON with the customer's number masked (``contact.masked``, no ``phone``)."""
+    record = followup.to_record()
+    if followup.contact is not None:
+        record["contact"] = {"masked": mask_phone(followup.contact.phone), "consent": followup.contact.consent}
+    return record
+
+
+def _queue_payload(state: SyncState) -> tuple[str, bytes]:
+    """The queue as JSON and its tag, read again only when ``queue.json`` changed since last time."""
+    with state.queue_lock:
+        revision = state.store.revision()
+        if revision == state.queue_revision:
+            return state.queue_etag, state.queue_body
+        changed = None if state.queue_revision < 0 else state.store.changed_files(state.queue_revision)
+        if changed is None or QUEUE_FILE in changed:
+            followups = state.store.open_followups()
+            body = orjson.dumps({"followups": [masked_record(followup) for followup in followups]})
+            state.queue_body = body
+            state.queue_etag = hashlib.sha256(body).hexdigest()[:32]
+        state.queue_revision = revision
+        return state.queue_etag, state.queue_body
+
+
+@blueprint.get("/queue")
+@role_required(Role.MANAGER)
+def queue() -> ResponseReturnValue:
+    try:
+        etag, body = _queue_payload(_state())
+    except StoreError as error:
+        return jsonify(error=str(error)), 503
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers=headers)
+    return Response(body, mimetype="application/json", headers=headers)
+
+
+def _day(name: str) -> date | None:
+    text = request.args.get(name)
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise EntryRefused(f"{name} must be a day such as 2026-11-24") from None
+
+
+@blueprint.get("/followups")
+@role_required(Role.MANAGER)
+def followups() -> ResponseReturnValue:
+    try:
+        since, until = _day("since"), _day("until")
+        records = _state().store.followup_records(since, until)
+    except EntryRefused as error:
+        return jsonify(error=str(error)), 400
+    except StoreError as error:
+        return jsonify(error=str(error)), 503
+    return jsonify(followups=[masked_record(FollowUp.from_record(record)) for record in records])
+
+
+def _text(payload: dict[str, Any], key: str, limit: int, default: str = "") -> str:
+    value = payload.get(key, default)
+    if not isinstance(value, str) or len(value) > limit:
+        raise EntryRefused(f"{key} must be text of at most {limit} characters")
+    return value.strip()
+
+
+@blueprint.post("/followups/<followup_id>/<action>")
+@role_required(Role.MANAGER)
+def act(followup_id: str, action: str) -> ResponseReturnValue:
+    state, client = _state(), g.sync_client
+    payload: Any = request.get_json(silent=True) or {}
+    try:
+        if not isinstance(payload, dict):
+            raise EntryRefused('send a JSON object such as {"by": "Dee"}')
+        by = _text(payload, "by", NAME_LIMIT) or client.name
+        now = state.clock()
+        if action == "claim":
+            followup = state.store.claim(followup_id, by, now=now)
+        elif action == "resolve":
+            try:
+                resolution = Resolution(payload.get("resolution"))
+            except ValueError:
+                raise EntryRefused(f"resolution must be one of {', '.join(Resolution)}") from None
+            note = _text(payload, "note", NOTE_LIMIT)
+            followup = state.store.resolve(followup_id, resolution, by=by, note=note, now=now)
+        elif action == "reopen":
+            followup = state.store.reopen(followup_id, now=now)
+        elif action == "reveal":
+            return _reveal(state, followup_id, by, now)
+        else:
+            return jsonify(error=f"unknown action {action!r}: claim, resolve, reopen or reveal"), 404
+    except AlreadyClaimed as error:
+        return jsonify(error=str(error), claimed_by=error.claimed_by), 409
+    except UnknownFollowUp as error:
+        return jsonify(error=str(error)), 404
+    except (FollowUpError, EntryRefused) as error:
+        return jsonify(error=str(error)), 409 if isinstance(error, FollowUpError) else 400
+    except StoreError as error:
+        return jsonify(error=str(error)), 503
+    return jsonify(followup=masked_record(followup))
+
+
+def _reveal(state: SyncState, followup_id: str, by: str, now: datetime) -> ResponseReturnValue:
+    """The full number, after the reveal is recorded (never the number itself in the audit)."""
+    followup = state.store.get_followup(followup_id)
+    if followup.contact is None:
+        return jsonify(error="this customer left no phone number"), 404
+    record_reveal(state.store, followup_id, by=f"{by} (remote, {g.sync_client.name})", now=now)
+    return jsonify(phone=followup.contact.phone)

@@ -1,0 +1,41 @@
+"""Fixtures for the sync API: a real store in tmp_path and the real Flask app with per-client tokens."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from sync_helpers import load
+
+from shared.config import Config
+from shared.store import FeedbackStore
+from sms.app import create_app
+from sms.sender import ConsoleSender
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return load(tmp_path)
+
+
+@pytest.fixture
+def store(config: Config) -> FeedbackStore:
+    return FeedbackStore.from_config(config)
+
+
+@pytest.fixture
+def app(config: Config, store: FeedbackStore) -> Flask:
+    app = create_app(config, store=store, sender=ConsoleSender())
+    app.testing = True
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
