@@ -115,7 +115,8 @@ class Responder:
         conversation = records.conversation(phone)
         if conversation is not None and conversation.is_expired(now) and not conversation.awaits_late_answer:
             conversation = None  # over: whatever comes now starts a new visit
-        if conversation is not None and conversation.awaits_comment(now) and not reply.is_bare_rating:
+        is_comment = bool(message.body.strip()) and not reply.is_bare_rating
+        if conversation is not None and conversation.awaits_comment(now) and is_comment:
             return self._add_comment(records, conversation, message, now, opted_out)
         if reply.kind is ReplyKind.RATING:
             return self._rate(records, phone, conversation, message, reply, now, opted_out)
