@@ -155,3 +155,18 @@ def test_server_refuses_to_start_without_an_auth_token(tmp_path: Path) -> None:
         timeout=30,
     )
     assert result.returncode == 2 and "TWILIO_AUTH_TOKEN" in result.stderr
+
+
+def test_insecure_dev_starts_with_a_loud_warning_and_accepts_unsigned_texts(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    args = [sys.executable, str(ROOT / "run_sms.py"), "--port", "0", "--data", str(tmp_path / "data"), "--insecure-dev"]
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{read_port(process)}"
+        status, twiml = post(f"{base}/sms", {"MessageSid": "SM" + "e" * 32, "From": CUSTOMER, "Body": "2"}, {})
+        assert status == 200 and "<Message>" in twiml
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    stderr = process.stderr.read() if process.stderr else ""
+    assert "NOT checked" in stderr and "2025550143" not in stderr
