@@ -8,6 +8,7 @@ answer. Screens only report what the customer did (messages); they never write.
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -23,6 +24,7 @@ from kiosk.burst import BurstDetector
 from kiosk.flow import Step, first_step, next_step
 from kiosk.outbox import Operation, Outbox, OutboxSender, StoreSender
 from kiosk.recorder import Recorder
+from kiosk.remote import RemoteRecorder, RemoteSender, RemoteSettings
 from kiosk.screens.idle import IdleScreen
 from kiosk.screens.manager_now import ManagerNowScreen
 from kiosk.screens.phone import PhoneScreen
@@ -62,6 +64,7 @@ class KioskApp(App[None]):
         clock: Callable[[], datetime] = utc_now,
         sender: OutboxSender | None = None,
         retry_sender: OutboxSender | None = None,
+        remote: RemoteSettings | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -81,6 +84,8 @@ class KioskApp(App[None]):
         if sender is None:
             sender, retry_sender = StoreSender(self.store), retry_sender or StoreSender(retry_store)
         self.recorder = Recorder(sender, self.outbox, retry_sender=retry_sender)
+        if remote is not None:  # every answer goes to the outbox first, then to the server in batches
+            self.recorder = RemoteRecorder(RemoteSender(remote), self.outbox)
         self.bursts = BurstDetector(self.settings.burst_limit, self.settings.burst_window)
         self.test_mode = False
         self.current: Rating | None = None
@@ -200,7 +205,8 @@ class KioskApp(App[None]):
 
     def _schedule_retry(self) -> None:
         if self._retry_timer is None:
-            self._retry_timer = self.set_timer(self._retry_delay, self._retry)
+            # Jitter, so that kiosks coming back after one outage do not all retry at once.
+            self._retry_timer = self.set_timer(self._retry_delay * random.uniform(0.7, 1.0), self._retry)
 
     def _retry(self) -> None:
         self._retry_timer = None

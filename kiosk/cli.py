@@ -12,6 +12,8 @@ from shared.config import Config
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser("kiosk", parents=[common], help="run the counter kiosk (Textual)")
     parser.add_argument("--station", metavar="NAME", help="this kiosk's station name (default from config)")
+    parser.add_argument("--server", metavar="URL", help="remote mode: send answers to this server ([sync] server)")
+    parser.add_argument("--token", metavar="TOKEN", help="this kiosk's token (better: $FEEDBACK_KIOSK_TOKEN)")
     parser.set_defaults(handler=run_kiosk)
 
     pin = commands.add_parser(
@@ -27,8 +29,10 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 def run_kiosk(args: argparse.Namespace, config: Config) -> int:
     from kiosk.app import KioskApp
+    from kiosk.remote import remote_settings
 
-    app = KioskApp(config, station=args.station)
+    remote = remote_settings(config, server=args.server, token=args.token)
+    app = KioskApp(config, station=args.station, remote=remote)
     if app.settings.lock and not app.settings.pin_hash:
         print(
             "feedback kiosk: no staff PIN is set ([kiosk] pin_hash, from `feedback kiosk-pin`): "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -112,6 +113,13 @@ class Outbox:
     def remove(self, seq: int) -> None:
         with self._lock:
             self._entries = [entry for entry in self._entries if entry.seq != seq]
+            self._save()
+
+    def remove_all(self, seqs: Iterable[int]) -> None:
+        """Remove several sent entries with one write (a remote batch)."""
+        done = set(seqs)
+        with self._lock:
+            self._entries = [entry for entry in self._entries if entry.seq not in done]
             self._save()
 
     def _save(self) -> None:

@@ -1,0 +1,154 @@
+"""Remote mode: the kiosk keeps every answer in its local outbox and sends it to the server in batches.
+
+A tap only ever writes the local outbox (durable, a few milliseconds), so the customer never
+waits on the network. The kiosk's retry worker then calls :meth:`RemoteRecorder.flush`, which
+sends the oldest entries first as one ``POST /api/ratings`` per batch and removes them only
+once the server answered for each. A batch that fails in transit is sent again whole: the
+server stores each rating once (idempotent by id) and an update carries the whole rating, so
+after hours offline everything arrives once, in order. An entry the server refuses (it would
+be refused again) is dropped from the outbox, logged, and counted in :attr:`RemoteRecorder.refused`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from kiosk.outbox import Operation, Outbox, OutboxEntry
+from kiosk.recorder import Recorder
+from shared.config import Config, ConfigError
+from shared.phones import mask_text
+from shared.ratings import Rating
+from shared.storage import StoreError
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "FEEDBACK_KIOSK_TOKEN"
+DEFAULT_BATCH = 200
+DEFAULT_TIMEOUT = 15.0
+NUMBER_LIKE = re.compile(r"\+?\d[\d ().-]{4,}\d")
+
+
+class SyncUnavailable(StoreError):
+    """The server could not take the batch now (offline, refused the token, busy); it is sent again later."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteSettings:
+    """Where a remote kiosk sends its answers: ``[sync] server`` and the token (``FEEDBACK_KIOSK_TOKEN``)."""
+
+    server: str
+    token: str
+    batch_size: int = DEFAULT_BATCH
+    timeout: float = DEFAULT_TIMEOUT
+
+
+def remote_settings(config: Config, *, server: str | None = None, token: str | None = None) -> RemoteSettings | None:
+    """``--server``/``--token`` over ``[sync] server`` and ``$FEEDBACK_KIOSK_TOKEN``; None when not remote."""
+    table: Mapping[str, Any] = config.section("sync")
+    server = (server or str(table.get("server", ""))).strip().rstrip("/")
+    if not server:
+        return None
+    if not server.startswith(("http://", "https://")):
+        raise ConfigError(f"the sync server must be a URL such as https://feedback.example.com, not {server!r}")
+    token = (token or config.env.get(TOKEN_ENV, "")).strip()
+    if not token:
+        raise ConfigError(f"a remote kiosk needs its token: --token or ${TOKEN_ENV} (from `feedback token`)")
+    batch = table.get("batch_size", DEFAULT_BATCH)
+    if not isinstance(batch, int) or not 1 <= batch <= 1000:
+        raise ConfigError("[sync] batch_size must be a whole number from 1 to 1000")
+    return RemoteSettings(server, token, batch, float(table.get("timeout_seconds", DEFAULT_TIMEOUT)))
+
+
+class RemoteSender:
+    """Sends outbox entries to ``POST <server>/api/ratings``; one result per entry, in order."""
+
+    def __init__(self, settings: RemoteSettings) -> None:
+        self.settings = settings
+        self.url = f"{settings.server}/api/ratings"
+
+    def send_batch(self, entries: list[OutboxEntry]) -> list[dict[str, str]]:
+        """The server's result for each entry; :class:`SyncUnavailable` if the batch did not get through."""
+        body = orjson.dumps({"entries": [{"op": str(e.op), "rating": e.rating.to_record()} for e in entries]})
+        request = urllib.request.Request(
+            self.url,
+            data=body,
+            method="POST",
+            headers={"Authorization": f"Bearer {self.settings.token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:
+                results = orjson.loads(response.read())["results"]
+        except urllib.error.HTTPError as error:
+            raise SyncUnavailable(_http_problem(self.settings.server, error)) from None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise SyncUnavailable(f"cannot reach the server {self.settings.server}: {reason}") from None
+        except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+            raise SyncUnavailable(f"the server {self.settings.server} answered something else: {error}") from None
+        if not isinstance(results, list) or len(results) != len(entries):
+            raise SyncUnavailable(f"the server {self.settings.server} answered {len(results)} of {len(entries)}")
+        return results
+
+    def send(self, op: Operation, rating: Rating) -> None:
+        """One entry (the :class:`~kiosk.outbox.OutboxSender` protocol); a refusal is logged, not raised."""
+        self.send_batch([OutboxEntry(0, op, rating)])
+
+
+def _http_problem(server: str, error: urllib.error.HTTPError) -> str:
+    if error.code == 401:
+        return f"the server {server} refused this kiosk's token: check {TOKEN_ENV} against [sync.clients]"
+    if error.code == 403:
+        return f"the token given to this kiosk at {server} is not a kiosk's token"
+    if error.code == 413:
+        return f"the server {server} found the batch too large: lower [sync] batch_size"
+    try:
+        detail = orjson.loads(error.read()).get("error", "")
+    except (orjson.JSONDecodeError, AttributeError, OSError):
+        detail = ""
+    return f"the server {server} answered {error.code}" + (f": {detail}" if detail else "")
+
+
+def _masked(message: str) -> str:
+    """A refusal may quote the phone number a customer typed: mask anything number-like."""
+    return NUMBER_LIKE.sub(lambda match: mask_text(match.group()), message)
+
+
+class RemoteRecorder(Recorder):
+    """Every answer goes to the outbox first; :meth:`flush` drains it to the server in batches."""
+
+    def __init__(self, sender: RemoteSender, outbox: Outbox) -> None:
+        super().__init__(sender, outbox)
+        self.remote = sender
+        self.refused = 0
+
+    def submit(self, op: Operation, rating: Rating) -> bool:
+        """Queue locally (never the network); False means "waiting to be sent", as for the local store."""
+        self.outbox.add(op, rating)
+        return False
+
+    def flush(self) -> int:
+        """Send batches oldest first until the outbox is empty or a batch fails; return how many remain."""
+        with self._flushing:
+            while batch := self.outbox.entries()[: self.remote.settings.batch_size]:
+                try:
+                    results = self.remote.send_batch(batch)
+                except StoreError as error:
+                    self.last_error = error
+                    log.warning("%d answer(s) wait to be sent: %s", len(self.outbox), error)
+                    break
+                for entry, result in zip(batch, results, strict=True):
+                    if result.get("status") == "error":
+                        self.refused += 1
+                        log.error("the server refused rating %s: %s", entry.rating.id, _masked(result["error"]))
+                self.outbox.remove_all(entry.seq for entry in batch)
+            else:
+                self.last_error = None
+            return len(self.outbox)
