@@ -10,7 +10,7 @@ an answer wins, in this documented order (README, "How replies are read"):
                       the quote is never read, so its digits cannot count
 4. ``rating``         a leading answer (1, 2, 3, keycap or full-width digits, one/two/three,
                       exceeded/met/below/fell short, an emoji) and the comment after it
-5. ``words``          yes/no alone, then outcome and sentiment words anywhere, with negation
+5. ``words``          yes/no alone (or a leading yes), then outcome and sentiment words anywhere, with negation
                       ("not met", "did not meet", "not good") and close typos ("exceded")
 
 Anything else, or anything contradictory ("1 2 3", "13", "5", "good but slow"), is ``unclear``.
