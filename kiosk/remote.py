@@ -141,8 +141,9 @@ class RemoteRecorder(Recorder):
                 try:
                     results = self.remote.send_batch(batch)
                 except StoreError as error:
+                    if str(error) != str(self.last_error):  # once per problem, not at every retry
+                        log.warning("%d answer(s) wait to be sent: %s", len(self.outbox), error)
                     self.last_error = error
-                    log.warning("%d answer(s) wait to be sent: %s", len(self.outbox), error)
                     break
                 for entry, result in zip(batch, results, strict=True):
                     if result.get("status") == "error":

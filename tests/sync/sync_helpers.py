@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import selectors
+import socket
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,3 +60,64 @@ def entry(op: str, value: Rating | dict[str, Any]) -> dict[str, Any]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class ServerProcess:
+    """The real ``run_sms.py`` on 127.0.0.1 on a fixed port, which can be killed and started again."""
+
+    def __init__(self, folder: Path, toml: str = "") -> None:
+        self.folder = folder
+        self.config = write_config(folder, toml)
+        self.data = folder / "data"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[str] | None = None
+        self.env = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "TWILIO_AUTH_TOKEN": "t" * 32}
+
+    def start(self, timeout: float = 20.0) -> None:
+        args = [sys.executable, str(ROOT / "run_sms.py"), "--port", str(self.port)]
+        args += ["--data", str(self.data), "--config", str(self.config), "--threads", "4"]
+        self.process = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        selector = selectors.DefaultSelector()
+        selector.register(self.process.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if selector.select(timeout=max(deadline - time.monotonic(), 0)):
+                line = self.process.stdout.readline()
+                if "listening on" in line:
+                    return
+                if not line and self.process.poll() is not None:
+                    break
+        self.kill()
+        raise AssertionError("run_sms.py did not start")
+
+    def kill(self) -> None:
+        """Stop it the hard way (as a power cut or a crash would)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        if self.process is not None:
+            for stream in (self.process.stdout, self.process.stderr):
+                if stream is not None:
+                    stream.close()
+        self.process = None
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 15.0, poll: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {timeout} s for {predicate}")
+        time.sleep(poll)
