@@ -16,7 +16,9 @@ from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
+from manager.audit import record_reveal
 from manager.escalation import due_for_escalation, escalate_if_overdue
+from manager.remote import RemoteQueue, RemoteSettings
 from manager.screens.name import NameScreen
 from manager.screens.queue import QueueScreen
 from manager.screens.stats import StatsScreen
@@ -49,18 +51,21 @@ class ManagerApp(App[None]):
         clock: Callable[[], datetime] = utc_now,
         poll_seconds: float | None = None,
         tick_seconds: float = 1.0,
+        remote: RemoteSettings | None = None,
     ) -> None:
         super().__init__()
         self.config = config
         self.manager = name
         self.clock = clock
-        self.store = FeedbackStore(
+        self.store: FeedbackStore | RemoteQueue = FeedbackStore(
             config.data_dir, followup_target=config.followup_target, lock_timeout=config.lock_timeout, clock=clock
         )
+        if remote is not None:  # the server's queue, through the sync API
+            self.store = RemoteQueue(remote, clock=clock)
         settings = ManagerSettings.from_config(config)
         self.poll_seconds = poll_seconds or settings.poll_seconds
         self.tick_seconds = tick_seconds
-        self.escalate_overdue = settings.escalate_overdue
+        self.escalate_overdue = settings.escalate_overdue and remote is None  # a local console's job
         self.announced: list[str] = []
         self._seen: set[str] | None = None
         self._escalated: set[tuple[str, datetime]] = set()
@@ -120,6 +125,14 @@ class ManagerApp(App[None]):
         self.now = self.clock()
         self.queue = followups
         return True
+
+    def reveal(self, followup_id: str) -> None:
+        """Record that this manager sees the full number (the server records it for a remote console)."""
+        if isinstance(self.store, RemoteQueue):
+            self.store.reveal(followup_id, by=self.manager)
+            self.reload_queue()
+        else:
+            record_reveal(self.store, followup_id, by=self.manager, now=self.clock())
 
     def announce(self, followup: FollowUp) -> None:
         """A new flag: ring and say where it came from."""

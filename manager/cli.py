@@ -20,6 +20,8 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         "manager", parents=[common], help="run the managers' console: the live follow-up queue (Textual)"
     )
     manager.add_argument("--name", metavar="NAME", help="who claims and resolves (default: [manager] name, $USER)")
+    manager.add_argument("--server", metavar="URL", help="remote mode: the server's queue ([sync] server)")
+    manager.add_argument("--token", metavar="TOKEN", help="this console's token (better: $FEEDBACK_MANAGER_TOKEN)")
     manager.set_defaults(handler=run_manager)
 
     report = commands.add_parser(
@@ -62,8 +64,10 @@ def manager_name(args_name: str | None, config: Config) -> str:
 
 def run_manager(args: argparse.Namespace, config: Config) -> int:
     from manager.app import ManagerApp
+    from manager.remote import remote_settings
 
-    ManagerApp(config, name=manager_name(args.name, config)).run()
+    remote = remote_settings(config, server=args.server, token=args.token)
+    ManagerApp(config, name=manager_name(args.name, config), remote=remote).run()
     return 0
 
 

@@ -22,7 +22,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import ColumnKey
 
-from manager.audit import record_reveal
 from manager.rows import (
     COLUMNS,
     QueueFilter,
@@ -269,8 +268,8 @@ class QueueScreen(Screen[None]):
             return
         app = self.manager_app
         try:
-            record_reveal(app.store, followup.id, by=app.manager, now=app.clock())
-        except StoreError as error:
+            app.reveal(followup.id)
+        except (FollowUpError, StoreError) as error:
             self.notify(str(error), title="Could not record the reveal; the number stays hidden", severity="error")
             return
         self._revealed.add(followup.id)
