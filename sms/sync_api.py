@@ -158,7 +158,7 @@ def apply_entry(store: FeedbackStore, entry: Any, client: Client, now: datetime)
 @blueprint.post("/ratings")
 @role_required(Role.KIOSK)
 def receive_ratings() -> ResponseReturnValue:
-    payload: Any = request.get_json(silent=True)
+    payload: Any = request.get_json(force=True, silent=True)
     entries = payload.get("entries") if isinstance(payload, dict) else None
     if not isinstance(entries, list):
         return jsonify(error='send JSON such as {"entries": [{"op": "record", "rating": {...}}]}'), 400
@@ -252,7 +252,7 @@ def _text(payload: dict[str, Any], key: str, limit: int, default: str = "") -> s
 @role_required(Role.MANAGER)
 def act(followup_id: str, action: str) -> ResponseReturnValue:
     state, client = _state(), g.sync_client
-    payload: Any = request.get_json(silent=True) or {}
+    payload: Any = request.get_json(force=True, silent=True) or {}
     try:
         if not isinstance(payload, dict):
             raise EntryRefused('send a JSON object such as {"by": "Dee"}')
