@@ -94,6 +94,11 @@ class StoreFiles:
         self._transaction: Transaction | None = None
         self._remove_stale_temporaries()
 
+    @property
+    def thread_lock(self) -> threading.RLock:
+        """The in-process lock every transaction takes first (take no other lock while holding it)."""
+        return self._thread_lock
+
     def _remove_stale_temporaries(self) -> None:
         """Delete temporary files left by processes killed mid-write (``.<name>.<pid>.tmp``).
 
@@ -116,8 +121,14 @@ class StoreFiles:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """Hold the cross-process lock; caches are checked against the change feed first."""
+        """Hold the cross-process lock; caches are checked against the change feed first.
+
+        Re-entrant: a transaction opened inside another (same thread) joins it.
+        """
         with self._thread_lock:
+            if self._transaction is not None:
+                yield self._transaction
+                return
             try:
                 self._file_lock.acquire()
             except filelock.Timeout:
@@ -228,6 +239,16 @@ def put(table: Table, key: str, record: dict[str, Any]) -> None:
         table.update(_replaced_by(record), doc_ids=[key])
     else:
         table.insert(Document(record, doc_id=key))
+
+
+def put_many(table: Table, records: dict[str, dict[str, Any]]) -> None:
+    """Insert or replace several keyed documents; new ones go in with a single durable write."""
+    new = [Document(record, doc_id=key) for key, record in records.items() if not table.contains(doc_id=key)]
+    for key, record in records.items():
+        if table.contains(doc_id=key):
+            put(table, key, record)
+    if new:
+        table.insert_multiple(new)
 
 
 def _replaced_by(record: dict[str, Any]) -> Callable[[dict[str, Any]], None]:

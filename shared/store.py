@@ -17,7 +17,8 @@ it is unmet, and this month's summary, so its cost does not grow with history.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -27,7 +28,7 @@ from typing import Any
 from tinydb.table import Table
 
 from shared.config import Config
-from shared.files import StoreBusy, StoreFiles, Transaction, file_signature, put
+from shared.files import StoreBusy, StoreFiles, Transaction, file_signature, put, put_many
 from shared.followups import (
     DEFAULT_TARGET,
     FollowUp,
@@ -59,6 +60,26 @@ class Recorded:
     duplicate: bool
 
 
+class _PendingRecord:
+    """One ``record_rating`` call waiting for the group commit that includes it."""
+
+    def __init__(self, rating: Rating, now: datetime) -> None:
+        self.rating = rating
+        self.now = now
+        self.done = False
+        self._result: Recorded | None = None
+        self._error: Exception | None = None
+
+    def finish(self, *, result: Recorded | None = None, error: Exception | None = None) -> None:
+        self._result, self._error, self.done = result, error, True
+
+    def outcome(self) -> Recorded:
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -82,6 +103,8 @@ class FeedbackStore:
         self.followup_target = followup_target
         self.clock = clock
         self.files = StoreFiles(self.root, lock_timeout=lock_timeout)
+        self._pending: list[_PendingRecord] = []
+        self._pending_lock = threading.Lock()
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """Hold the store's lock to read and write files (also for a channel's own data files)."""
@@ -106,30 +129,76 @@ class FeedbackStore:
     # -- ratings ------------------------------------------------------------------
 
     def record_rating(self, rating: Rating, *, now: datetime | None = None) -> Recorded:
-        """Keep a new answer and open its follow-up if it is unmet.
+        """Keep a new answer and open its follow-up if it is unmet; durable when it returns.
 
         Idempotent by ``rating.id``: a second call with the same id stores nothing
         and returns the first rating with ``duplicate=True``. The follow-up is written
         before the rating, so a crash between the two can leave a follow-up for an
         answer that was never acknowledged, but never an unmet answer without one.
+
+        Group commit: threads of one process that record at the same moment share
+        one transaction, so a busy webhook pays for one write per file, not one per answer.
         """
+        pending = _PendingRecord(rating, now or self.clock())
+        with self._pending_lock:
+            self._pending.append(pending)
+        with self.files.thread_lock:  # the lock every transaction takes: one lock order, no deadlock
+            if not pending.done:
+                with self._pending_lock:
+                    batch, self._pending = self._pending, []
+                try:
+                    results = self._record_batch(batch)
+                except Exception as error:
+                    for member in batch:
+                        member.finish(error=error)
+                    raise
+                for member, result in zip(batch, results, strict=True):
+                    member.finish(result=result)
+        return pending.outcome()
+
+    def record_ratings(self, ratings: Sequence[Rating], *, now: datetime | None = None) -> list[Recorded]:
+        """Record a batch (a kiosk's synced outbox) in one transaction: each file is written once."""
         now = now or self.clock()
+        return self._record_batch([_PendingRecord(rating, now) for rating in ratings])
+
+    def _record_batch(self, batch: Sequence[_PendingRecord]) -> list[Recorded]:
         with self.transaction() as tx:
-            existing = self._find_rating(tx, rating.id, rating.ts)
-            if existing is not None:
-                return Recorded(existing, self._find_followup(tx, f"fu-{rating.id}", existing), True)
-            rating = dataclasses.replace(rating, received=rating.received or now)
-            names = [self._partition_name(rating.ts.date()), f"summaries/{rating.ts:%Y-%m}"]
-            tx.will_write(*names, *([QUEUE] if rating.needs_follow_up else []))
-            followup = None
-            if rating.needs_follow_up:
-                # A crashed earlier attempt may have left it: keep its original due time.
-                followup = self._find_followup(tx, f"fu-{rating.id}", rating)
-                if followup is None:
-                    followup = FollowUp.for_rating(rating, now=now, target=self.followup_target)
-                    put(tx.db(QUEUE).table("followups"), followup.id, followup.to_record())
-            self._write_rating(tx, None, rating)
-            return Recorded(rating, followup, False)
+            results: list[Recorded] = []
+            fresh: dict[str, Rating] = {}
+            followups: dict[str, FollowUp | None] = {}
+            for pending in batch:
+                rating = pending.rating
+                if rating.id in fresh:
+                    results.append(Recorded(fresh[rating.id], followups[rating.id], True))
+                    continue
+                existing = self._find_rating(tx, rating.id, rating.ts)
+                if existing is not None:
+                    results.append(Recorded(existing, self._find_followup(tx, f"fu-{rating.id}", existing), True))
+                    continue
+                rating = dataclasses.replace(rating, received=rating.received or pending.now)
+                fresh[rating.id] = rating
+                followup = None
+                if rating.needs_follow_up:
+                    # A crashed earlier attempt may have left it: keep its original due time.
+                    followup = self._find_followup(tx, f"fu-{rating.id}", rating) or FollowUp.for_rating(
+                        rating, now=pending.now, target=self.followup_target
+                    )
+                followups[rating.id] = followup
+                results.append(Recorded(rating, followup, False))
+            if not fresh:
+                return results
+            days = sorted({rating.ts.date() for rating in fresh.values()})
+            tx.will_write(
+                *(self._partition_name(day) for day in days),
+                *sorted({f"summaries/{day:%Y-%m}" for day in days}),
+                *([QUEUE] if any(followups.values()) else []),
+            )
+            opened = {f.id: f.to_record() for f in followups.values() if f is not None}
+            if opened:
+                put_many(tx.db(QUEUE).table("followups"), opened)
+            for day in days:
+                self._write_ratings(tx, day, [(None, rating) for rating in fresh.values() if rating.ts.date() == day])
+            return results
 
     def update_rating(self, rating: Rating, *, now: datetime | None = None) -> Recorded:
         """Replace a recorded rating (the customer added reasons, a comment, or changed the answer).
@@ -143,7 +212,7 @@ class FeedbackStore:
             if existing is None:
                 raise UnknownRating(f"no rating {rating.id} was recorded around {rating.ts:%Y-%m-%d}")
             rating = dataclasses.replace(rating, ts=existing.ts, received=existing.received)
-            self._write_rating(tx, existing, rating)
+            self._write_ratings(tx, rating.ts.date(), [(existing, rating)])
             followup = self._find_followup(tx, f"fu-{rating.id}", rating)
             queue = tx.db(QUEUE).table("followups")
             if followup is None and rating.needs_follow_up:
@@ -202,17 +271,18 @@ class FeedbackStore:
                 return Rating.from_record(record)
         return None
 
-    def _write_rating(self, tx: Transaction, old: Rating | None, new: Rating) -> None:
-        day = new.ts.date()
+    def _write_ratings(self, tx: Transaction, day: date, changes: list[tuple[Rating | None, Rating]]) -> None:
+        """Write one day's new or changed ratings (one durable write), then its summary."""
         partition = self.root / f"{self._partition_name(day)}.json"
         stamp_before = file_signature(partition)
-        put(tx.db(self._partition_name(day)).table("ratings"), new.id, new.to_record())
-        self._update_summary(tx, day, stamp_before, old, new)
+        records = {new.id: new.to_record() for _, new in changes}
+        put_many(tx.db(self._partition_name(day)).table("ratings"), records)
+        self._update_summary(tx, day, stamp_before, changes)
 
     # -- summaries ----------------------------------------------------------------
 
     def _update_summary(
-        self, tx: Transaction, day: date, stamp_before: list[int] | None, old: Rating | None, new: Rating
+        self, tx: Transaction, day: date, stamp_before: list[int] | None, changes: list[tuple[Rating | None, Rating]]
     ) -> None:
         """Adjust the day's hourly counts and stamp them with the partition they now describe.
 
@@ -226,15 +296,10 @@ class FeedbackStore:
             hours = summarise(self._ratings_in(tx, day))
         else:
             hours = dict(entry["hours"])
-            for rating, sign in ((old, "old"), (new, "new")):
-                if rating is None:
-                    continue
-                hour = hour_of(rating)
-                hours[hour] = apply_change(
-                    hours.get(hour, {}),
-                    old if sign == "old" else None,
-                    new if sign == "new" else None,
-                )
+            for old, new in changes:
+                if old is not None:
+                    hours[hour_of(old)] = apply_change(hours.get(hour_of(old), {}), old, None)
+                hours[hour_of(new)] = apply_change(hours.get(hour_of(new), {}), None, new)
         partition = self.root / f"{self._partition_name(day)}.json"
         put(table, key, {"day": key, "signature": file_signature(partition), "hours": hours})
 

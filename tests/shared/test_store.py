@@ -11,6 +11,7 @@ import pytest
 
 from shared.followups import AlreadyClaimed, FollowUpError, FollowUpStatus, Resolution
 from shared.ratings import Contact, Outcome, Rating
+from shared.storage import StoreCorrupt
 from shared.store import FeedbackStore, UnknownFollowUp, UnknownRating
 from shared.summary import counter_key
 
@@ -211,3 +212,66 @@ def test_a_retry_after_a_crash_between_follow_up_and_rating_keeps_the_first_foll
     retried = store.record_rating(rating)
     assert not retried.duplicate
     assert store.open_followups() == first
+
+
+def test_a_transaction_inside_another_joins_it(store: FeedbackStore, make_rating: MakeRating) -> None:
+    before = store.revision()
+    with store.transaction() as outer:
+        store.record_rating(make_rating("met", id="inner"))
+        with store.transaction() as inner:
+            assert inner is outer
+        outer.db("channel").table("notes").insert({"note": "after the inner one"})
+    assert store.changed_files(before) == {"ratings/2026/2026-11-24.json", "summaries/2026-11.json", "channel.json"}
+    assert store.revision() == before + 2  # the rating's files in one announcement, the channel file in another
+
+
+def test_a_batch_is_recorded_with_one_write_per_file(
+    store: FeedbackStore, make_rating: MakeRating, clock: FakeClock
+) -> None:
+    already = store.record_rating(make_rating("met", id="known")).rating
+    batch = [make_rating("below" if n % 5 == 0 else "met", id=f"b{n}") for n in range(40)]
+    batch += [make_rating("met", id="b1"), make_rating("met", id="known")]
+    batch.append(make_rating("exceeded", id="yesterday", ts=clock.now - timedelta(days=1)))
+    before = store.revision()
+    results = store.record_ratings(batch)
+    assert store.revision() == before + 1  # every file announced once, each written once
+    assert [r.duplicate for r in results] == [False] * 40 + [True, True, False]
+    assert results[41].rating == already
+    assert len(list(store.ratings())) == 42
+    assert len(store.open_followups()) == 8
+    counts = store.daily_summaries(date(2026, 11, 23), date(2026, 11, 24))
+    assert counts["2026-11-24"]["2026-11-24T12"]["answers"] == 41
+    assert counts["2026-11-23"]["2026-11-23T12"]["answers"] == 1
+
+
+def test_threads_recording_at_the_same_moment_share_one_commit(store: FeedbackStore, make_rating: MakeRating) -> None:
+    import threading
+    import time
+
+    ratings = [make_rating("below" if n % 2 else "met", id=f"t{n}") for n in range(8)]
+    results: dict[str, object] = {}
+    before = store.revision()
+    with store.files.thread_lock:  # hold the store while all eight threads queue up
+        threads = [
+            threading.Thread(target=lambda r=r: results.__setitem__(r.id, store.record_rating(r))) for r in ratings
+        ]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while len(store._pending) < len(ratings) and time.monotonic() < deadline:
+            time.sleep(0.001)
+    for thread in threads:
+        thread.join(timeout=10)
+    assert store.revision() == before + 1
+    assert sorted(results) == sorted(r.id for r in ratings)
+    assert {r.id for r in store.ratings()} == set(results)
+    assert len(store.open_followups()) == 4
+
+
+def test_a_failed_group_commit_reports_the_error_to_every_caller(
+    store: FeedbackStore, make_rating: MakeRating, tmp_path: Path
+) -> None:
+    store.record_rating(make_rating("met"))
+    (tmp_path / "data" / "ratings" / "2026" / "2026-11-24.json").write_text("{torn")
+    with pytest.raises(StoreCorrupt):
+        FeedbackStore(tmp_path / "data").record_ratings([make_rating("met"), make_rating("below")])
