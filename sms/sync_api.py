@@ -133,26 +133,63 @@ def rating_from_kiosk(record: Any, client: Client, now: datetime) -> Rating:
     return dataclasses.replace(rating, extra={**rating.extra, "sync_client": client.name})
 
 
-def apply_entry(store: FeedbackStore, entry: Any, client: Client, now: datetime) -> dict[str, str]:
-    """Apply one entry; a refused one gives ``error``. Store failures propagate (the batch is retried)."""
-    rating = entry.get("rating") if isinstance(entry, dict) else None
-    rating_id = rating.get("id") if isinstance(rating, dict) else None
-    result: dict[str, str] = {"id": rating_id if isinstance(rating_id, str) else ""}
-    try:
-        if not isinstance(entry, dict):
-            raise EntryRefused('each entry must be {"op": "record" or "update", "rating": {...}}')
-        op = entry.get("op")
-        if op not in ("record", "update"):
-            raise EntryRefused(f'op must be "record" or "update", not {op!r}')
-        rating = rating_from_kiosk(rating, client, now)
+def parse_entry(entry: Any, client: Client, now: datetime) -> tuple[str, Rating]:
+    """``(op, rating)`` from one entry of a batch, or :class:`EntryRefused` / :class:`InvalidRating`."""
+    if not isinstance(entry, dict):
+        raise EntryRefused('each entry must be {"op": "record" or "update", "rating": {...}}')
+    op = entry.get("op")
+    if op not in ("record", "update"):
+        raise EntryRefused(f'op must be "record" or "update", not {op!r}')
+    return op, rating_from_kiosk(entry.get("rating"), client, now)
+
+
+def apply_batch(store: FeedbackStore, entries: list[Any], client: Client, now: datetime) -> list[dict[str, str]]:
+    """Apply a batch in order, as one ``record_ratings`` (each file written once) plus stray updates.
+
+    An update of a rating recorded earlier in the same batch is folded into that record (an update
+    carries the whole rating, and the store keeps the record's time), unless the record turns out to
+    be a duplicate, when it is applied as an update. Updates of ratings recorded by earlier batches
+    are applied one by one. Store failures propagate: the client sends the batch again.
+    """
+    results: list[dict[str, str]] = []
+    records: list[Rating] = []
+    record_at: dict[str, int] = {}  # rating id -> its first position in ``records``
+    record_results: list[int] = []
+    folded: set[str] = set()
+    updates: list[tuple[int, Rating]] = []
+    for entry in entries:
+        rating_record = entry.get("rating") if isinstance(entry, dict) else None
+        rating_id = rating_record.get("id") if isinstance(rating_record, dict) else None
+        result = {"id": rating_id if isinstance(rating_id, str) else ""}
+        results.append(result)
+        try:
+            op, rating = parse_entry(entry, client, now)
+        except (EntryRefused, InvalidRating) as error:
+            result.update(status="error", error=str(error))
+            continue
         if op == "record":
-            result["status"] = "duplicate" if store.record_rating(rating, now=now).duplicate else "stored"
-        else:
-            store.update_rating(rating, now=now)
+            record_at.setdefault(rating.id, len(records))
+            records.append(rating)
+            record_results.append(len(results) - 1)
+        elif rating.id in record_at:
+            records[record_at[rating.id]] = rating
+            folded.add(rating.id)
             result["status"] = "updated"
-    except (EntryRefused, InvalidRating, UnknownRating) as error:
-        result.update(status="error", error=str(error))
-    return result
+        else:
+            updates.append((len(results) - 1, rating))
+    recorded = store.record_ratings(records, now=now) if records else []
+    for position, done in zip(record_results, recorded, strict=True):
+        results[position]["status"] = "duplicate" if done.duplicate else "stored"
+    for rating_id in folded:
+        if recorded[record_at[rating_id]].duplicate:
+            store.update_rating(records[record_at[rating_id]], now=now)
+    for position, rating in updates:
+        try:
+            store.update_rating(rating, now=now)
+            results[position]["status"] = "updated"
+        except UnknownRating as error:
+            results[position].update(status="error", error=str(error))
+    return results
 
 
 @blueprint.post("/ratings")
@@ -165,12 +202,10 @@ def receive_ratings() -> ResponseReturnValue:
     if len(entries) > MAX_ENTRIES:
         return jsonify(error=f"at most {MAX_ENTRIES} entries per batch"), 413
     state, client = _state(), g.sync_client
-    results = []
     try:
-        for entry in entries:
-            results.append(apply_entry(state.store, entry, client, state.clock()))
+        results = apply_batch(state.store, entries, client, state.clock())
     except StoreError as error:
-        log.error("batch from %s stopped after %d of %d entries: %s", client.name, len(results), len(entries), error)
+        log.error("a batch of %d entries from %s was not stored: %s", len(entries), client.name, error)
         return jsonify(error=f"the store cannot be written now ({error}); send the batch again later"), 503
     refused = sum(1 for result in results if result["status"] == "error")
     if refused:
