@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import filelock
 from flask.testing import FlaskClient
 from sync_helpers import CUSTOMER, KIOSK_TOKEN, MANAGER_TOKEN, OTHER_MANAGER_TOKEN, bearer, entry, rating
 
@@ -152,3 +153,24 @@ def test_claim_race_resolve_reopen_and_reveal(client, store: FeedbackStore) -> N
     assert client.post(f"{url}/delete", json={}, headers=bearer(MANAGER_TOKEN)).status_code == 404
     recent = client.get("/api/followups", headers=bearer(MANAGER_TOKEN)).json["followups"]
     assert [f["id"] for f in recent] == [followup_id] and "phone" not in recent[0]["contact"]
+
+
+def test_a_busy_store_answers_503_and_the_same_batch_later_stores_it_once(client, app, config) -> None:
+    app.extensions["sync"].store = FeedbackStore(config.data_dir, lock_timeout=0.05)
+    below = rating(Outcome.BELOW)
+    batch = [entry("record", below), entry("update", below.enriched(reasons=["price"]))]
+    with filelock.FileLock(config.data_dir / ".lock"):
+        response = post_batch(client, batch)
+    assert response.status_code == 503 and "send the batch again later" in response.json["error"]
+    assert [r["status"] for r in post_batch(client, batch).json["results"]] == ["stored", "updated"]
+    kept = FeedbackStore(config.data_dir)
+    assert [r.reasons for r in kept.ratings()] == [("price",)]
+
+
+def test_an_update_in_a_later_batch_changes_the_stored_rating(client, store: FeedbackStore) -> None:
+    below = rating(Outcome.BELOW)
+    post_batch(client, [entry("record", below)])
+    later = below.enriched(customer_waiting=True, contact=Contact(CUSTOMER))
+    assert post_batch(client, [entry("update", later)]).json["results"] == [{"id": below.id, "status": "updated"}]
+    (followup,) = store.open_followups()
+    assert followup.customer_waiting and followup.contact == Contact(CUSTOMER)
