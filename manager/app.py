@@ -65,7 +65,7 @@ class ManagerApp(App[None]):
         settings = ManagerSettings.from_config(config)
         self.poll_seconds = poll_seconds or settings.poll_seconds
         self.tick_seconds = tick_seconds
-        self.escalate_overdue = settings.escalate_overdue and remote is None  # a local console's job
+        self.escalate_overdue = settings.escalate_overdue
         self.announced: list[str] = []
         self._seen: set[str] | None = None
         self._escalated: set[tuple[str, datetime]] = set()

@@ -18,7 +18,8 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -200,6 +201,23 @@ class RemoteQueue:
 
     def reopen(self, followup_id: str, *, now: datetime | None = None) -> FollowUp:
         return followup_from_payload(self._act(followup_id, "reopen", {})["followup"], self._revealed)
+
+    def escalate(self, followup_id: str, *, now: datetime | None = None) -> FollowUp:
+        """Ask the server to mark it escalated; it checks again that it is overdue and unmarked."""
+        return followup_from_payload(self._act(followup_id, "escalate", {})["followup"], self._revealed)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Nothing to hold here: the server checks and changes each follow-up under its own lock."""
+        yield None
+
+    def get_followup(self, followup_id: str) -> FollowUp:
+        """From the last queue fetched (the server checks again when asked to change it)."""
+        with self._lock:
+            for followup in self._followups:
+                if followup.id == followup_id:
+                    return followup
+        raise UnknownFollowUp(f"there is no follow-up {followup_id} in the queue")
 
     def reveal(self, followup_id: str, *, by: str) -> str:
         """The full number; the server records who asked before answering."""

@@ -13,9 +13,10 @@ of the wrong role 403.
 - ``GET /api/queue`` (manager): the open follow-ups, phone numbers masked, with an ``ETag``;
   ``If-None-Match`` with the same tag gets an empty 304.
 - ``GET /api/followups?since=DAY&until=DAY`` (manager): follow-ups opened in those UTC days.
-- ``POST /api/followups/<id>/claim|resolve|reopen|reveal`` (manager): ``{"by": "Dee"}``; resolve
-  also ``resolution`` and ``note``. A claim someone else won is 409 with ``claimed_by``; reveal
-  records who saw the number (``audit.json``, as the local console does) and returns it.
+- ``POST /api/followups/<id>/claim|resolve|reopen|escalate|reveal`` (manager): ``{"by": "Dee"}``;
+  resolve also ``resolution`` and ``note``; escalate marks it only if it is still overdue and
+  unmarked. A claim someone else won is 409 with ``claimed_by``; reveal records who saw the
+  number (``audit.json``, as the local console does) and returns it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from manager.audit import record_reveal
+from manager.escalation import escalate_if_overdue
 from shared.config import Config
 from shared.followups import AlreadyClaimed, FollowUp, FollowUpError, Resolution
 from shared.phones import mask_phone
@@ -304,10 +306,12 @@ def act(followup_id: str, action: str) -> ResponseReturnValue:
             followup = state.store.resolve(followup_id, resolution, by=by, note=note, now=now)
         elif action == "reopen":
             followup = state.store.reopen(followup_id, now=now)
+        elif action == "escalate":  # only if still overdue and not yet escalated, checked under the lock
+            followup = escalate_if_overdue(state.store, followup_id, now=now) or state.store.get_followup(followup_id)
         elif action == "reveal":
             return _reveal(state, followup_id, by, now)
         else:
-            return jsonify(error=f"unknown action {action!r}: claim, resolve, reopen or reveal"), 404
+            return jsonify(error=f"unknown action {action!r}: claim, resolve, reopen, escalate or reveal"), 404
     except AlreadyClaimed as error:
         return jsonify(error=str(error), claimed_by=error.claimed_by), 409
     except UnknownFollowUp as error:

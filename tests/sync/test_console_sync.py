@@ -130,3 +130,23 @@ def test_an_unchanged_queue_is_a_304_and_a_wrong_token_a_clear_problem(server: S
     queue.refresh()
     with pytest.raises(RemoteUnavailable, match="cannot reach the server"):
         queue.revision()
+
+
+async def test_a_remote_console_escalates_overdue_items_once_through_the_server(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "server", "followup_target_minutes = 0.01\n")
+    server.start()
+    try:
+        overdue = send_below(server)
+        dee = console(tmp_path, "Dee", MANAGER_TOKEN, server)
+        eli = console(tmp_path, "Eli", OTHER_MANAGER_TOKEN, server)
+        async with dee.run_test(size=(160, 48)) as one, eli.run_test(size=(160, 48)) as two:
+            await wait_for(one, lambda: rows(dee) == [overdue] and rows(eli) == [overdue])
+            await wait_for(one, lambda: FeedbackStore(server.data).get_followup(overdue).escalated_at is not None)
+            marked = FeedbackStore(server.data).get_followup(overdue).escalated_at
+            await wait_for(two, lambda: all(f.escalated_at == marked for f in eli.queue))
+            dee.escalate_due()
+            eli.escalate_due()
+            await one.pause(0.1)
+            assert FeedbackStore(server.data).get_followup(overdue).escalated_at == marked
+    finally:
+        server.kill()
