@@ -57,11 +57,13 @@ class ManagerApp(App[None]):
         self.config = config
         self.manager = name
         self.clock = clock
-        self.store: FeedbackStore | RemoteQueue = FeedbackStore(
-            config.data_dir, followup_target=config.followup_target, lock_timeout=config.lock_timeout, clock=clock
-        )
+        self.store: FeedbackStore | RemoteQueue
         if remote is not None:  # the server's queue, through the sync API
             self.store = RemoteQueue(remote, clock=clock)
+        else:
+            self.store = FeedbackStore(
+                config.data_dir, followup_target=config.followup_target, lock_timeout=config.lock_timeout, clock=clock
+            )
         settings = ManagerSettings.from_config(config)
         self.poll_seconds = poll_seconds or settings.poll_seconds
         self.tick_seconds = tick_seconds
