@@ -80,15 +80,15 @@ class ServerProcess:
         self.data = folder / "data"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log = folder / "server.log"
         self.process: subprocess.Popen[str] | None = None
         self.env = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "TWILIO_AUTH_TOKEN": "t" * 32}
 
     def start(self, timeout: float = 20.0) -> None:
         args = [sys.executable, str(ROOT / "run_sms.py"), "--port", str(self.port)]
         args += ["--data", str(self.data), "--config", str(self.config), "--threads", "4"]
-        self.process = subprocess.Popen(
-            args, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        with open(self.log, "a", encoding="utf-8") as log:  # a file: a full pipe would stall the server
+            self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=log, text=True)
         assert self.process.stdout is not None
         selector = selectors.DefaultSelector()
         selector.register(self.process.stdout, selectors.EVENT_READ)
@@ -108,10 +108,8 @@ class ServerProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
-        if self.process is not None:
-            for stream in (self.process.stdout, self.process.stderr):
-                if stream is not None:
-                    stream.close()
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
         self.process = None
 
 

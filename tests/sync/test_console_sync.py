@@ -112,6 +112,8 @@ async def test_remote_consoles_share_the_servers_queue(tmp_path: Path, server: S
         await one.press("o")
         await wait_for(two, lambda: first in rows(eli))
         assert FeedbackStore(server.data).get_followup(first).status is FollowUpStatus.OPEN
+    server.kill()
+    assert CUSTOMER[2:] not in server.log.read_text(encoding="utf-8"), "a phone number was logged in clear"
 
 
 def test_an_unchanged_queue_is_a_304_and_a_wrong_token_a_clear_problem(server: ServerProcess) -> None:
