@@ -27,7 +27,7 @@ import orjson
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
-from shared.storage import DurableJSONStorage, StoreError, StoreWriteError, write_atomically
+from shared.storage import DurableJSONStorage, StoreError, StoreWriteError, storage_signature
 
 REVISION_FILE = "revision.json"
 RECENT_CHANGES_KEPT = 256
@@ -71,7 +71,16 @@ class Transaction:
         """Delete a derived file that cannot be read, so it is rebuilt (never for primary data)."""
         self._files._announce([f"{name}.json"])
         (self._files.root / f"{name}.json").unlink(missing_ok=True)
+        (self._files.root / f"{name}.json.log").unlink(missing_ok=True)
         self._files._storage(f"{name}.json").forget()
+
+    def append(self, name: str, table: str, documents: dict[str, dict[str, Any]], *, durable: bool = True) -> None:
+        """Add or replace whole documents of ``<name>.json`` through its journal: one small (fsynced) write."""
+        self._files._storage(f"{name}.json", durable=durable).append(table, documents)
+
+    def signature(self, name: str) -> list[int] | None:
+        """The identity of ``<name>.json`` as it is now (file and journal)."""
+        return storage_signature(self._files.root / f"{name}.json")
 
     def db(self, name: str, *, durable: bool = True) -> TinyDB:
         return KeyedTinyDB(storage=lambda: self._files._storage(f"{name}.json", durable=durable))
@@ -218,8 +227,21 @@ class StoreFiles:
         number = state["revision"] + 1
         recent = [*state["recent"][-(RECENT_CHANGES_KEPT - len(names)) :], *([number, name] for name in names)]
         self._revision_state = {"revision": number, "recent": recent}
-        write_atomically(self.root / REVISION_FILE, orjson.dumps(self._revision_state), durable=False)
+        self._write_revision_file(orjson.dumps(self._revision_state))
         self._seen_revision = number
+
+    def _write_revision_file(self, content: bytes) -> None:
+        """Overwrite the change feed in place, padded with spaces so it never shrinks.
+
+        Cheaper than a rename on every write. A reader that catches it half-written sees
+        invalid JSON and takes it for a change, which is always safe.
+        """
+        descriptor = os.open(self.root / REVISION_FILE, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            size = os.fstat(descriptor).st_size
+            os.pwrite(descriptor, content.ljust(size), 0)
+        finally:
+            os.close(descriptor)
 
     def _storage(self, name: str, *, durable: bool = True) -> DurableJSONStorage:
         storage = self._storages.get(name)
@@ -275,12 +297,3 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def file_signature(path: Path) -> list[int] | None:
-    """Identity of one version of a file: atomic replaces always give a new inode."""
-    try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]

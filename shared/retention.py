@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from shared.files import file_signature
 from shared.ratings import parse_time
+from shared.storage import storage_signature
 from shared.store import FeedbackStore, Transaction
 
 _SPAN = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$")
@@ -115,11 +115,11 @@ def _purge_partition(tx: Transaction, path: Path, cutoff: datetime, totals: dict
         return
     summaries = tx.db(f"summaries/{day:%Y-%m}", durable=False).table("days")
     entry = summaries.get(doc_id=day.isoformat())
-    stamp_was_current = entry is not None and entry.get("signature") == file_signature(path)
+    stamp_was_current = entry is not None and entry.get("signature") == storage_signature(path)
     table.update(RATING_ERASED, doc_ids=changed)
     if stamp_was_current:
         # The counts do not depend on what was erased: keep them, stamped for the new file.
-        summaries.update({"signature": file_signature(path)}, doc_ids=[day.isoformat()])
+        summaries.update({"signature": storage_signature(path)}, doc_ids=[day.isoformat()])
 
 
 def _purge_followups(tx: Transaction, name: str, cutoff: datetime, totals: dict[str, int], dry_run: bool) -> None:

@@ -10,6 +10,7 @@ processes is the store's job (see :mod:`shared.store`).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from collections.abc import Callable
@@ -56,13 +57,29 @@ class StoreWriteError(StoreError):
         self.errno = error.errno
 
 
+META_TABLE = "_meta"
+COMPACT_AFTER = 512
+
+
 class DurableJSONStorage(Storage):
-    """A TinyDB storage whose writes are atomic and durable, with a parse cache.
+    """A TinyDB storage whose writes are atomic and durable, with a parse cache and a journal.
+
+    ``write`` (what TinyDB calls) replaces the whole file atomically. ``append`` (what
+    the store calls to add documents on its hot path) adds them to a journal beside
+    the file, ``<name>.log``: one fsynced line per batch, so adding an answer costs
+    the same however many the file holds. Reading replays the journal over the file;
+    every ``COMPACT_AFTER`` appended documents the two are folded into a new file.
+
+    Each journal line carries the file's generation, kept in the file's ``_meta``
+    table: a line written before the last full write is ignored, so a crash between
+    the full write and the journal's truncation replays nothing twice. A torn last
+    line (a writer killed mid-append, before it acknowledged anything) is ignored
+    and cut off by the next append.
 
     The cache holds the last version read or written; :meth:`forget` drops it when
-    another process may have replaced the file. ``before_write`` is called with the
-    path before every write, so the store can announce the change first. Files
-    that can be rebuilt from others may skip fsync with ``durable=False``.
+    another process may have changed the file. ``before_write`` is called with the
+    path before every write, so the store can announce the change first. Files that
+    can be rebuilt from others may skip fsync with ``durable=False``.
     """
 
     def __init__(
@@ -73,9 +90,13 @@ class DurableJSONStorage(Storage):
         durable: bool = True,
     ) -> None:
         self.path = Path(path)
+        self.journal_path = self.path.with_name(self.path.name + ".log")
         self.durable = durable
         self._before_write = before_write
         self._cached: Tables | None = None
+        self._generation = 0
+        self._journal_valid_size = 0
+        self._journal_entries = 0
 
     def read(self) -> Tables | None:
         if self._cached is None:
@@ -88,8 +109,10 @@ class DurableJSONStorage(Storage):
     def write(self, data: Tables) -> None:
         if self._before_write is not None:
             self._before_write(self.path)
+        generation = self._generation + 1
+        content = orjson.dumps({**data, META_TABLE: {"file": {"generation": generation}}})
         try:
-            write_atomically(self.path, orjson.dumps(data), durable=self.durable)
+            write_atomically(self.path, content, durable=self.durable)
         except OSError as error:
             # TinyDB may have changed documents in place: the cache is no longer what is on disk.
             self._cached = None
@@ -98,6 +121,64 @@ class DurableJSONStorage(Storage):
             self._cached = None
             raise
         self._cached = data
+        self._generation = generation
+        if self._journal_valid_size or self.journal_path.exists():
+            # Everything in it is in the new file now; lines of the old generation are ignored anyway.
+            with contextlib.suppress(OSError):
+                os.truncate(self.journal_path, 0)
+        self._journal_valid_size = 0
+        self._journal_entries = 0
+
+    def append(self, table: str, documents: dict[str, dict[str, Any]]) -> None:
+        """Add or replace documents of one table with one fsynced journal line."""
+        tables = self.read() or {}
+        if not self.path.exists():
+            # The first documents of a file make the file itself, so it can be found by name.
+            self.write({**tables, table: {**tables.get(table, {}), **documents}})
+            return
+        if self._before_write is not None:
+            self._before_write(self.path)
+        line = orjson.dumps({"g": self._generation, "t": table, "d": documents}) + b"\n"
+        try:
+            self._append_line(line)
+        except OSError as error:
+            self._cached = None
+            raise StoreWriteError(self.journal_path, error) from error
+        merged = dict(tables.get(table, {}))
+        merged.update(documents)
+        tables[table] = merged
+        self._cached = tables
+        self._journal_entries += len(documents)
+        if self._journal_entries >= COMPACT_AFTER:
+            self.write(tables)
+
+    def _append_line(self, line: bytes) -> None:
+        created = not self.journal_path.exists()
+        self.journal_path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            # Cut a torn tail left by a killed writer, so the new line starts on a line of its own.
+            os.ftruncate(descriptor, self._journal_valid_size)
+            os.lseek(descriptor, self._journal_valid_size, os.SEEK_SET)
+            view = memoryview(line)
+            while view:
+                written = os.write(descriptor, view)
+                view = view[written:]
+            if self.durable:
+                os.fsync(descriptor)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(descriptor, self._journal_valid_size)
+            raise
+        finally:
+            os.close(descriptor)
+        self._journal_valid_size += len(line)
+        if created and self.durable:
+            fsync_directory(self.path.parent)
+
+    def signature(self) -> list[int] | None:
+        """Identity of this version of the file and its journal (both change on every write)."""
+        return storage_signature(self.path)
 
     def forget(self) -> None:
         """Drop the cached version so the next read comes from disk."""
@@ -107,6 +188,15 @@ class DurableJSONStorage(Storage):
         self._cached = None
 
     def _load(self) -> Tables | None:
+        data = self._load_file()
+        meta = data.pop(META_TABLE, {}) if data is not None else {}
+        self._generation = int(meta.get("file", {}).get("generation", 0))
+        replayed = self._replay_journal(data or {})
+        if data is None and not replayed:
+            return None
+        return data if data is not None else replayed
+
+    def _load_file(self) -> Tables | None:
         try:
             content = self.path.read_bytes()
         except FileNotFoundError:
@@ -122,6 +212,57 @@ class DurableJSONStorage(Storage):
         if not isinstance(data, dict) or not all(isinstance(table, dict) for table in data.values()):
             raise StoreCorrupt(self.path, "not a TinyDB database (expected tables of documents)")
         return data
+
+    def _replay_journal(self, data: Tables) -> Tables:
+        """Apply the journal's lines of the current generation to ``data`` (in place)."""
+        self._journal_valid_size = 0
+        self._journal_entries = 0
+        try:
+            content = self.journal_path.read_bytes()
+        except FileNotFoundError:
+            return data
+        except OSError as error:
+            raise StoreCorrupt(self.journal_path, error.strerror or str(error)) from error
+        lines = content.split(b"\n")
+        complete, tail = lines[:-1], lines[-1]  # a last piece without its newline was never acknowledged
+        for number, line in enumerate(complete, start=1):
+            try:
+                entry = orjson.loads(line)
+                generation, table, documents = entry["g"], entry["t"], entry["d"]
+                if not isinstance(table, str) or not isinstance(documents, dict):
+                    raise TypeError("table or documents of the wrong type")
+            except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+                raise StoreCorrupt(self.journal_path, f"line {number} is damaged: {error}") from None
+            if generation == self._generation:
+                data.setdefault(table, {}).update(documents)
+                self._journal_entries += len(documents)
+        self._journal_valid_size = len(content) - len(tail)
+        return data
+
+
+def storage_signature(path: Path) -> list[int] | None:
+    """Identity of one version of a file and its journal; None if neither exists.
+
+    Atomic replaces give the file a new inode, appends grow the journal.
+    """
+    signature: list[int] = []
+    for part in (path, path.with_name(path.name + ".log")):
+        try:
+            stat = os.stat(part)
+        except FileNotFoundError:
+            signature.extend((0, 0, 0))
+            continue
+        signature.extend((stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return signature if any(signature) else None
+
+
+def fsync_directory(folder: Path) -> None:
+    """Make a file's creation or rename in ``folder`` durable."""
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def write_atomically(path: Path, content: bytes, *, durable: bool = True) -> None:
@@ -147,8 +288,4 @@ def write_atomically(path: Path, content: bytes, *, durable: bool = True) -> Non
         temporary.unlink(missing_ok=True)
         raise
     if durable:
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        fsync_directory(path.parent)

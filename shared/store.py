@@ -28,7 +28,7 @@ from typing import Any
 from tinydb.table import Table
 
 from shared.config import Config
-from shared.files import StoreBusy, StoreFiles, Transaction, file_signature, put, put_many
+from shared.files import StoreBusy, StoreFiles, Transaction, put, put_many
 from shared.followups import (
     DEFAULT_TARGET,
     FollowUp,
@@ -37,7 +37,7 @@ from shared.followups import (
     Resolution,
 )
 from shared.ratings import Rating
-from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError
+from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, storage_signature
 from shared.summary import apply_change, hour_of, summarise
 
 QUEUE = "queue"
@@ -272,11 +272,10 @@ class FeedbackStore:
         return None
 
     def _write_ratings(self, tx: Transaction, day: date, changes: list[tuple[Rating | None, Rating]]) -> None:
-        """Write one day's new or changed ratings (one durable write), then its summary."""
-        partition = self.root / f"{self._partition_name(day)}.json"
-        stamp_before = file_signature(partition)
-        records = {new.id: new.to_record() for _, new in changes}
-        put_many(tx.db(self._partition_name(day)).table("ratings"), records)
+        """Write one day's new or changed ratings (one journal line, fsynced), then its summary."""
+        name = self._partition_name(day)
+        stamp_before = tx.signature(name)
+        tx.append(name, "ratings", {new.id: new.to_record() for _, new in changes})
         self._update_summary(tx, day, stamp_before, changes)
 
     # -- summaries ----------------------------------------------------------------
@@ -300,8 +299,8 @@ class FeedbackStore:
                 if old is not None:
                     hours[hour_of(old)] = apply_change(hours.get(hour_of(old), {}), old, None)
                 hours[hour_of(new)] = apply_change(hours.get(hour_of(new), {}), None, new)
-        partition = self.root / f"{self._partition_name(day)}.json"
-        put(table, key, {"day": key, "signature": file_signature(partition), "hours": hours})
+        entry = {"day": key, "signature": tx.signature(self._partition_name(day)), "hours": hours}
+        tx.append(f"summaries/{day:%Y-%m}", "days", {key: entry}, durable=False)
 
     def _summary_table(self, tx: Transaction, day: date) -> Table:
         """This month's summaries. Derived data: not fsynced, and rebuilt if damaged."""
@@ -333,12 +332,12 @@ class FeedbackStore:
                     if not since <= day <= until:
                         continue
                     entry = table.get(doc_id=day.isoformat())
-                    if entry is None or entry.get("signature") != file_signature(path):
+                    if entry is None or entry.get("signature") != storage_signature(path):
                         hours = summarise(self._ratings_in(tx, day))
                         put(
                             table,
                             day.isoformat(),
-                            {"day": day.isoformat(), "signature": file_signature(path), "hours": hours},
+                            {"day": day.isoformat(), "signature": storage_signature(path), "hours": hours},
                         )
                     else:
                         hours = entry["hours"]

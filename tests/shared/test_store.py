@@ -149,19 +149,30 @@ def test_daily_summaries_count_every_answer_and_follow_changes(store: FeedbackSt
 def test_a_stale_summary_is_recounted_from_the_ratings(
     store: FeedbackStore, make_rating: MakeRating, tmp_path: Path
 ) -> None:
+    summaries = tmp_path / "data" / "summaries"
     store.record_rating(make_rating("met"))
-    summary_file = tmp_path / "data" / "summaries" / "2026-11.json"
-    snapshot = summary_file.read_bytes()
+
+    def snapshot() -> dict[Path, bytes]:
+        return {path: path.read_bytes() for path in summaries.iterdir()}
+
+    def restore(files: dict[Path, bytes]) -> None:
+        for path in summaries.iterdir():
+            path.unlink()
+        for path, content in files.items():
+            path.write_bytes(content)
+
+    before = snapshot()
     store.record_rating(make_rating("exceeded"))
-    summary_file.write_bytes(snapshot)  # as if the process died between the two files
+    restore(before)  # as if the process died between the rating and its summary
     fresh = FeedbackStore(tmp_path / "data")
-    counts = fresh.daily_summaries(date(2026, 11, 24), date(2026, 11, 24))["2026-11-24"]["2026-11-24T12"]
-    assert counts["answers"] == 2
+    hours = fresh.daily_summaries(date(2026, 11, 24), date(2026, 11, 24))["2026-11-24"]
+    assert hours["2026-11-24T12"]["answers"] == 2
     # and a write after such a crash repairs it too
-    summary_file.write_bytes(snapshot)
+    restore(before)
+    fresh = FeedbackStore(tmp_path / "data")
     fresh.record_rating(make_rating("met"))
-    counts = fresh.daily_summaries(date(2026, 11, 24), date(2026, 11, 24))["2026-11-24"]["2026-11-24T12"]
-    assert counts["answers"] == 3
+    hours = fresh.daily_summaries(date(2026, 11, 24), date(2026, 11, 24))["2026-11-24"]
+    assert hours["2026-11-24T12"]["answers"] == 3
 
 
 def test_the_revision_changes_with_every_write_and_names_the_files(

@@ -1,0 +1,79 @@
+"""The durable TinyDB storage: atomic full writes, and the journal that keeps appends cheap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shared import storage
+from shared.storage import DurableJSONStorage, StoreCorrupt
+
+
+def reopened(path: Path) -> dict[str, dict[str, object]]:
+    return DurableJSONStorage(path).read() or {}
+
+
+def test_appends_go_to_the_journal_without_rewriting_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "day.json"
+    writer = DurableJSONStorage(path)
+    writer.append("ratings", {"a": {"n": 1}})  # the first documents make the file
+    inode = path.stat().st_ino
+    writer.append("ratings", {"b": {"n": 2}})
+    writer.append("ratings", {"a": {"n": 3}})
+    assert path.stat().st_ino == inode
+    assert path.with_name("day.json.log").read_bytes().count(b"\n") == 2
+    assert reopened(path) == {"ratings": {"a": {"n": 3}, "b": {"n": 2}}}
+
+
+def test_a_torn_last_line_was_never_acknowledged_and_is_cut_by_the_next_append(tmp_path: Path) -> None:
+    path = tmp_path / "day.json"
+    DurableJSONStorage(path).append("ratings", {"a": {"n": 1}})
+    DurableJSONStorage(path).append("ratings", {"b": {"n": 2}})
+    journal = path.with_name("day.json.log")
+    with journal.open("ab") as torn:
+        torn.write(b'{"g":1,"t":"ratings","d":{"c":')  # a writer killed mid-append
+    assert reopened(path) == {"ratings": {"a": {"n": 1}, "b": {"n": 2}}}
+    DurableJSONStorage(path).append("ratings", {"d": {"n": 4}})
+    assert reopened(path) == {"ratings": {"a": {"n": 1}, "b": {"n": 2}, "d": {"n": 4}}}
+    assert b'"c":' not in journal.read_bytes()
+
+
+def test_a_damaged_line_inside_the_journal_is_an_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "day.json"
+    DurableJSONStorage(path).append("ratings", {"a": {"n": 1}})
+    DurableJSONStorage(path).append("ratings", {"b": {"n": 2}})
+    journal = path.with_name("day.json.log")
+    journal.write_bytes(b"garbage\n" + journal.read_bytes())
+    with pytest.raises(StoreCorrupt, match=r"day\.json\.log.*line 1 is damaged"):
+        reopened(path)
+
+
+def test_the_journal_is_folded_into_the_file_and_old_lines_are_never_replayed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage, "COMPACT_AFTER", 3)
+    path = tmp_path / "day.json"
+    writer = DurableJSONStorage(path)
+    writer.append("ratings", {"a": {"v": "first"}})  # makes the file
+    writer.append("ratings", {"b": {"v": 1}})
+    writer.append("ratings", {"a": {"v": "second"}})
+    journal_before_folding = path.with_name("day.json.log").read_bytes()
+    writer.append("ratings", {"c": {"v": 1}})  # three journaled documents: folded into a new file
+    assert path.with_name("day.json.log").read_bytes() == b""
+    # A crash after the new file but before the journal was emptied leaves old lines: ignored.
+    path.with_name("day.json.log").write_bytes(journal_before_folding)
+    assert reopened(path) == {"ratings": {"a": {"v": "second"}, "b": {"v": 1}, "c": {"v": 1}}}
+    DurableJSONStorage(path).append("ratings", {"d": {"v": 1}})
+    assert reopened(path) == {"ratings": {"a": {"v": "second"}, "b": {"v": 1}, "c": {"v": 1}, "d": {"v": 1}}}
+
+
+def test_a_full_write_after_appends_keeps_everything(tmp_path: Path) -> None:
+    path = tmp_path / "day.json"
+    writer = DurableJSONStorage(path)
+    writer.append("ratings", {"a": {"n": 1}})
+    writer.append("ratings", {"b": {"n": 2}})
+    tables = writer.read() or {}
+    writer.write({**tables, "notes": {"x": {"text": "full write"}}})
+    assert reopened(path) == {"ratings": {"a": {"n": 1}, "b": {"n": 2}}, "notes": {"x": {"text": "full write"}}}
+    assert DurableJSONStorage(path).signature() != DurableJSONStorage(tmp_path / "other.json").signature()
