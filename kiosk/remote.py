@@ -40,6 +40,10 @@ class SyncUnavailable(StoreError):
     """The server could not take the batch now (offline, refused the token, busy); it is sent again later."""
 
 
+class BatchTooLarge(SyncUnavailable):
+    """The server's body limit is smaller than this batch: smaller batches will go through."""
+
+
 @dataclass(frozen=True, slots=True)
 class RemoteSettings:
     """Where a remote kiosk sends its answers: ``[sync] server`` and the token (``FEEDBACK_KIOSK_TOKEN``)."""
@@ -87,7 +91,8 @@ class RemoteSender:
             with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:
                 results = orjson.loads(response.read())["results"]
         except urllib.error.HTTPError as error:
-            raise SyncUnavailable(_http_problem(self.settings.server, error)) from None
+            problem = BatchTooLarge if error.code == 413 else SyncUnavailable
+            raise problem(_http_problem(self.settings.server, error)) from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise SyncUnavailable(f"cannot reach the server {self.settings.server}: {reason}") from None
@@ -108,7 +113,7 @@ def _http_problem(server: str, error: urllib.error.HTTPError) -> str:
     if error.code == 403:
         return f"the token given to this kiosk at {server} is not a kiosk's token"
     if error.code == 413:
-        return f"the server {server} found the batch too large: lower [sync] batch_size"
+        return f"the server {server} found the batch too large ([sync] max_body_bytes there)"
     try:
         detail = orjson.loads(error.read()).get("error", "")
     except (orjson.JSONDecodeError, AttributeError, OSError):
@@ -128,6 +133,7 @@ class RemoteRecorder(Recorder):
         super().__init__(sender, outbox)
         self.remote = sender
         self.refused = 0
+        self.batch_size = sender.settings.batch_size
 
     def submit(self, op: Operation, rating: Rating) -> bool:
         """Queue locally (never the network); False means "waiting to be sent", as for the local store."""
@@ -137,9 +143,16 @@ class RemoteRecorder(Recorder):
     def flush(self) -> int:
         """Send batches oldest first until the outbox is empty or a batch fails; return how many remain."""
         with self._flushing:
-            while batch := self.outbox.entries()[: self.remote.settings.batch_size]:
+            while batch := self.outbox.entries()[: self.batch_size]:
                 try:
                     results = self.remote.send_batch(batch)
+                except BatchTooLarge as error:
+                    if self.batch_size == 1:
+                        self.last_error = error
+                        break
+                    self.batch_size = max(self.batch_size // 2, 1)  # and again at once, smaller
+                    log.warning("%s: sending %d answers at a time", error, self.batch_size)
+                    continue
                 except StoreError as error:
                     if str(error) != str(self.last_error):  # once per problem, not at every retry
                         log.warning("%d answer(s) wait to be sent: %s", len(self.outbox), error)

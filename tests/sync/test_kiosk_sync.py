@@ -15,12 +15,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sync_helpers import KIOSK_TOKEN, ROOT, SIDE_TOKEN, ServerProcess
+from sync_helpers import KIOSK_TOKEN, ROOT, SIDE_TOKEN, ServerProcess, rating
 from textual.pilot import Pilot
 from textual.widgets import Static
 
 from kiosk.app import KioskApp
-from kiosk.remote import RemoteSettings, remote_settings
+from kiosk.outbox import Operation, Outbox
+from kiosk.remote import RemoteRecorder, RemoteSender, RemoteSettings, remote_settings
 from kiosk.screens.manager_now import ManagerNowScreen
 from kiosk.screens.phone import PhoneScreen
 from kiosk.screens.reasons import ReasonsScreen
@@ -194,3 +195,18 @@ def test_feedback_kiosk_without_a_token_says_what_is_missing(tmp_path: Path) -> 
     )
     assert result.returncode == 2
     assert "FEEDBACK_KIOSK_TOKEN" in result.stderr
+
+
+def test_batches_larger_than_the_servers_limit_are_halved_until_they_fit(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "server", "[sync]\nmax_body_bytes = 3000\n")
+    server.start()
+    try:
+        outbox = Outbox(tmp_path / "outbox")
+        for _ in range(12):
+            outbox.add(Operation.RECORD, rating())
+        recorder = RemoteRecorder(RemoteSender(RemoteSettings(server.url, KIOSK_TOKEN, batch_size=50)), outbox)
+        assert recorder.flush() == 0
+        assert recorder.batch_size < 50 and recorder.last_error is None
+        assert len(server_ratings(server)) == 12
+    finally:
+        server.kill()
