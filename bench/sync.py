@@ -11,7 +11,9 @@ token, then measures:
 - **drain**: a kiosk outbox of ``--outbox`` entries (every tenth answer fell short and has an
   update, as a visit with reasons), written as if the kiosk had been offline, then sent by the
   kiosk's own :class:`kiosk.remote.RemoteRecorder` in batches of 200: seconds until empty.
-  Target (issue 6): 10,000 answers in <= 30 s on this machine.
+  Target (issue 6): 10,000 answers in <= 30 s on this machine;
+- **tap**: what a tap costs in remote mode (the durable outbox write) with nothing waiting and
+  with the whole outage's answers waiting.
 
 Every run writes to its own UTC day, so no run pays for another's partition; afterwards the
 server's store must hold exactly the answers sent ("none lost, none doubled").
@@ -125,6 +127,20 @@ def through_api(url: str, entries: list[tuple[Operation, Rating]], batch: int) -
     return time.perf_counter() - started
 
 
+def tap_cost(folder: Path, waiting: int) -> float:
+    """Milliseconds for one tap in remote mode (the outbox write) with ``waiting`` answers unsent."""
+    outbox_dir = folder / f"tap-{waiting}"
+    outbox_dir.mkdir()
+    records = [OutboxEntry(seq, op, r).to_record() for seq, (op, r) in enumerate(answers(waiting, date.today()), 1)]
+    (outbox_dir / OUTBOX_FILE).write_bytes(orjson.dumps({"entries": records[:waiting]}))
+    outbox = Outbox(outbox_dir)
+    taps = answers(20, date.today())
+    started = time.perf_counter()
+    for op, rating in taps:
+        outbox.add(op, rating)
+    return (time.perf_counter() - started) / len(taps) * 1000
+
+
 def drain(url: str, folder: Path, entries: list[tuple[Operation, Rating]]) -> tuple[float, int]:
     """Write the outbox as the kiosk left it, then let the kiosk's recorder send it all."""
     outbox_dir = folder / "outbox"
@@ -163,6 +179,9 @@ def main() -> None:
             sent += args.answers
             label = f"API, batches of {batch}"
             print(f"{label:<36} {args.answers / seconds:8.0f} answers/s  ({seconds:.2f} s)")
+        for waiting in (0, args.outbox):
+            label = f"tap in remote mode, {waiting} waiting"
+            print(f"{label:<36} {tap_cost(folder, waiting):8.1f} ms (the outbox write; no network)")
         entries = answers(args.outbox, day + timedelta(days=5))
         seconds, remaining = drain(url, folder, entries)
         sent += args.outbox - remaining
