@@ -68,7 +68,10 @@ def remote_settings(config: Config, *, server: str | None = None, token: str | N
     batch = table.get("batch_size", DEFAULT_BATCH)
     if not isinstance(batch, int) or not 1 <= batch <= 1000:
         raise ConfigError("[sync] batch_size must be a whole number from 1 to 1000")
-    return RemoteSettings(server, token, batch, float(table.get("timeout_seconds", DEFAULT_TIMEOUT)))
+    timeout = table.get("timeout_seconds", DEFAULT_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigError("[sync] timeout_seconds must be a number of seconds above 0")
+    return RemoteSettings(server, token, batch, float(timeout))
 
 
 class RemoteSender:
@@ -104,7 +107,9 @@ class RemoteSender:
 
     def send(self, op: Operation, rating: Rating) -> None:
         """One entry (the :class:`~kiosk.outbox.OutboxSender` protocol); a refusal is logged, not raised."""
-        self.send_batch([OutboxEntry(0, op, rating)])
+        (result,) = self.send_batch([OutboxEntry(0, op, rating)])
+        if result.get("status") == "error":
+            log.error("the server refused rating %s: %s", rating.id, _masked(str(result.get("error"))))
 
 
 def _http_problem(server: str, error: urllib.error.HTTPError) -> str:

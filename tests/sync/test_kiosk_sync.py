@@ -182,6 +182,12 @@ def test_remote_settings_come_from_the_command_line_config_and_environment(tmp_p
         remote_settings(load_config(path, data_dir=tmp_path, environ={}))
     with pytest.raises(ConfigError, match="must be a URL"):
         remote_settings(config, server="feedback.example.com")
+    path.write_text('[sync]\nserver = "http://x"\ntimeout_seconds = "soon"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="timeout_seconds"):
+        remote_settings(load_config(path, data_dir=tmp_path, environ={"FEEDBACK_KIOSK_TOKEN": "abc"}))
+    path.write_text('[sync]\nserver = "http://x"\nbatch_size = 5000\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="batch_size"):
+        remote_settings(load_config(path, data_dir=tmp_path, environ={"FEEDBACK_KIOSK_TOKEN": "abc"}))
 
 
 def test_feedback_kiosk_without_a_token_says_what_is_missing(tmp_path: Path) -> None:
