@@ -6,7 +6,8 @@ sends the oldest entries first as one ``POST /api/ratings`` per batch and remove
 once the server answered for each. A batch that fails in transit is sent again whole: the
 server stores each rating once (idempotent by id) and an update carries the whole rating, so
 after hours offline everything arrives once, in order. An entry the server refuses (it would
-be refused again) is dropped from the outbox, logged, and counted in :attr:`RemoteRecorder.refused`.
+be refused again) is moved from the outbox to ``refused.json`` beside it, logged, and counted in
+:attr:`RemoteRecorder.refused`.
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from kiosk.recorder import Recorder
 from shared.config import Config, ConfigError
 from shared.phones import mask_text
 from shared.ratings import Rating
-from shared.storage import StoreError
+from shared.storage import StoreError, write_atomically
 
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "FEEDBACK_KIOSK_TOKEN"
 DEFAULT_BATCH = 200
 DEFAULT_TIMEOUT = 15.0
+REFUSED_FILE = "refused.json"
 NUMBER_LIKE = re.compile(r"\+?\d[\d ().-]{4,}\d")
 
 
@@ -163,11 +165,28 @@ class RemoteRecorder(Recorder):
                         log.warning("%d answer(s) wait to be sent: %s", len(self.outbox), error)
                     self.last_error = error
                     break
-                for entry, result in zip(batch, results, strict=True):
-                    if result.get("status") == "error":
-                        self.refused += 1
-                        log.error("the server refused rating %s: %s", entry.rating.id, _masked(result["error"]))
+                answered = zip(batch, results, strict=True)
+                refused = [(entry, str(r.get("error"))) for entry, r in answered if r.get("status") == "error"]
+                if refused:
+                    self._keep_refused(refused)
                 self.outbox.remove_all(entry.seq for entry in batch)
             else:
                 self.last_error = None
             return len(self.outbox)
+
+    def _keep_refused(self, refused: list[tuple[OutboxEntry, str]]) -> None:
+        """Set refused answers aside in ``refused.json`` beside the outbox, with the server's reason,
+        so that nothing is lost (a kiosk whose clock ran ahead, say) and the outbox moves on."""
+        self.refused += len(refused)
+        for entry, message in refused:
+            log.error("the server refused rating %s: %s", entry.rating.id, _masked(message))
+        path = self.outbox.path.with_name(REFUSED_FILE)
+        try:
+            kept = orjson.loads(path.read_bytes())["entries"] if path.exists() else []
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
+            kept = []  # a damaged side file must not stop the outbox; the log has every refusal
+        kept += [{**entry.to_record(), "error": message} for entry, message in refused]
+        try:
+            write_atomically(path, orjson.dumps({"entries": kept}))
+        except OSError as error:
+            log.error("could not keep the refused answers in %s: %s", path, error)

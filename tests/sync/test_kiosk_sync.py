@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from sync_helpers import KIOSK_TOKEN, ROOT, SIDE_TOKEN, ServerProcess, rating
 from textual.pilot import Pilot
@@ -214,5 +215,22 @@ def test_batches_larger_than_the_servers_limit_are_halved_until_they_fit(tmp_pat
         assert recorder.flush() == 0
         assert recorder.batch_size < 50 and recorder.last_error is None
         assert len(server_ratings(server)) == 12
+    finally:
+        server.kill()
+
+
+def test_an_answer_the_server_refuses_is_set_aside_not_lost_and_the_rest_goes_on(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "server")
+    server.start()
+    try:
+        outbox = Outbox(tmp_path / "outbox")
+        good, ahead, later = rating(), rating(ts=datetime.now(UTC) + timedelta(hours=2)), rating()
+        for answer in (good, ahead, later):
+            outbox.add(Operation.RECORD, answer)
+        recorder = RemoteRecorder(RemoteSender(RemoteSettings(server.url, KIOSK_TOKEN)), outbox)
+        assert recorder.flush() == 0 and recorder.refused == 1
+        assert set(server_ratings(server)) == {good.id, later.id}
+        (kept,) = orjson.loads((tmp_path / "outbox" / "refused.json").read_bytes())["entries"]
+        assert kept["rating"]["id"] == ahead.id and "in the future" in kept["error"]
     finally:
         server.kill()
