@@ -9,9 +9,9 @@ answer, no parsing and no store — the ceiling. Then, for both endpoints:
 - **max**: then ``--requests`` signed requests from ``--concurrency`` keep-alive connections,
   as fast as they are answered: throughput and p50/p99 latency.
 
-Each webhook text adds a rating to today's partition, and the store rewrites that whole
-partition per rating, so the webhook's cost grows with the day's count: the paced run starts
-with 50 ratings today, the max run with 50 + rate*seconds.
+Each webhook text adds a rating to today's partition (one fsynced journal line, whatever
+the day's count) and a line to its number's shard: the paced run starts with 50 ratings
+today, the max run with 50 + rate*seconds.
 
 Every webhook request comes from a different number with a clear rating; afterwards the
 store must hold exactly one rating per request answered 200 ("no answer lost").

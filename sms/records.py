@@ -22,8 +22,9 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
+from shared.files import put
 from shared.ratings import parse_time, utc
 from shared.store import Transaction
 from sms.conversations import Conversation
@@ -47,7 +48,7 @@ class SmsRecords:
     """Reads and writes of the SMS channel's tables, within one store transaction.
 
     Per-number changes are kept in memory and written by :meth:`flush` (on leaving the
-    ``with`` block without an error): one durable write per number, however many changes.
+    ``with`` block without an error): one durable journal line per number, however many changes.
     Numbers idle for longer than ``retention`` are dropped from their shard on that write.
     """
 
@@ -95,7 +96,8 @@ class SmsRecords:
             idle = [str(d.doc_id) for d in table.all() if d.get("updated", "") < cutoff and d.doc_id != phone]
             if idle:
                 table.remove(doc_ids=idle)
-            _put(table, phone, doc)
+            # One fsynced journal line, however large the shard (see shared.storage).
+            self._tx.append(shard_name(phone), "numbers", {phone: doc})
         self._dirty.clear()
 
     # -- opt-outs ------------------------------------------------------------------
@@ -108,7 +110,7 @@ class SmsRecords:
         if self.is_opted_out(phone):
             return False
         record = {"phone": phone, "since": utc(now).isoformat(), "source": source}
-        _put(self._tx.db(DB).table("optouts"), phone, record)
+        put(self._tx.db(DB).table("optouts"), phone, record)
         self.end_conversation(phone, now)
         return True
 
@@ -142,7 +144,7 @@ class SmsRecords:
     def save_prompt(self, sid: str, record: dict[str, Any]) -> None:
         """A prompt sent, keyed by its Twilio sid (status callbacks name it), in the day it was sent."""
         day = parse_time(record["at"])
-        _put(self._tx.db(f"sms/prompts/{day:%Y-%m-%d}").table("prompts"), sid, record)
+        put(self._tx.db(f"sms/prompts/{day:%Y-%m-%d}").table("prompts"), sid, record)
 
     def prompt(self, sid: str, around: datetime) -> dict[str, Any] | None:
         moment = utc(around)
@@ -179,22 +181,9 @@ class SmsRecords:
 
     def mark_alerted(self, followup_id: str, created: datetime, kind: str, now: datetime) -> None:
         record = {"followup": followup_id, "kind": kind, "at": utc(now).isoformat()}
-        _put(self._alerts(created), f"{kind}:{followup_id}", record)
+        put(self._alerts(created), f"{kind}:{followup_id}", record)
 
     def unmark_alerted(self, followup_id: str, created: datetime, kind: str) -> None:
         table = self._alerts(created)
         if table.contains(doc_id=f"{kind}:{followup_id}"):
             table.remove(doc_ids=[f"{kind}:{followup_id}"])
-
-
-def _put(table: Table, key: str, record: dict[str, Any]) -> None:
-    """Insert or replace one keyed document with a single durable write."""
-    if table.contains(doc_id=key):
-
-        def replace(document: dict[str, Any]) -> None:
-            document.clear()
-            document.update(record)
-
-        table.update(replace, doc_ids=[key])
-    else:
-        table.insert(Document(record, doc_id=key))
