@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from feedback import data_commands
 from kiosk import cli as kiosk_cli
 from manager import cli as manager_cli
+from shared import retention
 from shared.config import ConfigError, load_config
 from shared.storage import StoreError
 from sms import cli as sms_cli
+from sms import records as sms_records
 from sms import tokens as sms_tokens
 
 
@@ -40,7 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def wire_channels() -> None:
+    """Connect what the channels add to shared features (shared/ never imports a channel)."""
+    retention.register_channel_purger("sms", sms_records.purge_messages)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    wire_channels()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -63,6 +63,11 @@ class Transaction:
         self._files = files
         self.announced: set[str] = set()
 
+    @property
+    def root(self) -> Path:
+        """The data directory, to find a channel's files by name."""
+        return self._files.root
+
     def will_write(self, *names: str) -> None:
         """Announce several files at once (one change-feed write instead of one per file)."""
         self._files._announce([f"{name}.json" for name in names])

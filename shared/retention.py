@@ -12,6 +12,7 @@ durable and announced on the change feed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -48,18 +49,31 @@ class PurgeReport:
     comments: int = 0
     notes: int = 0
     files: int = 0
+    messages: int = 0
     dry_run: bool = False
 
     def describe(self) -> str:
         verb = "would erase" if self.dry_run else "erased"
-        if not (self.ratings or self.followups):
+        if not (self.ratings or self.followups or self.messages):
             return f"Nothing to erase: no phone number or comment is older than {self.cutoff:%Y-%m-%d %H:%M} UTC."
         return (
             f"{verb.capitalize()} {self.phones} phone number(s), {self.comments} comment(s) and "
-            f"{self.notes} manager note(s) from {self.ratings} rating(s) and {self.followups} follow-up(s) "
+            f"{self.notes} manager note(s) from {self.ratings} rating(s) and {self.followups} follow-up(s), "
+            f"and {self.messages} channel message(s) (texts received, with their numbers), "
             f"older than {self.cutoff:%Y-%m-%d %H:%M} UTC ({self.files} file(s)). "
             f"Answers and the counts behind statistics are kept."
         )
+
+
+ChannelPurger = Callable[[Transaction, datetime, bool], int]
+"""Erases a channel's own personal data older than the cut-off (dry run: only counts); returns how much."""
+
+CHANNEL_PURGERS: dict[str, ChannelPurger] = {}
+
+
+def register_channel_purger(name: str, purger: ChannelPurger) -> None:
+    """Let ``feedback purge`` erase a channel's own files too (the composition root wires them)."""
+    CHANNEL_PURGERS[name] = purger
 
 
 RATING_ERASED: dict[str, Any] = {"contact": None, "comment": "", "raw": ""}
@@ -79,7 +93,7 @@ def personal_in_followup(record: dict[str, Any]) -> tuple[bool, bool, bool]:
 def purge(store: FeedbackStore, *, older_than: timedelta, now: datetime, dry_run: bool = False) -> PurgeReport:
     """Erase personal details from ratings answered, and follow-ups opened, before ``now - older_than``."""
     cutoff = now - older_than
-    totals = {"ratings": 0, "followups": 0, "phones": 0, "comments": 0, "notes": 0, "files": 0}
+    totals = {"ratings": 0, "followups": 0, "phones": 0, "comments": 0, "notes": 0, "files": 0, "messages": 0}
     with store.transaction() as tx:
         for path in _partitions_through(store.root, cutoff.date()):
             _purge_partition(tx, path, cutoff, totals, dry_run)
@@ -87,6 +101,7 @@ def purge(store: FeedbackStore, *, older_than: timedelta, now: datetime, dry_run
         archives = sorted((store.root / "followups").glob("*.json"))
         for name in ["queue", *(f"followups/{path.stem}" for path in archives)]:
             _purge_followups(tx, name, cutoff, totals, dry_run)
+        totals["messages"] = sum(purger(tx, cutoff, dry_run) for purger in CHANNEL_PURGERS.values())
     return PurgeReport(cutoff=cutoff, dry_run=dry_run, **totals)
 
 

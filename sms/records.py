@@ -187,3 +187,34 @@ class SmsRecords:
         table = self._alerts(created)
         if table.contains(doc_id=f"{kind}:{followup_id}"):
             table.remove(doc_ids=[f"{kind}:{followup_id}"])
+
+
+def purge_messages(tx: Transaction, cutoff: datetime, dry_run: bool) -> int:
+    """Erase texts received before ``cutoff`` and numbers idle since then (``feedback purge``).
+
+    Opt-outs are kept for good: a number that said STOP must never be texted again.
+    Returns how many messages were (or, on a dry run, would be) erased.
+    """
+    limit = utc(cutoff).isoformat()
+    erased = 0
+    folder = tx.root / "sms" / "numbers"
+    for path in sorted(folder.glob("*.json")):
+        table = tx.db(f"sms/numbers/{path.stem}").table("numbers")
+        idle, trimmed = [], {}
+        for doc in table.all():
+            old = [sid for sid, message in doc.get("messages", {}).items() if message["at"] < limit]
+            erased += len(old)
+            if doc.get("updated", "") < limit:
+                idle.append(str(doc.doc_id))
+            elif old:
+                trimmed[str(doc.doc_id)] = {
+                    **doc,
+                    "messages": {sid: m for sid, m in doc["messages"].items() if m["at"] >= limit},
+                }
+        if dry_run:
+            continue
+        if idle:
+            table.remove(doc_ids=idle)
+        for phone, doc in trimmed.items():
+            put(table, phone, doc)
+    return erased

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sms_helpers import NOON
 
+from feedback.cli import main
 from shared.store import FeedbackStore
 from sms.conversations import Conversation
 from sms.records import NUMBER_SHARDS, SmsRecords, _shard, shard_name
@@ -56,3 +58,23 @@ def test_nothing_is_written_when_the_block_fails(store: FeedbackStore) -> None:
     except RuntimeError:
         pass
     assert not (store.root / f"{shard_name(phone)}.json").exists()
+
+
+def test_feedback_purge_erases_old_texts_and_idle_numbers_but_keeps_opt_outs(
+    store: FeedbackStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = datetime.now(UTC)
+    idle, active = "+12025550101", "+12025550102"
+    with store.transaction() as tx, SmsRecords(tx) as records:
+        records.save_message(idle, "SM-old-idle", now - timedelta(days=120), {"body": "1 rude staff"})
+        records.save_message(active, "SM-old", now - timedelta(days=93), {"body": "2 ok"})
+        records.save_message(active, "SM-new", now - timedelta(days=5), {"body": "3 great"})
+        records.opt_out(idle, now - timedelta(days=120), "STOP")
+    assert main(["purge", "--data", str(store.root), "--older-than", "90d"]) == 0
+    assert "2 channel message(s)" in capsys.readouterr().out
+    with store.transaction() as tx, SmsRecords(tx) as records:
+        assert records.messages(idle) == []
+        assert [m["body"] for m in records.messages(active)] == ["3 great"]
+        assert records.is_opted_out(idle)
+    text = "".join(path.read_text() for path in (store.root / "sms" / "numbers").rglob("*.json*"))
+    assert "rude staff" not in text and "2 ok" not in text and idle not in text
