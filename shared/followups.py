@@ -171,7 +171,7 @@ class FollowUp:
             "touchpoint": self.touchpoint,
             "reasons": list(self.reasons),
             "comment": self.comment,
-            "contact": None if self.contact is None else {"phone": self.contact.phone, "consent": self.contact.consent},
+            "contact": None if self.contact is None else self.contact.to_record(),
             "customer_waiting": self.customer_waiting,
             "status": str(self.status),
             "claimed_by": self.claimed_by,
@@ -188,7 +188,6 @@ class FollowUp:
             value = record.get(key)
             return None if not value else parse_time(value)
 
-        contact = record.get("contact")
         return cls(
             id=record["id"],
             rating_id=record["rating_id"],
@@ -201,7 +200,7 @@ class FollowUp:
             touchpoint=record.get("touchpoint", ""),
             reasons=tuple(record.get("reasons") or ()),
             comment=record.get("comment", ""),
-            contact=None if not contact else Contact(contact["phone"], bool(contact.get("consent", True))),
+            contact=Contact.from_record(record.get("contact")),
             customer_waiting=bool(record.get("customer_waiting", False)),
             status=FollowUpStatus(record["status"]),
             claimed_by=record.get("claimed_by", ""),

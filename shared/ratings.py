@@ -54,6 +54,16 @@ class Contact:
         if not (self.phone.startswith("+") and self.phone[1:].isdigit() and 8 <= len(self.phone) <= 16):
             raise InvalidRating(f"contact phone must be E.164 such as +15551234567, not {self.phone!r}")
 
+    def to_record(self) -> dict[str, Any]:
+        return {"phone": self.phone, "consent": self.consent}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any] | None) -> Contact | None:
+        """The contact in a stored record, or None when there is none."""
+        if not record:
+            return None
+        return cls(phone=record["phone"], consent=bool(record.get("consent", True)))
+
 
 def utc(moment: datetime) -> datetime:
     """Return ``moment`` in UTC; naive datetimes are refused because their zone is a guess."""
@@ -150,7 +160,7 @@ class Rating:
             "touchpoint": self.touchpoint,
             "reasons": list(self.reasons),
             "comment": self.comment,
-            "contact": None if self.contact is None else {"phone": self.contact.phone, "consent": self.contact.consent},
+            "contact": None if self.contact is None else self.contact.to_record(),
             "shoutout": self.shoutout,
             "customer_waiting": self.customer_waiting,
             "suspect": self.suspect,
@@ -164,7 +174,6 @@ class Rating:
     def from_record(cls, record: Mapping[str, Any]) -> Rating:
         """Build a rating from a stored or received dict, validating every field."""
         try:
-            contact = record.get("contact")
             received = record.get("received")
             return cls(
                 id=record["id"],
@@ -176,9 +185,7 @@ class Rating:
                 touchpoint=str(record.get("touchpoint") or ""),
                 reasons=tuple(record.get("reasons") or ()),
                 comment=str(record.get("comment") or ""),
-                contact=None
-                if not contact
-                else Contact(phone=contact["phone"], consent=bool(contact.get("consent", True))),
+                contact=Contact.from_record(record.get("contact")),
                 shoutout=str(record.get("shoutout") or ""),
                 customer_waiting=bool(record.get("customer_waiting", False)),
                 suspect=bool(record.get("suspect", False)),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,22 +11,7 @@ import pytest
 from shared.config import Config, load_config
 from shared.ratings import Channel, Contact, Outcome, Rating
 from shared.store import FeedbackStore
-
-NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime = NOON) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+from tests.clocks import FakeClock
 
 
 @pytest.fixture

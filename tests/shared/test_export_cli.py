@@ -15,8 +15,7 @@ from feedback.cli import main
 from shared.config import load_config
 from shared.ratings import Contact, Rating
 from shared.store import FeedbackStore
-
-from .conftest import FakeClock
+from tests.clocks import FakeClock
 
 MakeRating = Callable[..., Rating]
 

@@ -14,8 +14,7 @@ from shared.ratings import Contact, Outcome, Rating
 from shared.storage import StoreCorrupt
 from shared.store import FeedbackStore, UnknownFollowUp, UnknownRating
 from shared.summary import counter_key
-
-from .conftest import FakeClock
+from tests.clocks import FakeClock
 
 MakeRating = Callable[..., Rating]
 

@@ -65,7 +65,7 @@ except AlreadyClaimed as lost:
 @pytest.mark.slow
 def test_managers_racing_to_claim_from_several_processes_get_exactly_one_winner(tmp_path: Path) -> None:
     from shared.ratings import Rating
-    from tests.shared.conftest import NOON
+    from tests.clocks import NOON
 
     store = FeedbackStore(tmp_path / "data")
     followup = store.record_rating(Rating(id="r", ts=NOON, channel="kiosk", outcome="below")).followup
