@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import enum
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import orjson
-
 from shared.ratings import InvalidRating, Rating
-from shared.storage import StoreCorrupt, StoreWriteError, write_atomically
+from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError
 from shared.store import FeedbackStore
 
 OUTBOX_FILE = "outbox.json"
@@ -68,26 +66,25 @@ class StoreSender:
 class Outbox:
     """A durable FIFO of entries in ``<folder>/outbox.json``; safe to share between threads.
 
+    Adding an entry appends one fsynced line to the file's journal (see
+    :class:`shared.storage.DurableJSONStorage`), so a tap costs the same with ten
+    thousand answers waiting; removing sent entries rewrites the file once per batch.
     If even the outbox cannot be written (its disk is full too), the entry is kept
     in memory so it is still retried while the kiosk runs, and :attr:`write_error` says why.
     """
 
     def __init__(self, folder: Path) -> None:
         self.path = Path(folder) / OUTBOX_FILE
+        self._storage = DurableJSONStorage(self.path)
         self._lock = threading.Lock()
         self._entries: list[OutboxEntry] = self._load()
-        self.write_error: StoreWriteError | None = None
+        self.write_error: StoreError | None = None
 
     def _load(self) -> list[OutboxEntry]:
+        records = (self._storage.read() or {}).get("entries", {})
         try:
-            content = self.path.read_bytes()
-        except FileNotFoundError:
-            return []
-        except OSError as error:
-            raise StoreCorrupt(self.path, error.strerror or str(error)) from error
-        try:
-            return [OutboxEntry.from_record(record) for record in orjson.loads(content)["entries"]]
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, InvalidRating) as error:
+            return sorted((OutboxEntry.from_record(record) for record in records.values()), key=lambda e: e.seq)
+        except (KeyError, TypeError, ValueError, InvalidRating) as error:
             raise StoreCorrupt(self.path, f"not a kiosk outbox: {error}") from None
 
     def __len__(self) -> int:
@@ -107,26 +104,30 @@ class Outbox:
             seq = self._entries[-1].seq + 1 if self._entries else 1
             entry = OutboxEntry(seq, op, rating)
             self._entries.append(entry)
-            self._save()
+            if self.write_error is not None:
+                self._save_all()  # entries kept only in memory so far go to disk with this one
+            else:
+                self._write(lambda: self._storage.append("entries", {str(seq): entry.to_record()}))
             return entry
 
     def remove(self, seq: int) -> None:
-        with self._lock:
-            self._entries = [entry for entry in self._entries if entry.seq != seq]
-            self._save()
+        self.remove_all([seq])
 
     def remove_all(self, seqs: Iterable[int]) -> None:
         """Remove several sent entries with one write (a remote batch)."""
         done = set(seqs)
         with self._lock:
             self._entries = [entry for entry in self._entries if entry.seq not in done]
-            self._save()
+            self._save_all()
 
-    def _save(self) -> None:
-        content = orjson.dumps({"entries": [entry.to_record() for entry in self._entries]})
+    def _save_all(self) -> None:
+        tables = {"entries": {str(entry.seq): entry.to_record() for entry in self._entries}}
+        self._write(lambda: self._storage.write(tables))
+
+    def _write(self, write: Callable[[], None]) -> None:
         try:
-            write_atomically(self.path, content)
-        except OSError as error:
-            self.write_error = StoreWriteError(self.path, error)
+            write()
+        except StoreError as error:  # a full disk, or a folder that is gone or not writable
+            self.write_error = error
         else:
             self.write_error = None

@@ -199,7 +199,7 @@ class DurableJSONStorage(Storage):
     def _load_file(self) -> Tables | None:
         try:
             content = self.path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as error:
             raise StoreCorrupt(self.path, error.strerror or str(error)) from error
@@ -219,7 +219,7 @@ class DurableJSONStorage(Storage):
         self._journal_entries = 0
         try:
             content = self.journal_path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return data
         except OSError as error:
             raise StoreCorrupt(self.journal_path, error.strerror or str(error)) from error
