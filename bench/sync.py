@@ -127,12 +127,17 @@ def through_api(url: str, entries: list[tuple[Operation, Rating]], batch: int) -
     return time.perf_counter() - started
 
 
+def write_outbox(folder: Path, records: list[dict[str, object]]) -> None:
+    """The outbox file as a kiosk that was offline leaves it (a TinyDB table keyed by sequence number)."""
+    (folder / OUTBOX_FILE).write_bytes(orjson.dumps({"entries": {str(r["seq"]): r for r in records}}))
+
+
 def tap_cost(folder: Path, waiting: int) -> float:
     """Milliseconds for one tap in remote mode (the outbox write) with ``waiting`` answers unsent."""
     outbox_dir = folder / f"tap-{waiting}"
     outbox_dir.mkdir()
     records = [OutboxEntry(seq, op, r).to_record() for seq, (op, r) in enumerate(answers(waiting, date.today()), 1)]
-    (outbox_dir / OUTBOX_FILE).write_bytes(orjson.dumps({"entries": records[:waiting]}))
+    write_outbox(outbox_dir, records[:waiting])
     outbox = Outbox(outbox_dir)
     taps = answers(20, date.today())
     started = time.perf_counter()
@@ -146,7 +151,7 @@ def drain(url: str, folder: Path, entries: list[tuple[Operation, Rating]]) -> tu
     outbox_dir = folder / "outbox"
     outbox_dir.mkdir()
     records = [OutboxEntry(seq, op, rating).to_record() for seq, (op, rating) in enumerate(entries, 1)]
-    (outbox_dir / OUTBOX_FILE).write_bytes(orjson.dumps({"entries": records}))
+    write_outbox(outbox_dir, records)
     recorder = RemoteRecorder(RemoteSender(RemoteSettings(url, TOKEN, batch_size=200, timeout=60)), Outbox(outbox_dir))
     started = time.perf_counter()
     remaining = recorder.pending
