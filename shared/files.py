@@ -31,7 +31,7 @@ from shared.storage import DurableJSONStorage, StoreError, StoreWriteError, stor
 
 REVISION_FILE = "revision.json"
 RECENT_CHANGES_KEPT = 256
-CACHED_FILES = 16
+CACHED_FILES = 6
 
 
 class StoreBusy(StoreError):
