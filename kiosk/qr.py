@@ -9,28 +9,15 @@ number and a text carrying the station's code filled in, on iOS (which reads
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 import qrcode
 import qrcode.constants
 
+from shared.stations import sms_link, station_code
+
+__all__ = ["CODE", "half_block_lines", "qr_matrix", "sms_link", "station_code"]
+
 CODE = re.compile(r"[a-z][a-z0-9_-]{0,39}")
-
-
-def station_code(station: str) -> str:
-    """``Front Desk 2`` → ``front-desk-2``: the same code the SMS channel's QR posters use.
-
-    (The same rule as ``sms.qr.station_code``; kiosk and sms must not import each other.)
-    """
-    code = re.sub(r"[^a-z0-9]+", "-", station.casefold()).strip("-")
-    if code and not code[0].isalpha():
-        code = f"s-{code}"
-    return code[:40]
-
-
-def sms_link(number: str, body: str) -> str:
-    """An ``sms:`` URI to ``number`` (E.164) with ``body`` prefilled."""
-    return f"sms:{number}?&body={quote(body, safe='')}"
 
 
 def qr_matrix(data: str, border: int = 2) -> list[list[bool]]:

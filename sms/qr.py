@@ -6,13 +6,14 @@ sending that starts a walk-in conversation at that station and gets the question
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from urllib.parse import quote
 
 import qrcode
 import qrcode.image.pure
 import qrcode.image.svg
+
+from shared.stations import sms_link as shared_sms_link
+from shared.stations import station_code as shared_station_code
 
 
 class PosterError(ValueError):
@@ -20,18 +21,16 @@ class PosterError(ValueError):
 
 
 def station_code(station: str) -> str:
-    """``Front Desk 2`` → ``front-desk-2``: what follows ``#`` in the prefilled text."""
-    code = re.sub(r"[^a-z0-9]+", "-", station.casefold()).strip("-")
-    if not code or not code[0].isalpha():
-        code = f"s-{code}" if code else ""
+    """The station's code (:func:`shared.stations.station_code`); a name without letters or digits is refused."""
+    code = shared_station_code(station)
     if not code:
         raise PosterError(f"the station name {station!r} has no letters or digits to make a code from")
-    return code[:40]
+    return code
 
 
 def sms_link(number: str, station: str) -> str:
-    """``sms:+15005550006?body=Feedback%20%23front-desk`` (understood by iOS and Android)."""
-    return f"sms:{number}?body={quote(f'Feedback #{station_code(station)}', safe='')}"
+    """The link a poster encodes: a text to ``number`` that carries the station's code."""
+    return shared_sms_link(number, f"Feedback #{station_code(station)}")
 
 
 def write_poster(path: Path, number: str, station: str) -> str:

@@ -55,7 +55,7 @@ def test_qr_writes_a_png_poster(tmp_path: Path) -> None:
         tmp_path, "qr", "--station", "Front desk", "--output", str(poster), TWILIO_FROM_NUMBER=SHOP_NUMBER
     )
     assert result.returncode == 0, result.stderr
-    assert "sms:+15005550006?body=Feedback%20%23front-desk" in result.stdout
+    assert "sms:+15005550006?&body=Feedback%20%23front-desk" in result.stdout
     assert poster.read_bytes().startswith(b"\x89PNG")
 
 

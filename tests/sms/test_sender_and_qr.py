@@ -45,7 +45,7 @@ def test_station_codes(name: str, code: str) -> None:
 
 
 def test_qr_link_prefills_the_station_code() -> None:
-    assert sms_link("+15005550006", "Front desk") == "sms:+15005550006?body=Feedback%20%23front-desk"
+    assert sms_link("+15005550006", "Front desk") == "sms:+15005550006?&body=Feedback%20%23front-desk"
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg"])
