@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import statistics
 import subprocess
@@ -43,6 +42,7 @@ from shared.config import load_config  # noqa: E402
 from shared.followups import FollowUp, Resolution  # noqa: E402
 from shared.ratings import Channel, Contact, Outcome, Rating  # noqa: E402
 from shared.stats import compute, utc_days_for  # noqa: E402
+from shared.storage import storage_signature  # noqa: E402
 from shared.store import FeedbackStore  # noqa: E402
 from shared.summary import summarise  # noqa: E402
 
@@ -253,10 +253,9 @@ def write_year(root: Path, days: int, per_day: int, last_day: date) -> int:
         path = root / "ratings" / f"{day:%Y}" / f"{day:%Y-%m-%d}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(orjson.dumps({"ratings": {r.id: r.to_record() for r in ratings}}))
-        stat = os.stat(path)
         summaries.setdefault(f"{day:%Y-%m}", {})[day.isoformat()] = {
             "day": day.isoformat(),
-            "signature": [stat.st_ino, stat.st_size, stat.st_mtime_ns],
+            "signature": storage_signature(path),
             "hours": summarise(ratings),
         }
         for rating in ratings:

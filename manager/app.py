@@ -8,6 +8,7 @@ escalated once from here, whichever screen is showing.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -29,6 +30,7 @@ from shared.storage import StoreError
 from shared.store import FeedbackStore, utc_now
 
 QUEUE_FILE = "queue.json"
+GC_THRESHOLD = 50_000  # allocations between young collections (Python default: 700)
 
 
 class ManagerApp(App[None]):
@@ -74,6 +76,10 @@ class ManagerApp(App[None]):
         self._last_problem = ""
 
     def on_mount(self) -> None:
+        # A long-lived console holds thousands of widgets and rows: move what exists at start out of
+        # the collector's way and collect less often, so a full collection does not land mid-repaint.
+        gc.freeze()
+        gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
         self.now = self.clock()
         self.poll_store()
         self.switch_mode("queue")
