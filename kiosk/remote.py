@@ -27,6 +27,7 @@ from kiosk.recorder import Recorder
 from shared.config import Config, ConfigError
 from shared.phones import mask_text
 from shared.ratings import Rating
+from shared.remote import remote_endpoint
 from shared.storage import StoreError, write_atomically
 
 log = logging.getLogger(__name__)
@@ -58,15 +59,11 @@ class RemoteSettings:
 
 def remote_settings(config: Config, *, server: str | None = None, token: str | None = None) -> RemoteSettings | None:
     """``--server``/``--token`` over ``[sync] server`` and ``$FEEDBACK_KIOSK_TOKEN``; None when not remote."""
-    table: Mapping[str, Any] = config.section("sync")
-    server = (server or str(table.get("server", ""))).strip().rstrip("/")
-    if not server:
+    endpoint = remote_endpoint(config, server=server, token=token, token_env=TOKEN_ENV, who="kiosk")
+    if endpoint is None:
         return None
-    if not server.startswith(("http://", "https://")):
-        raise ConfigError(f"the sync server must be a URL such as https://feedback.example.com, not {server!r}")
-    token = (token or config.env.get(TOKEN_ENV, "")).strip()
-    if not token:
-        raise ConfigError(f"a remote kiosk needs its token: --token or ${TOKEN_ENV} (from `feedback token`)")
+    server, token = endpoint
+    table: Mapping[str, Any] = config.section("sync")
     batch = table.get("batch_size", DEFAULT_BATCH)
     if not isinstance(batch, int) or not 1 <= batch <= 1000:
         raise ConfigError("[sync] batch_size must be a whole number from 1 to 1000")

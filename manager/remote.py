@@ -26,9 +26,10 @@ from typing import Any
 
 import orjson
 
-from shared.config import Config, ConfigError
+from shared.config import Config
 from shared.followups import AlreadyClaimed, FollowUp, FollowUpError, Resolution
 from shared.ratings import Contact
+from shared.remote import remote_endpoint
 from shared.storage import StoreError
 from shared.store import UnknownFollowUp
 
@@ -51,16 +52,8 @@ class RemoteSettings:
 
 def remote_settings(config: Config, *, server: str | None = None, token: str | None = None) -> RemoteSettings | None:
     """None when no server is given: the console then reads the local store."""
-    table: Mapping[str, Any] = config.section("sync")
-    server = (server or str(table.get("server", ""))).strip().rstrip("/")
-    if not server:
-        return None
-    if not server.startswith(("http://", "https://")):
-        raise ConfigError(f"the sync server must be a URL such as https://feedback.example.com, not {server!r}")
-    token = (token or config.env.get(TOKEN_ENV, "")).strip()
-    if not token:
-        raise ConfigError(f"a remote console needs its token: --token or ${TOKEN_ENV} (from `feedback token`)")
-    return RemoteSettings(server, token)
+    endpoint = remote_endpoint(config, server=server, token=token, token_env=TOKEN_ENV, who="console")
+    return None if endpoint is None else RemoteSettings(*endpoint)
 
 
 def stand_in_phone(masked: str) -> str:
