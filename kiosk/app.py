@@ -23,6 +23,7 @@ from textual.timer import Timer
 from kiosk.burst import BurstDetector
 from kiosk.flow import Step, first_step, next_step
 from kiosk.outbox import Operation, Outbox, OutboxSender, StoreSender
+from kiosk.pin import PinGuard
 from kiosk.recorder import Recorder
 from kiosk.remote import RemoteRecorder, RemoteSender, RemoteSettings
 from kiosk.screens.idle import IdleScreen
@@ -70,6 +71,7 @@ class KioskApp(App[None]):
         self.config = config
         self.settings = settings or load_kiosk_settings(config, station=station)
         self.clock = clock
+        self.pin_guard = PinGuard()
         # Taps wait for the store only briefly (then the outbox); retries wait as long as other tools do.
         self.store = FeedbackStore(
             config.data_dir,
@@ -244,13 +246,16 @@ class KioskApp(App[None]):
             super().action_help_quit()
 
     def action_staff(self) -> None:
-        if self.screen is not self.idle:
+        if self.screen is not self.idle or not self.pin_guard.allows(self.clock()):
             return
         self.push_screen(PinScreen(self.settings.pin_hash, timeout=self.settings.step_timeout_seconds), self._pin_done)
 
     def _pin_done(self, ok: bool | None) -> None:
+        if ok is False:
+            self.pin_guard.failed(self.clock())
         if not ok:
             return
+        self.pin_guard.succeeded()
         self.push_screen(
             StaffMenuScreen(
                 self._today(),

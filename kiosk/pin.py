@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 SCHEME = "scrypt"
 N, R, P = 2**14, 8, 1
@@ -57,3 +59,32 @@ def verify_pin(pin: str, stored: str) -> bool:
     except ValueError:
         raise InvalidPinHash("the kiosk's pin_hash asks for unusual scrypt costs; make a new one") from None
     return hmac.compare_digest(digest, expected_bytes)
+
+
+@dataclass
+class PinGuard:
+    """Slows PIN guessing at an unattended kiosk.
+
+    After ``limit`` wrong PINs in a row the prompt stays shut for ``lockout``, twice as
+    long after each further run of wrong PINs (at most ``longest``); a right PIN resets it.
+    A customer sees nothing: the staff key simply does nothing while locked.
+    """
+
+    limit: int = 5
+    lockout: timedelta = timedelta(minutes=5)
+    longest: timedelta = timedelta(hours=1)
+    failures: int = 0
+    locked_until: datetime | None = None
+
+    def allows(self, now: datetime) -> bool:
+        return self.locked_until is None or now >= self.locked_until
+
+    def failed(self, now: datetime) -> None:
+        self.failures += 1
+        if self.failures % self.limit == 0:
+            runs = self.failures // self.limit
+            self.locked_until = now + min(self.lockout * 2 ** (runs - 1), self.longest)
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        self.locked_until = None

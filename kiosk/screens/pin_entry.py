@@ -14,8 +14,8 @@ from textual.widgets import Input, Static
 from kiosk.pin import InvalidPinHash, verify_pin
 
 
-class PinScreen(Screen[bool]):
-    """Dismisses with True for the right PIN, False otherwise."""
+class PinScreen(Screen[bool | None]):
+    """Dismisses with True for the right PIN, False for a wrong one, None when left alone."""
 
     CSS_PATH = "pin_entry.tcss"
 
@@ -40,7 +40,7 @@ class PinScreen(Screen[bool]):
 
     def _time_out(self) -> None:
         if self.is_current:
-            self.dismiss(False)
+            self.dismiss(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

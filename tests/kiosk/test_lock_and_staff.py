@@ -142,3 +142,24 @@ async def test_a_burst_of_taps_is_stored_but_suspect(make_app, data_dir, clock):
     [hours] = store.daily_summaries(clock.now.date(), clock.now.date()).values()
     assert sum(bucket.get(SUSPECT, 0) for bucket in hours.values()) == 2
     assert sum(bucket.get("answers", 0) for bucket in hours.values()) == 3
+
+
+async def test_five_wrong_pins_shut_the_prompt_for_a_while(make_app, pin_hash, clock, data_dir):
+    app = make_app(pin_hash=pin_hash, thanks_seconds=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(5):
+            await pilot.press("f12")
+            await wait_for(pilot, lambda: isinstance(app.screen, PinScreen))
+            await pilot.press(*"0000", "enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, IdleScreen))
+        await pilot.press("f12")  # locked: even the right PIN cannot be typed now
+        await pilot.pause()
+        assert isinstance(app.screen, IdleScreen)
+        await pilot.press("2")  # customers still answer as ever
+        await wait_for(pilot, lambda: len(stored(data_dir)) == 1)
+        await wait_for(pilot, lambda: isinstance(app.screen, IdleScreen))
+        clock.advance(5 * 60)
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: isinstance(app.screen, PinScreen))
+        await pilot.press(*STAFF_PIN, "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, StaffMenuScreen))

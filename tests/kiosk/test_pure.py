@@ -103,3 +103,24 @@ def test_today_counts_cut_at_the_shops_midnight():
     counts = today_counts(summaries, datetime(2026, 11, 24, 17, 0, tzinfo=UTC), zone)
     assert (counts.below, counts.met, counts.exceeded, counts.suspect) == (1, 0, 1, 1)
     assert counts.answers == 2
+
+
+def test_pin_guard_locks_after_a_run_of_wrong_pins_and_doubles_each_time():
+    from datetime import UTC, datetime, timedelta
+
+    from kiosk.pin import PinGuard
+
+    now = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    guard = PinGuard(limit=3, lockout=timedelta(minutes=5), longest=timedelta(minutes=15))
+    for _ in range(3):
+        assert guard.allows(now)
+        guard.failed(now)
+    assert not guard.allows(now + timedelta(minutes=4)) and guard.allows(now + timedelta(minutes=5))
+    for _ in range(3):
+        guard.failed(now)
+    assert not guard.allows(now + timedelta(minutes=9)) and guard.allows(now + timedelta(minutes=10))
+    for _ in range(6):
+        guard.failed(now)
+    assert guard.allows(now + timedelta(minutes=15))  # capped at `longest`
+    guard.succeeded()
+    assert guard.allows(now) and guard.failures == 0
