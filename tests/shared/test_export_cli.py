@@ -115,3 +115,18 @@ def test_the_console_script_runs_as_a_real_process(filled: FeedbackStore) -> Non
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     assert len(json.loads(result.stdout)["ratings"]) == 3
+
+
+def test_an_export_piped_into_a_reader_that_stops_early_ends_quietly(
+    filled: FeedbackStore, make_rating: MakeRating
+) -> None:
+    filled.record_ratings([make_rating("met", comment="x" * 200) for _ in range(1000)])  # more than a pipe holds
+    export = subprocess.Popen(
+        [sys.executable, "-m", "feedback", "export", "--data", str(filled.root)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert export.stdout is not None
+    export.stdout.readline()
+    export.stdout.close()  # like `| head -1`
+    _, err = export.communicate(timeout=60)
+    assert export.returncode == 0 and b"Traceback" not in err
