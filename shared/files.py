@@ -210,7 +210,7 @@ class StoreFiles:
         else:
             for name in changed:
                 if name in self._storages:
-                    self._storages[name].forget()
+                    self._storages[name].stale()
         self._seen_revision = state["revision"]
 
     def _announce_write(self, path: Path) -> None:

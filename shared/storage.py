@@ -97,8 +97,13 @@ class DurableJSONStorage(Storage):
         self._generation = 0
         self._journal_valid_size = 0
         self._journal_entries = 0
+        self._file_stat: tuple[int, int, int] | None = None
+        self._stale = False
 
     def read(self) -> Tables | None:
+        if self._cached is not None and self._stale and not self._catch_up():
+            self._cached = None
+        self._stale = False
         if self._cached is None:
             self._cached = self._load()
         if self._cached is None:
@@ -122,6 +127,7 @@ class DurableJSONStorage(Storage):
             raise
         self._cached = data
         self._generation = generation
+        self._file_stat = _stat_of(self.path)
         if self._journal_valid_size or self.journal_path.exists():
             # Everything in it is in the new file now; lines of the old generation are ignored anyway.
             with contextlib.suppress(OSError):
@@ -184,6 +190,47 @@ class DurableJSONStorage(Storage):
         """Drop the cached version so the next read comes from disk."""
         self._cached = None
 
+    def stale(self) -> None:
+        """Another process changed the file: the next read catches up (only new journal lines if it can)."""
+        self._stale = True
+
+    def _catch_up(self) -> bool:
+        """Apply the journal lines appended since this cache was made; False when a full read is needed.
+
+        Only when the file itself is the one this cache was made from, the journal has only
+        grown, and every new line belongs to the file's generation; anything else (a full
+        write by another process, a line of another generation) means reading it all again.
+        """
+        if not self._journal_valid_size or _stat_of(self.path) != self._file_stat or self._cached is None:
+            return False
+        try:
+            with self.journal_path.open("rb") as journal:
+                journal.seek(self._journal_valid_size)
+                added = journal.read()
+        except OSError:
+            return False
+        lines = added.split(b"\n")[:-1]  # a torn last piece is left for the next append to cut
+        changes: list[tuple[str, dict[str, Any]]] = []
+        for line in lines:
+            try:
+                entry = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                return False
+            if (
+                not isinstance(entry, dict)
+                or entry.get("g") != self._generation
+                or not isinstance(entry.get("d"), dict)
+            ):
+                return False
+            changes.append((str(entry.get("t")), entry["d"]))
+        tables = dict(self._cached)
+        for table, documents in changes:
+            tables[table] = {**tables.get(table, {}), **documents}
+            self._journal_entries += len(documents)
+        self._cached = tables
+        self._journal_valid_size += sum(len(line) + 1 for line in lines)
+        return True
+
     def close(self) -> None:
         self._cached = None
 
@@ -197,6 +244,7 @@ class DurableJSONStorage(Storage):
         return data if data is not None else replayed
 
     def _load_file(self) -> Tables | None:
+        self._file_stat = _stat_of(self.path)
         try:
             content = self.path.read_bytes()
         except (FileNotFoundError, NotADirectoryError):
@@ -238,6 +286,14 @@ class DurableJSONStorage(Storage):
                 self._journal_entries += len(documents)
         self._journal_valid_size = len(content) - len(tail)
         return data
+
+
+def _stat_of(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def storage_signature(path: Path) -> list[int] | None:

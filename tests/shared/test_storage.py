@@ -77,3 +77,35 @@ def test_a_full_write_after_appends_keeps_everything(tmp_path: Path) -> None:
     writer.write({**tables, "notes": {"x": {"text": "full write"}}})
     assert reopened(path) == {"ratings": {"a": {"n": 1}, "b": {"n": 2}}, "notes": {"x": {"text": "full write"}}}
     assert DurableJSONStorage(path).signature() != DurableJSONStorage(tmp_path / "other.json").signature()
+
+
+def test_a_reader_catches_up_with_another_writers_appends_without_reading_the_file_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "day.json"
+    writer, reader = DurableJSONStorage(path), DurableJSONStorage(path)
+    writer.append("ratings", {"a": {"n": 1}})
+    writer.append("ratings", {"b": {"n": 2}})
+    assert reader.read() == {"ratings": {"a": {"n": 1}, "b": {"n": 2}}}
+    writer.append("ratings", {"c": {"n": 3}, "a": {"n": 4}})
+
+    def no_full_read() -> None:
+        raise AssertionError("the file was read again")
+
+    monkeypatch.setattr(reader, "_load_file", no_full_read)
+    reader.stale()
+    assert reader.read() == {"ratings": {"a": {"n": 4}, "b": {"n": 2}, "c": {"n": 3}}}
+    reader.append("ratings", {"d": {"n": 5}})  # and appends after the lines it caught up with
+    assert reopened(path)["ratings"]["d"] == {"n": 5} and reopened(path)["ratings"]["c"] == {"n": 3}
+
+
+def test_a_reader_reads_everything_again_after_another_writer_rewrote_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "day.json"
+    writer, reader = DurableJSONStorage(path), DurableJSONStorage(path)
+    writer.append("ratings", {"a": {"n": 1}})
+    writer.append("ratings", {"b": {"n": 2}})
+    assert reader.read() is not None
+    writer.write({"ratings": {"a": {"n": 1}, "b": {"n": 2}, "x": {"n": 9}}})  # a full write (new generation)
+    writer.append("ratings", {"y": {"n": 10}})
+    reader.stale()
+    assert reader.read() == {"ratings": {"a": {"n": 1}, "b": {"n": 2}, "x": {"n": 9}, "y": {"n": 10}}}
