@@ -86,6 +86,7 @@ class KioskApp(App[None]):
         if sender is None:
             sender, retry_sender = StoreSender(self.store), retry_sender or StoreSender(retry_store)
         self.recorder = Recorder(sender, self.outbox, retry_sender=retry_sender)
+        self.remote = remote
         if remote is not None:  # every answer goes to the outbox first, then to the server in batches
             self.recorder = RemoteRecorder(RemoteSender(remote), self.outbox)
         self.bursts = BurstDetector(self.settings.burst_limit, self.settings.burst_window)
@@ -263,6 +264,7 @@ class KioskApp(App[None]):
                 problem=str(self.recorder.last_error or self.outbox.write_error or ""),
                 test_mode=self.test_mode,
                 timeout=max(self.settings.step_timeout_seconds, 60.0),
+                no_counts=self._no_counts(),
             ),
             self._menu_done,
         )
@@ -274,7 +276,15 @@ class KioskApp(App[None]):
             self.test_mode = not self.test_mode
             self._refresh_status()
 
+    def _no_counts(self) -> str:
+        """What the staff menu says when it has no counts to show."""
+        if self.remote is not None:
+            return f"Today's counts are kept on the server ({self.remote.server}): run `feedback report` there."
+        return "Today's counts are not available: the store cannot be read."
+
     def _today(self) -> TodayCounts | None:
+        if self.remote is not None:
+            return None  # the answers live on the server
         now = self.clock()
         _, _, first, last = utc_days_of_local_day(now, self.config.zone)
         try:

@@ -23,10 +23,18 @@ class StaffMenuScreen(Screen[str]):
     ]
 
     def __init__(
-        self, counts: TodayCounts | None, *, pending: int, problem: str, test_mode: bool, timeout: float
+        self,
+        counts: TodayCounts | None,
+        *,
+        pending: int,
+        problem: str,
+        test_mode: bool,
+        timeout: float,
+        no_counts: str,
     ) -> None:
         super().__init__()
         self.counts = counts
+        self.no_counts = no_counts
         self.pending = pending
         self.problem = problem
         self.test_mode = test_mode
@@ -36,7 +44,7 @@ class StaffMenuScreen(Screen[str]):
         with Vertical(id="card"):
             yield Static("Staff menu", id="menu-title")
             if self.counts is None:
-                yield Static("Today's counts are not available: the store cannot be read.", id="counts")
+                yield Static(self.no_counts, id="counts")
             else:
                 c = self.counts
                 yield Static(

@@ -163,3 +163,20 @@ async def test_five_wrong_pins_shut_the_prompt_for_a_while(make_app, pin_hash, c
         await wait_for(pilot, lambda: isinstance(app.screen, PinScreen))
         await pilot.press(*STAFF_PIN, "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, StaffMenuScreen))
+
+
+async def test_a_remote_kiosks_staff_menu_says_the_counts_are_on_the_server(make_config, pin_hash, clock):
+    from kiosk.app import KioskApp
+    from kiosk.remote import RemoteSettings
+    from kiosk.settings import load_kiosk_settings
+
+    config = make_config(pin_hash=pin_hash)
+    remote = RemoteSettings("http://127.0.0.1:9", "token")  # nothing listens there: answers just wait
+    app = KioskApp(config, settings=load_kiosk_settings(config), clock=clock, remote=remote)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: isinstance(app.screen, PinScreen))
+        await pilot.press(*STAFF_PIN, "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, StaffMenuScreen))
+        counts = str(app.screen.query_one("#counts", Static).render())
+        assert "kept on the server (http://127.0.0.1:9)" in counts
