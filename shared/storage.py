@@ -156,7 +156,10 @@ class DurableJSONStorage(Storage):
         self._cached = tables
         self._journal_entries += len(documents)
         if self._journal_entries >= COMPACT_AFTER:
-            self.write(tables)
+            # The documents are safe in the journal already: folding may fail (a full disk)
+            # without failing this append; it is tried again on the next one.
+            with contextlib.suppress(StoreWriteError):
+                self.write(tables)
 
     def _append_line(self, line: bytes) -> None:
         created = not self.journal_path.exists()

@@ -109,3 +109,25 @@ def test_a_reader_reads_everything_again_after_another_writer_rewrote_the_file(t
     writer.append("ratings", {"y": {"n": 10}})
     reader.stale()
     assert reader.read() == {"ratings": {"a": {"n": 1}, "b": {"n": 2}, "x": {"n": 9}, "y": {"n": 10}}}
+
+
+def test_an_append_whose_folding_fails_is_still_acknowledged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    monkeypatch.setattr(storage, "COMPACT_AFTER", 2)
+    path = tmp_path / "day.json"
+    writer = DurableJSONStorage(path)
+    writer.append("ratings", {"a": {"n": 1}})  # makes the file
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    working = storage.write_atomically
+    monkeypatch.setattr(storage, "write_atomically", disk_full)
+    writer.append("ratings", {"b": {"n": 2}})
+    writer.append("ratings", {"c": {"n": 3}})  # folding is due here, and fails: the append stands
+    assert reopened(path) == {"ratings": {"a": {"n": 1}, "b": {"n": 2}, "c": {"n": 3}}}
+    monkeypatch.setattr(storage, "write_atomically", working)
+    writer.append("ratings", {"d": {"n": 4}})  # folds now
+    assert path.with_name("day.json.log").read_bytes() == b""
+    assert reopened(path) == {"ratings": {"a": {"n": 1}, "b": {"n": 2}, "c": {"n": 3}, "d": {"n": 4}}}
