@@ -166,6 +166,7 @@ class FeedbackStore:
             results: list[Recorded] = []
             fresh: dict[str, Rating] = {}
             followups: dict[str, FollowUp | None] = {}
+            opened: dict[str, dict[str, Any]] = {}
             for pending in batch:
                 rating = pending.rating
                 if rating.id in fresh:
@@ -179,10 +180,11 @@ class FeedbackStore:
                 fresh[rating.id] = rating
                 followup = None
                 if rating.needs_follow_up:
-                    # A crashed earlier attempt may have left it: keep its original due time.
-                    followup = self._find_followup(tx, f"fu-{rating.id}", rating) or FollowUp.for_rating(
-                        rating, now=pending.now, target=self.followup_target
-                    )
+                    # A crashed earlier attempt may have left it (even resolved since): keep it as it is.
+                    followup = self._find_followup(tx, f"fu-{rating.id}", rating)
+                    if followup is None:
+                        followup = FollowUp.for_rating(rating, now=pending.now, target=self.followup_target)
+                        opened[followup.id] = followup.to_record()
                 followups[rating.id] = followup
                 results.append(Recorded(rating, followup, False))
             if not fresh:
@@ -191,9 +193,8 @@ class FeedbackStore:
             tx.will_write(
                 *(self._partition_name(day) for day in days),
                 *sorted({f"summaries/{day:%Y-%m}" for day in days}),
-                *([QUEUE] if any(followups.values()) else []),
+                *([QUEUE] if opened else []),
             )
-            opened = {f.id: f.to_record() for f in followups.values() if f is not None}
             if opened:
                 put_many(tx.db(QUEUE).table("followups"), opened)
             for day in days:

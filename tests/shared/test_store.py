@@ -285,3 +285,16 @@ def test_a_failed_group_commit_reports_the_error_to_every_caller(
     (tmp_path / "data" / "ratings" / "2026" / "2026-11-24.json").write_text("{torn")
     with pytest.raises(StoreCorrupt):
         FeedbackStore(tmp_path / "data").record_ratings([make_rating("met"), make_rating("below")])
+
+
+def test_a_retry_after_a_crash_does_not_bring_back_a_follow_up_already_resolved(
+    store: FeedbackStore, make_rating: MakeRating, clock: FakeClock, tmp_path: Path
+) -> None:
+    rating = make_rating("below", id="tap-10")
+    followup = store.record_rating(rating).followup
+    assert followup is not None
+    (tmp_path / "data" / "ratings" / "2026" / "2026-11-24.json").unlink()  # the rating never landed
+    store.resolve(followup.id, Resolution.RECOVERED, by="ann")  # but a manager acted on the flag
+    retried = store.record_rating(rating)
+    assert retried.followup is not None and retried.followup.status is FollowUpStatus.RESOLVED
+    assert store.open_followups() == []
