@@ -13,6 +13,7 @@ This module knows files and locking, not ratings: :mod:`shared.store` builds on 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import threading
 import time
@@ -143,6 +144,7 @@ class StoreFiles:
             if self._transaction is not None:
                 yield self._transaction
                 return
+            locked = True
             try:
                 self._file_lock.acquire()
             except filelock.Timeout:
@@ -151,14 +153,19 @@ class StoreFiles:
                     f"{self._file_lock.timeout:g} s; try again, or look for a hung process"
                 ) from None
             except OSError as error:
-                raise StoreWriteError(self.root / ".lock", error) from error
+                if error.errno != errno.EROFS:
+                    raise StoreWriteError(self.root / ".lock", error) from error
+                # A read-only file system (a backup, a full-disk remount): nobody can write,
+                # so reading needs no lock; any write fails with a clear StoreWriteError.
+                locked = False
             try:
                 self._refresh_caches()
                 self._transaction = Transaction(self)
                 yield self._transaction
             finally:
                 self._transaction = None
-                self._file_lock.release()
+                if locked:
+                    self._file_lock.release()
 
     def revision(self) -> int:
         """A number that changes whenever anything in the store changes (no lock, no history read).
@@ -232,7 +239,10 @@ class StoreFiles:
         number = state["revision"] + 1
         recent = [*state["recent"][-(RECENT_CHANGES_KEPT - len(names)) :], *([number, name] for name in names)]
         self._revision_state = {"revision": number, "recent": recent}
-        self._write_revision_file(orjson.dumps(self._revision_state))
+        try:
+            self._write_revision_file(orjson.dumps(self._revision_state))
+        except OSError as error:
+            raise StoreWriteError(self.root / REVISION_FILE, error) from error
         self._seen_revision = number
 
     def _write_revision_file(self, content: bytes) -> None:

@@ -242,10 +242,14 @@ class FeedbackStore:
             return self._find_rating(tx, rating_id, around)
 
     def ratings(self, since: date | None = None, until: date | None = None) -> Iterator[Rating]:
-        """Every rating whose UTC day lies in [since, until], oldest day first (read without the lock:
-        each partition is replaced atomically, so every file read is consistent)."""
+        """Every rating whose UTC day lies in [since, until], oldest day first.
+
+        Each day is read under the lock (a file and its journal must be read together) but
+        not kept in the cache, so an export of years costs one day's memory at a time.
+        """
         for path in self._day_partitions(since, until):
-            tables = DurableJSONStorage(path).read() or {}
+            with self.transaction():
+                tables = DurableJSONStorage(path).read() or {}
             for record in sorted(tables.get("ratings", {}).values(), key=lambda r: r["ts"]):
                 yield Rating.from_record(record)
 
