@@ -164,6 +164,10 @@ class StoreFiles:
                 yield self._transaction
             finally:
                 self._transaction = None
+                # Trim the cache only between transactions: within one, a file's storage must
+                # stay the one its TinyDB tables use, however many files the transaction opens.
+                while len(self._storages) > CACHED_FILES:
+                    self._storages.popitem(last=False)
                 if locked:
                     self._file_lock.release()
 
@@ -263,8 +267,6 @@ class StoreFiles:
         if storage is None:
             storage = DurableJSONStorage(self.root / name, before_write=self._announce_write, durable=durable)
             self._storages[name] = storage
-            while len(self._storages) > CACHED_FILES:
-                self._storages.popitem(last=False)
         else:
             self._storages.move_to_end(name)
         return storage

@@ -298,3 +298,17 @@ def test_a_retry_after_a_crash_does_not_bring_back_a_follow_up_already_resolved(
     retried = store.record_rating(rating)
     assert retried.followup is not None and retried.followup.status is FollowUpStatus.RESOLVED
     assert store.open_followups() == []
+
+
+def test_a_transaction_that_opens_many_files_keeps_one_storage_per_file(store: FeedbackStore) -> None:
+    with store.transaction() as tx:
+        notes = tx.db("first").table("notes")
+        notes.insert({"n": 1})
+        for number in range(20):  # more files than the cache keeps between transactions
+            tx.db(f"other-{number}").table("t").insert({"n": number})
+        assert len(tx.db("first").table("notes").all()) == 1
+        notes.insert({"n": 2})  # through the tables opened first
+        assert len(tx.db("first").table("notes").all()) == 2
+    with store.transaction() as tx:
+        assert len(tx.db("first").table("notes").all()) == 2
+    assert len(store.files._storages) <= 6
