@@ -169,10 +169,7 @@ class DurableJSONStorage(Storage):
             # Cut a torn tail left by a killed writer, so the new line starts on a line of its own.
             os.ftruncate(descriptor, self._journal_valid_size)
             os.lseek(descriptor, self._journal_valid_size, os.SEEK_SET)
-            view = memoryview(line)
-            while view:
-                written = os.write(descriptor, view)
-                view = view[written:]
+            _write_all(descriptor, line)
             if self.durable:
                 os.fsync(descriptor)
         except BaseException:
@@ -304,15 +301,16 @@ def storage_signature(path: Path) -> list[int] | None:
 
     Atomic replaces give the file a new inode, appends grow the journal.
     """
-    signature: list[int] = []
-    for part in (path, path.with_name(path.name + ".log")):
-        try:
-            stat = os.stat(part)
-        except FileNotFoundError:
-            signature.extend((0, 0, 0))
-            continue
-        signature.extend((stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    signature = [*(_stat_of(path) or (0, 0, 0)), *(_stat_of(path.with_name(path.name + ".log")) or (0, 0, 0))]
     return signature if any(signature) else None
+
+
+def _write_all(descriptor: int, content: bytes) -> None:
+    """``os.write`` until every byte is written (it may write fewer at once)."""
+    view = memoryview(content)
+    while view:
+        written = os.write(descriptor, view)
+        view = view[written:]
 
 
 def fsync_directory(folder: Path) -> None:
@@ -334,10 +332,7 @@ def write_atomically(path: Path, content: bytes, *, durable: bool = True) -> Non
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            view = memoryview(content)
-            while view:
-                written = os.write(descriptor, view)
-                view = view[written:]
+            _write_all(descriptor, content)
             if durable:
                 os.fsync(descriptor)
         finally:

@@ -304,8 +304,12 @@ class FeedbackStore:
                 if old is not None:
                     hours[hour_of(old)] = apply_change(hours.get(hour_of(old), {}), old, None)
                 hours[hour_of(new)] = apply_change(hours.get(hour_of(new), {}), None, new)
-        entry = {"day": key, "signature": tx.signature(self._partition_name(day)), "hours": hours}
-        tx.append(f"summaries/{day:%Y-%m}", "days", {key: entry}, durable=False)
+        self._store_summary(tx, day, hours)
+
+    def _store_summary(self, tx: Transaction, day: date, hours: dict[str, dict[str, int]]) -> None:
+        """Keep a day's counts, stamped with its partition as it is now (derived: not fsynced)."""
+        entry = {"day": day.isoformat(), "signature": tx.signature(self._partition_name(day)), "hours": hours}
+        tx.append(f"summaries/{day:%Y-%m}", "days", {day.isoformat(): entry}, durable=False)
 
     def _summary_table(self, tx: Transaction, day: date) -> Table:
         """This month's summaries. Derived data: not fsynced, and rebuilt if damaged."""
@@ -339,11 +343,7 @@ class FeedbackStore:
                     entry = table.get(doc_id=day.isoformat())
                     if entry is None or entry.get("signature") != storage_signature(path):
                         hours = summarise(self._ratings_in(tx, day))
-                        put(
-                            table,
-                            day.isoformat(),
-                            {"day": day.isoformat(), "signature": storage_signature(path), "hours": hours},
-                        )
+                        self._store_summary(tx, day, hours)
                     else:
                         hours = entry["hours"]
                     result[day.isoformat()] = hours
