@@ -92,7 +92,7 @@ REFUSALS = {
 
 
 def run_qr(args: argparse.Namespace, config: Config) -> int:
-    from sms.poster import PageSize, poster_text, write_poster
+    from sms.poster import PageSize, font_note, poster_text, write_poster
     from sms.qr import PosterError, poster_link, station_code, write_code
     from sms.settings import load_sms_config
 
@@ -109,12 +109,15 @@ def run_qr(args: argparse.Namespace, config: Config) -> int:
     except ValueError:
         print(f"feedback qr: --size must be one of {', '.join(PageSize)}, not {args.size!r}", file=sys.stderr)
         return 2
+    notes = []
     try:
         link = poster_link(number, args.station)
         if args.code_only:
             write_code(output, link)
         else:
-            write_poster(output, poster_text(settings, number, args.station), link, page)
+            text = poster_text(settings, number, args.station)
+            write_poster(output, text, link, page)
+            notes.append(font_note(text) if output.suffix.lower() == ".png" else "")
     except PosterError as error:
         print(f"feedback qr: {error}", file=sys.stderr)
         return 2
@@ -125,5 +128,7 @@ def run_qr(args: argparse.Namespace, config: Config) -> int:
     code = station_code(args.station)
     if code not in settings.stations:
         mapping = f"{code} = {json.dumps(args.station, ensure_ascii=False)}"
-        print(f"note: add `{mapping}` to [sms.stations] so its answers are filed under that name, not {code!r}")
+        notes.append(f"note: add `{mapping}` to [sms.stations] so its answers are filed under that name, not {code!r}")
+    for note in filter(None, notes):
+        print(note, file=sys.stderr)
     return 0

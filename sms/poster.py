@@ -85,6 +85,7 @@ GAP = 5.0  # mm on A5, at least, between blocks and around the code
 CODE_SHARE = 0.8  # the code's largest side, of the width inside the margins
 ELLIPSIS = "…"
 NO_BREAK = "\u00a0\u202f"  # no-break spaces: a phone number is never split over two lines
+AS_SPACES = str.maketrans(dict.fromkeys(NO_BREAK, " "))  # drawn as plain spaces: every font has one
 
 # (text, font size in mm, bold) -> width in mm
 Measure = Callable[[str, float, bool], float]
@@ -272,14 +273,32 @@ def px(mm: float) -> float:
 
 
 @cache
-def font(size_px: float, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """DejaVu Sans (wide coverage: accents, Greek, Cyrillic, Hebrew, Arabic) when installed, else a fallback."""
+def font_file(bold: bool) -> str | None:
+    """The first of :data:`FONT_FILES` installed here, if any."""
     for name in FONT_FILES[bold]:
         try:
-            return ImageFont.truetype(name, size_px)
+            ImageFont.truetype(name, 10)
         except OSError:
             continue
-    return ImageFont.load_default(size_px)
+        return name
+    return None
+
+
+@cache
+def font(size_px: float, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu Sans (accents, Greek, Cyrillic, Hebrew, Arabic) when installed, else Pillow's own (plain ASCII)."""
+    name = font_file(bold)
+    return ImageFont.truetype(name, size_px) if name else ImageFont.load_default(size_px)
+
+
+def font_note(text: PosterText) -> str:
+    """A warning when the PNG's words need letters that the fallback font lacks."""
+    if font_file(False) or all(text.of(role).translate(AS_SPACES).isascii() for role in Role):
+        return ""
+    return (
+        "note: no DejaVu Sans font is installed, so letters beyond plain ASCII print as boxes in the PNG "
+        "(Debian: apt-get install fonts-dejavu-core)"
+    )
 
 
 def _font_for(size_mm: float, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -288,7 +307,7 @@ def _font_for(size_mm: float, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.
 
 def measure(text: str, size: float, bold: bool) -> float:
     """Width in mm of ``text`` set in the poster's font at ``size`` mm."""
-    return _font_for(size, bold).getlength(text) / px(1)
+    return _font_for(size, bold).getlength(text.translate(AS_SPACES)) / px(1)
 
 
 def font_family() -> str:
@@ -369,5 +388,5 @@ def png_image(layout: Layout) -> Image.Image:
     for block in layout.blocks:
         chosen = _font_for(block.size, block.bold)
         for line, baseline in block.baselines():
-            draw.text((width / 2, px(baseline)), line, font=chosen, fill=17, anchor="ms")
+            draw.text((width / 2, px(baseline)), line.translate(AS_SPACES), font=chosen, fill=17, anchor="ms")
     return image
