@@ -112,10 +112,6 @@ class TextBlock:
     bold: bool
     top: float  # mm from the top of the page
 
-    @property
-    def height(self) -> float:
-        return len(self.lines) * self.size * LINE_HEIGHT
-
     def baselines(self) -> Iterator[tuple[str, float]]:
         for index, line in enumerate(self.lines):
             yield line, self.top + self.size * (BASELINE + index * LINE_HEIGHT)
@@ -130,7 +126,6 @@ class Layout:
     modules: tuple[tuple[bool, ...], ...]
     code_top: float
     code_side: float
-    text_width: float
 
     @property
     def center(self) -> float:
@@ -155,7 +150,7 @@ def poster_text(settings: SmsConfig, number: str, station: str) -> PosterText:
 def write_poster(path: Path, text: PosterText, link: str, page: PageSize = PageSize.A5) -> None:
     """Write the poster as SVG or PNG, by the file's suffix."""
     suffix = file_format(path)
-    layout = lay_out(page, text, link, measure)
+    layout = lay_out(page, text, link, width_mm)
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".svg":
         svg_document(layout, title=f"{printable(text.question)} {printable(text.station)}").write(
@@ -188,7 +183,7 @@ def lay_out(page: PageSize, text: PosterText, link: str, measure: Measure) -> La
         blocks.append(TextBlock(role, lines, size, STYLES[role].bold, top))
         top += _height(lines, size) + gap + spare
     modules = tuple(tuple(row) for row in qr_code(link).get_matrix())
-    return Layout(page, tuple(blocks), modules, top if code_top is None else code_top, side, text_width)
+    return Layout(page, tuple(blocks), modules, top if code_top is None else code_top, side)
 
 
 def _height(lines: tuple[str, ...], size: float) -> float:
@@ -305,7 +300,7 @@ def _font_for(size_mm: float, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.
     return font(round(px(size_mm), 1), bold)
 
 
-def measure(text: str, size: float, bold: bool) -> float:
+def width_mm(text: str, size: float, bold: bool) -> float:
     """Width in mm of ``text`` set in the poster's font at ``size`` mm."""
     return _font_for(size, bold).getlength(text.translate(AS_SPACES)) / px(1)
 

@@ -15,7 +15,7 @@ from sms_helpers import SHOP_NUMBER
 
 from feedback.cli import main
 from sms import poster
-from sms.poster import DPI, MARGIN, measure, printable
+from sms.poster import DPI, MARGIN, printable, width_mm
 from sms.qr import poster_link
 
 LINK = "sms:+15005550006?&body=Feedback%20%23front-desk"
@@ -187,7 +187,7 @@ def test_hostile_names_make_a_valid_poster_that_stays_on_the_page(
     scale = min(width / 148, height / 210)
     for name, block in blocks.items():
         bold = name in ("question", "station")
-        assert all(measure(line, block.size, bold) <= width - 2 * MARGIN * scale for line in block.lines)
+        assert all(width_mm(line, block.size, bold) <= width - 2 * MARGIN * scale for line in block.lines)
     image = Image.open(png).convert("L")
     assert image.size == pixels
     edge = round(MARGIN * scale * 0.6 * DPI / 25.4)  # most of the margin stays white: nothing overflowed
@@ -262,3 +262,28 @@ def test_without_dejavu_a_poster_needing_accents_says_what_to_install(
     finally:
         poster.font_file.cache_clear()
         poster.font.cache_clear()
+
+
+def test_a_poster_text_with_an_unknown_placeholder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    texts = '[sms.texts]\nposter_instruction = "Text {phone}"\n'
+    code, _, err = make_poster(tmp_path, capsys, "--output", str(tmp_path / "poster.svg"), config=texts)
+    assert code == 2 and "poster_instruction uses unknown placeholder(s) ['phone']" in err
+    assert "{code}, {number}, {station}" in err and not (tmp_path / "poster.svg").exists()
+
+
+def monospace(text: str, size: float, bold: bool) -> float:
+    """Every character half as wide as the font is tall: easy arithmetic for the layout rules."""
+    return len(text) * size / 2
+
+
+def test_a_long_name_wraps_then_shrinks_then_is_cut() -> None:
+    style = poster.Style(size=10, min_size=5, max_height=25)  # two lines at full size
+    assert poster.fit("Front desk", 100, style, 1, monospace) == (("Front desk",), 10)
+    assert poster.fit("Front desk by the door", 100, style, 1, monospace) == (("Front desk by the", "door"), 10)
+    lines, size = poster.fit("word " * 12, 100, style, 1, monospace)
+    assert 5 < size < 10 and len(lines) * size * poster.LINE_HEIGHT <= 25 and "…" not in "".join(lines)
+    lines, size = poster.fit("W" * 500, 100, style, 1, monospace)
+    assert size == 5 and len(lines) == 4 and lines[-1].endswith("…")
+    assert all(monospace(line, size, False) <= 100 for line in lines)
