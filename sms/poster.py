@@ -309,7 +309,8 @@ def font_family() -> str:
     """The CSS font list for the SVG: the font the words were measured with first."""
     chosen = _font_for(10, False)
     name = chosen.getname()[0] if isinstance(chosen, ImageFont.FreeTypeFont) else None
-    return ", ".join(f"'{family}'" for family in filter(None, (name, "DejaVu Sans", "Verdana"))) + ", sans-serif"
+    families = dict.fromkeys(filter(None, (name, "DejaVu Sans", "Verdana")))
+    return ", ".join(f"'{family}'" for family in families) + ", sans-serif"
 
 
 def _runs(layout: Layout) -> Iterator[tuple[int, int, int]]:

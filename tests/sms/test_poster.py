@@ -160,6 +160,7 @@ HOSTILE = [
     "Front desk " * 45 + "end",
     "Till\x00\x1b[31m\x07 2\ttab\nnewline\ufffe",
     "=cmd|' /C calc'!A0",
+    "{business} {0} {station!r} %s",
 ]
 
 
