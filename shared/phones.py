@@ -45,3 +45,14 @@ def mask_text(text: str) -> str:
     if len(digits) <= 2:
         return "•" * len(text)
     return "•" * (len(digits) - 2) + "".join(digits[-2:])
+
+
+def display_phone(e164: str, region: str = "US") -> str:
+    """A number as people write it: national in the shop's own region (``(500) 555-0006``), else international."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    same_region = phonenumbers.region_code_for_number(number) == region.upper()
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if same_region else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)

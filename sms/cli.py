@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -38,13 +39,16 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     qr = commands.add_parser(
         "qr",
         parents=[common],
-        help="write a QR poster that texts the shop from a station",
-        description="Write a QR code (PNG or SVG, by the file's suffix) with an sms: link to the business "
-        "number and a prefilled text naming the station.",
+        help="write a printable QR poster that texts the shop from a station",
+        description="Write a poster (PNG at 300 dpi or SVG, by the file's suffix) with the question, a QR code "
+        "that texts the business number with the station's code prefilled, the station, and how to text without "
+        "scanning. Its words come from [sms.texts] (poster_question, poster_station, poster_instruction).",
     )
-    qr.add_argument("--station", required=True, metavar="NAME")
-    qr.add_argument("--output", "-o", required=True, metavar="FILE", help="poster file ending in .png or .svg")
+    qr.add_argument("--station", required=True, metavar="NAME", help="where the poster stands (Front desk)")
+    qr.add_argument("--output", "-o", required=True, metavar="FILE", help="a file ending in .png or .svg")
+    qr.add_argument("--size", default="a5", help="the page: a5 (default), a4 or letter")
     qr.add_argument("--number", metavar="PHONE", help="the number to text (default: TWILIO_FROM_NUMBER)")
+    qr.add_argument("--code-only", action="store_true", help="the bare QR code, without page or words")
     qr.set_defaults(handler=run_qr)
 
 
@@ -88,7 +92,8 @@ REFUSALS = {
 
 
 def run_qr(args: argparse.Namespace, config: Config) -> int:
-    from sms.qr import PosterError, write_poster
+    from sms.poster import PageSize, font_note, poster_text, write_poster
+    from sms.qr import PosterError, poster_link, station_code, write_code
     from sms.settings import load_sms_config
 
     settings = load_sms_config(config)
@@ -98,10 +103,32 @@ def run_qr(args: argparse.Namespace, config: Config) -> int:
             number = normalise_phone(args.number, settings.phone_region)
         except InvalidPhoneNumber as error:
             raise ConfigError(f"--number: {error}") from None
+    output = Path(args.output)
     try:
-        link = write_poster(Path(args.output), number, args.station)
+        page = PageSize(args.size.lower())
+    except ValueError:
+        print(f"feedback qr: --size must be one of {', '.join(PageSize)}, not {args.size!r}", file=sys.stderr)
+        return 2
+    notes = []
+    try:
+        link = poster_link(number, args.station)
+        if args.code_only:
+            write_code(output, link)
+        else:
+            text = poster_text(settings, number, args.station)
+            write_poster(output, text, link, page)
+            notes.append(font_note(text) if output.suffix.lower() == ".png" else "")
     except PosterError as error:
         print(f"feedback qr: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {args.output}: {link}")
+    except OSError as error:
+        print(f"feedback qr: cannot write {output}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"wrote {output}: {link}")
+    code = station_code(args.station)
+    if code not in settings.stations:
+        mapping = f"{code} = {json.dumps(args.station, ensure_ascii=False)}"
+        notes.append(f"note: add `{mapping}` to [sms.stations] so its answers are filed under that name, not {code!r}")
+    for note in filter(None, notes):
+        print(note, file=sys.stderr)
     return 0

@@ -1,7 +1,8 @@
-"""QR posters: an ``sms:`` link to the shop's number with a body that names the station.
+"""QR codes that text the shop: an ``sms:`` link to its number with a body that names the station.
 
-Scanning it opens the customer's messages app with ``Feedback #front-desk`` typed in;
+Scanning one opens the customer's messages app with ``Feedback #front-desk`` typed in;
 sending that starts a walk-in conversation at that station and gets the question back.
+``feedback qr`` prints it on a poster (:mod:`sms.poster`) or, with ``--code-only``, alone.
 """
 
 from __future__ import annotations
@@ -9,15 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import qrcode
+import qrcode.constants
 import qrcode.image.pure
 import qrcode.image.svg
 
-from shared.stations import sms_link as shared_sms_link
+from shared.stations import sms_link
 from shared.stations import station_code as shared_station_code
+
+FORMATS = (".png", ".svg")
+QUIET_ZONE = 4  # modules of white around the code, as the QR standard asks
 
 
 class PosterError(ValueError):
-    """The poster cannot be made as asked (unknown format, no number)."""
+    """The poster cannot be made as asked (unknown format, no number, a station without a code)."""
 
 
 def station_code(station: str) -> str:
@@ -28,25 +33,33 @@ def station_code(station: str) -> str:
     return code
 
 
-def sms_link(number: str, station: str) -> str:
+def poster_link(number: str, station: str) -> str:
     """The link a poster encodes: a text to ``number`` that carries the station's code."""
-    return shared_sms_link(number, f"Feedback #{station_code(station)}")
-
-
-def write_poster(path: Path, number: str, station: str) -> str:
-    """Write the QR code as PNG or SVG (by the file's suffix); return the link it encodes."""
     if not number:
         raise PosterError("no business number to text: set TWILIO_FROM_NUMBER or [sms] from_number, or pass --number")
-    factories = {".png": qrcode.image.pure.PyPNGImage, ".svg": qrcode.image.svg.SvgPathImage}
-    factory = factories.get(path.suffix.lower())
-    if factory is None:
-        raise PosterError(f"{path.name}: the poster file must end in .png or .svg")
-    link = sms_link(number, station)
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=12, border=4)
+    return sms_link(number, f"Feedback #{station_code(station)}")
+
+
+def file_format(path: Path) -> str:
+    """``.png`` or ``.svg``, from the file's suffix; anything else is refused before any work."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise PosterError(f"{path.name}: the file must end in .png or .svg")
+    return suffix
+
+
+def qr_code(link: str) -> qrcode.QRCode:
+    """The code for ``link``, with medium error correction: a poster gets scuffed and glared on."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=12, border=QUIET_ZONE)
     code.add_data(link)
     code.make(fit=True)
-    image = code.make_image(image_factory=factory)
+    return code
+
+
+def write_code(path: Path, link: str) -> None:
+    """Write the bare code (no words, no page) as PNG or SVG, by the file's suffix."""
+    factory = qrcode.image.pure.PyPNGImage if file_format(path) == ".png" else qrcode.image.svg.SvgPathImage
+    image = qr_code(link).make_image(image_factory=factory)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as out:
         image.save(out)
-    return link

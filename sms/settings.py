@@ -47,6 +47,17 @@ FIELDS: dict[str, frozenset[str]] = {
 }
 # Longest business name the default texts are checked with.
 BUSINESS_NAME_BUDGET = 24
+# Printed on the `feedback qr` poster, never texted (so no SMS length limit); also set in [sms.texts].
+POSTER_TEXTS: dict[str, str] = {
+    "poster_question": "Did we meet your expectations?",
+    "poster_station": "{station}",
+    "poster_instruction": "Scan the code, or text {code} to {number}",
+}
+POSTER_FIELDS: dict[str, frozenset[str]] = {
+    "poster_question": frozenset({"business", "station"}),
+    "poster_station": frozenset({"business", "station"}),
+    "poster_instruction": frozenset({"business", "station", "code", "number"}),
+}
 
 # GSM 03.38: the basic set costs 1, the extension set 2; anything else forces UCS-2 (70 characters).
 GSM7_BASIC = frozenset(
@@ -111,7 +122,7 @@ class SmsConfig:
     escalation_contacts: tuple[str, ...] = ()
     alert_max_age: timedelta = timedelta(hours=2)
     retention: timedelta = timedelta(days=90)  # messages and numbers kept this long (retention_days)
-    texts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TEXTS))
+    texts: Mapping[str, str] = field(default_factory=lambda: DEFAULT_TEXTS | POSTER_TEXTS)
 
     @property
     def can_send(self) -> bool:
@@ -163,10 +174,10 @@ def load_sms_config(config: Config) -> SmsConfig:
     }
     _refuse_unknown("sms", sms, known)
     _refuse_unknown("alerts", alerts, {"managers", "escalation", "max_age_minutes"})
-    texts = dict(DEFAULT_TEXTS)
+    texts = DEFAULT_TEXTS | POSTER_TEXTS
     for name, template in _table(sms, "texts").items():
-        if name not in DEFAULT_TEXTS:
-            raise ConfigError(f"[sms.texts] has no text called {name!r}; known texts: {', '.join(DEFAULT_TEXTS)}")
+        if name not in texts:
+            raise ConfigError(f"[sms.texts] has no text called {name!r}; known texts: {', '.join(texts)}")
         texts[name] = _template(name, template)
     from_number = env.get("TWILIO_FROM_NUMBER") or _str(sms, "from_number")
     return SmsConfig(
@@ -247,9 +258,10 @@ def _template(name: str, template: Any) -> str:
         fields = {parsed[1] for parsed in string.Formatter().parse(template) if parsed[1] is not None}
     except ValueError as error:
         raise ConfigError(f"[sms.texts] {name} has a broken placeholder: {error}") from None
-    unknown = fields - FIELDS[name]
+    known = FIELDS.get(name) or POSTER_FIELDS[name]
+    unknown = fields - known
     if unknown:
-        allowed = ", ".join("{" + field + "}" for field in sorted(FIELDS[name]))
+        allowed = ", ".join("{" + field + "}" for field in sorted(known))
         raise ConfigError(f"[sms.texts] {name} uses unknown placeholder(s) {sorted(unknown)}; allowed: {allowed}")
     return template
 

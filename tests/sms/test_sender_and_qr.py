@@ -1,4 +1,4 @@
-"""The console sender, Twilio's client pointed at the local fake, and QR posters."""
+"""The console sender, Twilio's client pointed at the local fake, and the QR code's link (posters: test_poster)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from fake_twilio import FakeTwilio
 from sms_helpers import CUSTOMER
 
-from sms.qr import PosterError, sms_link, station_code, write_poster
+from sms.qr import PosterError, poster_link, station_code, write_code
 from sms.sender import ConsoleSender, SendFailed, TwilioSender
 from sms.settings import SmsConfig
 
@@ -45,19 +45,22 @@ def test_station_codes(name: str, code: str) -> None:
 
 
 def test_qr_link_prefills_the_station_code() -> None:
-    assert sms_link("+15005550006", "Front desk") == "sms:+15005550006?&body=Feedback%20%23front-desk"
+    assert poster_link("+15005550006", "Front desk") == "sms:+15005550006?&body=Feedback%20%23front-desk"
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg"])
-def test_qr_poster_is_written(tmp_path: Path, suffix: str) -> None:
-    path = tmp_path / f"poster{suffix}"
-    write_poster(path, "+15005550006", "Front desk")
+def test_bare_code_is_written(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"code{suffix}"
+    write_code(path, poster_link("+15005550006", "Front desk"))
     content = path.read_bytes()
     assert content.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in content
 
 
-def test_qr_poster_refuses_unknown_formats_and_missing_numbers(tmp_path: Path) -> None:
+def test_qr_refuses_unknown_formats_missing_numbers_and_codeless_stations(tmp_path: Path) -> None:
     with pytest.raises(PosterError, match=r"\.png or \.svg"):
-        write_poster(tmp_path / "poster.jpg", "+15005550006", "Front desk")
+        write_code(tmp_path / "code.jpg", "sms:+15005550006")
     with pytest.raises(PosterError, match="TWILIO_FROM_NUMBER"):
-        write_poster(tmp_path / "poster.png", "", "Front desk")
+        poster_link("", "Front desk")
+    with pytest.raises(PosterError, match="no letters or digits"):
+        poster_link("+15005550006", "!!!")
+    assert not list(tmp_path.iterdir())
