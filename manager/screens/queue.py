@@ -216,7 +216,8 @@ class QueueScreen(Screen[None]):
         if followup is None:
             panel.update("Nothing to follow up. New flags appear here on their own.")
         else:
-            panel.update("\n".join(details(followup, self.manager_app.now, revealed=followup.id in self._revealed)))
+            lines = details(followup, self.manager_app.now, revealed=followup.id in self._revealed)
+            panel.update(Text("\n".join(lines)))  # customers' words: never read as markup
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._paint_details()
