@@ -201,13 +201,15 @@ class FeedbackStore:
                 self._write_ratings(tx, day, [(None, rating) for rating in fresh.values() if rating.ts.date() == day])
             return results
 
-    def update_rating(self, rating: Rating, *, now: datetime | None = None) -> Recorded:
+    def update_rating(self, rating: Rating, *, now: datetime | None = None, reflag: bool = False) -> Recorded:
         """Replace a recorded rating (the customer added reasons, a comment, or changed the answer).
 
         The follow-up follows: its copy of the details is refreshed, one is opened if
         the answer became unmet, and an active one is closed if it no longer is. An answer
         changed back to unmet always leaves an open follow-up: a closed one is reopened
         (flagged anew, so managers are alerted again), never just refreshed in the archive.
+        ``reflag``: the customer said it fell short again, so a closed follow-up reopens even if
+        the answer already was unmet.
         """
         now = now or self.clock()
         with self.transaction() as tx:
@@ -233,7 +235,7 @@ class FeedbackStore:
                         note=f"the customer changed the answer to {rating.outcome}",
                     )
                     self._archive(tx, followup)
-            elif followup is not None and rating.needs_follow_up and not existing.needs_follow_up:
+            elif followup is not None and rating.needs_follow_up and (reflag or not existing.needs_follow_up):
                 self._archive_table(tx, followup).remove(doc_ids=[followup.id])
                 followup = followup.with_rating(rating).reflag(now, target=self.followup_target)
                 put(queue, followup.id, followup.to_record())

@@ -179,7 +179,8 @@ class Responder:
         if previous is not None:
             comment = "\n".join(part for part in (previous.comment, reply.comment) if part)
             changed = dataclasses.replace(previous, outcome=reply.outcome, comment=comment, raw=message.body)
-            rating = self.store.update_rating(changed, now=now).rating
+            # "1" again after a manager closed the loop: the customer flags it anew.
+            rating = self.store.update_rating(changed, now=now, reflag=reply.outcome is Outcome.BELOW).rating
             action = "rating_updated"
         else:
             rating = Rating(
@@ -214,6 +215,9 @@ class Responder:
         return self._answer(turn, answer, action, rating_id=rating.id)
 
     def _add_comment(self, turn: _Turn, conversation: Conversation, rating: Rating) -> Handled:
+        followup = self.store.followup_of(rating)
+        if followup is None or not followup.is_active:
+            return self._to_read(turn, conversation, rating)  # a manager closed it already: read it anew
         comment = "\n".join(part for part in (rating.comment, turn.message.body.strip()) if part)
         self.store.update_rating(rating.enriched(comment=comment[:2000]), now=turn.now)
         conversation = dataclasses.replace(conversation.waiting_for_comment(None), commented=True)
