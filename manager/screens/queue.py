@@ -140,7 +140,7 @@ class QueueScreen(Screen[None]):
             cached = ((followup, revealed), static_cells(followup, revealed=revealed))
             self._static[followup.id] = cached
         texts = dict(cached[1])
-        cells: dict[str, RenderableType] = dict(texts)
+        cells: dict[str, RenderableType] = {key: Text(text) for key, text in texts.items()}  # never markup
         for key, (text, level) in ticking_cells(followup, now).items():
             texts[key] = text
             cells[key] = Text(text, style=URGENCY_STYLES[level]) if level else text
