@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from collections.abc import Callable
 from datetime import date, timedelta
 
 from manager.report import gather
+from shared.export import write_csv
 from shared.followups import LATER_WORDS_KEPT, FollowUp, FollowUpKind, FollowUpStatus, Resolution
 from shared.ratings import Channel, Contact, Outcome, Rating
 from shared.retention import purge
@@ -153,3 +156,14 @@ def test_computed_loop_figures_leave_texts_to_read_out() -> None:
         {}, [below(), to_read()], since=day, until=day, zone=NOON.tzinfo, now=NOON, target=timedelta(minutes=15)
     )
     assert stats.followups == 1
+
+
+def test_a_text_to_read_never_takes_the_place_of_its_ratings_follow_up_in_a_csv_export(
+    store: FeedbackStore, make_rating: MakeRating
+) -> None:
+    rating = store.record_rating(make_rating("below")).rating
+    store.open_to_read("tr-SM1", "still no refund", channel=Channel.SMS, rating_id=rating.id)
+    out = io.StringIO()
+    write_csv(out, store.ratings(), store.followups())
+    [row] = csv.DictReader(io.StringIO(out.getvalue()))
+    assert row["followup_id"] == f"fu-{rating.id}"
