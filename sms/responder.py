@@ -96,7 +96,7 @@ class Responder:
                 )
             opted_out = records.is_opted_out(phone)
             reply = parse_reply(message.body, opted_out=opted_out, opt_out_type=message.opt_out_type)
-            handled = self._decide(records, phone, message, reply, opted_out, now)
+            handled = self._decide(_Turn(records, phone, message, reply, now, opted_out))
             records.save_message(
                 phone,
                 message.sid,
@@ -119,9 +119,8 @@ class Responder:
 
     # -- decisions ----------------------------------------------------------------------
 
-    def _decide(
-        self, records: SmsRecords, phone: str, message: Inbound, reply: Reply, opted_out: bool, now: datetime
-    ) -> Handled:
+    def _decide(self, turn: _Turn) -> Handled:
+        records, phone, message, reply, now = turn.records, turn.phone, turn.message, turn.reply, turn.now
         text = self.settings.text
         if reply.kind is ReplyKind.OPT_OUT:
             first = records.opt_out(phone, now, source="keyword")
@@ -147,7 +146,6 @@ class Responder:
             answer=None if previous is None else previous.outcome,
             correction_window=self.settings.correction_window,
         )
-        turn = _Turn(records, phone, message, reply, now, opted_out)
         if step is Step.RATE:
             return self._rate(turn, conversation, previous)
         if conversation is None:
