@@ -8,6 +8,7 @@ from pathlib import Path
 from fake_twilio import FakeTwilio
 from sms_helpers import CUSTOMER, Clock, Texter, new_sid, write_config
 
+from shared.config import Config
 from shared.followups import FollowUpStatus, Resolution
 from shared.ratings import Outcome
 from shared.store import FeedbackStore
@@ -114,3 +115,16 @@ def test_fell_short_again_after_a_manager_closed_the_loop_reopens_it(
     assert texter.reply_of("1") == texts("ask_what_went_wrong")
     [reopened] = store.open_followups()
     assert reopened.id == followup.id and reopened.flagged_at == clock()
+
+
+def test_managers_phones_get_fell_shorts_not_texts_to_read(
+    clock: Clock, store: FeedbackStore, texter: Texter, config: Config
+) -> None:
+    settings = load_sms_config(config)
+    alerter = Alerter(settings, store, TwilioSender(settings), clock=clock)
+    texter.text(LONG)
+    texter.text("1", sender="+12025550199")
+    assert [(followup.id, kind) for followup, kind, _ in alerter.due(store.open_followups(), clock())] == [
+        (store.open_followups()[0].id, NEW)
+    ]
+    assert not store.open_followups()[0].is_to_read and store.open_followups()[1].is_to_read
