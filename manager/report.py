@@ -23,7 +23,7 @@ def gather(store: FeedbackStore, *, since: date, until: date, zone: tzinfo, now:
     """Compute the figures for the local days [since, until] from the store's summaries and follow-ups."""
     first, last = utc_days_for(since, until)
     summaries = store.daily_summaries(first, last)
-    times = [LoopTimes.from_record(record) for record in store.followup_records(first, last)]
+    times = LoopTimes.of_fell_short(store.followup_records(first, last))
     return compute(summaries, times, since=since, until=until, zone=zone, now=now, target=target)
 
 

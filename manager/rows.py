@@ -86,7 +86,7 @@ def static_cells(followup: FollowUp, *, revealed: bool = False) -> dict[str, str
         "channel": str(followup.channel),
         "station": followup.station,
         "staff": followup.staff,
-        "reasons": ", ".join(followup.reasons),
+        "reasons": "to read" if followup.is_to_read else ", ".join(followup.reasons),
         "comment": comment,
         "phone": phone,
         "claimed": followup.claimed_by,
@@ -95,8 +95,9 @@ def static_cells(followup: FollowUp, *, revealed: bool = False) -> dict[str, str
 
 def details(followup: FollowUp, now: datetime, *, revealed: bool = False) -> list[str]:
     """The selected follow-up in full, one fact per line, for the panel under the table."""
+    what = "A text to read, sent" if followup.is_to_read else "Fell short"
     lines = [
-        f"Fell short {age_words(followup, now)} ago · {followup.channel}"
+        f"{what} {age_words(followup, now)} ago · {followup.channel}"
         + (f" · {followup.station}" if followup.station else "")
         + (f" · staff {followup.staff}" if followup.staff else "")
         + (" · CUSTOMER WAITING AT THE COUNTER" if followup.customer_waiting else ""),
@@ -111,7 +112,9 @@ def details(followup: FollowUp, now: datetime, *, revealed: bool = False) -> lis
     if followup.reasons:
         lines.append("Reasons: " + ", ".join(followup.reasons))
     if followup.comment:
-        lines.append(f"Comment: “{followup.comment}”")
+        lines.append(f"{'Text' if followup.is_to_read else 'Comment'}: “{followup.comment}”")
+    for words in followup.later:
+        lines.append(f"Later, {duration_words(now - words.at)} ago: “{words.text}”")
     if followup.contact is not None:
         if revealed:
             lines.append(f"Phone: {followup.contact.phone}")

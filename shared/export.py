@@ -93,7 +93,8 @@ def write_csv(
 
     One table opens cleanly in any spreadsheet; lists are joined with ``; ``.
     """
-    by_rating = {f.rating_id: followup_row(f, include_contacts=include_contacts) for f in followups}
+    # A text to read may name the rating it followed: it is not that rating's follow-up.
+    by_rating = {f.rating_id: followup_row(f, include_contacts=include_contacts) for f in followups if not f.is_to_read}
     followup_columns = [
         c
         for c in FOLLOWUP_COLUMNS

@@ -1,4 +1,5 @@
-"""Follow-ups: every unmet expectation becomes a task a shift manager must close.
+"""Follow-ups: every unmet expectation, and every text nobody could read as an answer, becomes
+a task a shift manager must close.
 
 Pure domain logic: the life cycle open → claimed → resolved (and back by reopening),
 the due time from a target, urgency ordering. Every transition takes ``now``.
@@ -16,6 +17,16 @@ from typing import Any
 from shared.ratings import Channel, Contact, Rating, parse_time, utc
 
 DEFAULT_TARGET = timedelta(minutes=15)
+# A customer who keeps texting cannot grow a follow-up without bound: the latest words are kept.
+LATER_WORDS_KEPT = 50
+WORDS_LIMIT = 2000
+
+
+class FollowUpKind(enum.StrEnum):
+    """Why a person must look: the customer said we fell short, or wrote something only a person can read."""
+
+    FELL_SHORT = "fell_short"
+    TO_READ = "to_read"
 
 
 class FollowUpStatus(enum.StrEnum):
@@ -46,11 +57,30 @@ class AlreadyClaimed(FollowUpError):
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerWords:
+    """Something the customer texted after their answer: kept with the follow-up, never read as an answer."""
+
+    at: datetime
+    text: str
+
+    def to_record(self) -> dict[str, str]:
+        return {"at": self.at.isoformat(), "text": self.text}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> CustomerWords:
+        return cls(parse_time(record["at"]), str(record.get("text", "")))
+
+
+@dataclass(frozen=True, slots=True)
 class FollowUp:
-    """The task opened for one unmet rating.
+    """The task opened for one unmet rating, or for one text to read (``kind``).
 
     It carries a copy of what a manager needs to act (station, staff, reasons,
     comment, contact) so that the live queue never has to read rating history.
+    A to-read item has the text as its comment and no rating (``rating_id`` empty, or
+    the rating its conversation gave; ``rating_ts`` is when the text came).
+    ``flagged_at`` is when the customer last flagged it: when it opened, or when they
+    changed their answer back to fell short (alerts are sent once per flag).
     """
 
     id: str
@@ -58,6 +88,7 @@ class FollowUp:
     rating_ts: datetime
     created: datetime
     due: datetime
+    flagged_at: datetime
     channel: Channel
     station: str = ""
     staff: str = ""
@@ -73,6 +104,8 @@ class FollowUp:
     resolution: Resolution | None = None
     note: str = ""
     escalated_at: datetime | None = None
+    kind: FollowUpKind = FollowUpKind.FELL_SHORT
+    later: tuple[CustomerWords, ...] = ()
 
     @classmethod
     def for_rating(cls, rating: Rating, *, now: datetime, target: timedelta = DEFAULT_TARGET) -> FollowUp:
@@ -84,8 +117,40 @@ class FollowUp:
             rating_ts=rating.ts,
             created=now,
             due=now + target,
+            flagged_at=now,
             channel=rating.channel,
         ).with_rating(rating)
+
+    @classmethod
+    def to_read(
+        cls,
+        id: str,
+        text: str,
+        *,
+        now: datetime,
+        channel: Channel,
+        contact: Contact | None = None,
+        station: str = "",
+        staff: str = "",
+        rating_id: str = "",
+        target: timedelta = DEFAULT_TARGET,
+    ) -> FollowUp:
+        """Open a to-read item for a text that is no answer: a person reads every message."""
+        now = utc(now)
+        return cls(
+            id=id,
+            rating_id=rating_id,
+            rating_ts=now,
+            created=now,
+            due=now + target,
+            flagged_at=now,
+            channel=channel,
+            station=station,
+            staff=staff,
+            comment=text.strip()[:WORDS_LIMIT],
+            contact=contact,
+            kind=FollowUpKind.TO_READ,
+        )
 
     def with_rating(self, rating: Rating) -> FollowUp:
         """Refresh the copy of the rating's details (after the customer added reasons or a number)."""
@@ -111,9 +176,28 @@ class FollowUp:
         """Time until due; negative once overdue."""
         return self.due - utc(now)
 
-    def urgency_key(self, now: datetime) -> tuple[int, int, datetime]:
-        """Sort key: customer waiting at the counter first, then overdue, then by due time."""
-        return (0 if self.customer_waiting else 1, 0 if self.is_overdue(now) else 1, self.due)
+    @property
+    def is_to_read(self) -> bool:
+        return self.kind is FollowUpKind.TO_READ
+
+    def urgency_key(self, now: datetime) -> tuple[int, int, int, datetime]:
+        """Sort key: every fell-short before any text to read; then customer waiting at the counter,
+        then overdue, then by due time."""
+        return (
+            1 if self.is_to_read else 0,
+            0 if self.customer_waiting else 1,
+            0 if self.is_overdue(now) else 1,
+            self.due,
+        )
+
+    def with_words(self, text: str, now: datetime) -> FollowUp:
+        """Add what the customer texted later (the latest ``LATER_WORDS_KEPT`` are kept)."""
+        words = CustomerWords(utc(now), text.strip()[:WORDS_LIMIT])
+        return dataclasses.replace(self, later=(*self.later, words)[-LATER_WORDS_KEPT:])
+
+    def reflag(self, now: datetime, *, target: timedelta = DEFAULT_TARGET) -> FollowUp:
+        """The customer flagged it again (changed the answer back to fell short): back in the queue, alerted anew."""
+        return dataclasses.replace(self.reopen(now, target=target), flagged_at=utc(now))
 
     def claim(self, by: str, now: datetime) -> FollowUp:
         if not by:
@@ -180,7 +264,15 @@ class FollowUp:
             "resolution": None if self.resolution is None else str(self.resolution),
             "note": self.note,
             "escalated_at": iso(self.escalated_at),
+            "flagged_at": iso(self.flagged_at),
+            "kind": str(self.kind),
+            "later": [words.to_record() for words in self.later],
         }
+
+    @staticmethod
+    def kind_of(record: Mapping[str, Any]) -> FollowUpKind:
+        """The kind of a stored follow-up without parsing the rest (records before kinds are fell short)."""
+        return FollowUpKind(record.get("kind") or FollowUpKind.FELL_SHORT)
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> FollowUp:
@@ -188,12 +280,14 @@ class FollowUp:
             value = record.get(key)
             return None if not value else parse_time(value)
 
+        created = parse_time(record["created"])
         return cls(
             id=record["id"],
             rating_id=record["rating_id"],
             rating_ts=parse_time(record["rating_ts"]),
-            created=parse_time(record["created"]),
+            created=created,
             due=parse_time(record["due"]),
+            flagged_at=time("flagged_at") or created,
             channel=Channel(record["channel"]),
             station=record.get("station", ""),
             staff=record.get("staff", ""),
@@ -209,4 +303,6 @@ class FollowUp:
             resolution=None if not record.get("resolution") else Resolution(record["resolution"]),
             note=record.get("note", ""),
             escalated_at=time("escalated_at"),
+            kind=cls.kind_of(record),
+            later=tuple(CustomerWords.from_record(words) for words in record.get("later") or ()),
         )

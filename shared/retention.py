@@ -77,7 +77,7 @@ def register_channel_purger(name: str, purger: ChannelPurger) -> None:
 
 
 RATING_ERASED: dict[str, Any] = {"contact": None, "comment": "", "raw": ""}
-FOLLOWUP_ERASED: dict[str, Any] = {"contact": None, "comment": "", "note": ""}
+FOLLOWUP_ERASED: dict[str, Any] = {"contact": None, "comment": "", "note": "", "later": []}
 
 
 def personal_in_rating(record: dict[str, Any]) -> tuple[bool, bool]:
@@ -86,8 +86,8 @@ def personal_in_rating(record: dict[str, Any]) -> tuple[bool, bool]:
 
 
 def personal_in_followup(record: dict[str, Any]) -> tuple[bool, bool, bool]:
-    """Whether a stored follow-up still holds a phone number / a comment / a manager's note."""
-    return bool(record.get("contact")), bool(record.get("comment")), bool(record.get("note"))
+    """Whether a stored follow-up still holds a phone number / a comment (or later words) / a manager's note."""
+    return bool(record.get("contact")), bool(record.get("comment") or record.get("later")), bool(record.get("note"))
 
 
 def purge(store: FeedbackStore, *, older_than: timedelta, now: datetime, dry_run: bool = False) -> PurgeReport:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from shared.followups import FollowUp, FollowUpStatus
+from shared.followups import FollowUp, FollowUpKind, FollowUpStatus
 from shared.ratings import Outcome
 from shared.summary import ANSWERS, SUSPECT, counter_key, split_key
 
@@ -113,6 +113,12 @@ class LoopTimes:
     def of(cls, followup: FollowUp) -> LoopTimes:
         resolved = followup.resolved_at if followup.status is FollowUpStatus.RESOLVED else None
         return cls(followup.created, followup.claimed_at, resolved)
+
+    @classmethod
+    def of_fell_short(cls, records: Iterable[Mapping[str, Any]]) -> list[LoopTimes]:
+        """The times of stored follow-ups for fell-short answers: to-read items (a text that was no
+        answer) are not fell-short answers, and are left out of every loop figure."""
+        return [cls.from_record(record) for record in records if FollowUp.kind_of(record) is FollowUpKind.FELL_SHORT]
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> LoopTimes:
@@ -232,6 +238,8 @@ def _loop_figures(
     to_claim: list[float] = []
     to_resolve: list[float] = []
     for item in followups:
+        if isinstance(item, FollowUp) and item.is_to_read:
+            continue  # a text to read is no fell-short answer
         times = LoopTimes.of(item) if isinstance(item, FollowUp) else item
         if not since <= times.created.astimezone(zone).date() <= until:
             continue

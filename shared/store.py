@@ -36,7 +36,7 @@ from shared.followups import (
     FollowUpStatus,
     Resolution,
 )
-from shared.ratings import Rating
+from shared.ratings import Channel, Contact, Rating
 from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, storage_signature
 from shared.summary import apply_change, hour_of, summarise
 
@@ -201,11 +201,15 @@ class FeedbackStore:
                 self._write_ratings(tx, day, [(None, rating) for rating in fresh.values() if rating.ts.date() == day])
             return results
 
-    def update_rating(self, rating: Rating, *, now: datetime | None = None) -> Recorded:
+    def update_rating(self, rating: Rating, *, now: datetime | None = None, reflag: bool = False) -> Recorded:
         """Replace a recorded rating (the customer added reasons, a comment, or changed the answer).
 
         The follow-up follows: its copy of the details is refreshed, one is opened if
-        the answer became unmet, and an active one is closed if it no longer is.
+        the answer became unmet, and an active one is closed if it no longer is. An answer
+        changed back to unmet always leaves an open follow-up: a closed one is reopened
+        (flagged anew, so managers are alerted again), never just refreshed in the archive.
+        ``reflag``: the customer said it fell short again, so a closed follow-up reopens even if
+        the answer already was unmet.
         """
         now = now or self.clock()
         with self.transaction() as tx:
@@ -231,6 +235,10 @@ class FeedbackStore:
                         note=f"the customer changed the answer to {rating.outcome}",
                     )
                     self._archive(tx, followup)
+            elif followup is not None and rating.needs_follow_up and (reflag or not existing.needs_follow_up):
+                self._archive_table(tx, followup).remove(doc_ids=[followup.id])
+                followup = followup.with_rating(rating).reflag(now, target=self.followup_target)
+                put(queue, followup.id, followup.to_record())
             elif followup is not None:
                 followup = followup.with_rating(rating)
                 put(self._archive_table(tx, followup), followup.id, followup.to_record())
@@ -367,6 +375,11 @@ class FeedbackStore:
             raise UnknownFollowUp(f"there is no follow-up {followup_id}")
         return followup
 
+    def followup_of(self, rating: Rating) -> FollowUp | None:
+        """The follow-up an unmet rating opened (open or resolved), or None."""
+        with self.transaction() as tx:
+            return self._find_followup(tx, f"fu-{rating.id}", rating)
+
     def claim(self, followup_id: str, by: str, *, now: datetime | None = None) -> FollowUp:
         """Claim an active follow-up; raises :class:`AlreadyClaimed` if someone else was first."""
         return self._change_active(followup_id, lambda followup, now: followup.claim(by, now), now)
@@ -398,6 +411,54 @@ class FeedbackStore:
                 self._archive_table(tx, followup).remove(doc_ids=[followup.id])
             followup = followup.reopen(now, target=self.followup_target)
             put(tx.db(QUEUE).table("followups"), followup.id, followup.to_record())
+            return followup
+
+    def open_to_read(
+        self,
+        followup_id: str,
+        text: str,
+        *,
+        channel: Channel,
+        contact: Contact | None = None,
+        station: str = "",
+        staff: str = "",
+        rating_id: str = "",
+        now: datetime | None = None,
+    ) -> FollowUp:
+        """Put a text nobody could read as an answer in the queue, for a person to read.
+
+        Idempotent by ``followup_id``: a repeated delivery finds the item it opened, as it is now.
+        """
+        now = now or self.clock()
+        with self.transaction() as tx:
+            # A repeated delivery comes within hours of the first.
+            followup = self._find_followup(tx, followup_id, None, not_before=now - timedelta(days=2))
+            if followup is not None:
+                return followup
+            followup = FollowUp.to_read(
+                followup_id,
+                text,
+                now=now,
+                channel=channel,
+                contact=contact,
+                station=station,
+                staff=staff,
+                rating_id=rating_id,
+                target=self.followup_target,
+            )
+            put(tx.db(QUEUE).table("followups"), followup.id, followup.to_record())
+            return followup
+
+    def add_customer_words(self, followup_id: str, text: str, *, now: datetime | None = None) -> FollowUp:
+        """Keep what the customer texted later with their follow-up, open or closed, without changing its state."""
+        now = now or self.clock()
+        with self.transaction() as tx:
+            followup = self._find_followup(tx, followup_id, None)
+            if followup is None:
+                raise UnknownFollowUp(f"there is no follow-up {followup_id}")
+            followup = followup.with_words(text, now)
+            table = tx.db(QUEUE).table("followups") if followup.is_active else self._archive_table(tx, followup)
+            put(table, followup.id, followup.to_record())
             return followup
 
     def followups(self, since: date | None = None, until: date | None = None) -> Iterator[FollowUp]:
@@ -435,13 +496,18 @@ class FeedbackStore:
         resolved = followup.resolved_at or followup.created
         return tx.db(f"followups/{resolved:%Y-%m}").table("followups")
 
-    def _find_followup(self, tx: Transaction, followup_id: str, rating: Rating | None) -> FollowUp | None:
+    def _find_followup(
+        self, tx: Transaction, followup_id: str, rating: Rating | None, *, not_before: datetime | None = None
+    ) -> FollowUp | None:
+        """The follow-up in the queue or the archive; archive months before ``not_before`` (or the
+        rating's day: a follow-up is never archived before it opened) are not read."""
         record = tx.db(QUEUE).table("followups").get(doc_id=followup_id)
         if record is not None:
             return FollowUp.from_record(record)
+        oldest = rating.ts if rating is not None else not_before
         months = sorted((self.root / "followups").glob("*.json"), reverse=True)
         for path in months:
-            if rating is not None and path.stem < f"{rating.ts:%Y-%m}":
+            if oldest is not None and path.stem < f"{oldest:%Y-%m}":
                 break
             record = tx.db(f"followups/{path.stem}").table("followups").get(doc_id=followup_id)
             if record is not None:

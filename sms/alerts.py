@@ -61,7 +61,7 @@ class Alerter:
         """Pure: which (follow-up, kind, recipients) could need a text now, before checking what was sent."""
         wanted = []
         for followup in followups:
-            if utc(now) - followup.created > self.settings.alert_max_age:
+            if followup.is_to_read or utc(now) - followup.flagged_at > self.settings.alert_max_age:
                 continue
             if self.settings.managers:
                 wanted.append((followup, NEW, self.settings.managers))
@@ -78,8 +78,8 @@ class Alerter:
         claimed = []
         with self.store.transaction() as tx, SmsRecords(tx) as records:
             for followup, kind, recipients in wanted:
-                if not records.alerted(followup.id, followup.created, kind):
-                    records.mark_alerted(followup.id, followup.created, kind, now)
+                if not records.alerted(followup.id, followup.flagged_at, kind):
+                    records.mark_alerted(followup.id, followup.flagged_at, kind, now)
                     claimed.append((followup, kind, recipients))
         sent = 0
         for followup, kind, recipients in claimed:
@@ -94,7 +94,7 @@ class Alerter:
             if not delivered:
                 # Nobody got it: unmark so that the next change retries.
                 with self.store.transaction() as tx:
-                    SmsRecords(tx).unmark_alerted(followup.id, followup.created, kind)
+                    SmsRecords(tx).unmark_alerted(followup.id, followup.flagged_at, kind)
             log.info("%s alert for %s sent to %d of %d", kind, followup.id, delivered, len(recipients))
             sent += delivered
         return sent

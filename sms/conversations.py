@@ -2,7 +2,12 @@
 
 A conversation is what one number is in the middle of: a prompt we sent (with the staff,
 station and touchpoint it carried) or a walk-in text (from a QR poster). It remembers
-the rating it produced, whether we are waiting for a comment, and whether we re-asked.
+the rating it produced, whether we are waiting for a comment, whether the customer said
+more after answering, whether we re-asked, and the text it sent a person to read.
+
+:func:`next_step` decides what a text does. Its promise: nothing a customer says is lost
+(a text that is no answer reaches a person), and a fell short is never undone by a later
+friendly text: only a bare correction right after the first answer may change it.
 """
 
 from __future__ import annotations
@@ -16,8 +21,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.ratings import parse_time, utc
+from shared.ratings import Outcome, parse_time, utc
+from sms.replies import Reply, ReplyKind
 from sms.settings import SmsConfig
+
+# A text this long is a message, not a fumbled answer: a person reads it at once, no re-ask.
+MESSAGE_WORDS = 8
+
+
+class Step(enum.StrEnum):
+    """What an inbound text (not STOP, START or HELP) does in its conversation."""
+
+    RATE = "rate"  # record the answer, or change it
+    COMMENT = "comment"  # the comment asked for after a fell short
+    LATER = "later"  # said after the answer: kept with its open follow-up, else read by a person
+    ASK = "ask"  # a QR poster's prefilled text: answered with the question
+    REASK = "reask"  # the one polite re-ask
+    TO_READ = "to_read"  # no answer in it: a person reads it
 
 
 class Refusal(enum.StrEnum):
@@ -44,6 +64,8 @@ class Conversation:
     rating_ts: datetime | None = None
     comment_until: datetime | None = None
     reasked: bool = False
+    commented: bool = False  # the customer said more than the bare answer (a comment, later words)
+    to_read_id: str = ""  # the to-read item this conversation opened: more unclear texts join it
 
     @classmethod
     def open(
@@ -62,6 +84,10 @@ class Conversation:
 
     def awaits_comment(self, now: datetime) -> bool:
         return bool(self.rating_id) and self.comment_until is not None and utc(now) < self.comment_until
+
+    def may_correct(self, now: datetime, window: timedelta) -> bool:
+        """A bare rating may still change the answer: within ``window`` of the first one, before any comment."""
+        return self.rating_ts is not None and not self.commented and utc(now) < self.rating_ts + window
 
     def rated(self, rating_id: str, rating_ts: datetime) -> Conversation:
         return dataclasses.replace(self, rating_id=rating_id, rating_ts=rating_ts)
@@ -95,7 +121,50 @@ class Conversation:
             rating_ts=moment("rating_ts"),
             comment_until=moment("comment_until"),
             reasked=bool(record.get("reasked", False)),
+            commented=bool(record.get("commented", False)),
+            to_read_id=record.get("to_read_id", ""),
         )
+
+
+def is_message(text: str) -> bool:
+    """Long enough to be something the customer wrote to us, whatever its words."""
+    return len(text.split()) >= MESSAGE_WORDS
+
+
+def next_step(
+    conversation: Conversation | None,
+    reply: Reply,
+    text: str,
+    now: datetime,
+    *,
+    answer: Outcome | None,
+    correction_window: timedelta,
+) -> Step:
+    """Decide what a text does, given the conversation (None: a new walk-in) and its recorded ``answer``.
+
+    After a fell short, a later "ok thanks" or thumbs-up is kept with the follow-up, never read as
+    a change; a new fell short is always taken; met and exceeded may change freely.
+    """
+    rating = reply.kind is ReplyKind.RATING
+    if conversation is not None and answer is not None:
+        if conversation.awaits_comment(now) and text.strip() and not reply.is_bare_rating:
+            return Step.COMMENT
+        if not rating:
+            return Step.LATER
+        if answer is not Outcome.BELOW or reply.outcome is Outcome.BELOW:
+            return Step.RATE
+        if reply.is_bare_rating and conversation.may_correct(now, correction_window):
+            return Step.RATE
+        return Step.LATER
+    if rating:
+        return Step.RATE
+    if is_message(text):
+        return Step.TO_READ
+    if conversation is None and reply.station_code:
+        return Step.ASK
+    if conversation is not None and conversation.reasked:
+        return Step.TO_READ
+    return Step.REASK
 
 
 def prompt_refusal(

@@ -7,7 +7,7 @@ Files are cut so that handling one message rewrites one small file, whatever the
                                  conversation, when it was last prompted, and every message it
                                  sent (raw text, what we did, the reply) for the retention period
     sms/prompts/YYYY-MM-DD.json  every prompt sent, keyed by Twilio sid (status callbacks; no number)
-    sms/alerts/YYYY-MM.json      alerts sent, by the follow-up's month
+    sms/alerts/YYYY-MM.json      alerts sent, by the month the customer (last) flagged the follow-up
 
 Changes to a number are gathered and written once, when the block ends::
 
@@ -173,18 +173,28 @@ class SmsRecords:
 
     # -- alerts ---------------------------------------------------------------------------
 
-    def _alerts(self, created: datetime) -> Table:
-        return self._tx.db(f"sms/alerts/{utc(created):%Y-%m}").table("alerts")
+    def _alerts(self, flagged: datetime) -> Table:
+        return self._tx.db(f"sms/alerts/{utc(flagged):%Y-%m}").table("alerts")
 
-    def alerted(self, followup_id: str, created: datetime, kind: str) -> bool:
-        return self._alerts(created).contains(doc_id=f"{kind}:{followup_id}")
+    def alerted(self, followup_id: str, flagged: datetime, kind: str) -> bool:
+        """Whether this alert went out for the follow-up's latest flag (a re-flag is alerted anew).
 
-    def mark_alerted(self, followup_id: str, created: datetime, kind: str, now: datetime) -> None:
-        record = {"followup": followup_id, "kind": kind, "at": utc(now).isoformat()}
-        put(self._alerts(created), f"{kind}:{followup_id}", record)
+        Records from before re-flags carry only the time sent, which is after the one flag they had.
+        """
+        record = self._alerts(flagged).get(doc_id=f"{kind}:{followup_id}")
+        return record is not None and parse_time(record.get("flagged") or record["at"]) >= utc(flagged)
 
-    def unmark_alerted(self, followup_id: str, created: datetime, kind: str) -> None:
-        table = self._alerts(created)
+    def mark_alerted(self, followup_id: str, flagged: datetime, kind: str, now: datetime) -> None:
+        record = {
+            "followup": followup_id,
+            "kind": kind,
+            "flagged": utc(flagged).isoformat(),
+            "at": utc(now).isoformat(),
+        }
+        put(self._alerts(flagged), f"{kind}:{followup_id}", record)
+
+    def unmark_alerted(self, followup_id: str, flagged: datetime, kind: str) -> None:
+        table = self._alerts(flagged)
         if table.contains(doc_id=f"{kind}:{followup_id}"):
             table.remove(doc_ids=[f"{kind}:{followup_id}"])
 

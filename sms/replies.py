@@ -410,9 +410,16 @@ RULES: tuple[tuple[str, Rule], ...] = (
 )
 
 
-def parse_reply(text: str, *, opted_out: bool = False) -> Reply:
-    """Read one text. ``opted_out`` lets a plain YES opt the number back in."""
+# Twilio's OptOutType: its own opt-out handling (with any keywords set in its console) matched the text.
+OPT_OUT_TYPES = {"STOP": ReplyKind.OPT_OUT, "START": ReplyKind.OPT_IN, "HELP": ReplyKind.HELP}
+
+
+def parse_reply(text: str, *, opted_out: bool = False, opt_out_type: str = "") -> Reply:
+    """Read one text. ``opted_out`` lets a plain YES opt the number back in; Twilio's ``opt_out_type`` decides first."""
     message = prepare(text, opted_out=opted_out)
+    kind = OPT_OUT_TYPES.get(opt_out_type.strip().upper())
+    if kind is not None:
+        return Reply(kind, rule="opt_out_type", station_code=message.station_code)
     for name, rule in RULES:
         reply = rule(message)
         if reply is not None:

@@ -15,8 +15,8 @@ from datetime import datetime
 
 from shared.phones import InvalidPhoneNumber, mask_phone, normalise_phone
 from shared.ratings import Channel, Contact, Outcome, Rating
-from shared.store import FeedbackStore, utc_now
-from sms.conversations import Conversation, RateLimiter
+from shared.store import FeedbackStore, UnknownFollowUp, utc_now
+from sms.conversations import Conversation, RateLimiter, Step, next_step
 from sms.records import SmsRecords
 from sms.replies import Reply, ReplyKind, parse_reply
 from sms.settings import SmsConfig
@@ -34,6 +34,7 @@ class Inbound:
     sender: str  # From, as Twilio sent it
     to: str = ""
     body: str = ""
+    opt_out_type: str = ""  # Twilio's OptOutType (STOP, START, HELP) when its opt-out handling matched
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,19 @@ class Handled:
     action: str
     duplicate: bool = False
     rating_id: str = ""
+    followup_id: str = ""  # the follow-up or to-read item the text was added to
+
+
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    """One text being handled: what every decision step needs."""
+
+    records: SmsRecords
+    phone: str
+    message: Inbound
+    reply: Reply
+    now: datetime
+    opted_out: bool
 
 
 class Responder:
@@ -74,11 +88,15 @@ class Responder:
             seen = records.message(phone, message.sid)
             if seen is not None:
                 return Handled(
-                    seen.get("reply"), seen.get("action", ""), duplicate=True, rating_id=seen.get("rating", "")
+                    seen.get("reply"),
+                    seen.get("action", ""),
+                    duplicate=True,
+                    rating_id=seen.get("rating", ""),
+                    followup_id=seen.get("followup", ""),
                 )
             opted_out = records.is_opted_out(phone)
-            reply = parse_reply(message.body, opted_out=opted_out)
-            handled = self._decide(records, phone, message, reply, opted_out, now)
+            reply = parse_reply(message.body, opted_out=opted_out, opt_out_type=message.opt_out_type)
+            handled = self._decide(_Turn(records, phone, message, reply, now, opted_out))
             records.save_message(
                 phone,
                 message.sid,
@@ -92,6 +110,7 @@ class Responder:
                     "rule": reply.rule,
                     "action": handled.action,
                     "rating": handled.rating_id,
+                    "followup": handled.followup_id,
                     "reply": handled.reply,
                 },
             )
@@ -100,9 +119,8 @@ class Responder:
 
     # -- decisions ----------------------------------------------------------------------
 
-    def _decide(
-        self, records: SmsRecords, phone: str, message: Inbound, reply: Reply, opted_out: bool, now: datetime
-    ) -> Handled:
+    def _decide(self, turn: _Turn) -> Handled:
+        records, phone, message, reply, now = turn.records, turn.phone, turn.message, turn.reply, turn.now
         text = self.settings.text
         if reply.kind is ReplyKind.OPT_OUT:
             first = records.opt_out(phone, now, source="keyword")
@@ -115,47 +133,64 @@ class Responder:
         conversation = records.conversation(phone)
         if conversation is not None and conversation.is_expired(now) and not conversation.awaits_late_answer:
             conversation = None  # over: whatever comes now starts a new visit
-        is_comment = bool(message.body.strip()) and not reply.is_bare_rating
-        if conversation is not None and conversation.awaits_comment(now) and is_comment:
-            return self._add_comment(records, conversation, message, now, opted_out)
-        if reply.kind is ReplyKind.RATING:
-            return self._rate(records, phone, conversation, message, reply, now, opted_out)
-        return self._unclear(records, phone, conversation, message, reply, now, opted_out)
-
-    def _rate(
-        self,
-        records: SmsRecords,
-        phone: str,
-        conversation: Conversation | None,
-        message: Inbound,
-        reply: Reply,
-        now: datetime,
-        opted_out: bool,
-    ) -> Handled:
-        assert reply.outcome is not None
+        previous = None
+        if conversation is not None and conversation.rating_id and conversation.rating_ts is not None:
+            previous = self.store.get_rating(conversation.rating_id, around=conversation.rating_ts)
+            if previous is None:  # erased since: the conversation goes on as if unanswered
+                conversation = dataclasses.replace(conversation, rating_id="", rating_ts=None, comment_until=None)
+        step = next_step(
+            conversation,
+            reply,
+            message.body,
+            now,
+            answer=None if previous is None else previous.outcome,
+            correction_window=self.settings.correction_window,
+        )
+        if step is Step.RATE:
+            return self._rate(turn, conversation, previous)
         if conversation is None:
             conversation = self._walk_in(phone, message, reply, now)
-        station = conversation.station or self._station(message, reply)
-        if conversation.rating_id and conversation.rating_ts is not None:
-            previous = self.store.get_rating(conversation.rating_id, around=conversation.rating_ts)
-            if previous is not None:
-                comment = "\n".join(part for part in (previous.comment, reply.comment) if part)
-                changed = dataclasses.replace(previous, outcome=reply.outcome, comment=comment, raw=message.body)
-                rating = self.store.update_rating(changed, now=now).rating
-                action = "rating_updated"
-            else:
-                conversation = dataclasses.replace(conversation, rating_id="", rating_ts=None)
-        if not conversation.rating_id or conversation.rating_ts is None:
+        if step is Step.COMMENT:
+            assert previous is not None
+            return self._add_comment(turn, conversation, previous)
+        if step is Step.LATER:
+            assert previous is not None
+            return self._later(turn, conversation, previous)
+        if step is Step.TO_READ:
+            return self._to_read(turn, conversation, previous)
+        records.save_conversation(dataclasses.replace(conversation, reasked=True), now)
+        if step is Step.ASK:
+            # A QR poster's prefilled text: answer with the question itself.
+            return self._answer(turn, "question", "asked")
+        return self._answer(turn, "reask", "reasked")
+
+    def _answer(self, turn: _Turn, text: str, action: str, *, rating_id: str = "", followup_id: str = "") -> Handled:
+        """The reply to send (none to an opted-out number, whose answers are kept all the same)."""
+        reply = None if turn.opted_out else self.settings.text(text)
+        return Handled(reply, action, rating_id=rating_id, followup_id=followup_id)
+
+    def _rate(self, turn: _Turn, conversation: Conversation | None, previous: Rating | None) -> Handled:
+        reply, message, now = turn.reply, turn.message, turn.now
+        assert reply.outcome is not None
+        if conversation is None:
+            conversation = self._walk_in(turn.phone, message, reply, now)
+        if previous is not None:
+            comment = "\n".join(part for part in (previous.comment, reply.comment) if part)
+            changed = dataclasses.replace(previous, outcome=reply.outcome, comment=comment, raw=message.body)
+            # "1" again after a manager closed the loop: the customer flags it anew.
+            rating = self.store.update_rating(changed, now=now, reflag=reply.outcome is Outcome.BELOW).rating
+            action = "rating_updated"
+        else:
             rating = Rating(
                 id=message.sid,
                 ts=now,
                 channel=Channel.SMS,
                 outcome=reply.outcome,
-                station=station,
+                station=conversation.station or self._station(message, reply),
                 staff=conversation.staff,
                 touchpoint=conversation.touchpoint,
                 comment=reply.comment,
-                contact=Contact(phone),
+                contact=Contact(turn.phone),
                 late=conversation.is_expired(now),
                 raw=message.body,
                 extra={
@@ -166,50 +201,65 @@ class Responder:
             rating = self.store.record_rating(rating, now=now).rating
             action = "rating_recorded_late" if rating.late else "rating_recorded"
         conversation = conversation.rated(rating.id, rating.ts)
+        if reply.comment:
+            conversation = dataclasses.replace(conversation, commented=True)
         if reply.outcome is Outcome.BELOW:
             conversation = conversation.waiting_for_comment(now + self.settings.comment_window)
             answer = "below_noted" if reply.comment else "ask_what_went_wrong"
         else:
             conversation = conversation.waiting_for_comment(None)
             answer = THANKS[reply.outcome]
-        records.save_conversation(conversation, now)
-        return Handled(None if opted_out else self.settings.text(answer), action, rating_id=rating.id)
+        turn.records.save_conversation(conversation, now)
+        return self._answer(turn, answer, action, rating_id=rating.id)
 
-    def _add_comment(
-        self, records: SmsRecords, conversation: Conversation, message: Inbound, now: datetime, opted_out: bool
-    ) -> Handled:
-        assert conversation.rating_ts is not None
-        rating = self.store.get_rating(conversation.rating_id, around=conversation.rating_ts)
-        if rating is None:
-            records.save_conversation(conversation.waiting_for_comment(None), now)
-            return Handled(None, "comment_lost")
-        comment = "\n".join(part for part in (rating.comment, message.body.strip()) if part)
-        self.store.update_rating(rating.enriched(comment=comment[:2000]), now=now)
-        records.save_conversation(conversation.waiting_for_comment(None), now)
-        return Handled(None if opted_out else self.settings.text("comment_thanks"), "comment", rating_id=rating.id)
+    def _add_comment(self, turn: _Turn, conversation: Conversation, rating: Rating) -> Handled:
+        followup = self.store.followup_of(rating)
+        if followup is None or not followup.is_active:
+            return self._to_read(turn, conversation, rating)  # a manager closed it already: read it anew
+        comment = "\n".join(part for part in (rating.comment, turn.message.body.strip()) if part)
+        self.store.update_rating(rating.enriched(comment=comment[:2000]), now=turn.now)
+        conversation = dataclasses.replace(conversation.waiting_for_comment(None), commented=True)
+        turn.records.save_conversation(conversation, turn.now)
+        return self._answer(turn, "comment_thanks", "comment", rating_id=rating.id)
 
-    def _unclear(
-        self,
-        records: SmsRecords,
-        phone: str,
-        conversation: Conversation | None,
-        message: Inbound,
-        reply: Reply,
-        now: datetime,
-        opted_out: bool,
-    ) -> Handled:
-        if conversation is not None and conversation.rating_id:
-            return Handled(None, "ignored_after_rating")
-        if conversation is None:
-            conversation = self._walk_in(phone, message, reply, now)
-            if reply.station_code:
-                # A QR poster's prefilled text: answer with the question itself.
-                records.save_conversation(dataclasses.replace(conversation, reasked=True), now)
-                return Handled(None if opted_out else self.settings.text("question"), "asked")
-        if conversation.reasked:
-            return Handled(None, "unclear_again")
-        records.save_conversation(dataclasses.replace(conversation, reasked=True), now)
-        return Handled(None if opted_out else self.settings.text("reask"), "reasked")
+    def _later(self, turn: _Turn, conversation: Conversation, rating: Rating) -> Handled:
+        """Words after the answer: kept with its open follow-up, never read as a change; else read by a person."""
+        followup = self.store.followup_of(rating)
+        if followup is None or not followup.is_active:
+            return self._to_read(turn, conversation, rating)
+        self.store.add_customer_words(followup.id, turn.message.body, now=turn.now)
+        turn.records.save_conversation(dataclasses.replace(conversation, commented=True), turn.now)
+        # A friendly "ok thanks" after a fell short must not sound as if all were well now.
+        answer = "still_looking" if turn.reply.kind is ReplyKind.RATING else "comment_thanks"
+        return self._answer(turn, answer, "later_words", rating_id=rating.id, followup_id=followup.id)
+
+    def _to_read(self, turn: _Turn, conversation: Conversation, rating: Rating | None) -> Handled:
+        """A text that is no answer goes to a person: joined to this conversation's open item, else a new one."""
+        rating_id = "" if rating is None else rating.id
+        if conversation.to_read_id and self._is_open(conversation.to_read_id):
+            self.store.add_customer_words(conversation.to_read_id, turn.message.body, now=turn.now)
+            return self._answer(
+                turn, "comment_thanks", "to_read_words", rating_id=rating_id, followup_id=conversation.to_read_id
+            )
+        item = self.store.open_to_read(
+            f"tr-{turn.message.sid}",
+            turn.message.body,
+            channel=Channel.SMS,
+            contact=Contact(turn.phone),
+            station=conversation.station or self._station(turn.message, turn.reply),
+            staff=conversation.staff,
+            rating_id=rating_id,
+            now=turn.now,
+        )
+        conversation = dataclasses.replace(conversation, to_read_id=item.id, reasked=True)
+        turn.records.save_conversation(conversation, turn.now)
+        return self._answer(turn, "comment_thanks", "to_read", rating_id=rating_id, followup_id=item.id)
+
+    def _is_open(self, followup_id: str) -> bool:
+        try:
+            return self.store.get_followup(followup_id).is_active
+        except UnknownFollowUp:
+            return False
 
     def _walk_in(self, phone: str, message: Inbound, reply: Reply, now: datetime) -> Conversation:
         return Conversation.open(

@@ -32,6 +32,7 @@ DEFAULT_TEXTS: dict[str, str] = {
     "thanks_met": "Thank you for your answer! We are glad we met your expectations.",
     "thanks_exceeded": "Thank you! We are delighted we exceeded your expectations. See you soon.",
     "comment_thanks": "Thank you for telling us. A manager will look into it.",
+    "still_looking": "Thank you - a manager will still look into it.",
     "opted_out": "{business}: you will not get any more texts from us. Reply START to opt back in.",
     "opted_in": "{business}: you can get texts from us again. Reply STOP to opt out.",
     "help": "{business} feedback texts: one question after a visit. Reply STOP to opt out, START to opt back in.",
@@ -116,6 +117,7 @@ class SmsConfig:
     quiet_hours: QuietHours = field(default_factory=QuietHours)
     prompt_expiry: timedelta = timedelta(hours=48)
     comment_window: timedelta = timedelta(minutes=30)
+    correction_window: timedelta = timedelta(minutes=2)  # a bare rating this soon after the first may change it
     stations: Mapping[str, str] = field(default_factory=dict)  # station code (#code) -> station name
     numbers: Mapping[str, str] = field(default_factory=dict)  # our receiving number (E.164) -> station name
     managers: tuple[str, ...] = ()
@@ -168,6 +170,7 @@ def load_sms_config(config: Config) -> SmsConfig:
         "quiet_hours",
         "prompt_expiry_hours",
         "comment_window_minutes",
+        "correction_window_minutes",
         "stations",
         "numbers",
         "texts",
@@ -198,6 +201,7 @@ def load_sms_config(config: Config) -> SmsConfig:
         quiet_hours=_quiet_hours(sms.get("quiet_hours", "21:00-08:00")),
         prompt_expiry=timedelta(hours=_number(sms, "prompt_expiry_hours", 48, minimum=0.01)),
         comment_window=timedelta(minutes=_number(sms, "comment_window_minutes", 30)),
+        correction_window=timedelta(minutes=_number(sms, "correction_window_minutes", 2)),
         stations={str(code).lower(): str(name) for code, name in _table(sms, "stations").items()},
         numbers={
             _phone(str(number), region, "[sms.numbers]"): str(name) for number, name in _table(sms, "numbers").items()

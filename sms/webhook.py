@@ -27,7 +27,13 @@ def inbound() -> Response:
     if not sid or not form.get("From"):
         return Response("MessageSid and From are required", status=400)
     handled = current_app.extensions["sms"].responder.handle(
-        Inbound(sid=sid[:64], sender=form.get("From", ""), to=form.get("To", ""), body=form.get("Body", ""))
+        Inbound(
+            sid=sid[:64],
+            sender=form.get("From", ""),
+            to=form.get("To", ""),
+            body=form.get("Body", ""),
+            opt_out_type=form.get("OptOutType", ""),
+        )
     )
     return twiml(handled.reply)
 

@@ -140,7 +140,7 @@ class QueueScreen(Screen[None]):
             cached = ((followup, revealed), static_cells(followup, revealed=revealed))
             self._static[followup.id] = cached
         texts = dict(cached[1])
-        cells: dict[str, RenderableType] = dict(texts)
+        cells: dict[str, RenderableType] = {key: Text(text) for key, text in texts.items()}  # never markup
         for key, (text, level) in ticking_cells(followup, now).items():
             texts[key] = text
             cells[key] = Text(text, style=URGENCY_STYLES[level]) if level else text
@@ -216,7 +216,8 @@ class QueueScreen(Screen[None]):
         if followup is None:
             panel.update("Nothing to follow up. New flags appear here on their own.")
         else:
-            panel.update("\n".join(details(followup, self.manager_app.now, revealed=followup.id in self._revealed)))
+            lines = details(followup, self.manager_app.now, revealed=followup.id in self._revealed)
+            panel.update(Text("\n".join(lines)))  # customers' words: never read as markup
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._paint_details()

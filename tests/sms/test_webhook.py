@@ -157,11 +157,14 @@ def test_unmet_sms_reply_opens_follow_up_and_next_text_is_its_comment(
     assert rating.outcome is Outcome.BELOW
 
 
-def test_comment_after_the_window_is_not_taken(texter: Texter, store: FeedbackStore, clock: Clock) -> None:
+def test_text_after_the_comment_window_is_kept_as_later_words(
+    texter: Texter, store: FeedbackStore, clock: Clock
+) -> None:
     texter.text("1")
     clock.advance(minutes=31)
-    assert texter.reply_of("it was the wait") == ""
-    assert store.open_followups()[0].comment == ""
+    assert texter.reply_of("it was the wait") == texts("comment_thanks")
+    [followup] = store.open_followups()
+    assert followup.comment == "" and [words.text for words in followup.later] == ["it was the wait"]
 
 
 def test_rating_with_comment_keeps_it_and_says_so(texter: Texter, store: FeedbackStore) -> None:
@@ -169,19 +172,28 @@ def test_rating_with_comment_keeps_it_and_says_so(texter: Texter, store: Feedbac
     assert store.open_followups()[0].comment == "the wait was too long"
 
 
-def test_second_rating_for_the_same_prompt_updates_the_first(
+def test_a_later_rating_never_undoes_a_fell_short(
     texter: Texter, store: FeedbackStore, send_prompt: Callable[..., Any], clock: Clock
 ) -> None:
     send_prompt(staff="Ana")
     texter.text("1")
-    assert len(store.open_followups()) == 1
     clock.advance(hours=2)
-    assert texter.reply_of("2") == texts("thanks_met")
+    assert texter.reply_of("2") == texts("still_looking")
     [rating] = all_ratings(store)
-    assert (rating.outcome, rating.staff) == (Outcome.MET, "Ana")
-    assert store.open_followups() == []
-    [closed] = store.followups()
-    assert closed.status is FollowUpStatus.RESOLVED
+    assert (rating.outcome, rating.staff) == (Outcome.BELOW, "Ana")
+    [followup] = store.open_followups()
+    assert followup.status is FollowUpStatus.OPEN and [words.text for words in followup.later] == ["2"]
+
+
+def test_second_rating_for_the_same_prompt_updates_a_met_answer(
+    texter: Texter, store: FeedbackStore, send_prompt: Callable[..., Any], clock: Clock
+) -> None:
+    send_prompt(staff="Ana")
+    texter.text("2")
+    clock.advance(hours=2)
+    assert texter.reply_of("3") == texts("thanks_exceeded")
+    [rating] = all_ratings(store)
+    assert (rating.outcome, rating.staff) == (Outcome.EXCEEDED, "Ana")
 
 
 def test_bare_rating_inside_the_comment_window_changes_the_answer(texter: Texter, store: FeedbackStore) -> None:
@@ -205,7 +217,9 @@ def test_a_new_visit_after_an_answered_conversation_expired_is_a_new_conversatio
     texter: Texter, store: FeedbackStore, clock: Clock
 ) -> None:
     texter.text("3")
-    assert texter.reply_of("hello?") == ""  # answered: small talk is not re-asked
+    assert texter.reply_of("hello?") == texts("comment_thanks")  # answered: not re-asked, a person reads it
+    [item] = store.open_followups()
+    assert item.is_to_read and item.comment == "hello?"
     clock.advance(days=3)
     assert texter.reply_of("hello?") == texts("reask")
     assert texter.reply_of("1") == texts("ask_what_went_wrong")
@@ -213,10 +227,11 @@ def test_a_new_visit_after_an_answered_conversation_expired_is_a_new_conversatio
     assert not any(rating.late for rating in all_ratings(store))
 
 
-def test_unclear_reply_gets_one_polite_reask_and_records_nothing(texter: Texter, store: FeedbackStore) -> None:
+def test_unclear_reply_gets_one_polite_reask_and_records_no_rating(texter: Texter, store: FeedbackStore) -> None:
     assert texter.reply_of("1 2 3") == texts("reask")
-    assert texter.reply_of("lol") == ""
+    assert texter.reply_of("lol") == texts("comment_thanks")  # after the one re-ask: a person reads it
     assert all_ratings(store) == []
+    assert [item.comment for item in store.open_followups() if item.is_to_read] == ["lol"]
     assert texter.reply_of("2") == texts("thanks_met")
 
 
