@@ -177,4 +177,3 @@ def listening_port(process: subprocess.Popen[str], timeout: float = 30.0) -> int
                 return int(line.rsplit(":", 1)[1])
     process.kill()
     raise AssertionError(f"the installed server did not start: {process.stderr.read() if process.stderr else ''}")
-
