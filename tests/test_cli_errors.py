@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import shutil
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -142,3 +145,29 @@ def test_a_path_that_is_a_file_is_not_a_data_folder(tmp_path: Path, capsys) -> N
     assert main(["report", "--data", str(not_a_folder)]) == 2
     assert f"the data folder {not_a_folder} is not a folder" in capsys.readouterr().err
     assert not_a_folder.read_text(encoding="utf-8") == "{}"
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)")
+def test_kiosk_pin_on_a_terminal_asks_twice_and_ctrl_d_gives_up(tmp_path: Path) -> None:
+    from tests.kiosk.test_tmux_e2e import Tmux, poll
+
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "TERM": "xterm-256color"}
+    tmux = Tmux(f"pin-test-{uuid.uuid4().hex[:8]}", env)
+    command = " ".join(shlex.quote(word) for word in FEEDBACK)
+    script = f"{command} kiosk-pin; echo exit=$?; {command} kiosk-pin; echo exit=$?"
+    tmux.run("new-session", "-d", "-s", "kiosk", "-x", "120", "-y", "24", "-c", str(ROOT), script)
+    tmux.run("set-option", "-t", "kiosk", "remain-on-exit", "on")
+    try:
+        poll(lambda: "New staff PIN" in tmux.screen(), "the first prompt")
+        tmux.send(*"2468", "Enter")
+        poll(lambda: "The same PIN again" in tmux.screen(), "the second prompt")
+        tmux.send(*"2468", "Enter")
+        poll(lambda: "exit=0" in tmux.screen(), "the first run to end")
+        assert 'pin_hash = "scrypt$' in tmux.screen() and "2468" not in tmux.screen()
+        poll(lambda: tmux.screen().count("New staff PIN") == 2, "the second run's prompt")
+        tmux.send("C-d")
+        poll(lambda: "exit=2" in tmux.screen(), "the second run to give up")
+        assert "feedback kiosk-pin: no PIN was typed; nothing was made" in tmux.screen()
+        assert "Traceback" not in tmux.screen()
+    finally:
+        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True, env=env, timeout=10)
