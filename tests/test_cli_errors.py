@@ -60,6 +60,7 @@ def test_every_subcommand_has_a_help_line_and_a_description(name: str) -> None:
         (["kiosk", "--statoin", "front"], "unrecognized arguments: --statoin front"),
         (["manager", "--nmae", "Dee"], "unrecognized arguments: --nmae Dee"),
         (["sms", "--port", "99999"], "argument --port: '99999' is not a port"),
+        (["sms", "--port", "²"], "argument --port: '²' is not a port"),
         (["sms", "--threads", "0"], "argument --threads: '0' is not a number of threads"),
     ],
 )
