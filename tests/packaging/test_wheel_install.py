@@ -161,7 +161,11 @@ def test_the_installed_server_answers_its_health_check(installed: Installed, tmp
             assert json.loads(response.read())["ok"] is True
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def listening_port(process: subprocess.Popen[str], timeout: float = 30.0) -> int:
