@@ -40,7 +40,22 @@ def build_parser() -> argparse.ArgumentParser:
     data_commands.register(commands, common)
     manager_cli.register(commands, common)
     sms_tokens.register(commands, common)
+    for command in commands.choices.values():
+        # Each subcommand reports unknown options itself, with its own usage (see :func:`parse`).
+        command.set_defaults(command_parser=command)
     return parser
+
+
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse like ``parse_args``, but an unknown option is an error of the subcommand it was given to.
+
+    argparse hands a subcommand's unknown options back to the top-level parser, whose usage line
+    says nothing about the subcommand the person was typing.
+    """
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def wire_channels() -> None:
@@ -51,12 +66,12 @@ def wire_channels() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     wire_channels()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     try:
         config = load_config(args.config, data_dir=args.data)
         return int(args.handler(args, config) or 0)
     except (ConfigError, StoreError) as error:
-        print(f"feedback: {error}", file=sys.stderr)
+        print(f"feedback {args.command}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

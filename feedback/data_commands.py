@@ -39,7 +39,7 @@ def run_export(args: argparse.Namespace, config: Config) -> int:
     if args.since and args.until and args.since > args.until:
         print("feedback export: --since is after --until", file=sys.stderr)
         return 2
-    store = FeedbackStore.from_config(config)
+    store = FeedbackStore.existing(config)
     ratings = list(store.ratings(args.since, args.until))
     followups = list(store.followups(args.since, args.until))
     write = export.write_json if args.format == "json" else export.write_csv

@@ -10,7 +10,14 @@ from shared.config import Config
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = commands.add_parser("kiosk", parents=[common], help="run the counter kiosk (Textual)")
+    parser = commands.add_parser(
+        "kiosk",
+        parents=[common],
+        help="run the counter kiosk (Textual)",
+        description="Run the counter kiosk full screen: the question, three choices, one tap. Answers go to "
+        "the data folder, or with --server to the shop's server (kept in an outbox while it is away). "
+        "Staff leave through the staff key (F12 by default) and the PIN from `feedback kiosk-pin`.",
+    )
     parser.add_argument("--station", metavar="NAME", help="this kiosk's station name (default from config)")
     parser.add_argument("--server", metavar="URL", help="remote mode: send answers to this server ([sync] server)")
     parser.add_argument("--token", metavar="TOKEN", help="this kiosk's token (better: $FEEDBACK_KIOSK_TOKEN)")
@@ -43,20 +50,38 @@ def run_kiosk(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+class NoPin(Exception):
+    """No PIN could be read; the message says how to give one."""
+
+
+def read_pin(from_stdin: bool) -> str:
+    """The PIN: one line of standard input with ``--stdin``, else asked twice on the terminal, unechoed."""
+    if from_stdin:
+        pin = sys.stdin.readline().strip() if sys.stdin else ""
+        if not pin:
+            raise NoPin("no PIN on standard input (give one line, such as: ... | feedback kiosk-pin --stdin)")
+        return pin
+    if sys.stdin is None or not sys.stdin.isatty():
+        # getpass would fall back to reading standard input, and fail with a traceback at its end.
+        raise NoPin("standard input is not a terminal, so the PIN cannot be asked; pipe it in with --stdin")
+    try:
+        pin = getpass.getpass("New staff PIN (4 to 12 digits): ")
+        again = getpass.getpass("The same PIN again: ")
+    except EOFError:
+        print(file=sys.stderr)  # end the prompt's line
+        raise NoPin("no PIN was typed") from None
+    if again != pin:
+        raise NoPin("the two PINs differ")
+    return pin
+
+
 def run_kiosk_pin(args: argparse.Namespace, config: Config) -> int:
     from kiosk.pin import InvalidPin, hash_pin
 
-    if args.stdin:
-        pin = sys.stdin.readline().strip()
-    else:
-        pin = getpass.getpass("New staff PIN (4 to 12 digits): ")
-        if getpass.getpass("The same PIN again: ") != pin:
-            print("feedback kiosk-pin: the two PINs differ; nothing was made", file=sys.stderr)
-            return 2
     try:
-        pin_hash = hash_pin(pin)
-    except InvalidPin as error:
-        print(f"feedback kiosk-pin: {error}", file=sys.stderr)
+        pin_hash = hash_pin(read_pin(args.stdin))
+    except (NoPin, InvalidPin) as error:
+        print(f"feedback kiosk-pin: {error}; nothing was made", file=sys.stderr)
         return 2
     print("# Put this line in the [kiosk] table of the configuration file:")
     print(f'pin_hash = "{pin_hash}"')

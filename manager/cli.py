@@ -17,7 +17,11 @@ DEFAULT_REPORT_DAYS = 7
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     manager = commands.add_parser(
-        "manager", parents=[common], help="run the managers' console: the live follow-up queue (Textual)"
+        "manager",
+        parents=[common],
+        help="run the managers' console: the live follow-up queue (Textual)",
+        description="Run the managers' console: every answer that fell short, live, to claim, call back and "
+        "resolve, and the statistics. Works on the data folder, or with --server on the shop's server.",
     )
     manager.add_argument("--name", metavar="NAME", help="who claims and resolves (default: [manager] name, $USER)")
     manager.add_argument("--server", metavar="URL", help="remote mode: the server's queue ([sync] server)")
@@ -85,7 +89,7 @@ def run_report(args: argparse.Namespace, config: Config) -> int:
     if since > until:
         print("feedback report: --since is after --until", file=sys.stderr)
         return 2
-    store = FeedbackStore.from_config(config)
+    store = FeedbackStore.existing(config)
     stats = gather(store, since=since, until=until, zone=config.zone, now=now, target=config.followup_target)
     text = render(stats, args.format, business=config.business_name)
     if args.output:
@@ -102,7 +106,7 @@ def run_purge(args: argparse.Namespace, config: Config) -> int:
     except InvalidRetention as error:
         print(f"feedback purge: {error}", file=sys.stderr)
         return 2
-    store = FeedbackStore.from_config(config)
+    store = FeedbackStore.existing(config)
     result = purge(store, older_than=older_than, now=datetime.now(UTC), dry_run=args.dry_run)
     print(result.describe())
     return 0

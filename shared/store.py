@@ -51,6 +51,10 @@ class UnknownRating(StoreError):
     """No rating with that id exists near the given time."""
 
 
+class NoStoreHere(StoreError):
+    """A command that only reads (or erases) found no data folder where the configuration points."""
+
+
 @dataclass(frozen=True, slots=True)
 class Recorded:
     """What :meth:`FeedbackStore.record_rating` did."""
@@ -125,6 +129,19 @@ class FeedbackStore:
     @classmethod
     def from_config(cls, config: Config) -> FeedbackStore:
         return cls(config.data_dir, followup_target=config.followup_target, lock_timeout=config.lock_timeout)
+
+    @classmethod
+    def existing(cls, config: Config) -> FeedbackStore:
+        """The store in an existing data folder, never creating one: a report on a mistyped folder
+        would otherwise be an empty report on a new empty store, and look true."""
+        folder = config.data_dir
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise NoStoreHere(
+                f"the data folder {folder} {what}, so nothing is stored there; choose the folder the kiosk "
+                "and server write to with --data DIR, $FEEDBACK_DATA or data_dir in the configuration file"
+            )
+        return cls.from_config(config)
 
     # -- ratings ------------------------------------------------------------------
 

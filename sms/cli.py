@@ -12,10 +12,17 @@ from shared.phones import InvalidPhoneNumber, mask_phone, normalise_phone
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = commands.add_parser("sms", parents=[common], help="serve the Twilio SMS webhook (waitress)")
+    parser = commands.add_parser(
+        "sms",
+        parents=[common],
+        help="serve the Twilio SMS webhook (waitress)",
+        description="Serve the Twilio webhook (/sms), the sync API for remote kiosks and consoles, and "
+        "/healthz, with waitress; alert managers about answers that fell short. Needs TWILIO_AUTH_TOKEN "
+        "to check Twilio's signatures. Listen on 127.0.0.1 behind a reverse proxy that holds TLS.",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=5000, help="port (default 5000; 0 picks a free one)")
-    parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    parser.add_argument("--port", type=_port, default=5000, help="port (default 5000; 0 picks a free one)")
+    parser.add_argument("--threads", type=_threads, default=8, help="worker threads (default 8)")
     parser.add_argument(
         "--insecure-dev",
         action="store_true",
@@ -52,13 +59,25 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     qr.set_defaults(handler=run_qr)
 
 
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 0 to 65535")
+    return int(text)
+
+
+def _threads(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 256:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of threads from 1 to 256")
+    return int(text)
+
+
 def run_sms(args: argparse.Namespace, config: Config) -> int:
     from sms.app import InsecureRefused
-    from sms.server import serve
+    from sms.server import CannotListen, serve
 
     try:
         return serve(config, args.host, args.port, insecure_dev=args.insecure_dev, threads=args.threads)
-    except InsecureRefused as error:
+    except (InsecureRefused, CannotListen) as error:
         print(f"feedback sms: {error}", file=sys.stderr)
         return 2
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import sys
 from types import FrameType
 
 import waitress
+from flask import Flask
+from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from shared.config import Config
 from sms.alerts import Alerter
@@ -22,6 +25,28 @@ INSECURE_WARNING = """\
 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"""
 
 
+class CannotListen(Exception):
+    """The address or port cannot be listened on; the message says what to change."""
+
+
+def _bind(app: Flask, host: str, port: int, threads: int) -> BaseWSGIServer | MultiSocketServer:
+    """waitress's server, listening; an address that cannot be used is a :class:`CannotListen`."""
+    try:
+        return waitress.create_server(app, host=host, port=port, threads=threads, ident="feedback-sms")
+    except ValueError:  # waitress: the host name does not resolve
+        raise CannotListen(f"{host} is not a name or address to listen on; pick another with --host") from None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            why = f"port {host}:{port} is already in use (another server?); pick another with --port"
+        elif error.errno == errno.EACCES:
+            why = f"no permission to listen on port {port}; use one above 1023 (the reverse proxy takes 80 and 443)"
+        elif error.errno == errno.EADDRNOTAVAIL:
+            why = f"{host} is not an address of this machine; pick another with --host"
+        else:
+            why = f"cannot listen on {host}:{port}: {error.strerror or error}"
+        raise CannotListen(why) from None
+
+
 def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -30,12 +55,12 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
     """Run until interrupted (Ctrl-C or SIGTERM). ``port`` 0 picks a free port, printed at start."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("twilio").setLevel(logging.WARNING)  # its INFO lines dump every API request
-    if insecure_dev and not config.env.get("TWILIO_AUTH_TOKEN"):
-        print(INSECURE_WARNING, file=sys.stderr, flush=True)
     app = create_app(config, insecure_dev=insecure_dev)
     channel = app.extensions["sms"]
     alerter = Alerter(channel.settings, channel.store, channel.sender)
-    server = waitress.create_server(app, host=host, port=port, threads=threads, ident="feedback-sms")
+    server = _bind(app, host, port, threads)
+    if insecure_dev and not config.env.get("TWILIO_AUTH_TOKEN"):
+        print(INSECURE_WARNING, file=sys.stderr, flush=True)
     signal.signal(signal.SIGTERM, _stop)
     thread, stop = alerter.start()
     log.info("%s", channel.settings.describe())
