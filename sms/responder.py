@@ -34,6 +34,7 @@ class Inbound:
     sender: str  # From, as Twilio sent it
     to: str = ""
     body: str = ""
+    received: datetime | None = None  # when it reached us (a text replayed from the spool); None: now
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ class Responder:
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
 
     def handle(self, message: Inbound) -> Handled:
-        now = self.clock()
+        now = message.received or self.clock()
         try:
             phone = normalise_phone(message.sender, self.settings.phone_region)
         except InvalidPhoneNumber:

@@ -1,4 +1,4 @@
-"""Serving the SMS app with waitress, with the manager alerter in a background thread."""
+"""Serving the SMS app with waitress, with the manager alerter and the spool's replay in background threads."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
     server = waitress.create_server(app, host=host, port=port, threads=threads, ident="feedback-sms")
     signal.signal(signal.SIGTERM, _stop)
     thread, stop = alerter.start()
+    spool_thread, spool_stop = channel.intake.start()  # also stores what an earlier run left in the spool
     log.info("%s", channel.settings.describe())
     print(f"feedback sms: listening on http://{host}:{server.effective_port}", flush=True)  # type: ignore[union-attr]
     try:
@@ -46,7 +47,9 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
         pass
     finally:
         stop.set()
+        spool_stop.set()
         thread.join(timeout=5)
+        spool_thread.join(timeout=5)
         server.close()
     print("feedback sms: stopped", flush=True)
     return 0
