@@ -83,12 +83,13 @@ def create_app(
         clock=store.clock,
     )
     responder = Responder(settings, inbound_store, clock)
+    intake = Intake(responder, InboundSpool(settings.spool_dir), wait_seconds=settings.store_wait_seconds)
     app.extensions["sms"] = SmsChannel(
         settings=settings,
         store=store,
         sender=sender,
         responder=responder,
-        intake=Intake(responder, InboundSpool(settings.spool_dir), wait_seconds=settings.store_wait_seconds),
+        intake=intake,
         prompter=Prompter(settings, store, sender, clock),
     )
     app.register_blueprint(webhook.blueprint)
@@ -97,6 +98,6 @@ def create_app(
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:
-        return {"ok": True, "revision": store.revision()}
+        return {"ok": True, "revision": store.revision(), "spooled": len(intake.spool)}
 
     return app

@@ -9,13 +9,16 @@ text, so an error answer would lose it.
 
 A background thread (:meth:`Intake.start`) stores the spooled texts oldest first, with the
 time they arrived, retrying with backoff while the store cannot take them; their replies
-were sent already (as TwiML), so the responder's are dropped. While anything waits in the
-spool, new texts join it instead of overtaking it: a customer's "1" is always read before
-the comment that follows it.
+were sent already (as TwiML), so the responder's are dropped. Each number's texts keep
+their order: while one waits in the spool, the next from that number joins it rather than
+overtaking it (a customer's "1" is always read before the comment that follows it), and a
+text the store refuses for its own reason (a damaged file of that number) holds up only
+its number's texts, not the shop's.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 from collections import Counter
@@ -24,7 +27,8 @@ from datetime import datetime
 
 from shared.phones import mask_phone
 from shared.ratings import Outcome
-from shared.storage import StoreError
+from shared.storage import StoreError, StoreWriteError
+from shared.store import StoreBusy
 from sms.replies import ReplyKind, parse_reply
 from sms.responder import THANKS, Inbound, Responder
 from sms.settings import SmsConfig
@@ -73,6 +77,14 @@ def offline_reply(settings: SmsConfig, body: str) -> str | None:
     return None
 
 
+class Replayed(enum.Enum):
+    """What became of one spooled text on a replay attempt."""
+
+    STORED = enum.auto()  # or set aside for a person: either way, out of the spool
+    NUMBER_WAITS = enum.auto()  # this number's texts wait (a damaged file of its own, say); others go on
+    ALL_WAIT = enum.auto()  # the store cannot take anything now (its lock held, its disk full)
+
+
 class Intake:
     """The webhook's way into the store, with the spool as the way around it."""
 
@@ -80,7 +92,6 @@ class Intake:
         self.responder = responder
         self.spool = spool
         self.turn_wait = wait_seconds / 2  # the responder's store waits the other half for its lock
-        self.last_error: str = ""
         self._turn = threading.Lock()  # one text at a time goes to the store (it would queue there anyway)
         self._wake = threading.Event()
         self._failures: Counter[str] = Counter()
@@ -88,13 +99,14 @@ class Intake:
     def receive(self, form: Mapping[str, str]) -> str | None:
         """Store the text now, or spool it; return the reply to send. Never raises."""
         received = self.responder.clock()
-        if len(self.spool):
-            return self._keep(form, received, "earlier texts wait in the spool")
+        sender = form.get("From", "")
+        if self.spool.holds_sender(sender):
+            return self._keep(form, received, "earlier texts from this number wait in the spool")
         if not self._turn.acquire(timeout=self.turn_wait):
             return self._keep(form, received, "other texts kept the store busy")
         try:
-            if len(self.spool):  # spooled while this one waited for its turn: keep the order
-                return self._keep(form, received, "earlier texts wait in the spool")
+            if self.spool.holds_sender(sender):  # spooled while this one waited for its turn
+                return self._keep(form, received, "earlier texts from this number wait in the spool")
             return self.responder.handle(inbound_from(form, received)).reply
         except StoreError as error:
             return self._keep(form, received, str(error))
@@ -126,37 +138,43 @@ class Intake:
     # -- replaying the spool ----------------------------------------------------------
 
     def replay(self) -> int:
-        """Store spooled texts oldest first until the store refuses one; return how many still wait."""
+        """Store spooled texts oldest first (each number's in order); return how many still wait."""
         if self.spool.write_pending():
-            log.error("spool: %d text(s) are kept in memory only: its folder cannot be written", len(self.spool))
+            log.error("spool: some texts are kept in memory only: its folder cannot be written")
+        waiting: set[str] = set()
         for text in self.spool.texts():
+            if text.sender in waiting:
+                continue
             with self._turn:
-                if not self._replay_one(text):
-                    break
-        else:
-            self.last_error = ""
+                replayed = self._replay_one(text)
+            if replayed is Replayed.ALL_WAIT:
+                break
+            if replayed is Replayed.NUMBER_WAITS:
+                waiting.add(text.sender)
         return len(self.spool)
 
-    def _replay_one(self, text: SpooledText) -> bool:
-        """Store one text; False when it must wait (the store still cannot take it)."""
+    def _replay_one(self, text: SpooledText) -> Replayed:
         try:
             handled = self.responder.handle(inbound_from(text.form, text.received))
-        except StoreError as error:
-            self.last_error = str(error)
+        except (StoreBusy, StoreWriteError) as error:
             log.warning("spool: %d text(s) wait; the store cannot take them yet: %s", len(self.spool), error)
-            return False
+            return Replayed.ALL_WAIT
+        except StoreError as error:
+            log.warning("spool: text %s from %s waits: %s", text.sid, text.masked_sender, error)
+            return Replayed.NUMBER_WAITS
         except Exception as error:
             self._failures[text.name] += 1
             log.exception("spool: text %s failed (attempt %d)", text.sid, self._failures[text.name])
             if self._failures[text.name] < ATTEMPTS_BEFORE_SETTING_ASIDE:
-                return False
+                return Replayed.NUMBER_WAITS
             self.spool.set_aside(text, f"{type(error).__name__}: {error}")
             del self._failures[text.name]
-            return True
+            return Replayed.STORED
+        # Its reply went out already, as the webhook's TwiML answer: this one is dropped.
         self.spool.remove(text)
         self._failures.pop(text.name, None)
         log.info("spool: stored text %s from %s (%s)", text.sid, text.masked_sender, handled.action)
-        return True
+        return Replayed.STORED
 
     def run(self, stop: threading.Event) -> None:
         """Replay until ``stop`` is set: at once, after each new spooled text, and with backoff while refused."""

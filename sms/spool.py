@@ -23,6 +23,7 @@ import os
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,8 +64,12 @@ class SpooledText:
         return message_sid(self.form)
 
     @property
+    def sender(self) -> str:
+        return self.form.get("From", "")
+
+    @property
     def masked_sender(self) -> str:
-        return mask_phone(self.form.get("From", ""))
+        return mask_phone(self.sender)
 
     def to_json(self) -> bytes:
         return orjson.dumps({"received": self.received.isoformat(), "form": dict(self.form)})
@@ -87,6 +92,7 @@ class InboundSpool:
         self.limit = limit
         self._lock = threading.Lock()
         self._texts: dict[str, SpooledText] = {}
+        self._senders: Counter[str] = Counter()  # From of the texts waiting, to keep each number's order
         self._unwritten: set[str] = set()  # names kept in memory only (the folder could not be written)
         self._last_arrival = 0
         self._load()
@@ -104,6 +110,11 @@ class InboundSpool:
         with self._lock:
             return any(text.sid == sid for text in self._texts.values())
 
+    def holds_sender(self, sender: str) -> bool:
+        """Whether texts from this number (``From``) wait here: a new one must not overtake them."""
+        with self._lock:
+            return self._senders[sender] > 0
+
     def add(self, form: Mapping[str, str], received: datetime) -> SpooledText:
         """Keep a text, durable when this returns.
 
@@ -117,7 +128,7 @@ class InboundSpool:
             self._last_arrival = max(time.time_ns(), self._last_arrival + 1)
             safe_sid = re.sub(r"[^A-Za-z0-9]", "", message_sid(form))[:40]
             text = SpooledText(f"{self._last_arrival:020d}-{safe_sid}.json", received, dict(form))
-            self._texts[text.name] = text
+            self._keep(text)
             try:
                 self._write(text)
             except SpoolError:
@@ -128,7 +139,7 @@ class InboundSpool:
     def remove(self, text: SpooledText) -> None:
         """Forget a text that is stored now."""
         with self._lock:
-            self._texts.pop(text.name, None)
+            self._forget(text)
             if text.name in self._unwritten:
                 self._unwritten.discard(text.name)
                 return
@@ -158,7 +169,7 @@ class InboundSpool:
             reason,
         )
         with self._lock:
-            self._texts.pop(text.name, None)
+            self._forget(text)
             try:
                 write_atomically(self.folder / FAILED / text.name, text.to_json())
             except OSError as error:
@@ -166,6 +177,16 @@ class InboundSpool:
                 return
             self._unwritten.discard(text.name)
             (self.folder / text.name).unlink(missing_ok=True)
+
+    def _keep(self, text: SpooledText) -> None:
+        self._texts[text.name] = text
+        self._senders[text.sender] += 1
+
+    def _forget(self, text: SpooledText) -> None:
+        if self._texts.pop(text.name, None) is not None:
+            self._senders[text.sender] -= 1
+            if not self._senders[text.sender]:
+                del self._senders[text.sender]
 
     def _write(self, text: SpooledText) -> None:
         try:
@@ -199,7 +220,7 @@ class InboundSpool:
             except (OSError, ValueError, KeyError, InvalidRating) as error:
                 self._move_aside(entry.name, f"unreadable: {error}")
                 continue
-            self._texts[text.name] = text
+            self._keep(text)
             self._last_arrival = max(self._last_arrival, arrival)
         if self._texts:
             log.warning("the spool holds %d text(s) from an earlier run, to be stored in order", len(self._texts))
