@@ -223,6 +223,22 @@ def test_a_text_never_overtakes_an_earlier_one_from_its_number_still_in_the_spoo
     assert (rating.outcome, rating.comment) == (Outcome.BELOW, "Cold coffee")
 
 
+def test_an_unexpected_error_still_gets_an_answer_and_the_text_is_set_aside_after_three_tries(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path, PUBLIC_URL=PUBLIC)
+    shard = config.data_dir / f"{shard_name(CUSTOMER)}.json"
+    shard.parent.mkdir(parents=True)
+    # Valid JSON of the wrong shape: not a StoreError, a bug waiting to happen in the responder.
+    shard.write_text(json.dumps({"numbers": {CUSTOMER: {"phone": CUSTOMER, "messages": "?"}}}), encoding="utf-8")
+    app = create_app(config)
+    intake = app.extensions["sms"].intake
+    assert Texter(app.test_client()).reply_of("3", sid=sid(1)) == texts("thanks_exceeded")
+    assert [intake.replay() for _ in range(3)] == [1, 1, 0]
+    [kept] = (config.data_dir / "sms" / "spool" / FAILED).iterdir()
+    assert json.loads(kept.read_bytes())["form"]["MessageSid"] == sid(1)
+
+
 # -- a damaged file -------------------------------------------------------------------------------
 
 
