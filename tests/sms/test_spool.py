@@ -223,6 +223,16 @@ def test_a_text_never_overtakes_an_earlier_one_from_its_number_still_in_the_spoo
     assert (rating.outcome, rating.comment) == (Outcome.BELOW, "Cold coffee")
 
 
+def test_a_spooled_stop_is_confirmed_at_once_and_recorded_when_it_is_stored(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "[sms]\nstore_wait_seconds = 0.2\n", PUBLIC_URL=PUBLIC)
+    app = create_app(config)
+    with held_lock(config.data_dir):
+        assert Texter(app.test_client()).reply_of("STOP", sid=sid(1)) == texts("opted_out")
+    assert app.extensions["sms"].intake.replay() == 0
+    with FeedbackStore(config.data_dir).transaction() as tx:
+        assert SmsRecords(tx).is_opted_out(CUSTOMER)
+
+
 def test_an_unexpected_error_still_gets_an_answer_and_the_text_is_set_aside_after_three_tries(
     tmp_path: Path,
 ) -> None:
