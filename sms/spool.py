@@ -176,7 +176,8 @@ class InboundSpool:
                 log.error("spool: could not write %s: %s", self.folder / FAILED / text.name, error.strerror)
                 return
             self._unwritten.discard(text.name)
-            (self.folder / text.name).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                (self.folder / text.name).unlink(missing_ok=True)
 
     def _keep(self, text: SpooledText) -> None:
         self._texts[text.name] = text
