@@ -51,5 +51,7 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
         thread.join(timeout=5)
         spool_thread.join(timeout=5)
         server.close()
+        if unwritten := channel.intake.spool.write_pending():  # a last try: memory ends with this process
+            log.error("%d spooled text(s) could not be written to %s: lost", unwritten, channel.settings.spool_dir)
     print("feedback sms: stopped", flush=True)
     return 0
