@@ -13,12 +13,18 @@ Each webhook text adds a rating to today's partition (one fsynced journal line, 
 the day's count) and a line to its number's shard: the paced run starts with 50 ratings
 today, the max run with 50 + rate*seconds.
 
+- **held lock**: then another process holds the store's lock for ``--lock-seconds`` (a purge, a
+  long report) while texts come at ``--lock-rate``/s for its first three quarters: every one must
+  be answered well within Twilio's 15 s (from the inbound spool), and all stored once the lock is
+  released (the spool's worker; the time to drain it is printed).
+
 Every webhook request comes from a different number with a clear rating; afterwards the
 store must hold exactly one rating per request answered 200 ("no answer lost").
 Targets (issue 4, 2 cores): >= 300 requests/s sustained, p99 <= 50 ms at 100 requests/s.
 Bounded: at most --requests per max run and rate*seconds per paced run, each with a deadline.
 
     python bench/webhook.py [--requests 2000] [--concurrency 8] [--rate 100] [--seconds 10] [--dir /tmp]
+                            [--lock-seconds 20] [--lock-rate 5]
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import itertools
+import json
 import os
 import selectors
 import shutil
@@ -73,6 +80,7 @@ def serve(data: str, config_path: str, threads: int) -> None:
         return twiml("Thanks!")
 
     app.add_url_rule("/bench/bare", "bench_bare", bare, methods=["POST"])
+    app.extensions["sms"].intake.start()  # the spool's worker, as feedback sms runs it
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
     print(f"listening on http://127.0.0.1:{server.effective_port}", flush=True)  # type: ignore[union-attr]
     server.run()
@@ -210,6 +218,44 @@ def start_server(data: Path, config: Path, threads: int) -> tuple[subprocess.Pop
     raise SystemExit("the server did not start")
 
 
+def hold_lock(data: Path) -> subprocess.Popen[str]:
+    """Another process takes the store's lock and keeps it until its stdin is closed."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import filelock,sys; l=filelock.FileLock(sys.argv[1]); l.acquire(); "
+         "print('held', flush=True); sys.stdin.read()", str(data / ".lock")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def spooled(port: int) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        return int(json.loads(connection.getresponse().read())["spooled"])
+    finally:
+        connection.close()
+
+
+def during_held_lock(port: int, data: Path, made: Requests, args: argparse.Namespace) -> tuple[Result, float]:
+    """Texts while the lock is held; returns their result and the seconds the spool took to drain after."""
+    holder = hold_lock(data)
+    started = time.perf_counter()
+    count = int(args.lock_rate * args.lock_seconds * 0.75)
+    batch = made.make("/sms", count)
+    ok, latencies, seconds = send_all(port, batch, args.concurrency, [index / args.lock_rate for index in range(count)])
+    time.sleep(max(args.lock_seconds - (time.perf_counter() - started), 0))
+    assert holder.stdin is not None
+    holder.stdin.close()
+    holder.wait(timeout=10)
+    released = time.perf_counter()
+    while spooled(port) and time.perf_counter() - released < RUN_DEADLINE:
+        time.sleep(0.05)
+    drained = time.perf_counter() - released
+    return Result(f"webhook /sms, lock held {args.lock_seconds:g} s", count, ok, seconds, latencies), drained
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000, help="requests per max-throughput run")
@@ -218,6 +264,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the paced runs")
     parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
     parser.add_argument("--dir", default=None, help="where the temporary data directory goes")
+    parser.add_argument("--lock-seconds", type=float, default=20.0, help="how long the lock is held (0: skip)")
+    parser.add_argument("--lock-rate", type=float, default=5.0, help="texts/s while the lock is held")
     parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -233,6 +281,7 @@ def main() -> int:
     made = Requests()
     results: list[Result] = []
     webhook_ok = 0
+    drained: float | None = None
     try:
         for path in ("/bench/bare", "/sms"):  # warm up both
             send_all(port, made.make(path, 50), 4)
@@ -247,6 +296,10 @@ def main() -> int:
             ok, latencies, seconds = send_all(port, batch, args.concurrency)
             results.append(Result(f"{name}, max", len(batch), ok, seconds, latencies))
             webhook_ok += ok if path == "/sms" else 0
+        if args.lock_seconds > 0:
+            held, drained = during_held_lock(port, workdir / "data", made, args)
+            results.append(held)
+            webhook_ok += held.ok
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -271,6 +324,13 @@ def main() -> int:
         f"ratio to ceiling {webhook_max.rate / max(results[1].rate, 1):.2f}"
     )
     print(f"statistics: paced webhook mean {statistics.fmean(webhook_paced.latencies) * 1000:.1f} ms")
+    if drained is not None:
+        held = results[4]
+        slowest = max(held.latencies, default=float("nan"))
+        print(
+            f"held lock: slowest answer {slowest:.2f} s ({'within' if slowest < 15 else 'NOT within'} Twilio's 15 s); "
+            f"spool drained {drained:.1f} s after the lock was released"
+        )
     shutil.rmtree(workdir, ignore_errors=True)
     return 0 if stored == expected else 1
 

@@ -14,10 +14,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from shared.config import Config
 from shared.store import FeedbackStore, utc_now
 from sms import api, sync_api, webhook
+from sms.intake import Intake
 from sms.prompts import Prompter
 from sms.responder import Responder
 from sms.sender import Sender, sender_for
 from sms.settings import SmsConfig, load_sms_config
+from sms.spool import InboundSpool
 
 log = logging.getLogger("sms")
 
@@ -34,6 +36,7 @@ class SmsChannel:
     store: FeedbackStore
     sender: Sender
     responder: Responder
+    intake: Intake
     prompter: Prompter
 
 
@@ -71,11 +74,22 @@ def create_app(
             x_host=settings.trusted_proxies,
             x_port=settings.trusted_proxies,
         )
+    # Inbound texts get a store of their own, whose lock wait is short (half of store_wait_seconds,
+    # the other half being the wait for their turn) and not queued behind the alerts or sync threads.
+    inbound_store = FeedbackStore(
+        store.root,
+        followup_target=store.followup_target,
+        lock_timeout=settings.store_wait_seconds / 2,
+        clock=store.clock,
+    )
+    responder = Responder(settings, inbound_store, clock)
+    intake = Intake(responder, InboundSpool(settings.spool_dir), wait_seconds=settings.store_wait_seconds)
     app.extensions["sms"] = SmsChannel(
         settings=settings,
         store=store,
         sender=sender,
-        responder=Responder(settings, store, clock),
+        responder=responder,
+        intake=intake,
         prompter=Prompter(settings, store, sender, clock),
     )
     app.register_blueprint(webhook.blueprint)
@@ -84,6 +98,6 @@ def create_app(
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:
-        return {"ok": True, "revision": store.revision()}
+        return {"ok": True, "revision": store.revision(), "spooled": len(intake.spool)}
 
     return app

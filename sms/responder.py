@@ -35,6 +35,7 @@ class Inbound:
     to: str = ""
     body: str = ""
     opt_out_type: str = ""  # Twilio's OptOutType (STOP, START, HELP) when its opt-out handling matched
+    received: datetime | None = None  # when it reached us (a text replayed from the spool); None: now
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ class Responder:
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
 
     def handle(self, message: Inbound) -> Handled:
-        now = self.clock()
+        now = message.received or self.clock()
         try:
             phone = normalise_phone(message.sender, self.settings.phone_region)
         except InvalidPhoneNumber:

@@ -1,4 +1,4 @@
-"""Serving the SMS app with waitress, with the manager alerter in a background thread."""
+"""Serving the SMS app with waitress, with the manager alerter and the spool's replay in background threads."""
 
 from __future__ import annotations
 
@@ -63,6 +63,7 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
         print(INSECURE_WARNING, file=sys.stderr, flush=True)
     signal.signal(signal.SIGTERM, _stop)
     thread, stop = alerter.start()
+    spool_thread, spool_stop = channel.intake.start()  # also stores what an earlier run left in the spool
     log.info("%s", channel.settings.describe())
     print(f"feedback sms: listening on http://{host}:{server.effective_port}", flush=True)  # type: ignore[union-attr]
     try:
@@ -71,7 +72,11 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
         pass
     finally:
         stop.set()
+        spool_stop.set()
         thread.join(timeout=5)
+        spool_thread.join(timeout=5)
         server.close()
+        if unwritten := channel.intake.spool.write_pending():  # a last try: memory ends with this process
+            log.error("%d spooled text(s) could not be written to %s: lost", unwritten, channel.settings.spool_dir)
     print("feedback sms: stopped", flush=True)
     return 0

@@ -11,6 +11,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,6 +60,8 @@ POSTER_FIELDS: dict[str, frozenset[str]] = {
     "poster_station": frozenset({"business", "station"}),
     "poster_instruction": frozenset({"business", "station", "code", "number"}),
 }
+# Twilio gives up on a webhook after 15 s: a text never waits longer than this for the store.
+MAX_STORE_WAIT_SECONDS = 5.0
 
 # GSM 03.38: the basic set costs 1, the extension set 2; anything else forces UCS-2 (70 characters).
 GSM7_BASIC = frozenset(
@@ -125,6 +128,8 @@ class SmsConfig:
     alert_max_age: timedelta = timedelta(hours=2)
     retention: timedelta = timedelta(days=90)  # messages and numbers kept this long (retention_days)
     texts: Mapping[str, str] = field(default_factory=lambda: DEFAULT_TEXTS | POSTER_TEXTS)
+    store_wait_seconds: float = 3.0  # how long a text waits for the store before it is spooled
+    spool_dir: Path = Path("sms/spool")  # texts the store could not take yet (<data>/sms/spool)
 
     @property
     def can_send(self) -> bool:
@@ -174,6 +179,8 @@ def load_sms_config(config: Config) -> SmsConfig:
         "stations",
         "numbers",
         "texts",
+        "store_wait_seconds",
+        "spool_dir",
     }
     _refuse_unknown("sms", sms, known)
     _refuse_unknown("alerts", alerts, {"managers", "escalation", "max_age_minutes"})
@@ -183,6 +190,13 @@ def load_sms_config(config: Config) -> SmsConfig:
             raise ConfigError(f"[sms.texts] has no text called {name!r}; known texts: {', '.join(texts)}")
         texts[name] = _template(name, template)
     from_number = env.get("TWILIO_FROM_NUMBER") or _str(sms, "from_number")
+    store_wait = _number(sms, "store_wait_seconds", 3.0, minimum=0.05)
+    if store_wait > MAX_STORE_WAIT_SECONDS:
+        raise ConfigError(
+            f"[sms] store_wait_seconds must be at most {MAX_STORE_WAIT_SECONDS:g} (Twilio gives up after 15 s), "
+            f"not {store_wait:g}"
+        )
+    spool_dir = _str(sms, "spool_dir")
     return SmsConfig(
         business_name=config.business_name,
         zone=config.zone,
@@ -211,6 +225,8 @@ def load_sms_config(config: Config) -> SmsConfig:
         alert_max_age=timedelta(minutes=_number(alerts, "max_age_minutes", 120)),
         retention=timedelta(days=max(config.retention_days, 1)),
         texts=texts,
+        store_wait_seconds=store_wait,
+        spool_dir=Path(spool_dir).expanduser() if spool_dir else config.data_dir / "sms" / "spool",
     )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from sms.responder import Inbound
 from sms.security import twilio_signed
+from sms.spool import message_sid
 
 blueprint = Blueprint("webhook", __name__)
 
@@ -22,29 +22,20 @@ def twiml(body: str | None) -> Response:
 @blueprint.post("/sms")
 @twilio_signed
 def inbound() -> Response:
+    """Always a TwiML answer within seconds: a text the store cannot take now is spooled (see sms.intake)."""
     form = request.form
-    sid = form.get("MessageSid") or form.get("SmsSid") or ""
-    if not sid or not form.get("From"):
+    if not message_sid(form) or not form.get("From"):
         return Response("MessageSid and From are required", status=400)
-    handled = current_app.extensions["sms"].responder.handle(
-        Inbound(
-            sid=sid[:64],
-            sender=form.get("From", ""),
-            to=form.get("To", ""),
-            body=form.get("Body", ""),
-            opt_out_type=form.get("OptOutType", ""),
-        )
-    )
-    return twiml(handled.reply)
+    return twiml(current_app.extensions["sms"].intake.receive(form.to_dict()))
 
 
 @blueprint.post("/sms/status")
 @twilio_signed
 def status() -> tuple[str, int]:
     form = request.form
-    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    sid = message_sid(form)
     if sid:
         current_app.extensions["sms"].prompter.record_status(
-            sid[:64], form.get("MessageStatus", ""), form.get("To", ""), form.get("ErrorCode", "")
+            sid, form.get("MessageStatus", ""), form.get("To", ""), form.get("ErrorCode", "")
         )
     return "", 204
