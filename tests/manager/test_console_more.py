@@ -95,6 +95,9 @@ async def test_releasing_a_claim_with_reopen(
         assert cell(app, "fu-x", "claimed") == "bob"
         await pilot.press("o")
         await pilot.pause()
+        assert store.get_followup("fu-x").status is FollowUpStatus.CLAIMED  # asked first
+        await pilot.press("y")
+        await pilot.pause()
         assert store.get_followup("fu-x").status is FollowUpStatus.OPEN
         assert cell(app, "fu-x", "claimed") == ""
 
