@@ -301,7 +301,14 @@ async def test_markup_typed_by_people_shows_literally_everywhere(
         await pilot.press("o")  # a dialog naming the claimer
         await pilot.pause()
         assert "[/]dee" in painted(app.screen.query_one(".question", Static))
-        await pilot.press("n", "r")
+        await pilot.press("n", "f")  # the filter dialog lists the station
+        await pilot.pause()
+        await pilot.press("enter", "down", "enter")
+        await pilot.pause()
+        assert str(app.screen.query_one("#station").query_one("#label", Static).render()) == "[red]till[/]"
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        await pilot.press("r")
         await pilot.pause()
         assert "[/bold] slow" in painted(app.screen.query_one(".question", Static))
         await pilot.press("1", *HOSTILE[:20], "enter")
