@@ -15,10 +15,11 @@ from textual.widgets import DataTable, Input, Static
 from textual.widgets._toast import Toast
 
 from manager.app import ManagerApp
+from manager.rows import find_by_ref
 from manager.screens.confirm import ConfirmScreen
 from manager.screens.stats import StatsScreen
 from shared.config import Config, load_config
-from shared.followups import FollowUpStatus, Resolution
+from shared.followups import FollowUp, FollowUpStatus, Resolution
 from shared.ratings import Channel, Outcome, Rating
 from shared.store import FeedbackStore
 
@@ -335,3 +336,16 @@ async def test_the_find_dialog_closes_on_escape(config: Config, clock: FakeClock
         await pilot.press("escape")
         await pilot.pause()
         assert queue_screen(app) is app.screen
+
+
+def test_a_reference_is_found_however_it_is_typed(clock: FakeClock) -> None:
+    items = [
+        FollowUp.for_rating(Rating(id=f"r{n}", ts=clock.now, outcome=Outcome.BELOW, channel=Channel.SMS), now=clock.now)
+        for n in range(50)
+    ]
+    wanted = items[17]
+    assert len({item.ref for item in items}) == 50 and all(len(item.ref) == 5 for item in items)
+    mangled = wanted.ref.lower().replace("0", "o").replace("1", "l")
+    for typed in (wanted.ref, wanted.ref[1:], f"  {wanted.ref.lower()} ", mangled):
+        assert find_by_ref(items, typed) == [wanted], typed
+    assert find_by_ref(items, "#") == [] and find_by_ref(items, "") == []

@@ -19,7 +19,8 @@ from shared.config import Config
 from shared.followups import FollowUp
 from shared.ratings import Channel, Contact, Outcome, Rating
 from shared.store import FeedbackStore
-from sms.alerts import ESCALATED, NEW, Alerter, alert_text
+from sms.alerts import ESCALATED, NEW, Alerter, alert_key, alert_text
+from sms.records import SmsRecords
 from sms.sender import TwilioSender
 from sms.settings import BUSINESS_NAME_BUDGET, SmsConfig, gsm7_length, load_sms_config
 
@@ -228,3 +229,15 @@ def test_alerts_read_the_shops_reason_labels_and_id_means_the_reference(tmp_path
     )
     item = followup(comment="", reasons=("wait_time",))
     assert alert_text(load_sms_config(config), item, NEW) == f"Short {item.ref}: Queue too long."
+
+
+def test_a_store_that_alerted_before_the_switch_was_recorded_gets_no_summary(
+    config: Config, store: FeedbackStore, clock: Clock, fake_twilio: FakeTwilio
+) -> None:
+    alerted = FollowUp.for_rating(kiosk_tap(store, clock), now=clock())
+    with store.transaction() as tx, SmsRecords(tx) as records:  # as a server of the previous version left it
+        records.mark_alerted(*alert_key(store.get_followup(alerted.id)), NEW, clock())
+    fresh = kiosk_tap(store, clock)
+    assert alerter_for(config, store, clock).run_once() == 1
+    [alert] = fake_twilio.to(MANAGER)
+    assert FollowUp.for_rating(fresh, now=clock()).ref in alert.body
