@@ -131,12 +131,15 @@ class QueueScreen(Screen[None]):
         self.repaint(full=True)
 
     def _load_resolved(self) -> None:
+        self._resolved = self._read_resolved(self.queue_filter)
+
+    def _read_resolved(self, queue_filter: QueueFilter) -> list[FollowUp]:
         app = self.manager_app
         # Read only recent months; times are stored as UTC ISO 8601, so text compares as time.
         records = app.store.followup_records((app.now - OPENED_WITHIN).date(), app.now.date())
         cutoff = (app.now - RESOLVED_WINDOW).isoformat()
         followups = (FollowUp.from_record(r) for r in records if (r.get("resolved_at") or "") >= cutoff)
-        self._resolved = recently_resolved(f for f in followups if self.queue_filter.matches(f))
+        return recently_resolved(f for f in followups if queue_filter.matches(f))
 
     def _current(self) -> list[FollowUp]:
         now = self.manager_app.now
@@ -381,27 +384,28 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(FindScreen(), callback=self.find)
 
     def find(self, typed: str | None) -> None:
-        """Select the follow-up with this short reference, in the queue or among the recently resolved."""
+        """Select the follow-up with this short reference, in the queue or among the recently resolved.
+
+        The filter is cleared if it hides it; when nothing matches, the view stays as it was.
+        """
         if not typed:
             return
-        in_queue = find_by_ref(visible(self.manager_app.queue, QueueFilter(), self.manager_app.now), typed)
-        if in_queue:
-            if not self.queue_filter.matches(in_queue[0]):
-                self.queue_filter = QueueFilter()
-            self.show_resolved = False
-            found = in_queue
-        else:
-            self.queue_filter = QueueFilter()
-            self.show_resolved = True
-            self._load_resolved()
-            self.repaint()
-            found = find_by_ref(self._resolved, typed)
+        found = find_by_ref(visible(self.manager_app.queue, QueueFilter(), self.manager_app.now), typed)
+        resolved = not found
+        if resolved:
+            found = find_by_ref(self._read_resolved(QueueFilter()), typed)
         if not found:
-            self.show_resolved = False
             self.notify(f"No follow-up {normalise_ref(typed)} open or resolved in the last day.", markup=False)
             return
+        if not self.queue_filter.matches(found[0]):
+            self.queue_filter = QueueFilter()
+        self.show_resolved = resolved
+        if resolved:
+            self._load_resolved()
+            self.repaint()
         table = self.query_one(DataTable)
-        table.move_cursor(row=table.get_row_index(found[0].id), animate=False)
+        if found[0].id in self._items:
+            table.move_cursor(row=table.get_row_index(found[0].id), animate=False)
         table.focus()
         if len(found) > 1:
             self.notify(f"{len(found)} follow-ups share {found[0].ref}: the first is selected.", markup=False)

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.widgets._toast import Toast
 
 from manager.app import ManagerApp
-from manager.rows import find_by_ref
+from manager.rows import QueueFilter, find_by_ref
 from manager.screens.confirm import ConfirmScreen
 from manager.screens.stats import StatsScreen
 from shared.config import Config, load_config
@@ -86,6 +86,10 @@ async def test_rows_and_panel_show_the_short_reference_and_find_takes_it_in_any_
         await pilot.pause()
         assert queue_screen(app).selected().id == "fu-a"
         assert details_text(app).startswith(wanted.ref)
+        queue_screen(app).queue_filter = QueueFilter(station="elsewhere")  # hides it: finding clears the filter
+        await pilot.press("number_sign", *wanted.ref[1:], "enter")
+        await pilot.pause()
+        assert queue_screen(app).queue_filter == QueueFilter() and queue_screen(app).selected().id == "fu-a"
 
 
 async def test_find_reaches_into_the_resolved_list_and_says_when_nothing_matches(
@@ -104,8 +108,11 @@ async def test_find_reaches_into_the_resolved_list_and_says_when_nothing_matches
         assert screen.show_resolved and screen.selected().id == "fu-done"
         screen.find("#ZZZZZ")
         await pilot.pause()
-        assert not screen.show_resolved
+        assert screen.show_resolved and screen.selected().id == "fu-done"  # the view stays
         assert any("No follow-up #ZZZZZ" in n.message for n in app._notifications)
+        screen.find(store.get_followup("fu-open-one").ref)
+        await pilot.pause()
+        assert not screen.show_resolved and screen.selected().id == "fu-open-one"
 
 
 # -- the resolve dialog ----------------------------------------------------------------------
