@@ -79,7 +79,7 @@ async def test_rows_and_panel_show_the_short_reference_and_find_takes_it_in_any_
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         assert cell(app, "fu-a", "ref") == wanted.ref and len(wanted.ref) == 5
-        assert wanted.ref in details_text(app).splitlines()[0] or row_ids(app)[0] != "fu-a"
+        assert row_ids(app)[0] != "fu-a"  # the most urgent is selected first
         await pilot.press("slash")
         await pilot.pause()
         await pilot.press(*wanted.ref[1:].lower(), "enter")
