@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,8 +35,9 @@ NEW, ESCALATED = "new", "escalated"
 QUEUE_FILE = f"{QUEUE}.json"
 SEGMENT = 160  # one GSM-7 text
 COMMENT_LIMIT = 60
-# Characters outside GSM-7 would turn the whole alert into 70-character UCS-2 segments.
-GSM7_STAND_INS = str.maketrans({"•": "*", "‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "."})
+# A character outside GSM-7 turns a whole text into 70-character UCS-2 segments: the parts we write
+# (the masked number) and the customer's comment keep to GSM-7; the shop's own words are its choice.
+GSM7_STAND_INS = str.maketrans({"•": "*", "‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "..."})
 
 
 def alert_key(followup: FollowUp) -> tuple[str, datetime]:
@@ -49,9 +51,13 @@ def concerns(followup: FollowUp, kind: str) -> bool:
 
 
 def _gsm7(text: str) -> str:
-    """The text in GSM-7 characters only: common stand-ins, then "?" for anything else (emoji)."""
-    text = text.translate(GSM7_STAND_INS)
-    return "".join(char if gsm7_length(char) is not None else "?" for char in text)
+    """The text in GSM-7: common stand-ins, accents dropped where that helps ("ç" → "c"), emoji left out."""
+    kept = []
+    for char in text.translate(GSM7_STAND_INS):
+        if gsm7_length(char) is None:
+            char = unicodedata.normalize("NFKD", char)[0]
+        kept.append(char if gsm7_length(char) is not None else "")
+    return " ".join("".join(kept).split())
 
 
 def alert_text(settings: SmsConfig, followup: FollowUp, kind: str) -> str:
@@ -59,18 +65,17 @@ def alert_text(settings: SmsConfig, followup: FollowUp, kind: str) -> str:
     values = {
         "where": ", ".join(part for part in (followup.station, followup.staff, followup.channel) if part),
         "reasons": reasons_text(followup.reasons, settings.reasons) or "no reason given",
-        "phone": mask_phone(followup.contact.phone) if followup.contact else "not given",
+        "phone": _gsm7(mask_phone(followup.contact.phone)) if followup.contact else "not given",
         "ref": followup.ref,
         "id": followup.ref,
     }
     template = "alert" if kind == NEW else "escalation"
-    values = {name: _gsm7(value) for name, value in values.items()}
-    comment = _gsm7(" ".join(followup.comment.split()))
+    comment = _gsm7(followup.comment)
     shown = comment[:COMMENT_LIMIT]
     while True:
         cut = shown if shown == comment else shown.rstrip() + "..."
-        text = _gsm7(settings.text(template, comment=f'"{cut}"' if shown else "", **values).strip())
-        excess = (gsm7_length(text) or 0) - SEGMENT
+        text = settings.text(template, comment=f'"{cut}"' if shown else "", **values).strip()
+        excess = (gsm7_length(text) or 0) - SEGMENT  # a shop's own non-GSM words: its choice, not cut here
         if excess <= 0 or not shown:
             return text
         shown = shown[: max(len(shown) - excess - 3, 0)] if len(shown) > 8 else ""
@@ -158,7 +163,7 @@ class Alerter:
 
     def _send_summary(self, summary: Summary) -> int:
         """One text instead of a burst; not retried (the console shows them all)."""
-        body = _gsm7(self.settings.text("alert_backlog", count=str(summary.count)))
+        body = self.settings.text("alert_backlog", count=str(summary.count))
         delivered = self._send(summary.recipients, body, f"summary of {summary.count} open follow-ups")
         log.info("%s alerts switched on: %d open follow-ups summed up in one text", summary.kind, summary.count)
         return delivered

@@ -241,3 +241,8 @@ def test_a_store_that_alerted_before_the_switch_was_recorded_gets_no_summary(
     assert alerter_for(config, store, clock).run_once() == 1
     [alert] = fake_twilio.to(MANAGER)
     assert FollowUp.for_rating(fresh, now=clock()).ref in alert.body
+
+
+def test_a_comment_keeps_to_gsm7_so_the_alert_stays_one_segment() -> None:
+    text = alert_text(SmsConfig(business_name="Cafe"), followup(comment="‘awful’ 😡 façade"), NEW)
+    assert text.endswith("\"'awful' facade\"") and gsm7_length(text) is not None
