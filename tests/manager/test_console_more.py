@@ -205,6 +205,7 @@ async def test_a_damaged_queue_file_is_reported_once_and_read_again_when_repaire
         ('escalate_overdue = "yes"', "escalate_overdue must be true or false"),
         ("name = 3", "name must be text"),
         ("colour = 'red'", "unknown setting(s) in [manager]: colour"),
+        ("[kiosk]\nreasons = 3", "[kiosk] reasons must be a list of texts or a table"),
     ],
 )
 def test_bad_manager_settings_stop_the_console_with_a_clear_message(tmp_path: Path, table: str, message: str) -> None:
