@@ -18,6 +18,7 @@ from textual.theme import BUILTIN_THEMES
 from kiosk.qr import CODE, station_code
 from shared.config import Config, ConfigError
 from shared.phones import InvalidPhoneNumber, normalise_phone
+from shared.reasons import DEFAULT_REASONS, parse_reasons
 
 PIN_HASH_ENV = "FEEDBACK_KIOSK_PIN_HASH"
 THEMES = {"dark": "textual-dark", "light": "textual-light"}
@@ -66,17 +67,6 @@ class Texts:
             if not isinstance(value, str) or not value.strip():
                 raise ConfigError(f"[kiosk.texts] {key} must be non-empty text")
         return cls(**dict(table))
-
-
-DEFAULT_REASONS: dict[str, str] = {
-    "wait_time": "Wait time",
-    "friendliness": "Friendliness",
-    "accuracy": "Accuracy",
-    "knowledge": "Knowledge",
-    "cleanliness": "Cleanliness",
-    "price": "Price",
-    "other": "Other",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +150,7 @@ def load_kiosk_settings(config: Config, *, station: str | None = None) -> KioskS
     return KioskSettings(
         station=name,
         station_code=code,
-        reasons=_reasons(table.get("reasons", DEFAULT_REASONS)),
+        reasons=parse_reasons(table.get("reasons", DEFAULT_REASONS)),
         staff=tuple(_text_list(table, "staff")),
         texts=Texts.from_table(_table(table, "texts")),
         thanks_seconds=_number(table, "thanks_seconds", 4.0),
@@ -184,21 +174,6 @@ def load_kiosk_settings(config: Config, *, station: str | None = None) -> KioskS
 def _safe(name: str) -> str:
     """A station name as a folder name."""
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "counter"
-
-
-def _reasons(value: Any) -> dict[str, str]:
-    """Reasons as ``{key: label}``: a TOML table keeps its order; a list uses each text as key and label."""
-    if isinstance(value, Mapping):
-        reasons = dict(value)
-    elif isinstance(value, list):
-        reasons = {item: item for item in value}
-    else:
-        raise ConfigError("[kiosk] reasons must be a list of texts or a table of key = label")
-    if not reasons or not all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in reasons.items()):
-        raise ConfigError("[kiosk] reasons must hold at least one non-empty text")
-    if len(reasons) > 9:
-        raise ConfigError("[kiosk] reasons: at most 9 (one per key 1 to 9)")
-    return reasons
 
 
 def _table(table: Mapping[str, Any], key: str) -> Mapping[str, Any]:

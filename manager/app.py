@@ -37,7 +37,7 @@ class ManagerApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Follow-ups"
     ENABLE_COMMAND_PALETTE = False
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (120, "-wide"), (160, "-widest")]
     MODES: ClassVar = {"queue": QueueScreen, "stats": StatsScreen}
     BINDINGS: ClassVar = [Binding("ctrl+q", "quit", "Quit", show=False)]
 
@@ -70,6 +70,7 @@ class ManagerApp(App[None]):
         self.poll_seconds = poll_seconds or settings.poll_seconds
         self.tick_seconds = tick_seconds
         self.escalate_overdue = settings.escalate_overdue
+        self.reasons = settings.reasons
         self.announced: list[str] = []
         self._seen: set[str] | None = None
         self._escalated: set[tuple[str, datetime]] = set()
@@ -112,7 +113,7 @@ class ManagerApp(App[None]):
         """Say what went wrong, once per distinct problem rather than at every poll."""
         if str(error) != self._last_problem:
             self._last_problem = str(error)
-            self.notify(str(error), title=title, severity="error", timeout=10)
+            self.notify(str(error), title=title, severity="error", timeout=10, markup=False)
 
     def reload_queue(self) -> bool:
         """Read the queue again; on a store problem say so, keep the last queue on screen, return False."""
@@ -148,7 +149,9 @@ class ManagerApp(App[None]):
         self.bell()
         where = " · ".join(part for part in (str(followup.channel), followup.station, followup.staff) if part)
         waiting = " — customer waiting at the counter" if followup.customer_waiting else ""
-        self.notify(f"{where}{waiting}", title="New: fell short", severity="warning", timeout=8)
+        self.notify(
+            f"{followup.ref} · {where}{waiting}", title="New: fell short", severity="warning", timeout=8, markup=False
+        )
 
     # -- time passing ---------------------------------------------------------------
 

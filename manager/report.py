@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 
 from manager.words import duration_words, percent
+from shared.reasons import DEFAULT_REASONS, reason_label
 from shared.stats import LoopTimes, OutcomeCounts, Stats, compute, utc_days_for
 from shared.store import FeedbackStore
 
@@ -27,13 +29,14 @@ def gather(store: FeedbackStore, *, since: date, until: date, zone: tzinfo, now:
     return compute(summaries, times, since=since, until=until, zone=zone, now=now, target=target)
 
 
-def render(stats: Stats, fmt: str, *, business: str = "") -> str:
+def render(stats: Stats, fmt: str, *, business: str = "", labels: Mapping[str, str] = DEFAULT_REASONS) -> str:
+    """The report in one format; ``labels`` are the shop's reason labels (``[kiosk] reasons``)."""
     if fmt == "text":
-        return render_text(stats, business=business)
+        return render_text(stats, business=business, labels=labels)
     if fmt == "csv":
-        return render_csv(stats)
+        return render_csv(stats, labels=labels)
     if fmt == "html":
-        return render_html(stats, business=business)
+        return render_html(stats, business=business, labels=labels)
     raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
@@ -67,6 +70,14 @@ def group_rows(groups: dict[str, OutcomeCounts]) -> list[tuple[str, int, int, st
     ]
 
 
+def reasons_by_label(stats: Stats, labels: Mapping[str, str]) -> dict[str, int]:
+    """Fell short by reason as people read it: keys become labels (two keys with one label add up), most first."""
+    counts: Counter[str] = Counter()
+    for key, count in stats.below_by_reason.items():
+        counts[reason_label(key, labels)] += count
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
 def breakdowns(stats: Stats) -> list[tuple[str, dict[str, OutcomeCounts]]]:
     return [("Channel", stats.by_channel), ("Station", stats.by_station), ("Staff", stats.by_staff)]
 
@@ -74,12 +85,13 @@ def breakdowns(stats: Stats) -> list[tuple[str, dict[str, OutcomeCounts]]]:
 # -- text ------------------------------------------------------------------------
 
 
-def render_text(stats: Stats, *, business: str = "") -> str:
+def render_text(stats: Stats, *, business: str = "", labels: Mapping[str, str] = DEFAULT_REASONS) -> str:
     lines = [f"Feedback report{' for ' + business if business else ''}: {_period(stats)} ({stats.timezone})", ""]
     width = max(len(label) for label, _ in headline(stats))
     lines += [f"  {label:<{width}}  {value}" for label, value in headline(stats)]
     lines += ["", "Fell short by reason"]
-    lines += [f"  {reason:<24} {count:>6}" for reason, count in stats.below_by_reason.items()] or ["  (none given)"]
+    reasons = reasons_by_label(stats, labels)
+    lines += [f"  {reason:<24} {count:>6}" for reason, count in reasons.items()] or ["  (none given)"]
     for title, groups in breakdowns(stats):
         lines += ["", f"{'By ' + title.lower():<26} {'answers':>7} {'short':>6} {'met+':>6}"]
         lines += [f"  {name:<24} {answers:>7} {below:>6} {met:>6}" for name, answers, below, met in group_rows(groups)]
@@ -96,7 +108,7 @@ def render_text(stats: Stats, *, business: str = "") -> str:
 # -- CSV -------------------------------------------------------------------------
 
 
-def csv_rows(stats: Stats) -> Iterator[list[str | int]]:
+def csv_rows(stats: Stats, labels: Mapping[str, str] = DEFAULT_REASONS) -> Iterator[list[str | int]]:
     """Long format (section, name, measure, value): easy to filter and pivot in a spreadsheet."""
     yield ["section", "name", "measure", "value"]
     yield ["period", "", "since", stats.since.isoformat()]
@@ -121,7 +133,7 @@ def csv_rows(stats: Stats) -> Iterator[list[str | int]]:
         ("resolved_within_target_share", _ratio(stats.within_target_share)),
     ]:
         yield ["total", "", name, value]
-    for reason, count in stats.below_by_reason.items():
+    for reason, count in reasons_by_label(stats, labels).items():
         yield ["reason", reason, "below", count]
     for title, groups in breakdowns(stats):
         for name, counts in groups.items():
@@ -144,9 +156,9 @@ def _seconds(value: timedelta | None) -> str:
     return "" if value is None else f"{value.total_seconds():.0f}"
 
 
-def render_csv(stats: Stats) -> str:
+def render_csv(stats: Stats, labels: Mapping[str, str] = DEFAULT_REASONS) -> str:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(csv_rows(stats))
+    csv.writer(out, lineterminator="\n").writerows(csv_rows(stats, labels))
     return out.getvalue()
 
 
@@ -165,7 +177,7 @@ td:first-child,th:first-child{text-align:left}tr:nth-child(even){background:#f4f
 _COLOURS = {"below": "#d9534f", "met": "#5b9bd5", "exceeded": "#5cb85c"}
 
 
-def render_html(stats: Stats, *, business: str = "") -> str:
+def render_html(stats: Stats, *, business: str = "", labels: Mapping[str, str] = DEFAULT_REASONS) -> str:
     """One file, no scripts, no external resources: charts are inline SVG."""
     title = f"Feedback report{' for ' + business if business else ''}: {_period(stats)}"
     esc = html.escape
@@ -183,7 +195,10 @@ def render_html(stats: Stats, *, business: str = "") -> str:
     ]
     if len(stats.answers_by_day) > 1:
         parts += ["<h2>Answers by day</h2>", day_chart_svg(stats.answers_by_day)]
-    parts += ["<h2>Fell short by reason</h2>", _table(["Reason", "Fell short"], list(stats.below_by_reason.items()))]
+    parts += [
+        "<h2>Fell short by reason</h2>",
+        _table(["Reason", "Fell short"], list(reasons_by_label(stats, labels).items())),
+    ]
     parts.append('<div class="groups">')
     for title_, groups in breakdowns(stats):
         parts += [

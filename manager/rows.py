@@ -5,18 +5,20 @@ Pure: follow-ups and ``now`` in, plain values out; the screen only paints them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from manager.words import Urgency, age_words, duration_words, time_left_words, urgency
-from shared.followups import FollowUp
+from manager.words import Urgency, age_words, duration_words, resolution_words, time_left_words, urgency
+from shared.followups import FollowUp, normalise_ref
 from shared.phones import mask_phone
+from shared.reasons import reasons_text
 
 # Most telling first: on a narrow screen the rest scrolls, and the panel below shows it all.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("wait", "!"),
+    ("ref", "Ref"),
     ("left", "Time left"),
     ("age", "Age"),
     ("claimed", "Claimed by"),
@@ -26,6 +28,11 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("reasons", "Reasons"),
     ("phone", "Phone"),
     ("comment", "Comment"),
+)
+# The resolved list: when and how it was closed, and by whom, instead of a time left.
+RESOLVED_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    {"left": ("left", "Resolved"), "age": ("outcome", "Outcome"), "claimed": ("claimed", "By")}.get(key, (key, label))
+    for key, label in COLUMNS
 )
 TICKING = ("age", "left")
 COMMENT_WIDTH = 40
@@ -56,6 +63,12 @@ def visible(followups: Iterable[FollowUp], queue_filter: QueueFilter, now: datet
     return sorted((f for f in followups if queue_filter.matches(f)), key=lambda f: f.urgency_key(now))
 
 
+def find_by_ref(followups: Iterable[FollowUp], typed: str) -> list[FollowUp]:
+    """The follow-ups whose short reference is what was typed ("k7q2", "#K7Q2"), in the order given."""
+    wanted = normalise_ref(typed)
+    return [followup for followup in followups if followup.ref == wanted]
+
+
 def recently_resolved(followups: Iterable[FollowUp]) -> list[FollowUp]:
     """Resolved follow-ups, latest first: the list a manager reopens from."""
     done = [f for f in followups if not f.is_active and f.resolved_at is not None]
@@ -65,16 +78,16 @@ def recently_resolved(followups: Iterable[FollowUp]) -> list[FollowUp]:
 def ticking_cells(followup: FollowUp, now: datetime) -> dict[str, tuple[str, Urgency | None]]:
     """The cells that change as time passes, with the urgency that colours the time left."""
     if not followup.is_active:
-        resolution = str(followup.resolution or "").replace("_", " ")
-        return {"age": (age_words(followup, now), None), "left": (resolution, None)}
+        resolved = "–" if followup.resolved_at is None else f"{duration_words(now - followup.resolved_at)} ago"
+        return {"left": (resolved, None)}
     return {
         "age": (age_words(followup, now), None),
         "left": (time_left_words(followup, now), urgency(followup, now)),
     }
 
 
-def static_cells(followup: FollowUp, *, revealed: bool = False) -> dict[str, str]:
-    """The cells that only change when the follow-up does."""
+def static_cells(followup: FollowUp, labels: Mapping[str, str], *, revealed: bool = False) -> dict[str, str]:
+    """The cells that only change when the follow-up does (``labels``: reason key → label)."""
     comment = followup.comment.replace("\n", " ")
     if len(comment) > COMMENT_WIDTH:
         comment = comment[: COMMENT_WIDTH - 1] + "…"
@@ -83,21 +96,23 @@ def static_cells(followup: FollowUp, *, revealed: bool = False) -> dict[str, str
         phone = followup.contact.phone if revealed else masked(followup.contact.phone)
     return {
         "wait": "⚑" if followup.customer_waiting else ("▲" if followup.escalated_at else ""),
+        "ref": followup.ref,
+        "outcome": resolution_words(followup.resolution),
         "channel": str(followup.channel),
         "station": followup.station,
         "staff": followup.staff,
-        "reasons": "to read" if followup.is_to_read else ", ".join(followup.reasons),
+        "reasons": "to read" if followup.is_to_read else reasons_text(followup.reasons, labels),
         "comment": comment,
         "phone": phone,
         "claimed": followup.claimed_by,
     }
 
 
-def details(followup: FollowUp, now: datetime, *, revealed: bool = False) -> list[str]:
+def details(followup: FollowUp, now: datetime, labels: Mapping[str, str], *, revealed: bool = False) -> list[str]:
     """The selected follow-up in full, one fact per line, for the panel under the table."""
-    what = "A text to read, sent" if followup.is_to_read else "Fell short"
+    what = "a text to read, sent" if followup.is_to_read else "fell short"
     lines = [
-        f"{what} {age_words(followup, now)} ago · {followup.channel}"
+        f"{followup.ref} · {what} {age_words(followup, now)} ago · {followup.channel}"
         + (f" · {followup.station}" if followup.station else "")
         + (f" · staff {followup.staff}" if followup.staff else "")
         + (" · CUSTOMER WAITING AT THE COUNTER" if followup.customer_waiting else ""),
@@ -108,9 +123,10 @@ def details(followup: FollowUp, now: datetime, *, revealed: bool = False) -> lis
             + (f" · escalated {duration_words(now - followup.escalated_at)} ago" if followup.escalated_at else "")
         )
     else:
-        lines.append(f"Resolved ({str(followup.resolution).replace('_', ' ')}) by {followup.claimed_by}")
+        resolved = f" {duration_words(now - followup.resolved_at)} ago" if followup.resolved_at else ""
+        lines.append(f"Resolved{resolved} ({resolution_words(followup.resolution)}) by {followup.claimed_by}")
     if followup.reasons:
-        lines.append("Reasons: " + ", ".join(followup.reasons))
+        lines.append("Reasons: " + reasons_text(followup.reasons, labels))
     if followup.comment:
         lines.append(f"{'Text' if followup.is_to_read else 'Comment'}: “{followup.comment}”")
     for words in followup.later:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared.config import Config, ConfigError
+from shared.reasons import DEFAULT_REASONS, reason_labels
 
 DEFAULT_POLL_SECONDS = 0.25
 KNOWN = {"name", "poll_seconds", "escalate_overdue"}
@@ -16,6 +18,7 @@ class ManagerSettings:
     name: str = ""
     poll_seconds: float = DEFAULT_POLL_SECONDS
     escalate_overdue: bool = True
+    reasons: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_REASONS))  # [kiosk] reasons: labels
 
     @classmethod
     def from_config(cls, config: Config) -> ManagerSettings:
@@ -32,4 +35,6 @@ class ManagerSettings:
         escalate = table.get("escalate_overdue", True)
         if not isinstance(escalate, bool):
             raise ConfigError(f"[manager] escalate_overdue must be true or false, not {escalate!r}")
-        return cls(name=name.strip(), poll_seconds=float(poll), escalate_overdue=escalate)
+        return cls(
+            name=name.strip(), poll_seconds=float(poll), escalate_overdue=escalate, reasons=reason_labels(config)
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
-from shared.followups import FollowUp
+from shared.followups import FollowUp, Resolution
 
 SOON = timedelta(minutes=5)
 
@@ -62,3 +62,8 @@ def urgency(followup: FollowUp, now: datetime) -> Urgency:
 def percent(value: float | None) -> str:
     """A share as a whole percentage; "–" when there was nothing to count."""
     return "–" if value is None else f"{value * 100:.0f} %"
+
+
+def resolution_words(resolution: Resolution | None) -> str:
+    """How a follow-up was closed, in words: "could not reach"; "" while open."""
+    return "" if resolution is None else str(resolution).replace("_", " ")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,26 @@ class FollowUpKind(enum.StrEnum):
 
     FELL_SHORT = "fell_short"
     TO_READ = "to_read"
+
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # base32 without I, L, O, U: nothing to misread
+REF_LENGTH = 4
+
+
+def short_ref(followup_id: str) -> str:
+    """A short reference people can say and type ("#K7Q2"), derived from the id: the same everywhere."""
+    number = int.from_bytes(hashlib.sha256(followup_id.encode()).digest()[:4], "big") >> (32 - 5 * REF_LENGTH)
+    chars = [CROCKFORD[(number >> (5 * place)) & 31] for place in reversed(range(REF_LENGTH))]
+    return "#" + "".join(chars)
+
+
+def normalise_ref(text: str) -> str:
+    """What someone typed as a reference, as :func:`short_ref` writes it: "k7q2", "#K7Q2 " → "#K7Q2".
+
+    Crockford's reading rules apply: O is 0, I and L are 1.
+    """
+    typed = text.strip().lstrip("#").upper().translate(str.maketrans("OIL", "011"))
+    return "#" + typed
 
 
 class FollowUpStatus(enum.StrEnum):
@@ -164,6 +185,11 @@ class FollowUp:
             contact=rating.contact,
             customer_waiting=rating.customer_waiting,
         )
+
+    @property
+    def ref(self) -> str:
+        """The short reference managers see and text each other ("#K7Q2"); the id stays the key."""
+        return short_ref(self.id)
 
     @property
     def is_active(self) -> bool:

@@ -198,6 +198,14 @@ class SmsRecords:
         if table.contains(doc_id=f"{kind}:{followup_id}"):
             table.remove(doc_ids=[f"{kind}:{followup_id}"])
 
+    def alerts_enabled(self, kind: str) -> bool | None:
+        """Whether this kind of alert had anyone to text when last checked (None: never checked)."""
+        found = self._tx.db(DB).table("alerting").get(doc_id=kind)
+        return None if found is None else bool(found["enabled"])
+
+    def set_alerts_enabled(self, kind: str, enabled: bool, now: datetime) -> None:
+        put(self._tx.db(DB).table("alerting"), kind, {"kind": kind, "enabled": enabled, "since": utc(now).isoformat()})
+
 
 def purge_messages(tx: Transaction, cutoff: datetime, dry_run: bool) -> int:
     """Erase texts received before ``cutoff`` and numbers idle since then (``feedback purge``).

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from shared.config import Config, ConfigError
 from shared.phones import InvalidPhoneNumber, mask_phone, normalise_phone
+from shared.reasons import DEFAULT_REASONS, reason_labels
 
 DEFAULT_TEXTS: dict[str, str] = {
     "question": (
@@ -37,15 +38,19 @@ DEFAULT_TEXTS: dict[str, str] = {
     "opted_out": "{business}: you will not get any more texts from us. Reply START to opt back in.",
     "opted_in": "{business}: you can get texts from us again. Reply STOP to opt out.",
     "help": "{business} feedback texts: one question after a visit. Reply STOP to opt out, START to opt back in.",
-    "alert": "{business}: a customer says we fell short ({where}). Number {phone}. Follow-up {id}. {comment}",
-    "escalation": "{business}: follow-up {id} ({where}) is overdue and escalated. Customer {phone}. {comment}",
+    "alert": "{business}: fell short {ref} ({where}): {reasons}. Number {phone}. {comment}",
+    "escalation": "{business}: {ref} overdue, escalated ({where}): {reasons}. Number {phone}. {comment}",
+    "alert_backlog": "{business}: alerts are on; {count} already open (see the console). New flags come one by one.",
 }
-CUSTOMER_TEXTS = tuple(name for name in DEFAULT_TEXTS if name not in ("alert", "escalation"))
+MANAGER_TEXTS = ("alert", "escalation", "alert_backlog")
+CUSTOMER_TEXTS = tuple(name for name in DEFAULT_TEXTS if name not in MANAGER_TEXTS)
+# {id} is the short reference too: texts written before references existed keep working.
+ALERT_FIELDS = frozenset({"business", "where", "phone", "id", "ref", "reasons", "comment"})
 FIELDS: dict[str, frozenset[str]] = {
-    name: frozenset({"business", "where", "phone", "id", "comment"})
-    if name in ("alert", "escalation")
-    else frozenset({"business"})
-    for name in DEFAULT_TEXTS
+    **{name: frozenset({"business"}) for name in CUSTOMER_TEXTS},
+    "alert": ALERT_FIELDS,
+    "escalation": ALERT_FIELDS,
+    "alert_backlog": frozenset({"business", "count"}),
 }
 # Longest business name the default texts are checked with.
 BUSINESS_NAME_BUDGET = 24
@@ -130,6 +135,7 @@ class SmsConfig:
     texts: Mapping[str, str] = field(default_factory=lambda: DEFAULT_TEXTS | POSTER_TEXTS)
     store_wait_seconds: float = 3.0  # how long a text waits for the store before it is spooled
     spool_dir: Path = Path("sms/spool")  # texts the store could not take yet (<data>/sms/spool)
+    reasons: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_REASONS))  # [kiosk] reasons: labels
 
     @property
     def can_send(self) -> bool:
@@ -227,6 +233,7 @@ def load_sms_config(config: Config) -> SmsConfig:
         texts=texts,
         store_wait_seconds=store_wait,
         spool_dir=Path(spool_dir).expanduser() if spool_dir else config.data_dir / "sms" / "spool",
+        reasons=reason_labels(config),
     )
 
 

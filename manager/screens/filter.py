@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -26,7 +27,7 @@ class FilterScreen(ModalScreen[QueueFilter | None]):
         with Vertical(classes="dialog"):
             yield Static("Show follow-ups from", classes="question")
             yield Select(
-                [(name, name) for name in self.stations],
+                [(Text(name), name) for name in self.stations],  # names are typed by people: never markup
                 prompt="All stations",
                 value=self.current.station or Select.NULL,
                 id="station",

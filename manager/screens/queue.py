@@ -24,8 +24,10 @@ from textual.widgets.data_table import ColumnKey
 
 from manager.rows import (
     COLUMNS,
+    RESOLVED_COLUMNS,
     QueueFilter,
     details,
+    find_by_ref,
     masked,
     recently_resolved,
     static_cells,
@@ -34,10 +36,12 @@ from manager.rows import (
 )
 from manager.screens.confirm import ConfirmScreen
 from manager.screens.filter import FilterScreen
+from manager.screens.find import FindScreen
 from manager.screens.resolve import ResolveChoice, ResolveScreen
-from manager.words import Urgency
-from shared.followups import AlreadyClaimed, FollowUp, FollowUpError
+from manager.words import Urgency, resolution_words
+from shared.followups import AlreadyClaimed, FollowUp, FollowUpError, normalise_ref
 from shared.ratings import Channel
+from shared.reasons import reasons_text
 from shared.storage import StoreError
 
 if TYPE_CHECKING:
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
 URGENCY_STYLES = {Urgency.CALM: "green", Urgency.SOON: "bold yellow", Urgency.LATE: "bold red"}
 WAITING_STYLE = "bold magenta"
 RESOLVED_WINDOW = timedelta(days=1)
+REVEAL_FOR = timedelta(seconds=60)  # a revealed number is masked again after this, or when the selection moves
 OPENED_WITHIN = timedelta(days=30)  # the resolved list looks at follow-ups opened this recently
 
 
@@ -65,6 +70,7 @@ class QueueScreen(Screen[None]):
         Binding("r", "resolve", "Resolve"),
         Binding("o", "reopen", "Reopen"),
         Binding("f", "filter", "Filter"),
+        Binding("slash,number_sign", "find", "Find #"),
         Binding("h", "toggle_resolved", "Resolved"),
         Binding("s", "app.show_stats", "Stats"),
         Binding("q", "app.quit", "Quit"),
@@ -78,9 +84,11 @@ class QueueScreen(Screen[None]):
         self._items: dict[str, FollowUp] = {}
         self._order: list[str] = []
         self._shown: dict[str, dict[str, str]] = {}
-        self._static: dict[str, tuple[tuple[FollowUp, bool], dict[str, str]]] = {}
+        self._static: dict[str, tuple[tuple[FollowUp, bool], dict[str, str], dict[str, Text]]] = {}
         self._resolved: list[FollowUp] = []
         self._revealed: set[str] = set()
+        self._revealed_at: datetime | None = None
+        self._columns = COLUMNS
         self._ready = False
 
     @property
@@ -94,14 +102,18 @@ class QueueScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
+        self._add_columns()
         self._ready = True
         self.watch(self.app, "queue", self._queue_changed)
         self.watch(self.app, "now", self._time_passed, init=False)
 
     # -- painting -------------------------------------------------------------------
+
+    def _add_columns(self) -> None:
+        table = self.query_one(DataTable)
+        self._columns = RESOLVED_COLUMNS if self.show_resolved else COLUMNS
+        for key, label in self._columns:
+            table.add_column(label, key=key)
 
     def _queue_changed(self) -> None:
         if self.show_resolved:
@@ -119,12 +131,15 @@ class QueueScreen(Screen[None]):
         self.repaint(full=True)
 
     def _load_resolved(self) -> None:
+        self._resolved = self._read_resolved(self.queue_filter)
+
+    def _read_resolved(self, queue_filter: QueueFilter) -> list[FollowUp]:
         app = self.manager_app
         # Read only recent months; times are stored as UTC ISO 8601, so text compares as time.
         records = app.store.followup_records((app.now - OPENED_WITHIN).date(), app.now.date())
         cutoff = (app.now - RESOLVED_WINDOW).isoformat()
         followups = (FollowUp.from_record(r) for r in records if (r.get("resolved_at") or "") >= cutoff)
-        self._resolved = recently_resolved(f for f in followups if self.queue_filter.matches(f))
+        return recently_resolved(f for f in followups if queue_filter.matches(f))
 
     def _current(self) -> list[FollowUp]:
         now = self.manager_app.now
@@ -133,17 +148,22 @@ class QueueScreen(Screen[None]):
         return visible(self.manager_app.queue, self.queue_filter, now)
 
     def _cells(self, followup: FollowUp, now: datetime) -> tuple[dict[str, str], dict[str, RenderableType]]:
-        """The row's plain texts (to spot changes) and the renderables the table shows."""
+        """The row's plain texts (to spot changes) and the renderables the table shows.
+
+        Every text is a :class:`Text`: a plain ``str`` would be read as markup, and stations,
+        names, comments and notes are typed by people.
+        """
         revealed = followup.id in self._revealed
         cached = self._static.get(followup.id)
         if cached is None or cached[0] != (followup, revealed):
-            cached = ((followup, revealed), static_cells(followup, revealed=revealed))
+            plain = static_cells(followup, self.manager_app.reasons, revealed=revealed)
+            cached = ((followup, revealed), plain, {key: Text(text) for key, text in plain.items()})
             self._static[followup.id] = cached
         texts = dict(cached[1])
-        cells: dict[str, RenderableType] = {key: Text(text) for key, text in texts.items()}  # never markup
+        cells: dict[str, RenderableType] = dict(cached[2])
         for key, (text, level) in ticking_cells(followup, now).items():
             texts[key] = text
-            cells[key] = Text(text, style=URGENCY_STYLES[level]) if level else text
+            cells[key] = Text(text, style=URGENCY_STYLES[level] if level else "")
         cells["wait"] = RowFlag(texts["wait"], followup.id, style=WAITING_STYLE if followup.customer_waiting else "")
         return texts, cells
 
@@ -160,7 +180,8 @@ class QueueScreen(Screen[None]):
         items = self._current()
         now = self.manager_app.now
         if full:
-            table.clear()
+            table.clear(columns=True)
+            self._add_columns()
             self._shown, self._order = {}, []
         fresh = {followup.id: followup for followup in items}
         for gone in [followup_id for followup_id in self._order if followup_id not in fresh]:
@@ -173,10 +194,11 @@ class QueueScreen(Screen[None]):
             texts, cells = self._cells(followup, now)
             shown = self._shown.get(followup.id)
             if shown is None:
-                table.add_row(*(cells[key] for key, _ in COLUMNS), key=followup.id)
+                table.add_row(*(cells[key] for key, _ in self._columns), key=followup.id)
                 added.append(followup.id)
             else:
-                for key, text in texts.items():
+                for key, _ in self._columns:
+                    text = texts[key]
                     if shown[key] != text:
                         # Measuring a column costs a pass over every row: only when the text outgrows it.
                         grows = cell_len(text) > table.columns[ColumnKey(key)].content_width
@@ -193,14 +215,16 @@ class QueueScreen(Screen[None]):
         self._paint_details()
 
     def _time_passed(self) -> None:
-        """Every second: ages and times left change, and an item turning overdue moves up."""
-        if not self.show_resolved:
+        """Every second: ages and times change, an item turning overdue moves up, a shown number goes."""
+        if self._revealed_at is not None and self.manager_app.now - self._revealed_at >= REVEAL_FOR:
+            self.hide_numbers()
+        else:
             self.repaint()
 
     def _paint_summary(self) -> None:
         app = self.manager_app
         if self.show_resolved:
-            text = f"Resolved in the last day: {len(self._resolved)} · o reopens · h back to the queue"
+            text = f"Resolved in the last day: {len(self._resolved)} · o reopens · / finds a # · h back to the queue"
         else:
             queue = [f for f in app.queue if self.queue_filter.matches(f)]
             overdue = sum(f.is_overdue(app.now) for f in queue)
@@ -208,7 +232,7 @@ class QueueScreen(Screen[None]):
             claimed = sum(bool(f.claimed_by) for f in queue)
             text = f"{len(queue)} open · {overdue} overdue · {waiting} waiting · {claimed} claimed"
         text += f" · showing {self.queue_filter.describe()} · you: {app.manager or '?'}"
-        self.query_one("#summary", Static).update(text)
+        self.query_one("#summary", Static).update(Text(text))
 
     def _paint_details(self) -> None:
         followup = self.selected()
@@ -216,11 +240,25 @@ class QueueScreen(Screen[None]):
         if followup is None:
             panel.update("Nothing to follow up. New flags appear here on their own.")
         else:
-            lines = details(followup, self.manager_app.now, revealed=followup.id in self._revealed)
-            panel.update(Text("\n".join(lines)))  # customers' words: never read as markup
+            revealed = followup.id in self._revealed
+            lines = details(followup, self.manager_app.now, self.manager_app.reasons, revealed=revealed)
+            panel.update(Text("\n".join(lines)))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._paint_details()
+        if self._revealed and str(event.row_key.value) not in self._revealed:
+            self.hide_numbers()  # the selection moved: the number is masked again
+        else:
+            self._paint_details()
+
+    def on_screen_suspend(self) -> None:
+        """Another screen or a dialog took over: no number stays shown behind it."""
+        if self._revealed:
+            self.hide_numbers()
+
+    def hide_numbers(self) -> None:
+        self._revealed_at = None
+        self._revealed.clear()
+        self.repaint()
 
     # -- actions --------------------------------------------------------------------
 
@@ -236,10 +274,12 @@ class QueueScreen(Screen[None]):
         try:
             result = change()
         except AlreadyClaimed as error:
-            self.notify(f"{error.claimed_by} claimed it first.", title=f"Could not {what}", severity="warning")
+            self.notify(
+                f"{error.claimed_by} claimed it first.", title=f"Could not {what}", severity="warning", markup=False
+            )
             result = None
         except (FollowUpError, StoreError) as error:
-            self.notify(str(error), title=f"Could not {what}", severity="error")
+            self.notify(str(error), title=f"Could not {what}", severity="error", markup=False)
             result = None
         self.manager_app.reload_queue()
         return result
@@ -271,16 +311,21 @@ class QueueScreen(Screen[None]):
         try:
             app.reveal(followup.id)
         except (FollowUpError, StoreError) as error:
-            self.notify(str(error), title="Could not record the reveal; the number stays hidden", severity="error")
+            self.notify(
+                str(error), title="Could not record the reveal; the number stays hidden", severity="error", markup=False
+            )
             return
+        self.hide_numbers()
         self._revealed.add(followup.id)
+        self._revealed_at = app.clock()
         self.repaint()
 
     def action_resolve(self) -> None:
         followup = self.selected()
         if followup is None or self.show_resolved:
             return
-        summary = " · ".join(part for part in (followup.station, ", ".join(followup.reasons)) if part)
+        reasons = reasons_text(followup.reasons, self.manager_app.reasons)
+        summary = " · ".join(part for part in (followup.ref, followup.station, reasons) if part)
         self.app.push_screen(
             ResolveScreen(summary or str(followup.channel)), callback=lambda choice: self._resolve(followup, choice)
         )
@@ -296,7 +341,7 @@ class QueueScreen(Screen[None]):
             ),
         )
         if done:
-            self.notify(f"Resolved: {str(choice.resolution).replace('_', ' ')}.", timeout=3)
+            self.notify(f"Resolved: {resolution_words(choice.resolution)}.", timeout=3)
 
     def action_reopen(self) -> None:
         followup = self.selected()
@@ -304,6 +349,19 @@ class QueueScreen(Screen[None]):
             return
         if followup.is_active and not followup.claimed_by:
             self.notify("It is already open.", timeout=3)
+            return
+        if followup.is_active:  # claimed
+            question = f"Release {followup.ref}, claimed by {followup.claimed_by}?\nIt goes back to the queue."
+            yes = "Release"
+        else:
+            question = f"Reopen {followup.ref}?\nIt goes back to the queue, due anew."
+            yes = "Reopen"
+        self.app.push_screen(
+            ConfirmScreen(question, yes=yes), callback=lambda confirmed: self._reopen(followup, confirmed)
+        )
+
+    def _reopen(self, followup: FollowUp, confirmed: bool | None) -> None:
+        if not confirmed:
             return
         app = self.manager_app
         if self._act("reopen", lambda: app.store.reopen(followup.id, now=app.clock())):
@@ -321,3 +379,33 @@ class QueueScreen(Screen[None]):
 
     def action_toggle_resolved(self) -> None:
         self.show_resolved = not self.show_resolved
+
+    def action_find(self) -> None:
+        self.app.push_screen(FindScreen(), callback=self.find)
+
+    def find(self, typed: str | None) -> None:
+        """Select the follow-up with this short reference, in the queue or among the recently resolved.
+
+        The filter is cleared if it hides it; when nothing matches, the view stays as it was.
+        """
+        if not typed:
+            return
+        found = find_by_ref(visible(self.manager_app.queue, QueueFilter(), self.manager_app.now), typed)
+        resolved = not found
+        if resolved:
+            found = find_by_ref(self._read_resolved(QueueFilter()), typed)
+        if not found:
+            self.notify(f"No follow-up {normalise_ref(typed)} open or resolved in the last day.", markup=False)
+            return
+        if not self.queue_filter.matches(found[0]):
+            self.queue_filter = QueueFilter()
+        self.show_resolved = resolved
+        if resolved:
+            self._load_resolved()
+            self.repaint()
+        table = self.query_one(DataTable)
+        if found[0].id in self._items:
+            table.move_cursor(row=table.get_row_index(found[0].id), animate=False)
+        table.focus()
+        if len(found) > 1:
+            self.notify(f"{len(found)} follow-ups share {found[0].ref}: the first is selected.", markup=False)

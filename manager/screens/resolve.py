@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -39,11 +40,12 @@ class ResolveScreen(ModalScreen[ResolveChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"Resolve: {self.summary}", classes="question")
+            yield Static(Text(f"Resolve: {self.summary}"), classes="question")
             with RadioSet(id="resolution"):
                 for number, (resolution, label) in enumerate(LABELS.items(), start=1):
                     yield RadioButton(f"{number} {label}", id=str(resolution))
-            yield Input(placeholder="Note: what happened (optional)", id="note")
+            # Not selected on focus: a manager who tabs away and back keeps typing after the note, not over it.
+            yield Input(placeholder="Note: what happened (optional)", id="note", select_on_focus=False)
             yield Static("", id="problem")
             with Horizontal(classes="buttons"):
                 yield Button("Resolve", id="resolve", variant="success")

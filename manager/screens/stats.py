@@ -7,9 +7,11 @@ ratings); they are recomputed when the store changes, at most every few seconds.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -17,7 +19,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from manager.report import breakdowns, gather, group_rows, headline
+from manager.report import breakdowns, gather, group_rows, headline, reasons_by_label
 from manager.widgets.hour_chart import HourChart
 from shared.stats import Stats, local_days
 from shared.storage import StoreError
@@ -95,7 +97,7 @@ class StatsScreen(Screen[None]):
                 app.store, since=since, until=until, zone=app.config.zone, now=now, target=app.config.followup_target
             )
         except StoreError as error:
-            self.notify(str(error), title="Could not read the statistics", severity="error")
+            self.notify(str(error), title="Could not read the statistics", severity="error", markup=False)
             return
         self.paint(self.stats)
 
@@ -111,14 +113,27 @@ class StatsScreen(Screen[None]):
             figures.add_row(label, value)
         self.query_one("#figures", Static).update(figures)
         self.query_one(HourChart).counts = stats.answers_by_hour
-        reasons = Table("Fell short by reason", "n", box=None, padding=(0, 1), expand=True)
-        for reason, count in stats.below_by_reason.items():
-            reasons.add_row(reason, str(count))
+        reasons = _table("Fell short by reason", ("count",))
+        for reason, count in reasons_by_label(stats, app_reasons(self)).items():
+            reasons.add_row(Text(reason), str(count))
         if not stats.below_by_reason:
             reasons.add_row("(none given)", "")
         self.query_one("#reasons", Static).update(reasons)
         for title, groups in breakdowns(stats):
-            table = Table(title, "answ", "short", "met+", box=None, padding=(0, 1), expand=True)
+            table = _table(title, ("answers", "short", "met+"))
             for name, answers, below, met in group_rows(groups):
-                table.add_row(name, str(answers), str(below), met)
+                table.add_row(Text(name), str(answers), str(below), met)
             self.query_one(f"#{title.lower()}", Static).update(table)
+
+
+def app_reasons(screen: StatsScreen) -> Mapping[str, str]:
+    return screen.manager_app.reasons
+
+
+def _table(title: str, figures: tuple[str, ...]) -> Table:
+    """A breakdown: headers are never cut; a long name is, with an ellipsis (the report has it whole)."""
+    table = Table(box=None, padding=(0, 1), expand=True)
+    table.add_column(title, no_wrap=True, overflow="ellipsis", min_width=len(title), ratio=1)
+    for header in figures:
+        table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
+    return table

@@ -95,6 +95,9 @@ async def test_releasing_a_claim_with_reopen(
         assert cell(app, "fu-x", "claimed") == "bob"
         await pilot.press("o")
         await pilot.pause()
+        assert store.get_followup("fu-x").status is FollowUpStatus.CLAIMED  # asked first
+        await pilot.press("y")
+        await pilot.pause()
         assert store.get_followup("fu-x").status is FollowUpStatus.OPEN
         assert cell(app, "fu-x", "claimed") == ""
 
@@ -202,6 +205,7 @@ async def test_a_damaged_queue_file_is_reported_once_and_read_again_when_repaire
         ('escalate_overdue = "yes"', "escalate_overdue must be true or false"),
         ("name = 3", "name must be text"),
         ("colour = 'red'", "unknown setting(s) in [manager]: colour"),
+        ("[kiosk]\nreasons = 3", "[kiosk] reasons must be a list of texts or a table"),
     ],
 )
 def test_bad_manager_settings_stop_the_console_with_a_clear_message(tmp_path: Path, table: str, message: str) -> None:

@@ -138,6 +138,9 @@ async def test_claim_reveal_resolve_and_reopen(
         assert row_ids(app) == ["fu-x"]
         await pilot.press("o")
         await pilot.pause()
+        assert store.get_followup("fu-x").status is FollowUpStatus.RESOLVED  # asked first
+        await pilot.press("y")
+        await pilot.pause()
         assert store.get_followup("fu-x").status is FollowUpStatus.OPEN
         await pilot.press("h")
         await pilot.pause()

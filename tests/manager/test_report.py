@@ -117,7 +117,7 @@ def test_the_text_report_shows_every_figure(day_stats: Stats) -> None:
         "Still open               1",
     ]:
         assert line in text
-    assert re.search(r"wait time\s+2", text)
+    assert re.search(r"Wait time\s+2", text)  # a key no longer configured reads as words
     assert re.search(r"front\s+7\s+2\s+71 %", text)
     assert re.search(r"09:00\s+5 █{40}$", text, re.MULTILINE)
 
@@ -145,7 +145,7 @@ def test_the_csv_report_holds_every_figure(day_stats: Stats) -> None:
         "resolved_within_target": "1",
         "resolved_within_target_share": "0.3333",
     }
-    assert figures["reason", "rude", "below"] == "1"
+    assert figures["reason", "Rude", "below"] == "1"
     assert figures["station", "drive-in", "answers"] == "2"
     assert figures["staff", "bob", "below"] == "2"
     assert figures["channel", "sms", "exceeded"] == "1"
@@ -167,11 +167,15 @@ def test_the_html_report_is_one_self_contained_file_with_charts(day_stats: Stats
 
 def test_feedback_report_command_writes_each_format(history: FeedbackStore, tmp_path: Path) -> None:
     config = tmp_path / "shop.toml"
-    config.write_text(f'timezone = "{dataset.ZONE}"\nbusiness_name = "Corner Café"\n', encoding="utf-8")
+    config.write_text(
+        f'timezone = "{dataset.ZONE}"\nbusiness_name = "Corner Café"\n[kiosk]\nreasons = {{ "wait time" = "Queue" }}\n',
+        encoding="utf-8",
+    )
     base = [sys.executable, "-m", "feedback", "report", "--data", str(history.root), "--config", str(config)]
     days = ["--since", "2026-11-10", "--until", "2026-11-10"]
     text = subprocess.run([*base, *days], capture_output=True, text=True, check=True, timeout=60).stdout
     assert "Answers                  10" in text and "Resolved within 15 min   33 %" in text
+    assert re.search(r"Queue\s+2", text) and "wait time" not in text
     out = tmp_path / "week.html"
     done = subprocess.run(
         [*base, "--since", "2026-11-04", "--until", "2026-11-10", "--format", "html", "-o", str(out)],
@@ -184,3 +188,14 @@ def test_feedback_report_command_writes_each_format(history: FeedbackStore, tmp_
     assert out.read_text(encoding="utf-8").count("<svg") == 2  # hours and days
     wrong = subprocess.run([*base, "--since", "2026-11-10", "--until", "2026-11-01"], capture_output=True, text=True)
     assert wrong.returncode == 2 and "--since is after --until" in wrong.stderr
+
+
+def test_every_format_shows_the_shops_reason_labels(day_stats: Stats) -> None:
+    labels = {"wait time": "Queue too long", "rude": "Manners", "price": "Manners"}
+    text = render_text(day_stats, labels=labels)
+    assert re.search(r"Manners\s+2", text) and re.search(r"Queue too long\s+2", text)  # one label, counts added
+    assert "wait time" not in text and "rude" not in text
+    rows = list(csv.reader(io.StringIO(render_csv(day_stats, labels=labels))))
+    assert ["reason", "Manners", "below", "2"] in rows and ["reason", "Queue too long", "below", "2"] in rows
+    page = render_html(day_stats, labels={**labels, "rude": "<b>Manners</b>"})
+    assert "<td>&lt;b&gt;Manners&lt;/b&gt;</td>" in page and "<td>wait time</td>" not in page

@@ -75,3 +75,7 @@ def test_stats_last_seven_days_snapshot(snap_compare, tmp_path: Path) -> None:  
 
 def test_resolve_dialog_snapshot(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(queue_app(tmp_path), terminal_size=(80, 24), press=["down", "r", "1"])
+
+
+def test_resolved_list_snapshot(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(queue_app(tmp_path), terminal_size=(120, 24), press=["h"])

@@ -36,7 +36,7 @@ async def test_a_text_to_read_is_listed_after_fell_shorts_and_shown_as_written(
         table.move_cursor(row=1)
         await pilot.pause()
         shown = str(screen.query_one("#details", Static).render())
-        assert shown.startswith("A text to read, sent 30 min ago · sms")
+        assert " · a text to read, sent 30 min ago · sms" in shown.splitlines()[0]
         assert f"Text: “{HOSTILE}”" in shown
         assert "Later, 0 s ago: “[link=https://evil.example]and again[/link]”" in shown
         assert app.is_running

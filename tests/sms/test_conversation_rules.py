@@ -8,7 +8,6 @@ from pathlib import Path
 from fake_twilio import FakeTwilio
 from sms_helpers import CUSTOMER, Clock, Texter, new_sid, write_config
 
-from shared.config import Config
 from shared.followups import FollowUpStatus, Resolution
 from shared.ratings import Outcome
 from shared.store import FeedbackStore
@@ -102,7 +101,7 @@ def test_a_re_flag_is_alerted_again_and_a_legacy_alert_record_still_counts(
     assert alerter.run_once() == 1
     assert alerter.run_once() == 0
     [alert] = fake_twilio.to("+14155550100")
-    assert followup.id in alert.body
+    assert followup.ref in alert.body
 
 
 def test_fell_short_again_after_a_manager_closed_the_loop_reopens_it(
@@ -118,13 +117,17 @@ def test_fell_short_again_after_a_manager_closed_the_loop_reopens_it(
 
 
 def test_managers_phones_get_fell_shorts_not_texts_to_read(
-    clock: Clock, store: FeedbackStore, texter: Texter, config: Config
+    tmp_path: Path, clock: Clock, fake_twilio: FakeTwilio, twilio_env: dict[str, str]
 ) -> None:
-    settings = load_sms_config(config)
-    alerter = Alerter(settings, store, TwilioSender(settings), clock=clock)
+    config = write_config(tmp_path, '[alerts]\nmanagers = ["+14155550100"]\n', **twilio_env)
+    store = FeedbackStore(config.data_dir, clock=clock)
+    texter = Texter(create_app(config, store=store, clock=clock).test_client())
+    alerter = Alerter(load_sms_config(config), store, TwilioSender(load_sms_config(config)), clock=clock)
+    assert alerter.run_once() == 0  # alerts switched on with nothing open: no summary
     texter.text(LONG)
     texter.text("1", sender="+12025550199")
-    assert [(followup.id, kind) for followup, kind, _ in alerter.due(store.open_followups(), clock())] == [
-        (store.open_followups()[0].id, NEW)
-    ]
-    assert not store.open_followups()[0].is_to_read and store.open_followups()[1].is_to_read
+    fell_short, to_read = store.open_followups()
+    assert not fell_short.is_to_read and to_read.is_to_read
+    assert alerter.run_once() == 1
+    [alert] = fake_twilio.to("+14155550100")
+    assert fell_short.ref in alert.body and to_read.ref not in alert.body

@@ -27,7 +27,7 @@ from fake_twilio import FakeTwilio
 from sms_helpers import ACCOUNT_SID, AUTH_TOKEN, SHOP_NUMBER, new_sid, sign
 from test_end_to_end import read_port
 
-from shared.followups import FollowUp, FollowUpKind, FollowUpStatus, Resolution
+from shared.followups import FollowUp, FollowUpKind, FollowUpStatus, Resolution, short_ref
 from shared.phones import mask_phone
 from shared.ratings import Channel, Outcome, Rating
 from shared.store import FeedbackStore
@@ -91,7 +91,8 @@ class Server:
         return [f for f in self.store.followups() if f.contact is not None and f.contact.phone == phone]
 
     def alerts_for(self, followup_id: str) -> list[str]:
-        return [message.body for message in self.twilio.to(MANAGER) if f"Follow-up {followup_id}." in message.body]
+        ref = short_ref(followup_id)  # alerts name a follow-up by its short reference
+        return [message.body for message in self.twilio.to(MANAGER) if ref in message.body]
 
 
 MANAGER_TOKEN = "manager-conversation-tests-token-0123456789"

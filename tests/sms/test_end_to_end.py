@@ -116,7 +116,7 @@ def test_prompt_reply_comment_alert_and_export(
 
     messages = fake_twilio.wait_for(2)  # the question, then one manager alert
     alerts = [message for message in messages if message.to == MANAGER]
-    assert len(alerts) == 1 and "+1 ••••••••43" in alerts[0].body
+    assert len(alerts) == 1 and "+1 ********43" in alerts[0].body
 
     exported = subprocess.run(
         [sys.executable, "-m", "feedback", "export", "--data", str(data), "--include-contacts"],

@@ -109,7 +109,7 @@ async def test_remote_consoles_share_the_servers_queue(tmp_path: Path, server: S
 
         await one.press("h")
         await wait_for(one, lambda: rows(dee) == [first])
-        await one.press("o")
+        await one.press("o", "y")  # reopening asks first
         await wait_for(two, lambda: first in rows(eli))
         assert FeedbackStore(server.data).get_followup(first).status is FollowUpStatus.OPEN
     server.kill()
