@@ -286,10 +286,8 @@ class KioskApp(App[None]):
     def action_staff(self) -> None:
         if self.screen is not self.idle or not self.pin_guard.allows(self.clock()):
             return
-        settings = self.settings
-        pin = PinScreen(
-            settings.pin_hash, title=settings.texts.pin_title, timeout=settings.step_timeout_seconds, clock=self.clock
-        )
+        timeout = self.settings.step_timeout_seconds
+        pin = PinScreen(self.settings.pin_hash, texts=self.settings.texts, timeout=timeout, clock=self.clock)
         self.push_screen(pin, self._pin_done)
 
     def _pin_done(self, ok: bool | None) -> None:

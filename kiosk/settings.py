@@ -59,6 +59,7 @@ class Texts:
     thanks_shoutout: str = "We will pass your thanks on to {name}."
     setup_note: str = "No staff PIN set · Ctrl+Q quits · set one with `feedback kiosk-pin`"
     pin_title: str = "Staff PIN"
+    pin_missing: str = "No staff PIN is set: run `feedback kiosk-pin`."
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any]) -> Texts:

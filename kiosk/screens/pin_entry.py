@@ -16,6 +16,7 @@ from textual.widgets import Input, Static
 
 from kiosk.pin import InvalidPinHash, verify_pin
 from kiosk.screens.timed import TimedScreen
+from kiosk.settings import Texts
 
 
 class PinScreen(TimedScreen[bool | None]):
@@ -23,17 +24,16 @@ class PinScreen(TimedScreen[bool | None]):
 
     CSS_PATH = "pin_entry.tcss"
 
-    def __init__(self, pin_hash: str, *, title: str, timeout: float, clock: Callable[[], datetime]) -> None:
+    def __init__(self, pin_hash: str, *, texts: Texts, timeout: float, clock: Callable[[], datetime]) -> None:
         super().__init__(timeout=timeout, clock=clock)
         self.pin_hash = pin_hash
-        self.title_text = title
+        self.texts = texts
 
     def compose(self) -> ComposeResult:
         with Vertical(id="card"):
-            yield Static(Text(self.title_text), id="pin-title")
+            yield Static(Text(self.texts.pin_title), id="pin-title")
             yield Input(password=True, restrict=r"[0-9]*", max_length=12, id="pin")
-            message = "" if self.pin_hash else "No staff PIN is set: run `feedback kiosk-pin`."
-            yield Static(message, id="pin-message")
+            yield Static(Text("" if self.pin_hash else self.texts.pin_missing), id="pin-message")
 
     def on_mount(self) -> None:
         self.query_one("#pin", Input).focus()
