@@ -12,16 +12,7 @@ from kiosk.screens.reasons import ReasonsScreen
 from kiosk.screens.thanks import ThanksScreen
 from shared.ratings import Outcome
 
-from .conftest import stored, wait_for
-
-
-async def to_phone_step(pilot, app) -> None:
-    await pilot.press("1")
-    await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
-    await pilot.click("#skip")
-    await wait_for(pilot, lambda: isinstance(app.screen, ManagerNowScreen))
-    await pilot.press("2")
-    await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen))
+from .conftest import stored, to_phone_step, wait_for
 
 
 async def test_a_new_customer_finds_no_choice_focused_and_enter_alone_answers_nothing(make_app, data_dir):

@@ -11,7 +11,7 @@ from kiosk.screens.reasons import ReasonsScreen
 from kiosk.screens.thanks import ThanksScreen
 from shared.store import FeedbackStore
 
-from .conftest import stored, wait_for
+from .conftest import stored, to_phone_step, wait_for
 
 
 async def test_full_unmet_visit_enriches_one_rating_and_its_follow_up(make_app, data_dir):
@@ -104,12 +104,7 @@ async def test_manager_question_times_out_keeping_the_reasons(make_app, data_dir
 async def test_phone_step_times_out_on_its_own_timeout(make_app, data_dir, clock):
     app = make_app(step_timeout_seconds=30, phone_timeout_seconds=60)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
-        await pilot.click("#skip")
-        await wait_for(pilot, lambda: isinstance(app.screen, ManagerNowScreen))
-        await pilot.press("2")
-        await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen))
+        await to_phone_step(pilot, app)
         clock.advance(30)  # a step's timeout is not the phone step's
         await pilot.pause(0.3)
         assert isinstance(app.screen, PhoneScreen)
@@ -136,12 +131,7 @@ async def test_activity_keeps_a_step_open_in_real_time(make_app, data_dir):
 async def test_phone_number_is_checked_and_needs_consent(make_app, data_dir):
     app = make_app(thanks_seconds=30)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
-        await pilot.click("#skip")
-        await wait_for(pilot, lambda: isinstance(app.screen, ManagerNowScreen))
-        await pilot.press("2")
-        await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen))
+        await to_phone_step(pilot, app)
         screen = app.screen
         error = screen.query_one("#error", Static)
 
