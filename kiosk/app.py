@@ -8,12 +8,15 @@ answer. Screens only report what the customer did (messages); they never write.
 
 from __future__ import annotations
 
+import asyncio
 import random
+import signal
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -35,6 +38,7 @@ from kiosk.screens.shoutout import ShoutoutScreen
 from kiosk.screens.staff_menu import StaffMenuScreen
 from kiosk.screens.step import StepScreen
 from kiosk.screens.thanks import ThanksScreen
+from kiosk.screens.timed import TimedScreen
 from kiosk.settings import KioskSettings, load_kiosk_settings
 from kiosk.today import TodayCounts, today_counts, utc_days_of_local_day
 from shared.config import Config
@@ -43,13 +47,21 @@ from shared.storage import StoreError
 from shared.store import FeedbackStore, utc_now
 
 TEST_MARK = {"test": "1"}
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
 class KioskApp(App[None]):
-    """The kiosk. In kiosk mode (``[kiosk] lock = true``) customers cannot leave it."""
+    """The kiosk. In kiosk mode (``[kiosk] lock = true``) customers cannot leave it by any key.
+
+    Until a staff PIN is set (setup mode: the Quick start) the idle screen says how to leave and
+    Ctrl+Q or Ctrl+C quits. SIGTERM, SIGHUP and SIGINT from outside always end it cleanly (exit 0,
+    the terminal restored).
+    """
 
     TITLE = "Feedback kiosk"
+    CSS_PATH = "kiosk.tcss"
     ENABLE_COMMAND_PALETTE = False
+    AUTO_FOCUS = None  # no screen starts with a choice focused: a stray Enter answers nothing
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f12", "staff", id="staff", show=False, priority=True),
     ]
@@ -98,28 +110,51 @@ class KioskApp(App[None]):
         self.idle: Screen | None = None
         self.set_keymap({"staff": self.settings.staff_key})
 
+    @property
+    def setup_mode(self) -> bool:
+        """No staff PIN yet: nobody could reach the staff menu, so the keys that quit do."""
+        return not self.settings.pin_hash
+
     # -- screens ----------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self._catch_stop_signals()
         self.theme = self.settings.theme
-        settings = self.settings
+        settings, clock = self.settings, self.clock
         # Made once and shown again for every visit (see kiosk.screens.step for why).
         self.steps: dict[Step, StepScreen] = {
-            Step.REASONS: ReasonsScreen(settings),
-            Step.MANAGER_NOW: ManagerNowScreen(settings),
-            Step.PHONE: PhoneScreen(settings, timeout=settings.phone_timeout_seconds),
-            Step.SHOUTOUT: ShoutoutScreen(settings),
+            Step.REASONS: ReasonsScreen(settings, clock=clock),
+            Step.MANAGER_NOW: ManagerNowScreen(settings, clock=clock),
+            Step.PHONE: PhoneScreen(settings, timeout=settings.phone_timeout_seconds, clock=clock),
+            Step.SHOUTOUT: ShoutoutScreen(settings, clock=clock),
         }
         for step, screen in self.steps.items():
             self.install_screen(screen, name=f"step-{step}")
         self.thanks = ThanksScreen(settings.thanks_seconds)
         self.install_screen(self.thanks, name="thanks")
         # Pushed rather than the default screen, so that its own CSS_PATH is loaded.
-        self.idle = IdleScreen(settings)
+        self.idle = IdleScreen(settings, setup_mode=self.setup_mode)
         self.push_screen(self.idle)
         self._refresh_status()
         if len(self.outbox):
             self._schedule_retry()
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+
+    def _catch_stop_signals(self) -> None:
+        """``kill``, ``systemctl stop``, a closed terminal: leave through Textual so the terminal is restored."""
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            loop.add_signal_handler(signum, self.exit)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Any key or tap, whichever widget takes it, keeps the current question open."""
+        if isinstance(event, events.Key | events.MouseDown | events.Paste) and isinstance(self.screen, TimedScreen):
+            self.screen.keep_alive()
+        await super().on_event(event)
 
     def go_idle(self) -> None:
         """End the visit: everything above the idle screen goes."""
@@ -239,17 +274,21 @@ class KioskApp(App[None]):
     # -- kiosk lock and staff menu ------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        if not self.settings.lock:
+        if not self.settings.lock or self.setup_mode:
             await super().action_quit()
 
     def action_help_quit(self) -> None:
-        if not self.settings.lock:
+        if self.setup_mode:
+            self.exit()
+        elif not self.settings.lock:
             super().action_help_quit()
 
     def action_staff(self) -> None:
         if self.screen is not self.idle or not self.pin_guard.allows(self.clock()):
             return
-        self.push_screen(PinScreen(self.settings.pin_hash, timeout=self.settings.step_timeout_seconds), self._pin_done)
+        timeout = self.settings.step_timeout_seconds
+        pin = PinScreen(self.settings.pin_hash, texts=self.settings.texts, timeout=timeout, clock=self.clock)
+        self.push_screen(pin, self._pin_done)
 
     def _pin_done(self, ok: bool | None) -> None:
         if ok is False:
@@ -264,6 +303,7 @@ class KioskApp(App[None]):
                 problem=str(self.recorder.last_error or self.outbox.write_error or ""),
                 test_mode=self.test_mode,
                 timeout=max(self.settings.step_timeout_seconds, 60.0),
+                clock=self.clock,
                 no_counts=self._no_counts(),
             ),
             self._menu_done,

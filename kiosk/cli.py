@@ -43,7 +43,7 @@ def run_kiosk(args: argparse.Namespace, config: Config) -> int:
     if app.settings.lock and not app.settings.pin_hash:
         print(
             "feedback kiosk: no staff PIN is set ([kiosk] pin_hash, from `feedback kiosk-pin`): "
-            "the staff menu cannot open, and only SIGTERM stops the kiosk",
+            "setup mode, Ctrl+Q quits and the staff menu cannot open",
             file=sys.stderr,
         )
     app.run()

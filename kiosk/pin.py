@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 SCHEME = "scrypt"
 N, R, P = 2**14, 8, 1
 MIN_DIGITS, MAX_DIGITS = 4, 12
+MAX_MEMORY = 256 * 1024 * 1024  # what checking a PIN may take; a pin_hash asking for more is refused
 
 
 class InvalidPin(ValueError):
@@ -23,6 +24,10 @@ class InvalidPin(ValueError):
 
 class InvalidPinHash(ValueError):
     """The configured ``pin_hash`` is not one that ``feedback kiosk-pin`` made."""
+
+    @classmethod
+    def because(cls, why: str) -> InvalidPinHash:
+        return cls(f"{why}; make a new one with `feedback kiosk-pin` and paste the line it prints")
 
 
 def check_pin_format(pin: str) -> str:
@@ -40,25 +45,43 @@ def hash_pin(pin: str, *, salt: bytes | None = None) -> str:
     return f"{SCHEME}${N}${R}${P}${salt.hex()}${digest.hex()}"
 
 
+@dataclass(frozen=True, slots=True)
+class PinHash:
+    """A parsed ``pin_hash``: scrypt's costs, the salt and the expected digest."""
+
+    n: int
+    r: int
+    p: int
+    salt: bytes
+    digest: bytes
+
+    @classmethod
+    def parse(cls, stored: str) -> PinHash:
+        """Read ``stored`` as ``feedback kiosk-pin`` writes it, or raise :class:`InvalidPinHash`."""
+        try:
+            scheme, n, r, p, salt, digest = stored.split("$")
+            if scheme != SCHEME:
+                raise ValueError(scheme)
+            parsed = cls(int(n), int(r), int(p), bytes.fromhex(salt), bytes.fromhex(digest))
+        except ValueError:
+            raise InvalidPinHash.because("it is not of the form scrypt$n$r$p$salt$digest") from None
+        if not (parsed.salt and len(parsed.digest) >= 16):
+            raise InvalidPinHash.because("its salt or digest is missing or too short")
+        n, r, p = parsed.n, parsed.r, parsed.p
+        if not (1 <= r * p <= 64 and n >= 2 and n & (n - 1) == 0 and 128 * n * r <= MAX_MEMORY // 2):
+            raise InvalidPinHash.because("it asks for unusual scrypt costs")
+        return parsed
+
+    def matches(self, pin: str) -> bool:
+        digest = hashlib.scrypt(
+            pin.encode(), salt=self.salt, n=self.n, r=self.r, p=self.p, dklen=len(self.digest), maxmem=MAX_MEMORY
+        )
+        return hmac.compare_digest(digest, self.digest)
+
+
 def verify_pin(pin: str, stored: str) -> bool:
     """True when ``pin`` matches ``stored``; a malformed ``stored`` raises :class:`InvalidPinHash`."""
-    try:
-        scheme, n, r, p, salt, expected = stored.split("$")
-        if scheme != SCHEME:
-            raise ValueError(scheme)
-        n_, r_, p_ = int(n), int(r), int(p)
-        salt_bytes, expected_bytes = bytes.fromhex(salt), bytes.fromhex(expected)
-    except ValueError:
-        raise InvalidPinHash("the kiosk's pin_hash is not valid; make a new one with `feedback kiosk-pin`") from None
-    if not (1 <= r_ * p_ <= 64 and 2 <= n_ <= 2**20):
-        raise InvalidPinHash("the kiosk's pin_hash asks for unusual scrypt costs; make a new one")
-    try:
-        digest = hashlib.scrypt(
-            pin.encode(), salt=salt_bytes, n=n_, r=r_, p=p_, dklen=len(expected_bytes), maxmem=256 * 1024 * 1024
-        )
-    except ValueError:
-        raise InvalidPinHash("the kiosk's pin_hash asks for unusual scrypt costs; make a new one") from None
-    return hmac.compare_digest(digest, expected_bytes)
+    return PinHash.parse(stored).matches(pin)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from typing import Any
 
 from textual.theme import BUILTIN_THEMES
 
+from kiosk.pin import InvalidPinHash, PinHash
 from kiosk.qr import CODE, station_code
 from shared.config import Config, ConfigError
 from shared.phones import InvalidPhoneNumber, normalise_phone
@@ -47,6 +48,7 @@ class Texts:
     phone_placeholder: str = "Your phone number"
     phone_consent: str = "Yes, you may call me back"
     phone_send: str = "Call me back"
+    keypad_back: str = "⌫"
     phone_invalid: str = "That does not look like a phone number. Please check it."
     phone_needs_consent: str = "Please tick the box to agree to a call back, or skip."
     shoutout_title: str = "Who made your day?"
@@ -56,6 +58,9 @@ class Texts:
     thanks_manager: str = "A manager is on the way."
     thanks_callback: str = "We will call you back soon."
     thanks_shoutout: str = "We will pass your thanks on to {name}."
+    setup_note: str = "No staff PIN set · Ctrl+Q quits · set one with `feedback kiosk-pin`"
+    pin_title: str = "Staff PIN"
+    pin_missing: str = "No staff PIN is set: run `feedback kiosk-pin`."
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any]) -> Texts:
@@ -159,7 +164,7 @@ def load_kiosk_settings(config: Config, *, station: str | None = None) -> KioskS
         burst_limit=int(burst_limit),
         burst_window=timedelta(seconds=_number(table, "burst_window_seconds", 20.0)),
         sms_number=sms_number,
-        pin_hash=_text(table, "pin_hash", "") or config.env.get(PIN_HASH_ENV, ""),
+        pin_hash=_pin_hash(table, config.env),
         staff_key=_text(table, "staff_key", "f12"),
         theme=theme,
         lock=_bool(table, "lock", True),
@@ -169,6 +174,19 @@ def load_kiosk_settings(config: Config, *, station: str | None = None) -> KioskS
         phone_region=config.phone_region,
         timezone=config.timezone,
     )
+
+
+def _pin_hash(table: Mapping[str, Any], env: Mapping[str, str]) -> str:
+    """The staff PIN's hash, checked now: a bad one found only at the staff key would lock staff in."""
+    stored, source = _text(table, "pin_hash", ""), "[kiosk] pin_hash"
+    if not stored:
+        stored, source = env.get(PIN_HASH_ENV, ""), f"${PIN_HASH_ENV}"
+    if stored:
+        try:
+            PinHash.parse(stored)
+        except InvalidPinHash as error:
+            raise ConfigError(f"{source} is not a valid staff PIN hash: {error}") from None
+    return stored
 
 
 def _safe(name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -14,25 +15,25 @@ from kiosk.screens.step import StepScreen
 
 
 class ManagerNowScreen(StepScreen):
-    """Yes marks the follow-up "customer waiting at the counter"; no or skip moves on."""
+    """Yes marks the follow-up "customer waiting at the counter"; no or skip moves on.
+
+    Neither is focused when the question opens: a stray Enter must not call a manager over.
+    """
 
     CSS_PATH = "manager_now.tcss"
     step: ClassVar[Step] = Step.MANAGER_NOW
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1,y", "answer(True)", show=False),
         Binding("2,n", "answer(False)", show=False),
-        Binding("left,up", "app.focus_previous", show=False),
-        Binding("right,down", "app.focus_next", show=False),
+        Binding("left,up", "move_focus(-1)", show=False),
+        Binding("right,down", "move_focus(1)", show=False),
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static(self.texts.manager_title, classes="title")
+        yield Static(Text(self.texts.manager_title), classes="title")
         with Horizontal(id="answers"):
-            yield Button(f"{self.texts.manager_yes} [1]", id="yes", variant="warning")
-            yield Button(f"{self.texts.manager_no} [2]", id="no", variant="primary")
-
-    def on_screen_resume(self) -> None:
-        self.query_one("#yes", Button).focus()
+            yield Button(Text(f"{self.texts.manager_yes} [1]"), id="yes", variant="warning")
+            yield Button(Text(f"{self.texts.manager_no} [2]"), id="no", variant="primary")
 
     def action_answer(self, wants_manager: bool) -> None:
         self.finish(wants_manager)

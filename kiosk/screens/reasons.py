@@ -1,9 +1,15 @@
-"""After "fell short": what fell short, as one-tap chips (several may apply)."""
+"""After "fell short": what fell short, as one-tap chips (several may apply).
+
+A chip shows its state by symbol (☐ / ☑) as well as colour. Nothing is focused when the step
+opens; Enter alone finishes only once the customer has picked something (keypad users), so a
+stray Enter from the first tap never skips the question.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,38 +19,51 @@ from textual.widgets import Button, Static
 from kiosk.flow import Step
 from kiosk.screens.step import StepScreen
 
+UNCHOSEN, CHOSEN = "☐", "☑"
+
 
 class ReasonsScreen(StepScreen):
     CSS_PATH = "reasons.tcss"
     step: ClassVar[Step] = Step.REASONS
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,up", "app.focus_previous", show=False),
-        Binding("right,down", "app.focus_next", show=False),
+        Binding("left,up", "move_focus(-1)", show=False),
+        Binding("right,down", "move_focus(1)", show=False),
+        Binding("enter", "done_if_chosen", show=False),
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static(self.texts.reasons_title, id="title", classes="title")
-        yield Static(self.texts.reasons_hint, classes="hint")
+        yield Static(Text(self.texts.reasons_title), id="title", classes="title")
+        yield Static(Text(self.texts.reasons_hint), classes="hint")
         with Grid(id="chips"):
-            for number, (key, label) in enumerate(self.settings.reasons.items(), start=1):
-                yield Button(f"{label} [{number}]", name=key, classes="chip")
+            for key in self.settings.reasons:
+                yield Button(self._label(key, chosen=False), name=key, classes="chip")
         with Horizontal(classes="actions"):
-            yield Button(self.texts.skip, id="skip")
-            yield Button(self.texts.done, id="done", variant="primary")
+            yield Button(Text(self.texts.skip), id="skip")
+            yield Button(Text(self.texts.done), id="done", variant="primary")
+
+    def _label(self, key: str, *, chosen: bool) -> Text:
+        number = list(self.settings.reasons).index(key) + 1
+        return Text(f"{CHOSEN if chosen else UNCHOSEN} {self.settings.reasons[key]} [{number}]")
 
     @property
     def chosen(self) -> list[str]:
         return [chip.name for chip in self.query(".chip").results(Button) if chip.has_class("-chosen") and chip.name]
 
-    def toggle(self, chip: Button) -> None:
-        chip.toggle_class("-chosen")
-        chip.variant = "warning" if chip.has_class("-chosen") else "default"
+    def toggle(self, chip: Button, chosen: bool | None = None) -> None:
+        chosen = not chip.has_class("-chosen") if chosen is None else chosen
+        chip.set_class(chosen, "-chosen")
+        chip.variant = "warning" if chosen else "default"
+        chip.label = self._label(chip.name or "", chosen=chosen)
 
     def on_key(self, event: events.Key) -> None:
         chips = list(self.query(".chip").results(Button))
         if event.character and event.character.isdigit() and 1 <= int(event.character) <= len(chips):
             event.stop()
             self.toggle(chips[int(event.character) - 1])
+
+    def action_done_if_chosen(self) -> None:
+        if self.chosen:
+            self.finish(self.chosen)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -57,6 +76,4 @@ class ReasonsScreen(StepScreen):
 
     def on_screen_resume(self) -> None:
         for chip in self.query(".chip").results(Button):
-            chip.remove_class("-chosen")
-            chip.variant = "default"
-        self.query_one("#done", Button).focus()
+            self.toggle(chip, chosen=False)

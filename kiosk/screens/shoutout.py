@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,17 +19,17 @@ class ShoutoutScreen(StepScreen):
     CSS_PATH = "shoutout.tcss"
     step: ClassVar[Step] = Step.SHOUTOUT
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,up", "app.focus_previous", show=False),
-        Binding("right,down", "app.focus_next", show=False),
+        Binding("left,up", "move_focus(-1)", show=False),
+        Binding("right,down", "move_focus(1)", show=False),
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static(self.texts.shoutout_title, classes="title")
+        yield Static(Text(self.texts.shoutout_title), classes="title")
         with Grid(id="staff"):
             for number, name in enumerate(self.settings.staff, start=1):
-                yield Button(f"{name} [{number}]", name=name, classes="person", variant="success")
+                yield Button(Text(f"{name} [{number}]"), name=name, classes="person", variant="success")
         with Horizontal(classes="actions"):
-            yield Button(self.texts.skip, id="skip")
+            yield Button(Text(self.texts.skip), id="skip")
 
     def on_key(self, event: events.Key) -> None:
         staff = self.settings.staff

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, Static
 
+from kiosk.screens.focus import ArrowFocus
+from kiosk.screens.timed import TimedScreen
 from kiosk.today import TodayCounts
 
 
-class StaffMenuScreen(Screen[str]):
+class StaffMenuScreen(ArrowFocus, TimedScreen[str]):
     """Dismisses with ``"exit"``, ``"test"`` (toggle test mode) or ``"back"``."""
 
     CSS_PATH = "staff_menu.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,up", "app.focus_previous", show=False),
-        Binding("right,down", "app.focus_next", show=False),
+        Binding("left,up", "move_focus(-1)", show=False),
+        Binding("right,down", "move_focus(1)", show=False),
     ]
 
     def __init__(
@@ -30,21 +34,21 @@ class StaffMenuScreen(Screen[str]):
         problem: str,
         test_mode: bool,
         timeout: float,
+        clock: Callable[[], datetime],
         no_counts: str,
     ) -> None:
-        super().__init__()
+        super().__init__(timeout=timeout, clock=clock)
         self.counts = counts
         self.no_counts = no_counts
         self.pending = pending
         self.problem = problem
         self.test_mode = test_mode
-        self.timeout = timeout
 
     def compose(self) -> ComposeResult:
         with Vertical(id="card"):
             yield Static("Staff menu", id="menu-title")
             if self.counts is None:
-                yield Static(self.no_counts, id="counts")
+                yield Static(Text(self.no_counts), id="counts")
             else:
                 c = self.counts
                 yield Static(
@@ -53,7 +57,7 @@ class StaffMenuScreen(Screen[str]):
                     id="counts",
                 )
             pending = f"Waiting in the outbox: {self.pending}" if self.pending else "Outbox: empty"
-            yield Static(pending + (f"\n{self.problem}" if self.problem else ""), id="outbox")
+            yield Static(Text(pending + (f"\n{self.problem}" if self.problem else "")), id="outbox")
             with Horizontal(id="menu-actions"):
                 yield Button("Back", id="back", variant="primary")
                 yield Button("Leave test mode" if self.test_mode else "Test mode", id="test", variant="warning")
@@ -61,9 +65,9 @@ class StaffMenuScreen(Screen[str]):
 
     def on_mount(self) -> None:
         self.query_one("#back", Button).focus()
-        self.set_timer(self.timeout, self._time_out)
+        self.start_timeout()
 
-    def _time_out(self) -> None:
+    def time_out(self) -> None:
         if self.is_current:
             self.dismiss("back")
 

@@ -6,6 +6,7 @@ Made once and shown again for every visit, like the step screens (see :mod:`kios
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -39,8 +40,8 @@ class ThanksScreen(Screen[None]):
         self._fill()
 
     def _fill(self) -> None:
-        self.query_one("#thanks", Static).update(self.title_text)
-        self.query_one(".detail", Static).update("\n".join(self.lines))
+        self.query_one("#thanks", Static).update(Text(self.title_text))
+        self.query_one(".detail", Static).update(Text("\n".join(self.lines)))
 
     def on_screen_resume(self) -> None:
         self._timer = self.set_timer(self.seconds, self._done)

@@ -106,3 +106,17 @@ async def wait_for(pilot: Pilot, predicate: Callable[[], object], timeout: float
         if time.monotonic() > deadline:
             raise AssertionError(f"still waiting after {timeout} s for {predicate}")
         await pilot.pause(0.02)
+
+
+async def to_phone_step(pilot: Pilot, app: KioskApp) -> None:
+    """Fell short, no reasons, no manager: the call-back step."""
+    from kiosk.screens.manager_now import ManagerNowScreen
+    from kiosk.screens.phone import PhoneScreen
+    from kiosk.screens.reasons import ReasonsScreen
+
+    await pilot.press("1")
+    await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
+    await pilot.click("#skip")
+    await wait_for(pilot, lambda: isinstance(app.screen, ManagerNowScreen))
+    await pilot.press("2")
+    await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen))

@@ -45,3 +45,11 @@ def test_kiosk_reports_a_bad_setting_before_starting(tmp_path):
     result = feedback("kiosk", "--data", str(tmp_path / "data"), "--config", str(config))
     assert result.returncode == 2
     assert "unknown setting(s) in [kiosk]: thanks_secs" in result.stderr
+
+
+def test_kiosk_refuses_the_readmes_placeholder_pin_hash_in_one_line(tmp_path):
+    config = write_config(tmp_path / "kiosk.toml", {"pin_hash": "scrypt$16384$8$1$…"})
+    result = feedback("kiosk", "--data", str(tmp_path / "data"), "--config", str(config))
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("feedback: [kiosk] pin_hash is not a valid staff PIN hash") and "feedback kiosk-pin" in line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, Static
 
 from kiosk.screens.idle import IdleScreen
@@ -14,8 +15,8 @@ from shared.summary import SUSPECT
 from .conftest import STAFF_PIN, stored, wait_for
 
 
-async def test_lock_keys_do_nothing_in_kiosk_mode(make_app):
-    app = make_app()
+async def test_lock_keys_do_nothing_in_kiosk_mode(make_app, pin_hash):
+    app = make_app(pin_hash=pin_hash)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+c", "ctrl+q", "escape", "ctrl+p", "ctrl+backslash")
         await pilot.pause()
@@ -23,16 +24,31 @@ async def test_lock_keys_do_nothing_in_kiosk_mode(make_app):
         assert isinstance(app.screen, IdleScreen)
         assert not app.screen.query("CommandPalette")
         assert not app._notifications  # not even "press ctrl+q to quit"
+        assert not app.screen.query("#setup")
 
 
-async def test_lock_keys_do_nothing_during_a_step(make_app, data_dir):
-    app = make_app()
+async def test_lock_keys_do_nothing_during_a_step(make_app, pin_hash):
+    app = make_app(pin_hash=pin_hash)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("1")
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
         await pilot.press("escape", "ctrl+q", "ctrl+c")
         await pilot.pause()
         assert isinstance(app.screen, ReasonsScreen) and app.is_running
+
+
+@pytest.mark.parametrize("key", ["ctrl+q", "ctrl+c"])
+async def test_without_a_pin_the_idle_screen_says_how_to_leave_and_that_key_quits(make_app, key):
+    app = make_app()  # the Quick start: lock on, no staff PIN yet
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen is app.idle)
+        note = str(app.screen.query_one("#setup", Static).render())
+        assert note == "No staff PIN set · Ctrl+Q quits · set one with `feedback kiosk-pin`"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press(key)
+        await wait_for(pilot, lambda: not app.is_running)
 
 
 async def test_unlocked_kiosk_quits_with_ctrl_q(make_app):
@@ -70,11 +86,17 @@ async def test_right_pin_opens_staff_menu_with_todays_counts_and_exit(make_app, 
         await wait_for(pilot, lambda: not app.is_running)
 
 
-async def test_pin_prompt_times_out(make_app, pin_hash):
-    app = make_app(pin_hash=pin_hash, step_timeout_seconds=0.2)
+async def test_pin_prompt_times_out(make_app, pin_hash, clock):
+    app = make_app(pin_hash=pin_hash, step_timeout_seconds=20)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f12")
         await wait_for(pilot, lambda: isinstance(app.screen, PinScreen))
+        clock.advance(15)
+        await pilot.press("1")  # typing keeps it open a full timeout from the last key
+        clock.advance(19)
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, PinScreen)
+        clock.advance(1)
         await wait_for(pilot, lambda: isinstance(app.screen, IdleScreen))
 
 
@@ -99,7 +121,7 @@ async def test_staff_key_is_configurable(make_app, pin_hash):
         assert app.screen.query_one("#pin", Input).password
 
 
-async def test_test_mode_answers_are_marked_and_left_out(make_app, pin_hash, data_dir):
+async def test_test_mode_answers_are_marked_and_left_out(make_app, pin_hash, data_dir, clock):
     app = make_app(pin_hash=pin_hash, step_timeout_seconds=0.5)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f12")
@@ -111,6 +133,7 @@ async def test_test_mode_answers_are_marked_and_left_out(make_app, pin_hash, dat
         assert "TEST" in str(app.screen.query_one("#status", Static).render())
         await pilot.press("1")
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
+        clock.advance(1)
         await wait_for(pilot, lambda: isinstance(app.screen, IdleScreen))
     [rating] = stored(data_dir)
     assert rating.suspect and rating.extra == {"test": "1"}
@@ -123,8 +146,8 @@ async def test_a_burst_of_taps_is_stored_but_suspect(make_app, data_dir, clock):
         for count, key in enumerate(("2", "1", "1", "3"), start=1):
             await pilot.press(key)
             await wait_for(pilot, lambda count=count: len(stored(data_dir)) == count)
+            clock.advance(5)  # past any step's timeout
             await wait_for(pilot, lambda: isinstance(app.screen, IdleScreen))
-            clock.advance(5)
         clock.advance(120)  # a quiet minute later, taps count again
         await pilot.press("1")
         await wait_for(pilot, lambda: len(stored(data_dir)) == 5)

@@ -44,9 +44,9 @@ async def test_each_outcome_by_click(make_app, data_dir, outcome):
 async def test_arrows_and_enter_choose(make_app, data_dir):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("right", "enter")  # focus starts on "met"
+        await pilot.press("right", "right", "enter")  # nothing is focused at first: the first arrow enters
         await wait_for(pilot, lambda: len(stored(data_dir)) == 1)
-        assert stored(data_dir)[0].outcome is Outcome.EXCEEDED
+        assert stored(data_dir)[0].outcome is Outcome.MET
 
 
 async def test_met_thanks_then_back_to_idle_on_its_own(make_app, data_dir):
@@ -106,10 +106,11 @@ async def test_shoutout_by_click_and_skip(make_app, data_dir):
         assert sorted(r.shoutout for r in stored(data_dir)) == ["", "Ana"]
 
 
-async def test_shoutout_times_out_back_to_idle_keeping_the_answer(make_app, data_dir):
-    app = make_app(staff=["Ana"], step_timeout_seconds=0.2)
+async def test_shoutout_times_out_back_to_idle_keeping_the_answer(make_app, data_dir, clock):
+    app = make_app(staff=["Ana"], step_timeout_seconds=20)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
         await wait_for(pilot, lambda: isinstance(app.screen, ShoutoutScreen))
+        clock.advance(20)
         await wait_for(pilot, lambda: isinstance(app.screen, IdleScreen))
         assert [r.outcome for r in stored(data_dir)] == [Outcome.EXCEEDED]

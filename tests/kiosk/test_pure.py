@@ -9,6 +9,7 @@ import pytest
 
 from kiosk.burst import BurstDetector
 from kiosk.flow import Step, first_step, next_step
+from kiosk.inactivity import Inactivity
 from kiosk.pin import InvalidPin, InvalidPinHash, hash_pin, verify_pin
 from kiosk.qr import half_block_lines, qr_matrix, sms_link, station_code
 from kiosk.today import today_counts
@@ -52,6 +53,21 @@ def test_unusable_pins_are_refused(pin):
 def test_a_damaged_pin_hash_says_how_to_fix_it(stored):
     with pytest.raises(InvalidPinHash, match=r"kiosk-pin|new one"):
         verify_pin("1234", stored)
+
+
+def test_a_key_restarts_the_whole_timeout_from_that_moment():
+    waiting = Inactivity(20)
+    waiting.touch(T0)
+    waiting.touch(T0 + timedelta(seconds=15))  # a key at 15 s
+    assert not waiting.expired(T0 + timedelta(seconds=34.9))
+    assert waiting.expired(T0 + timedelta(seconds=35))  # not 40
+
+
+def test_a_clock_set_back_restarts_the_wait_instead_of_holding_the_screen():
+    waiting = Inactivity(20)
+    waiting.touch(T0)
+    assert not waiting.expired(T0 - timedelta(hours=1))
+    assert waiting.expired(T0 - timedelta(hours=1) + timedelta(seconds=20))
 
 
 def test_sms_link_works_on_ios_and_android():

@@ -81,9 +81,30 @@ def test_mistakes_are_reported_at_start(make_config, kiosk, message):
         load_kiosk_settings(make_config(**kiosk))
 
 
-def test_pin_hash_may_come_from_the_environment(make_config):
-    config = dataclasses.replace(make_config(), env={"FEEDBACK_KIOSK_PIN_HASH": "x"})
-    assert load_kiosk_settings(config).pin_hash == "x"
+def test_pin_hash_may_come_from_the_environment(make_config, pin_hash):
+    config = dataclasses.replace(make_config(), env={"FEEDBACK_KIOSK_PIN_HASH": pin_hash})
+    assert load_kiosk_settings(config).pin_hash == pin_hash
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "scrypt$16384$8$1$…",  # the README's placeholder, pasted as it was
+        "scrypt$16384$8$1$00112233",  # a field short
+        "2468",
+        "scrypt$16384$8$1$zz$" + "00" * 32,  # not hex
+        "md5$16384$8$1$" + "00" * 16 + "$" + "00" * 32,
+        "scrypt$1000$8$1$" + "00" * 16 + "$" + "00" * 32,  # n not a power of two
+        "scrypt$1048576$64$1$" + "00" * 16 + "$" + "00" * 32,  # 8 GiB to check one PIN
+        "scrypt$16384$8$1$$" + "00" * 32,  # no salt
+    ],
+)
+def test_a_bad_pin_hash_stops_the_start_naming_the_setting_and_the_fix(make_config, stored):
+    with pytest.raises(ConfigError, match=r"^\[kiosk\] pin_hash is not a valid staff PIN hash: .*`feedback kiosk-pin`"):
+        load_kiosk_settings(make_config(pin_hash=stored))
+    environment = dataclasses.replace(make_config(), env={"FEEDBACK_KIOSK_PIN_HASH": stored})
+    with pytest.raises(ConfigError, match=r"^\$FEEDBACK_KIOSK_PIN_HASH is not a valid"):
+        load_kiosk_settings(environment)
 
 
 async def test_the_screen_says_what_the_configuration_says(make_app):

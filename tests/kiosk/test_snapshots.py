@@ -25,3 +25,20 @@ def test_thanks_screen(snap_compare, make_app):
 
 def test_light_theme_idle_screen(snap_compare, make_app):
     assert snap_compare(make_app(theme="light"), terminal_size=(80, 24))
+
+
+def test_idle_screen_with_a_choice_focused(snap_compare, make_app, pin_hash):
+    assert snap_compare(make_app(pin_hash=pin_hash), terminal_size=(80, 24), press=["right", "right"])
+
+
+def test_phone_screen_ticked(snap_compare, make_app):
+    async def tick(pilot):  # type: ignore[no-untyped-def]
+        await pilot.press("1")
+        await pilot.click("#skip")
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press(*"4155550134", "down")
+        await pilot.click("#consent")
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=tick)

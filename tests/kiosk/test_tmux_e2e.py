@@ -1,5 +1,7 @@
-"""End to end: ``python run_kiosk.py`` for real in tmux, keys sent by tmux, answers read back with
-``feedback export``. Skipped only when tmux is missing (CI installs it in .ci/run)."""
+"""End to end: ``python run_kiosk.py`` and ``feedback kiosk`` for real in tmux, keys sent by tmux,
+answers read back with ``feedback export``, and how it stops: the first run's Ctrl+Q and signals
+from outside, each leaving the terminal as it found it. Skipped only when tmux is missing (CI
+installs it in .ci/run)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -52,6 +55,37 @@ class Tmux:
     def pane(self, field: str) -> str:
         return self.run("display-message", "-p", "-t", "kiosk", f"#{{{field}}}").strip()
 
+    def start(self, command: str, cwd: Path) -> None:
+        """Run ``command`` in a shell that stays after it, so the terminal it left behind can be read."""
+        status = cwd / "exit-status"
+        shell = f"cd {shlex.quote(str(cwd))} && {command}; echo $? > {status}; echo kiosk-ended; exec sleep 600"
+        self.run("new-session", "-d", "-s", "kiosk", "-x", "80", "-y", "24", shell)
+
+    def kiosk_pid(self) -> int:
+        """The kiosk's process: the one child of the pane's shell."""
+        shell = self.pane("pane_pid")
+        children = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True, check=True).stdout.split()
+        [pid] = children
+        return int(pid)
+
+    def modes(self) -> str:
+        """Cursor shown, mouse reporting, alternate screen: ``"1 0 0"`` is a terminal as a shell wants it."""
+        flags = "#{cursor_flag} #{mouse_any_flag} #{alternate_on}"
+        return self.run("display-message", "-p", "-t", "kiosk", flags).strip()
+
+
+def make_tmux() -> Tmux:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FEEDBACK_", "TMUX"))}
+    env["TERM"] = "xterm-256color"
+    return Tmux(f"kiosk-test-{uuid.uuid4().hex[:8]}", env)
+
+
+def wait_for_exit(tmux: Tmux, status: Path) -> None:
+    poll(lambda: status.exists() and status.read_text().strip(), "the kiosk to exit")
+    poll(lambda: "kiosk-ended" in tmux.screen(), "the shell after the kiosk")
+    assert status.read_text().strip() == "0"
+    assert tmux.modes() == "1 0 0"
+
 
 def poll(check: Callable[[], object], what: str, timeout: float = 20.0) -> object:
     deadline = time.monotonic() + timeout
@@ -77,14 +111,11 @@ def kiosk(tmp_path: Path, pin_hash: str) -> Iterator[tuple[Tmux, Callable[[], di
             "sms_number": "+14155550134",
         },
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FEEDBACK_", "TMUX"))}
-    env["TERM"] = "xterm-256color"
-    tmux = Tmux(f"kiosk-test-{uuid.uuid4().hex[:8]}", env)
+    tmux = make_tmux()
+    env = tmux.env
     status = tmp_path / "exit-status"
     kiosk = f"{shlex.quote(sys.executable)} {shlex.quote(str(ROOT / 'run_kiosk.py'))}"
-    command = f"{kiosk} --data {shlex.quote(str(data))} --config {shlex.quote(str(config))}; echo $? > {status}"
-    tmux.run("new-session", "-d", "-s", "kiosk", "-x", "80", "-y", "24", command)
-    tmux.run("set-option", "-t", "kiosk", "remain-on-exit", "on")
+    tmux.start(f"{kiosk} --data {shlex.quote(str(data))} --config {shlex.quote(str(config))}", tmp_path)
 
     def export() -> dict:
         result = subprocess.run(
@@ -141,7 +172,7 @@ def test_kiosk_in_tmux_records_answers_and_only_staff_can_leave(kiosk):
     poll(lambda: "Did we meet" in tmux.screen(), "idle again")
     tmux.send("C-c", "C-q", "Escape", "C-p", "C-\\")
     time.sleep(0.5)
-    assert tmux.pane("pane_dead") == "0" and not status.exists()
+    assert not status.exists()
     assert "Did we meet" in tmux.screen()
 
     # Staff key, PIN, staff menu, exit.
@@ -151,5 +182,27 @@ def test_kiosk_in_tmux_records_answers_and_only_staff_can_leave(kiosk):
     poll(lambda: "Staff menu" in tmux.screen(), "the staff menu")
     assert "2 answers" in tmux.screen()
     tmux.send("Right", "Right", "Enter")
-    poll(lambda: status.exists() and status.read_text().strip(), "the kiosk to exit")
-    assert status.read_text().strip() == "0"
+    wait_for_exit(tmux, status)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_signal_from_outside_stops_a_locked_kiosk_and_restores_the_terminal(kiosk, signum):
+    tmux, _, status = kiosk
+    assert tmux.modes() == "0 1 1"  # the kiosk is up: no cursor, mouse reporting on, alternate screen
+    os.kill(tmux.kiosk_pid(), signum)
+    wait_for_exit(tmux, status)
+
+
+def test_the_quick_start_kiosk_says_how_to_stop_it_and_ctrl_q_does(tmp_path):
+    """As the README's Quick start runs it: ``feedback kiosk --data ./data``, no configuration, no PIN."""
+    tmux = make_tmux()
+    script = Path(sys.executable).with_name("feedback")
+    command = shlex.quote(str(script)) if script.exists() else f"{shlex.quote(sys.executable)} -m feedback"
+    tmux.start(f"{command} kiosk --data ./data", tmp_path)
+    try:
+        poll(lambda: "Ctrl+Q quits" in tmux.screen(), "the idle screen's note on how to leave")
+        tmux.send("C-q")
+        wait_for_exit(tmux, tmp_path / "exit-status")
+        assert (tmp_path / "data").is_dir()
+    finally:
+        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True, env=tmux.env, timeout=10)

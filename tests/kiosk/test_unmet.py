@@ -11,7 +11,7 @@ from kiosk.screens.reasons import ReasonsScreen
 from kiosk.screens.thanks import ThanksScreen
 from shared.store import FeedbackStore
 
-from .conftest import stored, wait_for
+from .conftest import stored, to_phone_step, wait_for
 
 
 async def test_full_unmet_visit_enriches_one_rating_and_its_follow_up(make_app, data_dir):
@@ -75,45 +75,49 @@ async def test_every_unmet_step_can_be_skipped(make_app, data_dir):
     assert not followup.customer_waiting
 
 
-async def test_reasons_time_out_back_to_idle_and_the_answer_stays(make_app, data_dir):
-    app = make_app(step_timeout_seconds=0.2)
+async def test_reasons_time_out_back_to_idle_and_the_answer_stays(make_app, data_dir, clock):
+    app = make_app(step_timeout_seconds=20)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("1")
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
+        clock.advance(20)
         await wait_for(pilot, lambda: isinstance(app.screen, IdleScreen))
     [rating] = stored(data_dir)
     assert rating.outcome == "below"
     assert len(FeedbackStore(data_dir).open_followups()) == 1
 
 
-async def test_manager_question_times_out_keeping_the_reasons(make_app, data_dir):
-    app = make_app(step_timeout_seconds=0.3)
+async def test_manager_question_times_out_keeping_the_reasons(make_app, data_dir, clock):
+    app = make_app(step_timeout_seconds=20)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("1")
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
         await pilot.press("7")
         await pilot.click("#done")
         await wait_for(pilot, lambda: isinstance(app.screen, ManagerNowScreen))
+        clock.advance(20)
         await wait_for(pilot, lambda: isinstance(app.screen, IdleScreen))
     [rating] = stored(data_dir)
     assert rating.reasons == ("other",) and not rating.customer_waiting
 
 
-async def test_phone_step_times_out_on_its_own_timeout(make_app, data_dir):
-    app = make_app(step_timeout_seconds=30, phone_timeout_seconds=0.2)
+async def test_phone_step_times_out_on_its_own_timeout(make_app, data_dir, clock):
+    app = make_app(step_timeout_seconds=30, phone_timeout_seconds=60)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
-        await pilot.click("#skip")
-        await wait_for(pilot, lambda: isinstance(app.screen, ManagerNowScreen))
-        await pilot.press("2")
-        await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen))
+        await to_phone_step(pilot, app)
+        clock.advance(30)  # a step's timeout is not the phone step's
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, PhoneScreen)
+        clock.advance(30)
         await wait_for(pilot, lambda: isinstance(app.screen, IdleScreen))
     assert stored(data_dir)[0].contact is None
 
 
-async def test_activity_keeps_a_step_open(make_app, data_dir):
+async def test_activity_keeps_a_step_open_in_real_time(make_app, data_dir):
+    from shared.store import utc_now
+
     app = make_app(step_timeout_seconds=0.5)
+    app.clock = utc_now  # the wall clock, as a kiosk runs
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("1")
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
@@ -121,17 +125,13 @@ async def test_activity_keeps_a_step_open(make_app, data_dir):
             await pilot.pause(0.2)
             await pilot.press("2")
         assert isinstance(app.screen, ReasonsScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, IdleScreen))
 
 
 async def test_phone_number_is_checked_and_needs_consent(make_app, data_dir):
     app = make_app(thanks_seconds=30)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
-        await pilot.click("#skip")
-        await wait_for(pilot, lambda: isinstance(app.screen, ManagerNowScreen))
-        await pilot.press("2")
-        await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen))
+        await to_phone_step(pilot, app)
         screen = app.screen
         error = screen.query_one("#error", Static)
 
@@ -157,8 +157,8 @@ async def test_phone_number_is_checked_and_needs_consent(make_app, data_dir):
     assert stored(data_dir)[0].contact.phone == "+14155550134"
 
 
-async def test_the_next_customer_sees_nothing_of_the_previous_one(make_app, data_dir):
-    app = make_app(step_timeout_seconds=30, phone_timeout_seconds=1.0)
+async def test_the_next_customer_sees_nothing_of_the_previous_one(make_app, data_dir, clock):
+    app = make_app(step_timeout_seconds=30, phone_timeout_seconds=60)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("1")
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
@@ -168,12 +168,16 @@ async def test_the_next_customer_sees_nothing_of_the_previous_one(make_app, data
         await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen))
         await pilot.press(*"4155550134")
         await pilot.click("#consent")
+        clock.advance(60)
         await wait_for(pilot, lambda: isinstance(app.screen, IdleScreen))  # walked away before sending
 
         await pilot.press("1")
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
         assert app.screen.chosen == []
-        await pilot.press("enter")
+        await pilot.press("enter")  # nothing picked: Enter alone does not move on
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonsScreen)
+        await pilot.click("#skip")
         await wait_for(pilot, lambda: isinstance(app.screen, ManagerNowScreen))
         await pilot.press("2")
         await wait_for(pilot, lambda: isinstance(app.screen, PhoneScreen))
