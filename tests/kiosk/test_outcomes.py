@@ -50,7 +50,7 @@ async def test_arrows_and_enter_choose(make_app, data_dir):
 
 
 async def test_met_thanks_then_back_to_idle_on_its_own(make_app, data_dir):
-    app = make_app(thanks_seconds=0.2)
+    app = make_app(thanks_seconds=1.0)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
         await wait_for(pilot, lambda: isinstance(app.screen, ThanksScreen))
