@@ -31,10 +31,13 @@ def _stand_in(match: re.Match[str]) -> str:
     return REPLACEMENT
 
 
-def printable(value: str) -> str:
+def printable(value: str, *, keep_lines: bool = False) -> str:
     """``value`` on one line with no character that acts on a terminal: ``"\\x1b[2J"`` → ``"␛[2J"``.
 
-    Tabs and line breaks become spaces; other C0 controls their control picture (␛, ␍, ␇);
-    DEL ␡; C1 controls and bidi overrides U+FFFD. Printable text, brackets included, is kept.
+    Tabs and line breaks become spaces (``keep_lines``: line feeds stay, for a text laid out on
+    several lines); other C0 controls their control picture (␛, ␍, ␇); DEL ␡; C1 controls and
+    bidi overrides U+FFFD. Printable text, brackets included, is kept.
     """
+    if keep_lines:
+        return "\n".join(_UNSAFE.sub(_stand_in, line) for line in value.replace("\r\n", "\n").split("\n"))
     return _UNSAFE.sub(_stand_in, value)
