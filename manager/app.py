@@ -28,6 +28,7 @@ from shared.config import Config
 from shared.followups import FollowUp
 from shared.storage import StoreError
 from shared.store import FeedbackStore, utc_now
+from shared.text import printable
 
 QUEUE_FILE = "queue.json"
 GC_THRESHOLD = 50_000  # allocations between young collections (Python default: 700)
@@ -113,7 +114,7 @@ class ManagerApp(App[None]):
         """Say what went wrong, once per distinct problem rather than at every poll."""
         if str(error) != self._last_problem:
             self._last_problem = str(error)
-            self.notify(str(error), title=title, severity="error", timeout=10, markup=False)
+            self.notify(printable(str(error)), title=title, severity="error", timeout=10, markup=False)
 
     def reload_queue(self) -> bool:
         """Read the queue again; on a store problem say so, keep the last queue on screen, return False."""
@@ -147,7 +148,9 @@ class ManagerApp(App[None]):
         """A new flag: ring and say where it came from."""
         self.announced.append(followup.id)
         self.bell()
-        where = " · ".join(part for part in (str(followup.channel), followup.station, followup.staff) if part)
+        where = printable(
+            " · ".join(part for part in (str(followup.channel), followup.station, followup.staff) if part)
+        )
         waiting = " — customer waiting at the counter" if followup.customer_waiting else ""
         self.notify(
             f"{followup.ref} · {where}{waiting}", title="New: fell short", severity="warning", timeout=8, markup=False

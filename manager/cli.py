@@ -93,7 +93,7 @@ def run_report(args: argparse.Namespace, config: Config) -> int:
     stats = gather(store, since=since, until=until, zone=config.zone, now=now, target=config.followup_target)
     text = render(stats, args.format, business=config.business_name, labels=ManagerSettings.from_config(config).reasons)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+        Path(args.output).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8", newline="")
         print(f"wrote the {args.format} report for {since} – {until} to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

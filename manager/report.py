@@ -6,7 +6,6 @@ ratings themselves); the renderers are pure functions of :class:`shared.stats.St
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 from collections import Counter
@@ -14,9 +13,11 @@ from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 
 from manager.words import duration_words, percent
+from shared.csv_safe import SafeWriter
 from shared.reasons import DEFAULT_REASONS, reason_label
 from shared.stats import LoopTimes, OutcomeCounts, Stats, compute, utc_days_for
 from shared.store import FeedbackStore
+from shared.text import printable
 
 FORMATS = ("text", "csv", "html")
 
@@ -65,16 +66,19 @@ def headline(stats: Stats) -> list[tuple[str, str]]:
 def group_rows(groups: dict[str, OutcomeCounts]) -> list[tuple[str, int, int, str]]:
     """(name, answers, fell short, met-or-exceeded share) for a breakdown table."""
     return [
-        (name or "(none)", counts.answers, counts.below, percent(counts.met_or_exceeded_share))
+        (printable(name) or "(none)", counts.answers, counts.below, percent(counts.met_or_exceeded_share))
         for name, counts in groups.items()
     ]
 
 
 def reasons_by_label(stats: Stats, labels: Mapping[str, str]) -> dict[str, int]:
-    """Fell short by reason as people read it: keys become labels (two keys with one label add up), most first."""
+    """Fell short by reason as people read it: keys become labels (two keys with one label add up), most first.
+
+    Labels and unknown keys are set by people: shown with :func:`printable`, never as escapes.
+    """
     counts: Counter[str] = Counter()
     for key, count in stats.below_by_reason.items():
-        counts[reason_label(key, labels)] += count
+        counts[printable(reason_label(key, labels))] += count
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
@@ -85,8 +89,18 @@ def breakdowns(stats: Stats) -> list[tuple[str, dict[str, OutcomeCounts]]]:
 # -- text ------------------------------------------------------------------------
 
 
+def _title(stats: Stats, business: str) -> str:
+    return f"Feedback report{' for ' + printable(business) if business else ''}: {_period(stats)}"
+
+
+def shoutout_rows(stats: Stats) -> list[tuple[str, int]]:
+    """(name, count): names are typed by customers, so shown with :func:`printable`."""
+    return [(printable(name), count) for name, count in stats.shoutouts.items()]
+
+
 def render_text(stats: Stats, *, business: str = "", labels: Mapping[str, str] = DEFAULT_REASONS) -> str:
-    lines = [f"Feedback report{' for ' + business if business else ''}: {_period(stats)} ({stats.timezone})", ""]
+    """Plain lines for a terminal or a mail: every name passes :func:`printable`, so no escape reaches the reader."""
+    lines = [f"{_title(stats, business)} ({stats.timezone})", ""]
     width = max(len(label) for label, _ in headline(stats))
     lines += [f"  {label:<{width}}  {value}" for label, value in headline(stats)]
     lines += ["", "Fell short by reason"]
@@ -96,7 +110,7 @@ def render_text(stats: Stats, *, business: str = "", labels: Mapping[str, str] =
         lines += ["", f"{'By ' + title.lower():<26} {'answers':>7} {'short':>6} {'met+':>6}"]
         lines += [f"  {name:<24} {answers:>7} {below:>6} {met:>6}" for name, answers, below, met in group_rows(groups)]
     if stats.shoutouts:
-        lines += ["", "Shout-outs"] + [f"  {name:<24} {count:>6}" for name, count in stats.shoutouts.items()]
+        lines += ["", "Shout-outs"] + [f"  {name:<24} {count:>6}" for name, count in shoutout_rows(stats)]
     lines += ["", "Answers by hour"]
     peak = max(stats.answers_by_hour) or 1
     for hour, count in enumerate(stats.answers_by_hour):
@@ -158,7 +172,7 @@ def _seconds(value: timedelta | None) -> str:
 
 def render_csv(stats: Stats, labels: Mapping[str, str] = DEFAULT_REASONS) -> str:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(csv_rows(stats, labels))
+    SafeWriter(out).writerows(csv_rows(stats, labels))
     return out.getvalue()
 
 
@@ -179,7 +193,7 @@ _COLOURS = {"below": "#d9534f", "met": "#5b9bd5", "exceeded": "#5cb85c"}
 
 def render_html(stats: Stats, *, business: str = "", labels: Mapping[str, str] = DEFAULT_REASONS) -> str:
     """One file, no scripts, no external resources: charts are inline SVG."""
-    title = f"Feedback report{' for ' + business if business else ''}: {_period(stats)}"
+    title = _title(stats, business)
     esc = html.escape
     parts = [
         "<!doctype html>",
@@ -208,7 +222,7 @@ def render_html(stats: Stats, *, business: str = "", labels: Mapping[str, str] =
         ]
     parts.append("</div>")
     if stats.shoutouts:
-        parts += ["<h2>Shout-outs</h2>", _table(["Name", "Count"], list(stats.shoutouts.items()))]
+        parts += ["<h2>Shout-outs</h2>", _table(["Name", "Count"], shoutout_rows(stats))]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 

@@ -1,6 +1,8 @@
 """What the queue shows: which follow-ups, in which order, as which cells.
 
-Pure: follow-ups and ``now`` in, plain values out; the screen only paints them.
+Pure: follow-ups and ``now`` in, plain values out; the screen only paints them. Every text a
+person set (station, names, reasons, comments, notes) comes out through :func:`printable`: an
+escape sequence in a comment shows as ``␛[2J`` and never reaches the manager's terminal.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from manager.words import Urgency, age_words, duration_words, resolution_words, 
 from shared.followups import FollowUp, normalise_ref
 from shared.phones import mask_phone
 from shared.reasons import reasons_text
+from shared.text import printable
 
 # Most telling first: on a narrow screen the rest scrolls, and the panel below shows it all.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -54,7 +57,10 @@ class QueueFilter:
         )
 
     def describe(self) -> str:
-        parts = [f"station {self.station}" if self.station else "", f"channel {self.channel}" if self.channel else ""]
+        parts = [
+            f"station {printable(self.station)}" if self.station else "",
+            f"channel {self.channel}" if self.channel else "",
+        ]
         return ", ".join(part for part in parts if part) or "all"
 
 
@@ -88,13 +94,13 @@ def ticking_cells(followup: FollowUp, now: datetime) -> dict[str, tuple[str, Urg
 
 def static_cells(followup: FollowUp, labels: Mapping[str, str], *, revealed: bool = False) -> dict[str, str]:
     """The cells that only change when the follow-up does (``labels``: reason key → label)."""
-    comment = followup.comment.replace("\n", " ")
+    comment = printable(followup.comment)
     if len(comment) > COMMENT_WIDTH:
         comment = comment[: COMMENT_WIDTH - 1] + "…"
     phone = ""
     if followup.contact is not None:
         phone = followup.contact.phone if revealed else masked(followup.contact.phone)
-    return {
+    cells = {
         "wait": "⚑" if followup.customer_waiting else ("▲" if followup.escalated_at else ""),
         "ref": followup.ref,
         "outcome": resolution_words(followup.resolution),
@@ -106,6 +112,7 @@ def static_cells(followup: FollowUp, labels: Mapping[str, str], *, revealed: boo
         "phone": phone,
         "claimed": followup.claimed_by,
     }
+    return {key: printable(text) for key, text in cells.items()}
 
 
 def details(followup: FollowUp, now: datetime, labels: Mapping[str, str], *, revealed: bool = False) -> list[str]:
@@ -142,4 +149,4 @@ def details(followup: FollowUp, now: datetime, labels: Mapping[str, str], *, rev
         lines.append(f"Claimed by {followup.claimed_by} {duration_words(now - followup.claimed_at)} ago")
     if followup.note:
         lines.append(f"Note: {followup.note}")
-    return lines
+    return [printable(line) for line in lines]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from shared.csv_safe import SafeWriter
 from shared.followups import FollowUp
 from shared.phones import mask_phone
 from shared.ratings import Rating
@@ -100,7 +100,7 @@ def write_csv(
         for c in FOLLOWUP_COLUMNS
         if c not in {"rating_id", "channel", "station", "staff", "reasons", "comment", "phone", "customer_waiting"}
     ]
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out)
     writer.writerow(RATING_COLUMNS + [f"followup_{c}" for c in followup_columns])
     for rating in ratings:
         row = rating_row(rating, include_contacts=include_contacts)
@@ -108,19 +108,10 @@ def write_csv(
         writer.writerow([_cell(row[c]) for c in RATING_COLUMNS] + [_cell(followup.get(c)) for c in followup_columns])
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Any:
+    """Lists joined with ``; `` (the writer then makes the joined cell safe); no value is an empty cell."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
     if isinstance(value, list):
         return "; ".join(value)
-    text = str(value)
-    # A cell starting with = + - @ runs as a formula in spreadsheets: keep customer text inert.
-    if text[:1] in ("=", "+", "-", "@") and not _looks_like_phone(text):
-        return "'" + text
-    return text
-
-
-def _looks_like_phone(text: str) -> bool:
-    return text.startswith("+") and text[1:].replace(" ", "").replace("•", "").isdigit()
+    return value

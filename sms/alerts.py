@@ -25,6 +25,7 @@ from shared.ratings import utc
 from shared.reasons import reasons_text
 from shared.storage import StoreError
 from shared.store import QUEUE, FeedbackStore, utc_now
+from shared.text import printable
 from sms.records import SmsRecords
 from sms.sender import Sender, SendFailed
 from sms.settings import SmsConfig, gsm7_length
@@ -66,14 +67,14 @@ def _gsm7(text: str) -> str:
 def alert_text(settings: SmsConfig, followup: FollowUp, kind: str) -> str:
     """The manager's text: where, why, the masked number, the short reference, and as much comment as fits."""
     values = {
-        "where": ", ".join(part for part in (followup.station, followup.staff, followup.channel) if part),
-        "reasons": reasons_text(followup.reasons, settings.reasons) or "no reason given",
+        "where": printable(", ".join(part for part in (followup.station, followup.staff, followup.channel) if part)),
+        "reasons": printable(reasons_text(followup.reasons, settings.reasons)) or "no reason given",
         "phone": _gsm7(mask_phone(followup.contact.phone)) if followup.contact else "not given",
         "ref": followup.ref,
         "id": followup.ref,
     }
     template = "alert" if kind == NEW else "escalation"
-    comment = _gsm7(followup.comment)
+    comment = _gsm7(printable(followup.comment))
     shown = comment[:COMMENT_LIMIT]
     while True:
         cut = shown if shown == comment else shown.rstrip() + "..."

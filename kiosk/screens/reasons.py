@@ -18,6 +18,7 @@ from textual.widgets import Button, Static
 
 from kiosk.flow import Step
 from kiosk.screens.step import StepScreen
+from shared.text import printable
 
 UNCHOSEN, CHOSEN = "☐", "☑"
 
@@ -43,7 +44,7 @@ class ReasonsScreen(StepScreen):
 
     def _label(self, key: str, *, chosen: bool) -> Text:
         number = list(self.settings.reasons).index(key) + 1
-        return Text(f"{CHOSEN if chosen else UNCHOSEN} {self.settings.reasons[key]} [{number}]")
+        return Text(f"{CHOSEN if chosen else UNCHOSEN} {printable(self.settings.reasons[key])} [{number}]")
 
     @property
     def chosen(self) -> list[str]:

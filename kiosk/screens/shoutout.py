@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 
 from kiosk.flow import Step
 from kiosk.screens.step import StepScreen
+from shared.text import printable
 
 
 class ShoutoutScreen(StepScreen):
@@ -27,7 +28,7 @@ class ShoutoutScreen(StepScreen):
         yield Static(Text(self.texts.shoutout_title), classes="title")
         with Grid(id="staff"):
             for number, name in enumerate(self.settings.staff, start=1):
-                yield Button(Text(f"{name} [{number}]"), name=name, classes="person", variant="success")
+                yield Button(Text(f"{printable(name)} [{number}]"), name=name, classes="person", variant="success")
         with Horizontal(classes="actions"):
             yield Button(Text(self.texts.skip), id="skip")
 

@@ -15,6 +15,7 @@ from textual.widgets import Button, Static
 from kiosk.screens.focus import ArrowFocus
 from kiosk.screens.timed import TimedScreen
 from kiosk.today import TodayCounts
+from shared.text import printable
 
 
 class StaffMenuScreen(ArrowFocus, TimedScreen[str]):
@@ -48,7 +49,7 @@ class StaffMenuScreen(ArrowFocus, TimedScreen[str]):
         with Vertical(id="card"):
             yield Static("Staff menu", id="menu-title")
             if self.counts is None:
-                yield Static(Text(self.no_counts), id="counts")
+                yield Static(Text(printable(self.no_counts)), id="counts")
             else:
                 c = self.counts
                 yield Static(
@@ -57,7 +58,7 @@ class StaffMenuScreen(ArrowFocus, TimedScreen[str]):
                     id="counts",
                 )
             pending = f"Waiting in the outbox: {self.pending}" if self.pending else "Outbox: empty"
-            yield Static(Text(pending + (f"\n{self.problem}" if self.problem else "")), id="outbox")
+            yield Static(Text(pending + (f"\n{printable(self.problem)}" if self.problem else "")), id="outbox")
             with Horizontal(id="menu-actions"):
                 yield Button("Back", id="back", variant="primary")
                 yield Button("Leave test mode" if self.test_mode else "Test mode", id="test", variant="warning")

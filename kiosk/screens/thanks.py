@@ -14,6 +14,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
+from shared.text import printable
+
 
 class ThanksScreen(Screen[None]):
     CSS_PATH = "thanks.tcss"
@@ -40,8 +42,8 @@ class ThanksScreen(Screen[None]):
         self._fill()
 
     def _fill(self) -> None:
-        self.query_one("#thanks", Static).update(Text(self.title_text))
-        self.query_one(".detail", Static).update(Text("\n".join(self.lines)))
+        self.query_one("#thanks", Static).update(Text(printable(self.title_text, keep_lines=True)))
+        self.query_one(".detail", Static).update(Text(printable("\n".join(self.lines), keep_lines=True)))
 
     def on_screen_resume(self) -> None:
         self._timer = self.set_timer(self.seconds, self._done)

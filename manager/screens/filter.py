@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Select, Static
 
 from manager.rows import QueueFilter
+from shared.text import printable
 
 
 class FilterScreen(ModalScreen[QueueFilter | None]):
@@ -27,7 +28,7 @@ class FilterScreen(ModalScreen[QueueFilter | None]):
         with Vertical(classes="dialog"):
             yield Static("Show follow-ups from", classes="question")
             yield Select(
-                [(Text(name), name) for name in self.stations],  # names are typed by people: never markup
+                [(Text(printable(name)), name) for name in self.stations],  # typed by people: never markup
                 prompt="All stations",
                 value=self.current.station or Select.NULL,
                 id="station",

@@ -43,6 +43,7 @@ from shared.followups import AlreadyClaimed, FollowUp, FollowUpError, normalise_
 from shared.ratings import Channel
 from shared.reasons import reasons_text
 from shared.storage import StoreError
+from shared.text import printable
 
 if TYPE_CHECKING:
     from manager.app import ManagerApp
@@ -231,7 +232,7 @@ class QueueScreen(Screen[None]):
             waiting = sum(f.customer_waiting for f in queue)
             claimed = sum(bool(f.claimed_by) for f in queue)
             text = f"{len(queue)} open · {overdue} overdue · {waiting} waiting · {claimed} claimed"
-        text += f" · showing {self.queue_filter.describe()} · you: {app.manager or '?'}"
+        text += f" · showing {self.queue_filter.describe()} · you: {printable(app.manager) or '?'}"
         self.query_one("#summary", Static).update(Text(text))
 
     def _paint_details(self) -> None:
@@ -275,11 +276,14 @@ class QueueScreen(Screen[None]):
             result = change()
         except AlreadyClaimed as error:
             self.notify(
-                f"{error.claimed_by} claimed it first.", title=f"Could not {what}", severity="warning", markup=False
+                f"{printable(error.claimed_by)} claimed it first.",
+                title=f"Could not {what}",
+                severity="warning",
+                markup=False,
             )
             result = None
         except (FollowUpError, StoreError) as error:
-            self.notify(str(error), title=f"Could not {what}", severity="error", markup=False)
+            self.notify(printable(str(error)), title=f"Could not {what}", severity="error", markup=False)
             result = None
         self.manager_app.reload_queue()
         return result
@@ -312,7 +316,10 @@ class QueueScreen(Screen[None]):
             app.reveal(followup.id)
         except (FollowUpError, StoreError) as error:
             self.notify(
-                str(error), title="Could not record the reveal; the number stays hidden", severity="error", markup=False
+                printable(str(error)),
+                title="Could not record the reveal; the number stays hidden",
+                severity="error",
+                markup=False,
             )
             return
         self.hide_numbers()
@@ -325,7 +332,7 @@ class QueueScreen(Screen[None]):
         if followup is None or self.show_resolved:
             return
         reasons = reasons_text(followup.reasons, self.manager_app.reasons)
-        summary = " · ".join(part for part in (followup.ref, followup.station, reasons) if part)
+        summary = printable(" · ".join(part for part in (followup.ref, followup.station, reasons) if part))
         self.app.push_screen(
             ResolveScreen(summary or str(followup.channel)), callback=lambda choice: self._resolve(followup, choice)
         )
@@ -351,7 +358,9 @@ class QueueScreen(Screen[None]):
             self.notify("It is already open.", timeout=3)
             return
         if followup.is_active:  # claimed
-            question = f"Release {followup.ref}, claimed by {followup.claimed_by}?\nIt goes back to the queue."
+            question = (
+                f"Release {followup.ref}, claimed by {printable(followup.claimed_by)}?\nIt goes back to the queue."
+            )
             yes = "Release"
         else:
             question = f"Reopen {followup.ref}?\nIt goes back to the queue, due anew."
@@ -395,7 +404,9 @@ class QueueScreen(Screen[None]):
         if resolved:
             found = find_by_ref(self._read_resolved(QueueFilter()), typed)
         if not found:
-            self.notify(f"No follow-up {normalise_ref(typed)} open or resolved in the last day.", markup=False)
+            self.notify(
+                f"No follow-up {printable(normalise_ref(typed))} open or resolved in the last day.", markup=False
+            )
             return
         if not self.queue_filter.matches(found[0]):
             self.queue_filter = QueueFilter()

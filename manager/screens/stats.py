@@ -23,6 +23,7 @@ from manager.report import breakdowns, gather, group_rows, headline, reasons_by_
 from manager.widgets.hour_chart import HourChart
 from shared.stats import Stats, local_days
 from shared.storage import StoreError
+from shared.text import printable
 
 if TYPE_CHECKING:
     from manager.app import ManagerApp
@@ -97,7 +98,7 @@ class StatsScreen(Screen[None]):
                 app.store, since=since, until=until, zone=app.config.zone, now=now, target=app.config.followup_target
             )
         except StoreError as error:
-            self.notify(str(error), title="Could not read the statistics", severity="error", markup=False)
+            self.notify(printable(str(error)), title="Could not read the statistics", severity="error", markup=False)
             return
         self.paint(self.stats)
 
