@@ -52,4 +52,5 @@ def test_kiosk_refuses_the_readmes_placeholder_pin_hash_in_one_line(tmp_path):
     result = feedback("kiosk", "--data", str(tmp_path / "data"), "--config", str(config))
     assert result.returncode == 2
     [line] = result.stderr.splitlines()
-    assert line.startswith("feedback kiosk: [kiosk] pin_hash is not a valid staff PIN hash") and "feedback kiosk-pin" in line
+    assert line.startswith("feedback kiosk: [kiosk] pin_hash is not a valid staff PIN hash")
+    assert "feedback kiosk-pin" in line
