@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -282,10 +283,11 @@ def _span(delta: timedelta) -> str:
         return f"{delta.days} days"
     if delta >= timedelta(hours=2):
         return f"{int(delta.total_seconds() // 3600)} hours"
-    minutes, seconds = divmod(int(delta.total_seconds()), 60)
-    if not minutes:
-        return f"{seconds} seconds"
-    return f"{minutes} minutes" + (f" {seconds} seconds" if seconds else "")
+    minutes, seconds = divmod(math.ceil(delta.total_seconds()), 60)  # up: 5 min 0.4 s is over 5 minutes
+    parts = [f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes else []
+    if seconds or not minutes:
+        parts.append(f"{seconds} second{'s' if seconds != 1 else ''}")
+    return " ".join(parts)
 
 
 def parse_time(text: str) -> datetime:

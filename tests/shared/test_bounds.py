@@ -51,7 +51,7 @@ REFUSED = [
     ("year 999", {"ts": datetime(999, 6, 1, tzinfo=UTC)}, "before the server's clock"),
     ("a kiosk clock at 1970", {"ts": datetime(1970, 1, 1, tzinfo=UTC)}, "check the device's clock"),
     ("year 9999", {"ts": datetime(9999, 12, 31, tzinfo=UTC)}, "ahead of the server's clock"),
-    ("5 minutes and 1 second ahead", {"ts": NOW + timedelta(minutes=5, seconds=1)}, "5 minutes 1 seconds ahead"),
+    ("5 minutes and 1 second ahead", {"ts": NOW + timedelta(minutes=5, seconds=1)}, "5 minutes 1 second ahead"),
     ("401 days ago", {"ts": NOW - timedelta(days=401)}, "401 days before"),
     ("a station of 101 characters", {"station": "s" * 101}, "station is 101 characters long; at most 100"),
     ("a staff name of a megabyte", {"staff": "t" * 1_000_000}, "staff is 1000000 characters"),
