@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import subprocess
 import sys
 import urllib.error
@@ -18,6 +17,7 @@ import pytest
 from sync_helpers import CUSTOMER, KIOSK_TOKEN, ROOT, ServerProcess, entry, rating
 
 from shared.ratings import Contact, Outcome
+from tests.modes import UMASKS, mode, not_private, umask
 
 pytestmark = pytest.mark.slow
 
@@ -98,10 +98,13 @@ def test_hostile_times_and_sizes_are_refused_one_by_one_and_the_data_commands_st
     assert reported.returncode == 0 and "<html" in reported.stdout, reported.stderr
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o077])
-def test_the_servers_data_and_the_private_outputs_are_readable_by_their_owner_only(tmp_path: Path, umask: int) -> None:
-    previous = os.umask(umask)  # inherited by the server and the commands
-    try:
+@pytest.mark.parametrize("mask", UMASKS, ids=oct)
+def test_the_servers_data_and_the_private_outputs_are_readable_by_their_owner_only(tmp_path: Path, mask: int) -> None:
+    export = tmp_path / "export.json"
+    report = tmp_path / "report.html"
+    report.write_text("an older report, once world-readable")
+    report.chmod(0o644)
+    with umask(mask):
         server = ServerProcess(tmp_path / "server")
         server.start()
         try:
@@ -109,32 +112,9 @@ def test_the_servers_data_and_the_private_outputs_are_readable_by_their_owner_on
             assert status == 200 and body["results"][0]["status"] == "stored"
         finally:
             server.kill()
-        export = tmp_path / "export.json"
-        report = tmp_path / "report.html"
-        report.write_text("an older report, once world-readable")
-        report.chmod(0o644)
         assert feedback(server, "export", "--include-contacts", "--output", str(export)).returncode == 0
         assert feedback(server, "report", "--format", "html", "--output", str(report)).returncode == 0
-    finally:
-        os.umask(previous)
 
-    assert_private(server.data)
+    assert (server.data / ".lock").exists() and list((server.data / "ratings").glob("*/*.json"))
+    assert not_private(server.data) == {}
     assert mode(export) == mode(report) == 0o600
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-def assert_private(data: Path) -> None:
-    """The data folder and every folder in it 0700, every file 0600 (the lock too)."""
-    assert mode(data) == 0o700
-    files = [path for path in data.rglob("*")]
-    assert any(path.name == ".lock" for path in files)
-    assert any(path.parent.parent.name == "ratings" for path in files)
-    wrong = {
-        str(path.relative_to(data)): oct(mode(path))
-        for path in files
-        if mode(path) != (0o700 if path.is_dir() else 0o600)
-    }
-    assert wrong == {}
