@@ -93,6 +93,13 @@ def load_config(
     if unknown:
         raise ConfigError(f"unknown setting(s) in {source}: {', '.join(sorted(unknown))}")
 
+    try:
+        limits = Limits(
+            max_past=timedelta(days=_number(general, "max_past_days", DEFAULT_LIMITS.max_past.days)),
+            max_future=timedelta(minutes=_number(general, "max_future_minutes", 5)),
+        )
+    except OverflowError:
+        raise ConfigError("max_past_days and max_future_minutes must be at most a few thousand years") from None
     chosen_data = data_dir or env.get(DATA_ENV) or general.get("data_dir") or DEFAULT_DATA_DIR
     config = Config(
         data_dir=Path(chosen_data).expanduser(),
@@ -102,10 +109,7 @@ def load_config(
         retention_days=int(_number(general, "retention_days", 90)),
         phone_region=_text(general, "phone_region", "US").upper(),
         lock_timeout=_number(general, "lock_timeout_seconds", 10.0),
-        limits=Limits(
-            max_past=timedelta(days=_number(general, "max_past_days", DEFAULT_LIMITS.max_past.days)),
-            max_future=timedelta(minutes=_number(general, "max_future_minutes", 5)),
-        ),
+        limits=limits,
         sections=sections,
         env=env,
         source=source,

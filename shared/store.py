@@ -1,6 +1,7 @@
 """The one store that every process writes ratings and follow-ups to.
 
-Layout of a data directory (all TinyDB files written by :class:`DurableJSONStorage`)::
+Layout of a data directory (all TinyDB files written by :class:`DurableJSONStorage`; folders
+0700, files 0600, see :mod:`shared.private_files`; years always four digits)::
 
     .lock                          cross-process lock held by every read-modify-write
     revision.json                  the change feed: a counter and the files it last touched

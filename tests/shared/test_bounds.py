@@ -93,6 +93,9 @@ def test_the_settings_come_from_the_configuration_file(tmp_path: Path) -> None:
     assert config.limits == Limits(max_past=timedelta(days=30), max_future=timedelta(seconds=90))
     assert FeedbackStore.from_config(config).limits == config.limits
     assert load_config(None, environ={}).limits == Limits(timedelta(days=400), timedelta(minutes=5))
+    path.write_text("max_past_days = 1e12\n")
+    with pytest.raises(ConfigError, match="at most a few thousand years"):
+        load_config(path, environ={})
     path.write_text("max_past_days = -1\n")
     with pytest.raises(ConfigError, match="max_past_days must be a number of at least 0"):
         load_config(path, environ={})
