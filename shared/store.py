@@ -426,6 +426,8 @@ class FeedbackStore:
                     else:
                         hours = entry["hours"]
                     result[day.isoformat()] = hours
+                if month.year == date.max.year and month.month == 12:
+                    break  # no month after December 9999
                 month = (month + timedelta(days=32)).replace(day=1)
         return result
 

@@ -142,6 +142,7 @@ def test_an_old_answer_far_in_the_past_is_stored_padded_and_read_back(tmp_path: 
     assert store.get_rating("first", datetime(1, 1, 1, tzinfo=UTC)) is not None
     assert store.daily_summaries(date(999, 6, 1), date(999, 6, 30))["0999-06-01"]
     purge(store, older_than=timedelta(days=90), now=NOW)
+    assert store.daily_summaries(date(9999, 11, 1), date.max) == {}
 
 
 def test_partitions_named_before_years_were_padded_are_still_read_and_purged(tmp_path: Path) -> None:
