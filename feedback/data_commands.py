@@ -8,6 +8,7 @@ from datetime import date
 
 from shared import export
 from shared.config import Config
+from shared.private_files import open_private
 from shared.store import FeedbackStore
 
 
@@ -46,7 +47,7 @@ def run_export(args: argparse.Namespace, config: Config) -> int:
     if args.output:
         # A BOM lets spreadsheet programs detect UTF-8 in CSV files.
         encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
-        with open(args.output, "w", encoding=encoding, newline="") as out:
+        with open_private(args.output, encoding=encoding, newline="") as out:  # contacts, comments: owner only
             write(out, ratings, followups, include_contacts=args.include_contacts)
         print(f"wrote {len(ratings)} ratings and {len(followups)} follow-ups to {args.output}", file=sys.stderr)
     else:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from manager.settings import ManagerSettings
 from shared.config import Config
+from shared.private_files import write_private
 from shared.retention import InvalidRetention, parse_span, purge
 from shared.store import FeedbackStore
 
@@ -93,7 +93,7 @@ def run_report(args: argparse.Namespace, config: Config) -> int:
     stats = gather(store, since=since, until=until, zone=config.zone, now=now, target=config.followup_target)
     text = render(stats, args.format, business=config.business_name, labels=ManagerSettings.from_config(config).reasons)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8", newline="")
+        write_private(args.output, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8", newline="")
         print(f"wrote the {args.format} report for {since} – {until} to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

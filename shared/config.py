@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.followups import DEFAULT_TARGET
+from shared.ratings import DEFAULT_LIMITS, Limits
 
 DATA_ENV = "FEEDBACK_DATA"
 CONFIG_ENV = "FEEDBACK_CONFIG"
@@ -38,6 +39,7 @@ class Config:
     retention_days: int = 90
     phone_region: str = "US"
     lock_timeout: float = 10.0
+    limits: Limits = DEFAULT_LIMITS
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
     source: Path | None = None
@@ -85,10 +87,19 @@ def load_config(
         "retention_days",
         "phone_region",
         "lock_timeout_seconds",
+        "max_past_days",
+        "max_future_minutes",
     }
     if unknown:
         raise ConfigError(f"unknown setting(s) in {source}: {', '.join(sorted(unknown))}")
 
+    try:
+        limits = Limits(
+            max_past=timedelta(days=_number(general, "max_past_days", DEFAULT_LIMITS.max_past.days)),
+            max_future=timedelta(minutes=_number(general, "max_future_minutes", 5)),
+        )
+    except OverflowError:
+        raise ConfigError("max_past_days and max_future_minutes must be at most a few thousand years") from None
     chosen_data = data_dir or env.get(DATA_ENV) or general.get("data_dir") or DEFAULT_DATA_DIR
     config = Config(
         data_dir=Path(chosen_data).expanduser(),
@@ -98,6 +109,7 @@ def load_config(
         retention_days=int(_number(general, "retention_days", 90)),
         phone_region=_text(general, "phone_region", "US").upper(),
         lock_timeout=_number(general, "lock_timeout_seconds", 10.0),
+        limits=limits,
         sections=sections,
         env=env,
         source=source,

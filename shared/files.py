@@ -28,6 +28,7 @@ import orjson
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
+from shared.private_files import private_folder
 from shared.storage import DurableJSONStorage, StoreError, StoreWriteError, storage_signature
 
 REVISION_FILE = "revision.json"
@@ -98,10 +99,10 @@ class StoreFiles:
     def __init__(self, root: Path, *, lock_timeout: float = 10.0) -> None:
         self.root = Path(root)
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            private_folder(self.root)
         except OSError as error:
             raise StoreError(f"cannot create the data directory {self.root}: {error.strerror}") from error
-        self._file_lock = filelock.FileLock(self.root / ".lock", timeout=lock_timeout, thread_local=False)
+        self._file_lock = filelock.FileLock(self.root / ".lock", timeout=lock_timeout, thread_local=False, mode=0o600)
         self._thread_lock = threading.RLock()
         self._storages: OrderedDict[str, DurableJSONStorage] = OrderedDict()
         self._seen_revision: int | None = None

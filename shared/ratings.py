@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -69,7 +70,10 @@ def utc(moment: datetime) -> datetime:
     """Return ``moment`` in UTC; naive datetimes are refused because their zone is a guess."""
     if moment.tzinfo is None:
         raise InvalidRating("times must carry a time zone (got a naive datetime)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidRating(f"time {moment.isoformat()} is outside the years a clock can show") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +145,7 @@ class Rating:
     @property
     def day(self) -> str:
         """The UTC day (``YYYY-MM-DD``) this rating belongs to in the store's partitions."""
-        return self.ts.strftime("%Y-%m-%d")
+        return self.ts.date().isoformat()  # years before 1000 padded, unlike strftime
 
     @property
     def needs_follow_up(self) -> bool:
@@ -200,6 +204,90 @@ class Rating:
             if isinstance(error, InvalidRating):
                 raise
             raise InvalidRating(f"rating has an invalid field: {error}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What the store accepts from outside: how far a rating's time may be from the server's
+    clock, and how long each field may be. A kiosk with a wrong clock or a forged batch is
+    refused per rating with a message that says what to fix, never stored where it breaks
+    exports, partitions or retention."""
+
+    max_past: timedelta = timedelta(days=400)
+    max_future: timedelta = timedelta(minutes=5)
+
+
+DEFAULT_LIMITS = Limits()
+
+NAME_CHARS = 100
+"""station, staff, touchpoint and shoutout: names a shop sets up, never prose."""
+COMMENT_CHARS = 2000
+RAW_CHARS = 5000
+"""The text of a reply as received; an SMS is at most 1,600 characters."""
+MAX_REASONS = 20
+REASON_CHARS = 64
+MAX_EXTRA = 20
+EXTRA_KEY_CHARS = 64
+EXTRA_VALUE_CHARS = 500
+
+
+def check_bounds(rating: Rating, now: datetime, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a rating answered too far from ``now`` (the server's clock) or with an oversized field.
+
+    Raises :class:`InvalidRating` saying which field and what to fix.
+    """
+    check_time(rating.ts, now, limits)
+    check_fields(rating)
+
+
+def check_time(ts: datetime, now: datetime, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a time more than ``limits.max_past`` before, or ``limits.max_future`` after, ``now``."""
+    now = utc(now)
+    if ts - now > limits.max_future:
+        raise InvalidRating(
+            f"ts {ts.isoformat()} is {_span(ts - now)} ahead of the server's clock "
+            f"({now:%Y-%m-%d %H:%M} UTC; at most {_span(limits.max_future)} allowed): check the device's clock"
+        )
+    if now - ts > limits.max_past:
+        raise InvalidRating(
+            f"ts {ts.isoformat()} is {_span(now - ts)} before the server's clock "
+            f"({now:%Y-%m-%d %H:%M} UTC; at most {_span(limits.max_past)} allowed): check the device's clock"
+        )
+
+
+def check_fields(rating: Rating) -> None:
+    """Refuse a field longer than a person could mean (see the README's table of bounds)."""
+    for name in ("station", "staff", "touchpoint", "shoutout"):
+        _check_length(name, getattr(rating, name), NAME_CHARS)
+    _check_length("comment", rating.comment, COMMENT_CHARS)
+    _check_length("raw", rating.raw, RAW_CHARS)
+    if len(rating.reasons) > MAX_REASONS:
+        raise InvalidRating(f"reasons has {len(rating.reasons)} items; at most {MAX_REASONS} are kept")
+    for reason in rating.reasons:
+        _check_length("each reason", reason, REASON_CHARS)
+    if len(rating.extra) > MAX_EXTRA:
+        raise InvalidRating(f"extra has {len(rating.extra)} keys; at most {MAX_EXTRA} are kept")
+    for key, value in rating.extra.items():
+        _check_length("each extra key", key, EXTRA_KEY_CHARS)
+        _check_length(f"extra {key!r}", value, EXTRA_VALUE_CHARS)
+
+
+def _check_length(name: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise InvalidRating(f"{name} is {len(value)} characters long; at most {limit} are kept")
+
+
+def _span(delta: timedelta) -> str:
+    """A duration as a person says it: 5 minutes, 401 days."""
+    if delta >= timedelta(days=2):
+        return f"{delta.days} days"
+    if delta >= timedelta(hours=2):
+        return f"{int(delta.total_seconds() // 3600)} hours"
+    minutes, seconds = divmod(math.ceil(delta.total_seconds()), 60)  # up: 5 min 0.4 s is over 5 minutes
+    parts = [f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes else []
+    if seconds or not minutes:
+        parts.append(f"{seconds} second{'s' if seconds != 1 else ''}")
+    return " ".join(parts)
 
 
 def parse_time(text: str) -> datetime:

@@ -5,6 +5,10 @@ ratings and follow-ups older than the cut-off; outcomes, times, stations, staff 
 stay, so the hourly counts that statistics read are untouched (each purged day's summary is
 re-stamped for its rewritten partition, so it is not recounted either).
 
+What counts is when the server received a rating (``received``) and opened or last
+flagged a follow-up (``created``, ``flagged_at``), never the time the customer's device
+gave: a kiosk whose clock says 1970 must not have yesterday's answers erased tonight.
+
 Works on the store's files inside one :meth:`FeedbackStore.transaction`, so every write is
 durable and announced on the change feed.
 """
@@ -20,7 +24,7 @@ from typing import Any
 
 from shared.ratings import parse_time
 from shared.storage import storage_signature
-from shared.store import FeedbackStore, Transaction
+from shared.store import FeedbackStore, Transaction, day_partitions, month_name
 
 _SPAN = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$")
 
@@ -91,12 +95,16 @@ def personal_in_followup(record: dict[str, Any]) -> tuple[bool, bool, bool]:
 
 
 def purge(store: FeedbackStore, *, older_than: timedelta, now: datetime, dry_run: bool = False) -> PurgeReport:
-    """Erase personal details from ratings answered, and follow-ups opened, before ``now - older_than``."""
+    """Erase personal details from ratings received, and follow-ups opened, before ``now - older_than``.
+
+    Every partition is read, not only those of days before the cut-off: a rating's day is the
+    customer's clock, which may be years off either way (the days after the cut-off are few).
+    """
     cutoff = now - older_than
     totals = {"ratings": 0, "followups": 0, "phones": 0, "comments": 0, "notes": 0, "files": 0, "messages": 0}
     with store.transaction() as tx:
-        for path in _partitions_through(store.root, cutoff.date()):
-            _purge_partition(tx, path, cutoff, totals, dry_run)
+        for day, path in day_partitions(store.root):
+            _purge_partition(tx, day, path, cutoff, totals, dry_run)
         # Archives are by month of resolution: an old follow-up may sit in a recent month.
         archives = sorted((store.root / "followups").glob("*.json"))
         for name in ["queue", *(f"followups/{path.stem}" for path in archives)]:
@@ -105,17 +113,26 @@ def purge(store: FeedbackStore, *, older_than: timedelta, now: datetime, dry_run
     return PurgeReport(cutoff=cutoff, dry_run=dry_run, **totals)
 
 
-def _partitions_through(root: Path, last: date) -> list[Path]:
-    return [path for path in sorted((root / "ratings").glob("*/*.json")) if date.fromisoformat(path.stem) <= last]
+def rating_kept_since(record: dict[str, Any]) -> datetime:
+    """When the server received a stored rating (its answer time for ratings from before ``received``)."""
+    return parse_time(record.get("received") or record["ts"])
 
 
-def _purge_partition(tx: Transaction, path: Path, cutoff: datetime, totals: dict[str, int], dry_run: bool) -> None:
-    day = date.fromisoformat(path.stem)
-    name = f"ratings/{day:%Y}/{day:%Y-%m-%d}"
+def followup_kept_since(record: dict[str, Any]) -> datetime:
+    """When the server opened a stored follow-up, or the customer last flagged it."""
+    created = parse_time(record["created"])
+    flagged = record.get("flagged_at")
+    return max(created, parse_time(flagged)) if flagged else created
+
+
+def _purge_partition(
+    tx: Transaction, day: date, path: Path, cutoff: datetime, totals: dict[str, int], dry_run: bool
+) -> None:
+    name = path.relative_to(tx.root).with_suffix("").as_posix()  # as found: also names from before padding
     table = tx.db(name).table("ratings")
     changed: list[str] = []
     for record in table.all():
-        if parse_time(record["ts"]) >= cutoff:
+        if rating_kept_since(record) >= cutoff:
             continue
         phone, comment = personal_in_rating(record)
         if phone or comment:
@@ -128,7 +145,7 @@ def _purge_partition(tx: Transaction, path: Path, cutoff: datetime, totals: dict
     totals["files"] += 1
     if dry_run:
         return
-    summaries = tx.db(f"summaries/{day:%Y-%m}", durable=False).table("days")
+    summaries = tx.db(f"summaries/{month_name(day)}", durable=False).table("days")
     entry = summaries.get(doc_id=day.isoformat())
     stamp_was_current = entry is not None and entry.get("signature") == storage_signature(path)
     table.update(RATING_ERASED, doc_ids=changed)
@@ -141,7 +158,7 @@ def _purge_followups(tx: Transaction, name: str, cutoff: datetime, totals: dict[
     table = tx.db(name).table("followups")
     changed: list[str] = []
     for record in table.all():
-        if parse_time(record["rating_ts"]) >= cutoff:
+        if followup_kept_since(record) >= cutoff:
             continue
         phone, comment, note = personal_in_followup(record)
         if phone or comment or note:

@@ -20,6 +20,8 @@ from typing import Any
 import orjson
 from tinydb import Storage
 
+from shared.private_files import private_folder
+
 Tables = dict[str, dict[str, Any]]
 
 
@@ -163,7 +165,7 @@ class DurableJSONStorage(Storage):
 
     def _append_line(self, line: bytes) -> None:
         created = not self.journal_path.exists()
-        self.journal_path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.journal_path.parent)
         descriptor = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             # Cut a torn tail left by a killed writer, so the new line starts on a line of its own.
@@ -327,7 +329,7 @@ def write_atomically(path: Path, content: bytes, *, durable: bool = True) -> Non
 
     With ``durable`` the content and the rename are fsynced before returning.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

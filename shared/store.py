@@ -1,6 +1,7 @@
 """The one store that every process writes ratings and follow-ups to.
 
-Layout of a data directory (all TinyDB files written by :class:`DurableJSONStorage`)::
+Layout of a data directory (all TinyDB files written by :class:`DurableJSONStorage`; folders
+0700, files 0600, see :mod:`shared.private_files`; years always four digits)::
 
     .lock                          cross-process lock held by every read-modify-write
     revision.json                  the change feed: a counter and the files it last touched
@@ -36,11 +37,46 @@ from shared.followups import (
     FollowUpStatus,
     Resolution,
 )
-from shared.ratings import Channel, Contact, Rating
+from shared.ratings import DEFAULT_LIMITS, Channel, Contact, Limits, Rating, check_bounds, check_fields
 from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, storage_signature
 from shared.summary import apply_change, hour_of, summarise
 
 QUEUE = "queue"
+
+
+def day_name(day: date) -> str:
+    """``YYYY-MM-DD`` with a four-digit year (``%Y`` does not pad years before 1000)."""
+    return day.isoformat()
+
+
+def month_name(moment: date) -> str:
+    """``YYYY-MM`` with a four-digit year: the name of a month's summary or archive file."""
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def partition_name(day: date) -> str:
+    """The file (without ``.json``) that holds one UTC day's ratings."""
+    return f"ratings/{day.year:04d}/{day_name(day)}"
+
+
+def partition_day(path: Path) -> date | None:
+    """The day of a partition file, also from names written before years were padded
+    (``ratings/999/999-06-01.json``); None for a file that is not a partition."""
+    try:
+        year, month, day = (int(part) for part in path.stem.split("-"))
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def day_partitions(root: Path, since: date | None = None, until: date | None = None) -> list[tuple[date, Path]]:
+    """The rating partitions in ``root`` whose day lies in [since, until], oldest first."""
+    found = []
+    for path in (root / "ratings").glob("*/*.json"):
+        day = partition_day(path)
+        if day is not None and (since is None or day >= since) and (until is None or day <= until):
+            found.append((day, path))
+    return sorted(found)
 
 
 class UnknownFollowUp(StoreError):
@@ -102,10 +138,12 @@ class FeedbackStore:
         followup_target: timedelta = DEFAULT_TARGET,
         lock_timeout: float = 10.0,
         clock: Callable[[], datetime] = utc_now,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.root = Path(root)
         self.followup_target = followup_target
         self.clock = clock
+        self.limits = limits
         self.files = StoreFiles(self.root, lock_timeout=lock_timeout)
         self._pending: list[_PendingRecord] = []
         self._pending_lock = threading.Lock()
@@ -128,7 +166,12 @@ class FeedbackStore:
 
     @classmethod
     def from_config(cls, config: Config) -> FeedbackStore:
-        return cls(config.data_dir, followup_target=config.followup_target, lock_timeout=config.lock_timeout)
+        return cls(
+            config.data_dir,
+            followup_target=config.followup_target,
+            lock_timeout=config.lock_timeout,
+            limits=config.limits,
+        )
 
     @classmethod
     def existing(cls, config: Config) -> FeedbackStore:
@@ -155,8 +198,12 @@ class FeedbackStore:
 
         Group commit: threads of one process that record at the same moment share
         one transaction, so a busy webhook pays for one write per file, not one per answer.
+
+        Raises :class:`~shared.ratings.InvalidRating` for a time too far from ``now`` or an
+        oversized field (:attr:`limits`), before anything is written.
         """
         pending = _PendingRecord(rating, now or self.clock())
+        check_bounds(rating, pending.now, self.limits)
         with self._pending_lock:
             self._pending.append(pending)
         with self.files.thread_lock:  # the lock every transaction takes: one lock order, no deadlock
@@ -174,8 +221,14 @@ class FeedbackStore:
         return pending.outcome()
 
     def record_ratings(self, ratings: Sequence[Rating], *, now: datetime | None = None) -> list[Recorded]:
-        """Record a batch (a kiosk's synced outbox) in one transaction: each file is written once."""
+        """Record a batch (a kiosk's synced outbox) in one transaction: each file is written once.
+
+        Every rating is checked against :attr:`limits` first: one out of bounds refuses the batch
+        (:class:`~shared.ratings.InvalidRating`), so check each with :meth:`check` to refuse only it.
+        """
         now = now or self.clock()
+        for rating in ratings:
+            self.check(rating, now)
         return self._record_batch([_PendingRecord(rating, now) for rating in ratings])
 
     def _record_batch(self, batch: Sequence[_PendingRecord]) -> list[Recorded]:
@@ -209,7 +262,7 @@ class FeedbackStore:
             days = sorted({rating.ts.date() for rating in fresh.values()})
             tx.will_write(
                 *(self._partition_name(day) for day in days),
-                *sorted({f"summaries/{day:%Y-%m}" for day in days}),
+                *sorted({f"summaries/{month_name(day)}" for day in days}),
                 *([QUEUE] if opened else []),
             )
             if opened:
@@ -217,6 +270,10 @@ class FeedbackStore:
             for day in days:
                 self._write_ratings(tx, day, [(None, rating) for rating in fresh.values() if rating.ts.date() == day])
             return results
+
+    def check(self, rating: Rating, now: datetime | None = None) -> None:
+        """Raise :class:`~shared.ratings.InvalidRating` if the store would refuse this rating now."""
+        check_bounds(rating, now or self.clock(), self.limits)
 
     def update_rating(self, rating: Rating, *, now: datetime | None = None, reflag: bool = False) -> Recorded:
         """Replace a recorded rating (the customer added reasons, a comment, or changed the answer).
@@ -229,10 +286,11 @@ class FeedbackStore:
         the answer already was unmet.
         """
         now = now or self.clock()
+        check_fields(rating)  # the time stays the one recorded, checked then
         with self.transaction() as tx:
             existing = self._find_rating(tx, rating.id, rating.ts)
             if existing is None:
-                raise UnknownRating(f"no rating {rating.id} was recorded around {rating.ts:%Y-%m-%d}")
+                raise UnknownRating(f"no rating {rating.id} was recorded around {day_name(rating.ts.date())}")
             rating = dataclasses.replace(rating, ts=existing.ts, received=existing.received)
             self._write_ratings(tx, rating.ts.date(), [(existing, rating)])
             followup = self._find_followup(tx, f"fu-{rating.id}", rating)
@@ -272,28 +330,24 @@ class FeedbackStore:
         Each day is read under the lock (a file and its journal must be read together) but
         not kept in the cache, so an export of years costs one day's memory at a time.
         """
-        for path in self._day_partitions(since, until):
+        for _, path in day_partitions(self.root, since, until):
             with self.transaction():
                 tables = DurableJSONStorage(path).read() or {}
             for record in sorted(tables.get("ratings", {}).values(), key=lambda r: r["ts"]):
                 yield Rating.from_record(record)
 
-    def _day_partitions(self, since: date | None, until: date | None) -> list[Path]:
-        paths = []
-        for path in sorted((self.root / "ratings").glob("*/*.json")):
-            day = date.fromisoformat(path.stem)
-            if (since is None or day >= since) and (until is None or day <= until):
-                paths.append(path)
-        return paths
-
     @staticmethod
     def _partition_name(day: date) -> str:
-        return f"ratings/{day:%Y}/{day:%Y-%m-%d}"
+        return partition_name(day)
 
     def _find_rating(self, tx: Transaction, rating_id: str, around: datetime) -> Rating | None:
         # A source may repeat an answer across midnight (an SMS retried, a kiosk batch resent).
         middle = around.astimezone(UTC).date()
-        for day in (middle, middle - timedelta(days=1), middle + timedelta(days=1)):
+        for offset in (0, -1, 1):
+            try:
+                day = middle + timedelta(days=offset)
+            except OverflowError:  # beside 0001-01-01 or 9999-12-31
+                continue
             if not (self.root / f"{self._partition_name(day)}.json").exists():
                 continue
             record = tx.db(self._partition_name(day)).table("ratings").get(doc_id=rating_id)
@@ -334,11 +388,11 @@ class FeedbackStore:
     def _store_summary(self, tx: Transaction, day: date, hours: dict[str, dict[str, int]]) -> None:
         """Keep a day's counts, stamped with its partition as it is now (derived: not fsynced)."""
         entry = {"day": day.isoformat(), "signature": tx.signature(self._partition_name(day)), "hours": hours}
-        tx.append(f"summaries/{day:%Y-%m}", "days", {day.isoformat(): entry}, durable=False)
+        tx.append(f"summaries/{month_name(day)}", "days", {day.isoformat(): entry}, durable=False)
 
     def _summary_table(self, tx: Transaction, day: date) -> Table:
         """This month's summaries. Derived data: not fsynced, and rebuilt if damaged."""
-        name = f"summaries/{day:%Y-%m}"
+        name = f"summaries/{month_name(day)}"
         table = tx.db(name, durable=False).table("days")
         try:
             table.get(doc_id="")
@@ -361,9 +415,9 @@ class FeedbackStore:
             month = date(since.year, since.month, 1)
             while month <= until:
                 table = self._summary_table(tx, month)
-                for path in sorted((self.root / "ratings" / f"{month:%Y}").glob(f"{month:%Y-%m}-*.json")):
-                    day = date.fromisoformat(path.stem)
-                    if not since <= day <= until:
+                for path in sorted((self.root / "ratings" / f"{month.year:04d}").glob(f"{month_name(month)}-*.json")):
+                    day = partition_day(path)
+                    if day is None or not since <= day <= until:
                         continue
                     entry = table.get(doc_id=day.isoformat())
                     if entry is None or entry.get("signature") != storage_signature(path):
@@ -372,6 +426,8 @@ class FeedbackStore:
                     else:
                         hours = entry["hours"]
                     result[day.isoformat()] = hours
+                if month.year == date.max.year and month.month == 12:
+                    break  # no month after December 9999
                 month = (month + timedelta(days=32)).replace(day=1)
         return result
 
@@ -511,7 +567,7 @@ class FeedbackStore:
 
     def _archive_table(self, tx: Transaction, followup: FollowUp) -> Table:
         resolved = followup.resolved_at or followup.created
-        return tx.db(f"followups/{resolved:%Y-%m}").table("followups")
+        return tx.db(f"followups/{month_name(resolved)}").table("followups")
 
     def _find_followup(
         self, tx: Transaction, followup_id: str, rating: Rating | None, *, not_before: datetime | None = None
@@ -524,7 +580,7 @@ class FeedbackStore:
         oldest = rating.ts if rating is not None else not_before
         months = sorted((self.root / "followups").glob("*.json"), reverse=True)
         for path in months:
-            if oldest is not None and path.stem < f"{oldest:%Y-%m}":
+            if oldest is not None and path.stem < month_name(oldest):
                 break
             record = tx.db(f"followups/{path.stem}").table("followups").get(doc_id=followup_id)
             if record is not None:

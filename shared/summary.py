@@ -32,7 +32,7 @@ def split_key(key: str) -> tuple[str, ...]:
 
 def hour_of(rating: Rating) -> str:
     """The UTC hour bucket of a rating: ``YYYY-MM-DDTHH``."""
-    return rating.ts.strftime("%Y-%m-%dT%H")
+    return rating.ts.isoformat()[:13]  # years before 1000 padded, unlike strftime
 
 
 def rating_counts(rating: Rating) -> Counter[str]:

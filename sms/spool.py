@@ -33,6 +33,7 @@ import orjson
 
 from shared.files import _process_alive, _temporary_owner
 from shared.phones import mask_phone
+from shared.private_files import private_folder
 from shared.ratings import InvalidRating, parse_time
 from shared.storage import write_atomically
 
@@ -201,7 +202,7 @@ class InboundSpool:
     def _load(self) -> None:
         """Read the texts left by earlier runs; set aside unreadable files, remove dead writers' temporaries."""
         try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_folder(self.folder)
             entries = sorted(os.scandir(self.folder), key=lambda entry: entry.name)
         except OSError as error:
             log.error("cannot open the spool folder %s: %s; texts will be kept in memory", self.folder, error)
@@ -229,5 +230,5 @@ class InboundSpool:
     def _move_aside(self, name: str, reason: str) -> None:
         log.error("spool: %s moved to %s (%s); a person must look at it", name, self.folder / FAILED, reason)
         with contextlib.suppress(OSError):
-            (self.folder / FAILED).mkdir(exist_ok=True, mode=0o700)
+            private_folder(self.folder / FAILED)
             os.replace(self.folder / name, self.folder / FAILED / name)

@@ -166,6 +166,7 @@ def apply_batch(store: FeedbackStore, entries: list[Any], client: Client, now: d
         results.append(result)
         try:
             op, rating = parse_entry(entry, client, now)
+            store.check(rating, now)  # bounds on time and fields, refused per entry
         except (EntryRefused, InvalidRating) as error:
             result.update(status="error", error=str(error))
             continue
