@@ -71,7 +71,7 @@ def rating(outcome: Outcome, **fields: object) -> Rating:
 
 
 def hostile_ratings() -> list[Rating]:
-    payloads = FORMULAS + MARKUP + ["name\rsplit", "line\nbreak", "\x1b[2J", "x" * 10_000, ""]
+    payloads = FORMULAS + MARKUP + ["name\rsplit", "line\nbreak", "\x1b[2J", "x" * 64, ""]
     made = [
         rating(Outcome.BELOW, station=p or "front", staff=p, comment=p, reasons=(p,) if p else (), shoutout=p)
         for p in payloads
