@@ -1,31 +1,39 @@
 """Understanding a customer's text: an ordered table of small, named rules.
 
-Pure: text in, a :class:`Reply` out, never an exception. The first rule that gives
-an answer wins, in this documented order (README, "How replies are read"):
+Pure: text in, a :class:`Reply` out, never an exception. The first rule that gives an answer
+wins, in this documented order (README, "How replies are read"); the word lists are data, one
+file a language (``sms/words/*.toml``):
 
-1. ``keyword``        STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, START, UNSTOP, HELP, INFO
-                      (and YES from an opted-out number), alone in the message
-2. ``opt_out_phrase`` "stop texting me", "remove me from your list", "don't text me", ...
-3. ``reaction``       iPhone / Android reactions that quote the question: ``Liked "Did we..."``;
-                      the quote is never read, so its digits cannot count
-4. ``rating``         a leading answer (1, 2, 3, keycap or full-width digits, one/two/three,
-                      exceeded/met/below/fell short, an emoji) and the comment after it
-5. ``words``          yes/no alone (or a leading yes), then outcome and sentiment words anywhere, with negation
-                      ("not met", "did not meet", "not good") and close typos ("exceded")
+1. ``opt_out_type``   Twilio's ``OptOutType`` (STOP, START, HELP) when Twilio sends it
+2. ``reaction``       a text that quotes one of our questions, or a tapback verb before a quote
+                      (``Liked “…”``, ``Le gustó “…”``, ``👍 to “…”``); only what stands outside
+                      the quote is read, and a reaction is never an opt-out
+3. ``keyword``        STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT; START, UNSTOP
+                      (YES from an opted-out number); HELP, INFO: alone in the message
+4. ``opt_out_phrase`` "stop texting me", "unsubscribe me", "no me escribas más", "baja"
+5. ``rating``         a leading answer (1, 2, 3, keycaps, number words, x/3, 10/10, 5 stars,
+                      exceeded/met/fell short, an emoji) and the comment after it; a number
+                      with a unit ("3 hours", "$3", "3pm") is not an answer
+6. ``words``          yes/no, idioms ("could have been better"), then outcome words anywhere,
+                      with negation, typos and Spanish; a mixed text is unclear
 
-Anything else, or anything contradictory ("1 2 3", "13", "5", "good but slow"), is ``unclear``.
+Anything else, or anything contradictory ("1 2 3", "7/10", "good but slow"), is ``unclear``:
+a person reads it. A wrong rating or a wrong opt-out is worse than ``unclear``.
 """
 
 from __future__ import annotations
 
 import difflib
 import enum
+import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from shared.ratings import Outcome
+from sms.settings import DEFAULT_TEXTS
+from sms.words import fold, lexicon, reactions
 
 __all__ = ["RULES", "Message", "Reply", "ReplyKind", "parse_reply"]
 
@@ -43,7 +51,8 @@ class Reply:
     """What a text means. ``outcome`` is set exactly when ``kind`` is ``rating``.
 
     ``rule`` names the rule that decided (for logs and tests); ``station_code`` is a
-    ``#code`` found in the text (QR posters prefill one).
+    ``#code`` found in the text (QR posters prefill one). ``is_reaction``: a tapback on one
+    of our texts; ``removed``: a tapback taken back, which is no answer.
     """
 
     kind: ReplyKind
@@ -51,6 +60,8 @@ class Reply:
     comment: str = ""
     rule: str = ""
     station_code: str = ""
+    is_reaction: bool = False
+    removed: bool = False
 
     @property
     def is_bare_rating(self) -> bool:
@@ -59,14 +70,26 @@ class Reply:
 
 
 @dataclass(frozen=True, slots=True)
+class Quote:
+    """A quoted span: its text, whether it was cut short, and the words around it (``{q}`` marks it)."""
+
+    text: str
+    cut: bool
+    outside: str
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
-    """A text prepared once for every rule: normalised, with its station code taken out."""
+    """A text prepared once for every rule: normalised, with its station code and any quote taken out."""
 
     raw: str
     text: str  # NFKC, keycaps and quotes simplified, station code removed, stripped
     lower: str
     opted_out: bool
     station_code: str
+    quote: Quote | None = None
+    questions: tuple[str, ...] = ()
+    opt_out_type: str = ""
 
 
 Rule = Callable[[Message], Reply | None]
@@ -76,98 +99,208 @@ Rule = Callable[[Message], Reply | None]
 _STATION = re.compile(r"(?<![\w#])#([A-Za-z][A-Za-z0-9_-]{0,39})\b")
 _KEYCAP = re.compile("([0-9])\ufe0f?\u20e3")
 _INVISIBLE = re.compile("[\ufe0e\ufe0f\u200b-\u200d\u2060\ufeff\U0001f3fb-\U0001f3ff]")
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "`": "'"})
+_QUOTES = str.maketrans(
+    {"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "「": '"', "」": '"', "‘": "'", "’": "'", "‚": "'", "`": "'"}
+)
+# Opening quotation mark -> the marks that may close it (languages and apps pair them differently).
+_PAIRS = {
+    "“": '”“"',
+    '"': '"”“',
+    "«": "»",
+    "»": "«",
+    "„": '“”"',
+    "‚": "‘’",
+    "‘": "’‘",
+    "「": "」",
+    "『": "』",
+    "‹": "›",
+}
+_ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
 
 
-def prepare(text: str, *, opted_out: bool = False) -> Message:
+def _quote(text: str) -> Quote | None:
+    """The first quoted span, to the last mark that closes it (or to the end, when cut off)."""
+    starts = [index for index, char in enumerate(text) if char in _PAIRS]
+    if not starts:
+        return None
+    start = starts[0]
+    closers = _PAIRS[text[start]]
+    end = max((index for index, char in enumerate(text) if char in closers and index > start), default=-1)
+    if end == -1:
+        inner, after, cut = text[start + 1 :], "", True
+    else:
+        inner, after, cut = text[start + 1 : end], text[end + 1 :], False
+    if not inner.strip():
+        return None
+    cut = cut or bool(_ELLIPSIS.search(inner))
+    return Quote(inner, cut, f"{text[:start]} {{q}} {after}")
+
+
+def prepare(text: str, *, opted_out: bool = False, questions: Iterable[str] = (), opt_out_type: str = "") -> Message:
     raw = text if isinstance(text, str) else ""
     simple = unicodedata.normalize("NFKC", raw)
     simple = _KEYCAP.sub(r"\1", simple)
-    simple = _INVISIBLE.sub("", simple).translate(_QUOTES)
-    found = _STATION.search(simple)
+    simple = _INVISIBLE.sub("", simple)
+    quote = _quote(simple)
+    simple = simple.translate(_QUOTES)
+    found = _STATION.search(quote.outside if quote else simple)
     station = found.group(1).lower() if found else ""
-    simple = _STATION.sub(" ", simple)
+    simple = _STATION.sub(" ", simple) if not quote else simple
     simple = re.sub(r"\s+", " ", simple).strip()
-    return Message(raw=raw, text=simple, lower=simple.casefold(), opted_out=opted_out, station_code=station)
+    return Message(
+        raw=raw,
+        text=simple,
+        lower=simple.casefold(),
+        opted_out=opted_out,
+        station_code=station,
+        quote=quote,
+        questions=tuple(question for question in questions if isinstance(question, str)),
+        opt_out_type=opt_out_type.strip().upper() if isinstance(opt_out_type, str) else "",
+    )
 
 
-# -- 1. keywords -------------------------------------------------------------------
+def _plain(text: str) -> str:
+    """Folded, every mark and emoji a space: how keywords and phrases are compared."""
+    return " ".join(re.sub(r"[^\w\s]|_", " ", fold(text)).split())
 
-OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "STOP ALL", "OPTOUT"})
-OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
-HELP_KEYWORDS = frozenset({"HELP", "INFO"})
+
+# -- 1. Twilio's OptOutType ----------------------------------------------------------
+
+
+def opt_out_type(message: Message) -> Reply | None:
+    """Twilio already matched the text against the account's (maybe custom) keywords: it wins."""
+    kind = {"STOP": ReplyKind.OPT_OUT, "START": ReplyKind.OPT_IN, "HELP": ReplyKind.HELP}.get(message.opt_out_type)
+    return Reply(kind) if kind else None
+
+
+# -- 2. reactions ------------------------------------------------------------------
+
+DEFAULT_QUESTIONS = (DEFAULT_TEXTS["question"], DEFAULT_TEXTS["reask"])
+_QUESTION_LIKE = re.compile(
+    r"did we meet|expectations?(?: today)?\s*\?|how (?:did we do|was your|would you rate)|rate (?:us|your)"
+    r"|\b1\b[^.!]{0,60}\b2\b[^.!]{0,60}\b3\b|\b1 ?(?:-|–|to) ?3\b"
+)
+_OURS_LIKE = re.compile(r"\b(?:reply|text|txt|send) stop\b|\bstop to (?:opt|unsubscribe|end|cancel)|\bopt.?out\b")
+
+
+@functools.lru_cache(maxsize=64)
+def _words_of(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", fold(text.replace("{business}", " "))))
+
+
+def _is_our_question(quote: Quote, questions: tuple[str, ...]) -> bool:
+    """The quote is one of our questions: a long enough run of its words, or what a rating question says."""
+    words = list(_words_of(quote.text))
+    if quote.cut and words:
+        words.pop()  # "…if we fe…": the last word may be cut
+    for question in (*questions, *DEFAULT_QUESTIONS):
+        template = _words_of(question)
+        match = difflib.SequenceMatcher(None, words, template, autojunk=False).find_longest_match()
+        if match.size >= 5 or (match.size >= 2 and match.size >= len(words) - 4):
+            return True
+    return bool(_QUESTION_LIKE.search(fold(quote.text)))
+
+
+def _emoji_outcome(chars: str) -> Outcome | None:
+    outcomes = {EMOJI[char] for char in chars if char in EMOJI}
+    return outcomes.pop() if len(outcomes) == 1 and not any(char in NEUTRAL_EMOJI for char in chars) else None
+
+
+def _tapback(outside: str) -> tuple[bool, Outcome | None, bool]:
+    """(is a tapback, its outcome, taken back) from the words around the quote."""
+    table = reactions()
+    shape = " ".join(
+        re.sub(r"[^\w\s{}]", lambda found: found.group() if _is_emoji(found.group()) else " ", fold(outside)).split()
+    )
+    verb = shape.removesuffix(" {q}").removesuffix("{q}").strip()
+    for candidate in (shape, verb):
+        if candidate in table.verbs:
+            return True, table.verbs[candidate], False
+        if candidate in table.removed:
+            return True, None, True
+    if any(verb == start or verb.startswith(start + " ") for start in table.removal_starts):
+        return True, None, True
+    emoji = "".join(char for char in verb if _is_emoji(char))
+    if emoji:
+        template = " ".join(re.sub(r"[^\w\s{}]+", " {e} ", verb).split())
+        template = re.sub(r"(?:\{e\} ?)+", "{e} ", template).strip()
+        if template in table.emoji_templates or template.replace(" {q}", "") in table.emoji_templates:
+            return True, _emoji_outcome(emoji), False
+    return False, None, False
+
+
+def _is_emoji(char: str) -> bool:
+    return any(unicodedata.category(one) == "So" for one in char)
+
+
+def reaction(message: Message) -> Reply | None:
+    """A tapback quotes our text, digits and "Reply STOP" and all: read what is outside, never the quote."""
+    quote = message.quote
+    if quote is None:
+        return None
+    is_tapback, outcome, removed = _tapback(quote.outside)
+    ours = _is_our_question(quote, message.questions)
+    if not is_tapback and not ours and not _OURS_LIKE.search(fold(quote.text)):
+        return None
+    if is_tapback and outcome is not None and ours and not removed:
+        return Reply(ReplyKind.RATING, outcome, rule="reaction", is_reaction=True)
+    return Reply(ReplyKind.UNCLEAR, rule="reaction", is_reaction=True, removed=removed)
+
+
+# -- 3. keywords -------------------------------------------------------------------
 
 
 def keyword(message: Message) -> Reply | None:
-    word = re.sub(r"[^\w ]", "", message.text).strip().upper()
-    if word in OPT_OUT_KEYWORDS:
+    """Twilio's own keywords, alone: "Stop.", "STOP!!", "stop 🛑", "opt-out", "stop all"."""
+    words = _plain(message.text)
+    compact = words.replace(" ", "")
+    known = lexicon()
+    if compact in known.opt_out_keywords:
         return Reply(ReplyKind.OPT_OUT)
-    if word in OPT_IN_KEYWORDS or (message.opted_out and word in {"YES", "Y"}):
+    if message.opted_out and words in known.opt_in_when_opted_out:
         return Reply(ReplyKind.OPT_IN)
-    if word in HELP_KEYWORDS:
+    if compact in known.opt_in_keywords:
+        return Reply(ReplyKind.OPT_IN)
+    if compact in known.help_keywords:
         return Reply(ReplyKind.HELP)
     return None
 
 
-# -- 2. opt-out phrasing -----------------------------------------------------------
-
-_OPT_OUT_PHRASES = re.compile(
-    r"""\b(
-        stop\s+(?:\w+\s+){0,2}?(?:text|txt|messag|msg|sms|contact|send|spam|bother)\w*
-      | (?:do\s*n[o']?t|never|pls\s+don'?t|please\s+don'?t)\s+(?:\w+\s+){0,1}(?:text|txt|message|msg|sms|contact)\w*
-      | no\s+more\s+(?:text|txt|messag|msg|sms)\w*
-      | unsubscribe | opt\s*(?:me\s+)?out | take\s+me\s+off | remove\s+(?:me|my\s+number)
-      | leave\s+me\s+alone | wrong\s+number
-      | ^\W*(?:please\s+|pls\s+)?stop(?:\s+(?:it|please|pls|now|already))*\W*$
-    )""",
-    re.VERBOSE,
-)
+# -- 4. opt-out phrasing -----------------------------------------------------------
 
 
 def opt_out_phrase(message: Message) -> Reply | None:
-    """Plain opt-out wording, but never inside a reaction's quote of our question ("Reply STOP to opt out")."""
-    if _REACTION.match(message.text) or _REACTED.match(message.text):
+    """Plain opt-out wording; never "Reply STOP to opt out" quoted back, nor "wouldn't stop talking"."""
+    plain = _plain(message.text)
+    known = lexicon()
+    if any(pattern.search(plain) for pattern in known.not_opt_out):
         return None
-    if _OPT_OUT_PHRASES.search(message.lower):
+    if any(pattern.search(plain) for pattern in known.opt_out_phrases):
         return Reply(ReplyKind.OPT_OUT)
     return None
 
 
-# -- 3. reactions ------------------------------------------------------------------
-
-_REACTION = re.compile(
-    r'^(liked|loved|disliked|laughed at|emphasi[sz]ed|questioned|removed an? \w+ from)\s+"', re.IGNORECASE
-)
-_REACTED = re.compile(r'^reacted\s+(\S+)\s+to\s+"', re.IGNORECASE)
-_REACTION_OUTCOME = {"liked": Outcome.MET, "loved": Outcome.EXCEEDED, "disliked": Outcome.BELOW}
-
-
-def reaction(message: Message) -> Reply | None:
-    """A tapback quotes the question, digits and all: read the verb (or emoji), never the quote."""
-    found = _REACTION.match(message.text)
-    if found:
-        outcome = _REACTION_OUTCOME.get(found.group(1).lower())
-        if outcome is None:
-            return Reply(ReplyKind.UNCLEAR, rule="reaction")
-        return Reply(ReplyKind.RATING, outcome, rule="reaction")
-    found = _REACTED.match(message.text)
-    if found:
-        outcomes = {EMOJI[char] for char in found.group(1) if char in EMOJI}
-        if len(outcomes) == 1:
-            return Reply(ReplyKind.RATING, outcomes.pop(), rule="reaction")
-        return Reply(ReplyKind.UNCLEAR, rule="reaction")
-    return None
-
-
-# -- 4. a leading rating and its comment --------------------------------------------
+# -- 5. a leading rating and its comment --------------------------------------------
 
 EMOJI: dict[str, Outcome] = {
-    **dict.fromkeys("👍👌🙂😊☺✅👏", Outcome.MET),
-    **dict.fromkeys("👎😡😠🤬😞😟☹🙁😢😭💩😒😤😩😫🤮🤢❌", Outcome.BELOW),
-    **dict.fromkeys("🤩😍🥰❤♥💖💕💯🔥🙌⭐🌟🏆🥳😁😃😄🎉💪", Outcome.EXCEEDED),
+    **dict.fromkeys("👍👌🙂😊☺✅🆗", Outcome.MET),
+    **dict.fromkeys("👎😡😠🤬😞😟☹🙁😢😭💩😒😤😩😫🤮🤢❌😣😖💔🐌😴", Outcome.BELOW),
+    **dict.fromkeys("🤩😍🥰❤♥💖💕💗💓💞💯🔥🙌🏆🥳🎉💪😻", Outcome.EXCEEDED),
 }
-NUMBERS = {"1": Outcome.BELOW, "2": Outcome.MET, "3": Outcome.EXCEEDED}
-NUMBER_WORDS = {"one": Outcome.BELOW, "two": Outcome.MET, "three": Outcome.EXCEEDED}
+NEUTRAL_EMOJI = frozenset("😐😑😶🤔🤷😂🤣😅😆😬🙃😏❓❔‼❗🙏👋🤨😕😮😯🫤")
+STARS = frozenset("⭐🌟")
+_EMOTICONS = {
+    ":)": "🙂",
+    ":-)": "🙂",
+    "(:": "🙂",
+    ":d": "🤩",
+    ":-d": "🤩",
+    "<3": "❤",
+    ":(": "🙁",
+    ":-(": "🙁",
+    ":/": "😕",
+}
+NUMBERS = {1: Outcome.BELOW, 2: Outcome.MET, 3: Outcome.EXCEEDED}
 LABELS: dict[str, Outcome] = {
     "exceeded": Outcome.EXCEEDED,
     "exceed": Outcome.EXCEEDED,
@@ -182,239 +315,358 @@ LABELS: dict[str, Outcome] = {
     "fall short": Outcome.BELOW,
     "falls short": Outcome.BELOW,
 }
-_PREFIX = (
-    r"(?:(?:my\s+)?(?:rating|answer|score|vote|reply)(?:\s+is)?"
-    r"|i(?:'d|\s+would)?\s+say|i\s+(?:choose|pick)|option)"
+_PREFIX = re.compile(
+    r"^\W*(?:(?:my\s+)?(?:rating|answer|score|vote|reply)(?:\s+is)?|i(?:'?d|\s+would)?\s+(?:say|give\s+(?:it|you|u|ya)|rate\s+(?:it|you|u))"
+    r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟])"
+    r"|^\W*an?\s+(?=\d|one\b|two\b|three\b|uno\b|dos\b|tres\b)",
+    re.IGNORECASE,
 )
-_LEADING = re.compile(
-    rf"^\W*?(?:{_PREFIX}\W*)?(?P<lead>\d+(?!\w)(?:[.,]\d+)?|one|two|three|"
+_SCALE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:/|out\s+of|outta|of|de|sur|von|su)\s*(\d+)(?![\d:])", re.IGNORECASE)
+_STAR_WORDS = re.compile(
+    r"^(\w+)\s*(?:stars?|estrellas?|étoiles?|sterne?|stelle|estrelas?|[⭐🌟]+)(?!\w)", re.IGNORECASE
+)
+_PERCENT = re.compile(r"^(\d+)\s*%")
+_NUMBER = re.compile(r"^(\d+)(?P<rest>.*)$", re.DOTALL)
+_LABEL_LEAD = re.compile(
+    "^(?P<lead>"
     + "|".join(sorted((re.escape(label) for label in LABELS), key=len, reverse=True))
-    + r"|[a-z]+)(?!\w)(?P<rest>.*)$",
+    + r"|[^\W\d_]+)(?!\w)(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
+UNITS = frozenset(
+    "h hr hrs hour hours hours m mn min mins minute minutes s sec secs second seconds d day days wk wks week weeks "
+    "month months mo yr yrs year years am pm a.m p.m st nd rd th x times time people persons person ppl customers "
+    "guys staff members employees workers cashiers items orders coffees drinks euros euro dollars dollar bucks pounds "
+    "quid cents usd eur gbp pesos degrees floors miles km kg lbs of more ahead in per percent pc pcs kids cars "
+    "minutos minuto horas hora dias personas veces".split()
+)
+_CURRENCY = "$£€¥₹"
 _SEPARATORS = " \t\n-–—:;.,!?)]}*~=>/|\\'\""
 
 
-def _lead_outcome(lead: str) -> Outcome | None:
-    word = lead.casefold()
-    return NUMBERS.get(word) or NUMBER_WORDS.get(word) or LABELS.get(word) or LABELS.get(_fuzzy(word, LABELS) or "")
-
-
-def rating(message: Message) -> Reply | None:
-    """``3``, ``3!``, ``(1) the wait was too long``, ``exceeded - great staff``, ``👍 thanks``."""
-    if message.text and message.text[0] in EMOJI:
-        outcome, rest = EMOJI[message.text[0]], message.text[1:]
-    else:
-        found = _LEADING.match(message.text)
-        if not found:
-            return None
-        lead = found.group("lead")
-        if lead[0].isdigit():
-            if lead not in NUMBERS:
-                return Reply(ReplyKind.UNCLEAR, rule="rating")  # "5", "13", "3.5", "0"
-        elif lead.casefold() not in NUMBER_WORDS and _lead_outcome(lead) is None:
-            return None
-        outcome = _lead_outcome(lead)
-        if outcome is None:
-            return None
-        rest = found.group("rest")
-        if lead.casefold() in NUMBER_WORDS and rest.strip() and not re.match(r"\s*[-–—:;.,!)]", rest):
-            return None  # "one of your staff was rude" is not an answer "1"
-    comment = rest.strip(_SEPARATORS + " ").strip()
-    # The comment may start by repeating the answer ("3 exceeded", "1 - fell short").
-    while (echoed := _echo(comment)) is not None:
-        echo_outcome, after = echoed
-        if echo_outcome is not outcome:
-            return Reply(ReplyKind.UNCLEAR, rule="rating")  # "1 2 3", "1 or 3", "1 exceeded"
-        comment = after
-    return Reply(ReplyKind.RATING, outcome, comment=comment, rule="rating")
-
-
-def _echo(comment: str) -> tuple[Outcome | None, str] | None:
-    """If ``comment`` starts with another answer, its outcome (None: an unknown number) and the rest."""
-    if not comment:
+def _scale_outcome(number: float, top: float) -> Outcome | None:
+    """On a stated scale only the ends are sure: 10/10 exceeded, 0/10 and 1/5 fell short; x/3 is the answer x."""
+    if top == 3 and number in NUMBERS:
+        return NUMBERS[int(number)]
+    if top < 3:
         return None
-    if comment[0] in EMOJI:
-        return EMOJI[comment[0]], comment[1:].strip(_SEPARATORS).strip()
-    found = re.match(r"^(?:(?:or|and|to|then|&)\s+)?(\d+|one|two|three)(?!\w)(.*)$", comment, re.IGNORECASE | re.DOTALL)
-    if found and (found.group(1)[0].isdigit() or found.group(1).casefold() in NUMBER_WORDS):
-        word = found.group(1).casefold()
-        return NUMBERS.get(word) or NUMBER_WORDS.get(word), found.group(2).strip(_SEPARATORS).strip()
-    for label in sorted(LABELS, key=len, reverse=True):
-        if re.match(rf"^{re.escape(label)}(?!\w)", comment, re.IGNORECASE):
-            return LABELS[label], comment[len(label) :].strip(_SEPARATORS).strip()
+    if number >= top:
+        return Outcome.EXCEEDED
+    if number == 0 or (number == 1 and top >= 5):
+        return Outcome.BELOW
     return None
 
 
-# -- 5. words anywhere ---------------------------------------------------------------
+def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False) -> Reply:
+    """The answer, unless what follows contradicts it: then a person reads it.
 
-YES_NO = {
-    **dict.fromkeys(("yes", "y", "yeah", "yep", "yup", "ya", "yea", "sure", "yes!"), Outcome.MET),
-    **dict.fromkeys(("no", "n", "nope", "nah", "not really", "no way"), Outcome.BELOW),
-}
-# word -> (outcome, outcome when negated)
-WORDS: dict[str, tuple[Outcome, Outcome]] = {
-    **dict.fromkeys(("exceeded", "exceed", "exceeds", "exceeding", "above", "beyond"), (Outcome.EXCEEDED, Outcome.MET)),
-    **dict.fromkeys(
-        (
-            "amazing",
-            "awesome",
-            "excellent",
-            "fantastic",
-            "great",
-            "outstanding",
-            "perfect",
-            "wonderful",
-            "incredible",
-            "brilliant",
-            "superb",
-            "exceptional",
-            "phenomenal",
-            "stellar",
-            "love",
-            "loved",
-            "best",
-            "impressed",
-            "delighted",
-            "thrilled",
-            "wow",
-            "spectacular",
-            "terrific",
-            "marvelous",
-            "marvellous",
-            "fabulous",
-            "rock",
-            "rocks",
-            "rocked",
-        ),
-        (Outcome.EXCEEDED, Outcome.BELOW),
-    ),
-    **dict.fromkeys(
-        (
-            "met",
-            "meet",
-            "meets",
-            "ok",
-            "okay",
-            "okey",
-            "fine",
-            "good",
-            "alright",
-            "decent",
-            "satisfied",
-            "adequate",
-            "average",
-            "expected",
-            "fair",
-            "nice",
-            "happy",
-            "pleased",
-            "solid",
-            "satisfactory",
-        ),
-        (Outcome.MET, Outcome.BELOW),
-    ),
-    **dict.fromkeys(
-        (
-            "below",
-            "short",
-            "bad",
-            "terrible",
-            "awful",
-            "horrible",
-            "poor",
-            "worst",
-            "rude",
-            "disappointed",
-            "disappointing",
-            "disappointment",
-            "unhappy",
-            "dissatisfied",
-            "unacceptable",
-            "slow",
-            "sucked",
-            "sucks",
-            "worse",
-            "angry",
-            "pathetic",
-            "lousy",
-            "mediocre",
-            "underwhelming",
-            "dreadful",
-            "useless",
-            "appalling",
-            "atrocious",
-            "annoyed",
-            "frustrated",
-            "frustrating",
-            "meh",
-        ),
-        (Outcome.BELOW, Outcome.MET),
-    ),
-}
-NEGATORS = frozenset(
-    {"not", "no", "never", "didn't", "didnt", "don't", "dont", "wasn't", "wasnt", "isn't", "isnt", "hardly", "nothing"}
-    | {"weren't", "werent", "aren't", "arent", "doesn't", "doesnt", "couldn't", "couldnt", "barely", "wouldn't"}
-)
-_FILLER_WORDS = (
-    "it was is very so really quite pretty the service experience visit all totally just absolutely "
-    "thanks thank you thx ty expectations my our your a an and at did to"
-)
-FILLERS = frozenset(_FILLER_WORDS.split())
-_TOKEN = re.compile(r"[a-z][a-z']*|[^\w\s]", re.IGNORECASE)
+    After a number only the direction must agree ("3 👍", "1 😡 slow"); after an emoji, which says
+    less, the words must say the same ("👍 great" is unclear, "👍 thanks" met).
+    """
+    unclear = Reply(ReplyKind.UNCLEAR, rule="rating")
+    if outcome is None:
+        return unclear
+    comment = rest.strip(_SEPARATORS + " ").strip()
+    # The comment may start by repeating the answer ("3 exceeded", "1 - fell short", "3 👍").
+    while (echoed := _echo(comment)) is not None:
+        echo_outcome, after, is_emoji = echoed
+        loose = is_emoji and not strict and echo_outcome is not None and _agree(echo_outcome, outcome)
+        if echo_outcome is not outcome and not loose:
+            return unclear  # "1 2 3", "1 or 3", "1 exceeded", "1 👍"
+        comment = after
+    said = read_words(comment) if comment else Reading()
+    for other, weak in said.signals:
+        if other is not outcome and not weak and (strict or not _agree(other, outcome)):
+            return unclear  # "1 great service" (a scale read upside down), "👍 great", "3 but terrible"
+    return Reply(ReplyKind.RATING, outcome, comment=comment, rule="rating")
+
+
+def _agree(first: Outcome, second: Outcome) -> bool:
+    return first.is_unmet == second.is_unmet
+
+
+def _is_quantity(rest: str) -> bool:
+    """What follows a number makes it an amount: "3 hours", "3pm", "2nd", "$3", "1:30", "3 people"."""
+    if re.match(rf"^\s*[{_CURRENCY}%]|^[:h]\d|^[.,]\d|^\s*[x×](?!\w)", rest, re.IGNORECASE):
+        return True
+    found = re.match(r"^\s*([^\W\d_]+(?:\.[a-z])?)", rest, re.IGNORECASE)
+    if not found:
+        return False
+    word = fold(found.group(1))
+    if word in UNITS:
+        return True
+    known = lexicon()
+    listed = word in known.words or word in known.fillers or word in known.positive or word in LABELS
+    # "3 coffees", "2 cashiers": a plural that is no answer word is something counted
+    return len(word) >= 4 and word.endswith("s") and not listed and word not in ("thanks", "was", "is", "has", "yes")
+
+
+def rating(message: Message) -> Reply | None:
+    """``3``, ``3!``, ``(1) slow``, ``I'd say 2``, ``2/3``, ``10/10``, ``5 stars``, ``exceeded - great staff``, ``👍 thanks``."""
+    text = message.text
+    if re.match(rf"^\s*[{_CURRENCY}]|^\s*-\s*\d", text):
+        return None  # "$3", "-1"
+    text = _PREFIX.sub("", text.lstrip("([{*'\" "), count=1).strip()
+    stars = len(text) - len(text.lstrip("⭐🌟"))
+    if stars:
+        return _rated(Outcome.EXCEEDED if stars >= 5 else None, text[stars:])
+    if found := _SCALE.match(text):
+        number, top = float(found.group(1).replace(",", ".")), float(found.group(2))
+        return _rated(_scale_outcome(number, top), text[found.end() :])
+    if found := _STAR_WORDS.match(text):
+        word = fold(found.group(1))
+        count = int(word) if word.isdigit() else lexicon().scale_words.get(word, lexicon().numbers.get(word))
+        if count is None:
+            return None
+        return _rated(Outcome.EXCEEDED if count >= 5 else Outcome.BELOW if count <= 1 else None, text[found.end() :])
+    if found := _PERCENT.match(text):
+        percent = int(found.group(1))
+        return _rated(
+            Outcome.EXCEEDED if percent >= 100 else Outcome.BELOW if percent == 0 else None, text[found.end() :]
+        )
+    if text and (text[0] in EMOJI or text[0] in NEUTRAL_EMOJI):
+        return _rated(EMOJI.get(text[0]), text[1:], strict=True)
+    if found := _NUMBER.match(text):
+        rest = found.group("rest")
+        if _is_quantity(rest):
+            return None  # read for words: "3 hours wait, terrible"
+        number = int(found.group(1)) if len(found.group(1)) < 6 else 0
+        if re.match(r"^[.,]\d", rest):
+            return Reply(ReplyKind.UNCLEAR, rule="rating")  # "3.5"
+        return _rated(NUMBERS.get(number), rest)
+    found = _LABEL_LEAD.match(text)
+    if not found:
+        return None
+    lead, rest = fold(found.group("lead")), found.group("rest")
+    if lead in lexicon().numbers:
+        if rest.strip() and not re.match(r"\s*[-–—:;.,!)]|\s*$", rest):
+            return None  # "one of your staff was rude" is not an answer "1"
+        return _rated(NUMBERS.get(lexicon().numbers[lead]), rest)
+    outcome = LABELS.get(lead) or LABELS.get(_fuzzy(lead, LABELS, shortest=5) or "")
+    if outcome is None:
+        return None
+    return _rated(outcome, rest)
+
+
+def _echo(comment: str) -> tuple[Outcome | None, str, bool] | None:
+    """If ``comment`` starts with another answer: its outcome (None: unknown), the rest, and whether an emoji."""
+    if not comment:
+        return None
+    if comment[0] in EMOJI or comment[0] in NEUTRAL_EMOJI:
+        return EMOJI.get(comment[0]), comment[1:].strip(_SEPARATORS).strip(), True
+    found = re.match(r"^(?:(?:or|and|to|then|&|o|y)\s+)?(\d+|[^\W\d_]+)(?!\w)(.*)$", comment, re.IGNORECASE | re.DOTALL)
+    if found:
+        word = fold(found.group(1))
+        if word.isdigit() and not _is_quantity(found.group(2)):
+            return NUMBERS.get(int(word) if len(word) < 6 else 0), found.group(2).strip(_SEPARATORS).strip(), False
+        if word in lexicon().numbers and not found.group(2).strip(_SEPARATORS):
+            return NUMBERS.get(lexicon().numbers[word]), "", False
+    for label in sorted(LABELS, key=len, reverse=True):
+        if re.match(rf"^{re.escape(label)}(?!\w)", comment, re.IGNORECASE):
+            return LABELS[label], comment[len(label) :].strip(_SEPARATORS).strip(), False
+    return None
+
+
+# -- 6. words anywhere ---------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W_]+|[^\w\s]")
+_WEAK = frozenset({"ok", "okay", "alright", "yes"})
+
+
+@functools.cache
+def _phrases() -> tuple[tuple[re.Pattern[str], Outcome], ...]:
+    ordered = sorted(lexicon().phrases.items(), key=lambda item: len(item[0]), reverse=True)
+    return tuple((re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)"), outcome) for phrase, outcome in ordered)
+
+
+@functools.cache
+def _unclear_phrases() -> re.Pattern[str]:
+    words = sorted(lexicon().unclear, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(word) for word in words) + r")(?!\w)")
+
+
+def _known(token: str) -> str | None:
+    """The listed word a token stands for: itself, an alias, without elongation ("sooo"), or a close typo."""
+    known = lexicon()
+    vocabulary = (known.words, known.yes, known.no, known.positive, known.fillers, known.negators)
+    for candidate in (
+        token,
+        known.aliases.get(token, ""),
+        re.sub(r"(\w)\1{2,}", r"\1\1", token),
+        re.sub(r"(\w)\1{2,}", r"\1", token),
+        re.sub(r"(\w)\1+", r"\1", token),
+    ):
+        candidate = known.aliases.get(candidate, candidate)
+        if candidate and any(candidate in group for group in vocabulary):
+            return candidate
+    return _fuzzy(token, known.words)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the words of a text say: each outcome met with (``weak``: a plain yes or ok), and the rest."""
+
+    signals: tuple[tuple[Outcome, bool], ...] = ()
+    positive: bool = False  # mild praise ("friendly"): agrees with met or exceeded, never decides
+    only_signals: bool = True  # nothing else was said: no comment to keep
+    unclear: bool = False  # "so so", "kind of", "no thanks": a person must read it
+
+    def outcome(self) -> Outcome | None:
+        """One outcome, or None (nothing said, or said both ways)."""
+        outcomes = {outcome for outcome, _ in self.signals}
+        if outcomes == {Outcome.MET, Outcome.EXCEEDED} and all(
+            weak for outcome, weak in self.signals if outcome is Outcome.MET
+        ):
+            return Outcome.EXCEEDED  # "Yes!! Amazing", "no complaints, it was great"
+        if self.unclear or len(outcomes) != 1 or (self.positive and outcomes == {Outcome.BELOW}):
+            return None
+        return next(iter(outcomes))
+
+
+def read_words(text: str) -> Reading:
+    """Yes/no, idioms, then every outcome word with negation applied, emoji and emoticons too."""
+    known = lexicon()
+    text = fold(text)
+    for emoticon, emoji in _EMOTICONS.items():
+        text = text.replace(emoticon, f" {emoji} ")
+    if _unclear_phrases().search(text):
+        return Reading(unclear=True, only_signals=False)
+    signals: list[tuple[Outcome, bool]] = []  # (outcome, weak)
+    for pattern, outcome in _phrases():
+        if pattern.search(text):
+            signals.append((outcome, outcome is Outcome.MET))
+            text = pattern.sub(" , ", text)
+    tokens = _TOKEN.findall(text)
+    positive = False
+    only_signals = True
+    clause_start = 0
+    meaningful = 0
+    for index, token in enumerate(tokens):
+        if not token[0].isalnum():
+            if token in EMOJI:
+                signals.append((EMOJI[token], False))
+            elif token in NEUTRAL_EMOJI or token in STARS:
+                return Reading(unclear=True, only_signals=False)
+            if token in ",.;:!?-–—()" or _is_emoji(token):
+                clause_start = index + 1
+            continue
+        if token.isdigit():
+            only_signals = False
+            if index == len(tokens) - 1 or all(not other[0].isalnum() for other in tokens[index + 1 :]):
+                if int(token) in NUMBERS and meaningful:
+                    signals.append((NUMBERS[int(token)], False))  # "Great service from Ana. 3"
+            continue
+        if token == "too" and index + 1 < len(tokens) and tokens[index + 1][0].isalpha():
+            if _known(tokens[index + 1]) not in known.words:
+                signals.append((Outcome.BELOW, False))  # "too loud", "too expensive"; "too good" is read as good
+            continue
+        if token == "but":
+            clause_start = index + 1
+            only_signals = False
+            continue
+        word = _known(token)
+        first = meaningful == 0
+        meaningful += 1
+        if word is None:
+            only_signals = False
+            continue
+        window = tokens[max(clause_start, index - 3) : index]
+        negated = any(_known(other) in known.negators for other in window if other[0].isalnum())
+        if word in known.yes:
+            signals.append((Outcome.MET, True))
+        elif word in known.no and first:
+            signals.append((Outcome.BELOW, False))  # "No", "Nope.", "nah 😡"; later, "no" negates
+        elif word in known.words:
+            outcome = known.words[word]
+            if negated:
+                outcome = Outcome.MET if outcome is Outcome.BELOW else Outcome.BELOW
+            signals.append((outcome, word in _WEAK))
+        elif word in known.positive:
+            if negated:
+                signals.append((Outcome.BELOW, False))
+            else:
+                positive = True
+        elif word not in known.fillers and word not in known.negators and word not in known.no:
+            only_signals = False
+    return Reading(tuple(signals), positive, only_signals)
 
 
 def words(message: Message) -> Reply | None:
-    """Yes/no alone, else every outcome and sentiment word, negation applied; one outcome or none."""
-    bare = message.lower.strip(_SEPARATORS + " ")
-    if bare in YES_NO:
-        return Reply(ReplyKind.RATING, YES_NO[bare], rule="words")
-    tokens = [token for token in _TOKEN.findall(message.lower) if token not in "'.,!?;:-"]
-    outcomes: set[Outcome] = set()
-    only_signals = True
-    for index, token in enumerate(tokens):
-        if index == 0 and YES_NO.get(token) is Outcome.MET:
-            outcomes.add(Outcome.MET)  # "Yes thank you", "yep, all good"
-            continue
-        if token in EMOJI:
-            outcomes.add(EMOJI[token])
-            continue
-        known = token if token in WORDS else _fuzzy(token, WORDS)
-        if known is None:
-            if token not in NEGATORS and token not in FILLERS and not (len(token) == 1 and not token.isalpha()):
-                only_signals = False
-            continue
-        positive, negated = WORDS[known]
-        window = tokens[max(0, index - 3) : index]
-        outcomes.add(negated if any(word in NEGATORS for word in window) else positive)
-    if len(outcomes) != 1:
-        return Reply(ReplyKind.UNCLEAR, rule="words") if len(outcomes) > 1 else None
-    return Reply(ReplyKind.RATING, outcomes.pop(), comment="" if only_signals else message.text, rule="words")
-
-
-def _fuzzy(word: str, vocabulary: dict[str, object]) -> str | None:
-    """A close typo (``exceded``, ``amazng``) of a word of at least five letters."""
-    if len(word) < 5 or not word.isalpha():
+    """Yes/no, idioms and outcome words anywhere: one outcome, or unclear when they disagree."""
+    reading = read_words(message.text)
+    if not reading.signals and not reading.unclear:
         return None
-    candidates = [known for known in vocabulary if len(known) >= 5 and " " not in known]
-    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.8)
-    return close[0] if close else None
+    outcome = reading.outcome()
+    if outcome is None:
+        return Reply(ReplyKind.UNCLEAR, rule="words")
+    return Reply(ReplyKind.RATING, outcome, comment="" if reading.only_signals else message.text, rule="words")
+
+
+def _fuzzy(word: str, vocabulary: Iterable[str], *, shortest: int = 7) -> str | None:
+    """A close typo (``exceded``, ``amazng``, ``dissapointed``) of a listed word of ``shortest`` letters or more.
+
+    Six letters or more, the same first letter, one slip once doubled letters are single: "waiter",
+    "unsatisfied" or "appointment" are other words, not typos of "waited", "satisfied", "disappointment".
+    """
+    if len(word) < 6 or not word.isalpha():
+        return None
+    single = _single(word)
+    for known in vocabulary:
+        if len(known) < shortest or known[0] != word[0] or " " in known or abs(len(known) - len(word)) > 2:
+            continue
+        if _typo_distance(single, _single(known), 1) <= 1:
+            return known
+    return None
+
+
+def _single(word: str) -> str:
+    return re.sub(r"(\w)\1+", r"\1", word)
+
+
+def _typo_distance(first: str, second: str, limit: int) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) from one word to the other, up to ``limit + 1``."""
+    previous2: list[int] = []
+    previous = list(range(len(second) + 1))
+    for i, a in enumerate(first, 1):
+        current = [i] + [0] * len(second)
+        for j, b in enumerate(second, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == second[j - 2] and first[i - 2] == b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 RULES: tuple[tuple[str, Rule], ...] = (
+    ("opt_out_type", opt_out_type),
+    ("reaction", reaction),
     ("keyword", keyword),
     ("opt_out_phrase", opt_out_phrase),
-    ("reaction", reaction),
     ("rating", rating),
     ("words", words),
 )
 
 
-def parse_reply(text: str, *, opted_out: bool = False) -> Reply:
-    """Read one text. ``opted_out`` lets a plain YES opt the number back in."""
-    message = prepare(text, opted_out=opted_out)
+def parse_reply(text: str, *, opted_out: bool = False, questions: Iterable[str] = (), opt_out_type: str = "") -> Reply:
+    """Read one text.
+
+    ``opted_out`` lets a plain YES opt the number back in; ``questions`` are every wording our
+    question has had (a reaction quoting one is an answer); ``opt_out_type`` is Twilio's
+    ``OptOutType`` parameter, which wins over the text.
+    """
+    message = prepare(text, opted_out=opted_out, questions=questions, opt_out_type=opt_out_type)
     for name, rule in RULES:
         reply = rule(message)
         if reply is not None:
-            return Reply(reply.kind, reply.outcome, reply.comment[:1000], reply.rule or name, message.station_code)
+            return Reply(
+                reply.kind,
+                reply.outcome,
+                reply.comment[:1000],
+                reply.rule or name,
+                message.station_code,
+                reply.is_reaction,
+                reply.removed,
+            )
     return Reply(ReplyKind.UNCLEAR, rule="none", station_code=message.station_code)
