@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sms.replies import ReplyKind, parse_reply  # noqa: E402
+from sms.replies import ReplyKind, parse_reply
 
 CASES = Path(__file__).resolve().parents[1] / "tests" / "sms" / "replies_cases.toml"
 

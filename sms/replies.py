@@ -115,6 +115,7 @@ _PAIRS = {
     "『": "』",
     "‹": "›",
 }
+_SIGNATURE = re.compile(r"\s*(?:\bsent from my [\w -]{1,40}|\bget outlook for \w+)\s*$", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
 
 
@@ -141,6 +142,7 @@ def prepare(text: str, *, opted_out: bool = False, questions: Iterable[str] = ()
     simple = unicodedata.normalize("NFKC", raw)
     simple = _KEYCAP.sub(r"\1", simple)
     simple = _INVISIBLE.sub("", simple)
+    simple = _SIGNATURE.sub("", simple)
     quote = _quote(simple)
     simple = simple.translate(_QUOTES)
     found = _STATION.search(quote.outside if quote else simple)
@@ -178,14 +180,22 @@ def opt_out_type(message: Message) -> Reply | None:
 DEFAULT_QUESTIONS = (DEFAULT_TEXTS["question"], DEFAULT_TEXTS["reask"])
 _QUESTION_LIKE = re.compile(
     r"did we meet|expectations?(?: today)?\s*\?|how (?:did we do|was your|would you rate)|rate (?:us|your)"
+    r"|\b(?:visit|service|experience|satisf\w*|feedback)\b[^?]{0,40}\?"
     r"|\b1\b[^.!]{0,60}\b2\b[^.!]{0,60}\b3\b|\b1 ?(?:-|–|to) ?3\b"
 )
 _OURS_LIKE = re.compile(r"\b(?:reply|text|txt|send) stop\b|\bstop to (?:opt|unsubscribe|end|cancel)|\bopt.?out\b")
 
 
+_BOILERPLATE = re.compile(
+    r"\b(?:reply|text|txt|send) (?:stop|start|help) to (?:opt (?:out|back in)|unsubscribe|cancel)\b"
+)
+
+
 @functools.lru_cache(maxsize=64)
 def _words_of(text: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"\w+", fold(text.replace("{business}", " "))))
+    """The words of one of our texts, without the opt-out line every text ends with."""
+    plain = " ".join(re.findall(r"\w+", fold(text.replace("{business}", " "))))
+    return tuple(_BOILERPLATE.sub(" ", plain).split())
 
 
 def _is_our_question(quote: Quote, questions: tuple[str, ...]) -> bool:
@@ -237,7 +247,7 @@ def reaction(message: Message) -> Reply | None:
     """A tapback quotes our text, digits and "Reply STOP" and all: read what is outside, never the quote."""
     quote = message.quote
     if quote is None:
-        return None
+        return _media_reaction(message)
     is_tapback, outcome, removed = _tapback(quote.outside)
     ours = _is_our_question(quote, message.questions)
     if not is_tapback and not ours and not _OURS_LIKE.search(fold(quote.text)):
@@ -245,6 +255,17 @@ def reaction(message: Message) -> Reply | None:
     if is_tapback and outcome is not None and ours and not removed:
         return Reply(ReplyKind.RATING, outcome, rule="reaction", is_reaction=True)
     return Reply(ReplyKind.UNCLEAR, rule="reaction", is_reaction=True, removed=removed)
+
+
+def _media_reaction(message: Message) -> Reply | None:
+    """``Liked an image``, ``Le gustó una imagen``: a tapback on something that is not our question."""
+    plain = " ".join(
+        re.sub(r"[^\w\s]", lambda found: found.group() if _is_emoji(found.group()) else " ", fold(message.text)).split()
+    )
+    for noun in reactions().media:
+        if plain.endswith(" " + noun) and _tapback(plain.removesuffix(noun))[0]:
+            return Reply(ReplyKind.UNCLEAR, rule="reaction", is_reaction=True)
+    return None
 
 
 # -- 3. keywords -------------------------------------------------------------------
@@ -333,13 +354,6 @@ _LABEL_LEAD = re.compile(
     + r"|[^\W\d_]+)(?!\w)(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
-UNITS = frozenset(
-    "h hr hrs hour hours hours m mn min mins minute minutes s sec secs second seconds d day days wk wks week weeks "
-    "month months mo yr yrs year years am pm a.m p.m st nd rd th x times time people persons person ppl customers "
-    "guys staff members employees workers cashiers items orders coffees drinks euros euro dollars dollar bucks pounds "
-    "quid cents usd eur gbp pesos degrees floors miles km kg lbs of more ahead in per percent pc pcs kids cars "
-    "minutos minuto horas hora dias personas veces".split()
-)
 _CURRENCY = "$£€¥₹"
 _SEPARATORS = " \t\n-–—:;.,!?)]}*~=>/|\\'\""
 
@@ -374,7 +388,12 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False) -> Reply
         if echo_outcome is not outcome and not loose:
             return unclear  # "1 2 3", "1 or 3", "1 exceeded", "1 👍"
         comment = after
+    for number in re.finditer(r"(?<![\w.,:/])\d+(?P<rest>.*)", comment, re.DOTALL):
+        if not _is_quantity(number.group("rest")):
+            return unclear  # "2 maybe 3", "1 then 2"
     said = read_words(comment) if comment else Reading()
+    if said.unclear:
+        return unclear  # "2 kind of", "3 not sure"
     for other, weak in said.signals:
         if other is not outcome and not weak and (strict or not _agree(other, outcome)):
             return unclear  # "1 great service" (a scale read upside down), "👍 great", "3 but terrible"
@@ -393,16 +412,26 @@ def _is_quantity(rest: str) -> bool:
     if not found:
         return False
     word = fold(found.group(1))
-    if word in UNITS:
-        return True
     known = lexicon()
+    if word in known.units:
+        return True
     listed = word in known.words or word in known.fillers or word in known.positive or word in LABELS
     # "3 coffees", "2 cashiers": a plural that is no answer word is something counted
     return len(word) >= 4 and word.endswith("s") and not listed and word not in ("thanks", "was", "is", "has", "yes")
 
 
+def _says_nothing_after(rest: str) -> bool:
+    """A number run straight into a word we do not know, with no opinion after it, may be a count."""
+    found = re.match(r"^ +([A-Za-z\u00c0-\u024f]+)(?!\w)", rest)  # Latin script: other scripts are comments
+    if not found:
+        return False
+    word = _known(fold(found.group(1)))
+    reading = read_words(rest)
+    return word is None and found.group(1).casefold() not in LABELS and not reading.signals and not reading.positive
+
+
 def rating(message: Message) -> Reply | None:
-    """``3``, ``3!``, ``(1) slow``, ``I'd say 2``, ``2/3``, ``10/10``, ``5 stars``, ``exceeded - great staff``, ``👍 thanks``."""
+    """``3``, ``(1) slow``, ``I'd say 2``, ``2/3``, ``10/10``, ``5 stars``, ``exceeded - great``, ``👍 thanks``."""
     text = message.text
     if re.match(rf"^\s*[{_CURRENCY}]|^\s*-\s*\d", text):
         return None  # "$3", "-1"
@@ -428,11 +457,13 @@ def rating(message: Message) -> Reply | None:
         return _rated(EMOJI.get(text[0]), text[1:], strict=True)
     if found := _NUMBER.match(text):
         rest = found.group("rest")
+        if re.match(r"^[.,]\d(?!\d*\s*[%:])", rest):
+            return Reply(ReplyKind.UNCLEAR, rule="rating")  # "3.5"
         if _is_quantity(rest):
             return None  # read for words: "3 hours wait, terrible"
         number = int(found.group(1)) if len(found.group(1)) < 6 else 0
-        if re.match(r"^[.,]\d", rest):
-            return Reply(ReplyKind.UNCLEAR, rule="rating")  # "3.5"
+        if _says_nothing_after(rest):
+            return Reply(ReplyKind.UNCLEAR, rule="rating")  # "1 guy at the register": a count or an answer?
         return _rated(NUMBERS.get(number), rest)
     found = _LABEL_LEAD.match(text)
     if not found:
@@ -488,7 +519,7 @@ def _unclear_phrases() -> re.Pattern[str]:
 def _known(token: str) -> str | None:
     """The listed word a token stands for: itself, an alias, without elongation ("sooo"), or a close typo."""
     known = lexicon()
-    vocabulary = (known.words, known.yes, known.no, known.positive, known.fillers, known.negators)
+    vocabulary = (known.words, known.yes, known.no, known.positive, known.fillers, known.topics, known.negators)
     for candidate in (
         token,
         known.aliases.get(token, ""),
@@ -529,13 +560,17 @@ def read_words(text: str) -> Reading:
     text = fold(text)
     for emoticon, emoji in _EMOTICONS.items():
         text = text.replace(emoticon, f" {emoji} ")
-    if _unclear_phrases().search(text):
-        return Reading(unclear=True, only_signals=False)
+    for pattern, replacement in known.rewrites:
+        text = pattern.sub(replacement, text)
+    for phrase in known.neutral:
+        text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " , ", text)
     signals: list[tuple[Outcome, bool]] = []  # (outcome, weak)
     for pattern, outcome in _phrases():
         if pattern.search(text):
             signals.append((outcome, outcome is Outcome.MET))
             text = pattern.sub(" , ", text)
+    if _unclear_phrases().search(text):
+        return Reading(unclear=True, only_signals=False)
     tokens = _TOKEN.findall(text)
     positive = False
     only_signals = True
@@ -544,7 +579,7 @@ def read_words(text: str) -> Reading:
     for index, token in enumerate(tokens):
         if not token[0].isalnum():
             if token in EMOJI:
-                signals.append((EMOJI[token], False))
+                signals.append((EMOJI[token], EMOJI[token] is Outcome.MET))  # "great 🙂" is great
             elif token in NEUTRAL_EMOJI or token in STARS:
                 return Reading(unclear=True, only_signals=False)
             if token in ",.;:!?-–—()" or _is_emoji(token):
@@ -552,9 +587,10 @@ def read_words(text: str) -> Reading:
             continue
         if token.isdigit():
             only_signals = False
-            if index == len(tokens) - 1 or all(not other[0].isalnum() for other in tokens[index + 1 :]):
-                if int(token) in NUMBERS and meaningful:
-                    signals.append((NUMBERS[int(token)], False))  # "Great service from Ana. 3"
+            last = all(not other[0].isalnum() for other in tokens[index + 1 :])
+            alone = sum(other.isdigit() for other in tokens) == 1
+            if last and alone and int(token) in NUMBERS and meaningful:
+                signals.append((NUMBERS[int(token)], False))  # "Great service from Ana. 3"
             continue
         if token == "too" and index + 1 < len(tokens) and tokens[index + 1][0].isalpha():
             if _known(tokens[index + 1]) not in known.words:
@@ -575,7 +611,11 @@ def read_words(text: str) -> Reading:
         if word in known.yes:
             signals.append((Outcome.MET, True))
         elif word in known.no and first:
-            signals.append((Outcome.BELOW, False))  # "No", "Nope.", "nah 😡"; later, "no" negates
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if not following[:1].isalnum():
+                signals.append((Outcome.BELOW, False))  # "No", "Nope.", "nah 😡"
+            elif following in known.starters:
+                clause_start = index + 1  # "no it was bad": a new sentence; "no good", "no estuvo bien" negate
         elif word in known.words:
             outcome = known.words[word]
             if negated:
@@ -586,8 +626,10 @@ def read_words(text: str) -> Reading:
                 signals.append((Outcome.BELOW, False))
             else:
                 positive = True
-        elif word not in known.fillers and word not in known.negators and word not in known.no:
-            only_signals = False
+        elif word in known.topics or (
+            word not in known.fillers and word not in known.negators and word not in known.no
+        ):
+            only_signals = False  # "The staff were fantastic" is kept as the comment
     return Reading(tuple(signals), positive, only_signals)
 
 

@@ -38,14 +38,19 @@ class Lexicon:
     opt_out_phrases: tuple[re.Pattern[str], ...]
     not_opt_out: tuple[re.Pattern[str], ...]
     numbers: dict[str, int]
+    units: frozenset[str]
     scale_words: dict[str, int]
     words: dict[str, Outcome]
     positive: frozenset[str]
     unclear: frozenset[str]
+    neutral: tuple[str, ...]
+    starters: frozenset[str]
     negators: frozenset[str]
     fillers: frozenset[str]
+    topics: frozenset[str]
     aliases: dict[str, str]
     phrases: dict[str, Outcome]
+    rewrites: tuple[tuple[re.Pattern[str], str], ...]
     yes: frozenset[str]
     no: frozenset[str]
 
@@ -58,6 +63,7 @@ class Reactions:
     removed: frozenset[str]
     removal_starts: tuple[str, ...]
     emoji_templates: tuple[str, ...]
+    media: tuple[str, ...]
 
 
 def _load(name: str) -> dict:
@@ -88,14 +94,23 @@ def lexicon() -> Lexicon:
         opt_out_phrases=tuple(re.compile(pattern) for pattern in merged("opt_out", "phrases")),
         not_opt_out=tuple(re.compile(pattern) for pattern in merged("opt_out", "not_phrases")),
         numbers=merged_map("numbers"),
+        units=frozenset(merged("amounts", "units")),
         scale_words=merged_map("scale_words"),
         words=words,
         positive=frozenset(merged("words", "positive")),
         unclear=frozenset(merged("words", "unclear")),
+        starters=frozenset(merged("words", "starters")),
+        neutral=tuple(sorted(merged("words", "neutral"), key=len, reverse=True)),
         negators=frozenset(merged("words", "negators")),
         fillers=frozenset(merged("words", "fillers")),
+        topics=frozenset(merged("words", "topics")),
         aliases=aliases,
         phrases={key: Outcome(value) for key, value in merged_map("phrases").items()},
+        rewrites=tuple(
+            (re.compile(pattern), replacement)
+            for table in tables
+            for pattern, replacement in table.get("rewrites", {}).items()
+        ),
         yes=frozenset(merged("yes_no", "yes")),
         no=frozenset(merged("yes_no", "no")),
     )
@@ -115,4 +130,5 @@ def reactions() -> Reactions:
         removed=frozenset(fold(entry) for entry in table["verbs"]["removed"]),
         removal_starts=tuple(fold(entry) for entry in table["verbs"]["removal_starts"]),
         emoji_templates=tuple(fold(entry) for entry in table["emoji"]["reacted"]),
+        media=tuple(fold(entry) for entry in table["media"]["nouns"]),
     )
