@@ -143,6 +143,7 @@ def prepare(text: str, *, opted_out: bool = False, questions: Iterable[str] = ()
     simple = _KEYCAP.sub(r"\1", simple)
     simple = _INVISIBLE.sub("", simple)
     simple = _SIGNATURE.sub("", simple)
+    simple = _EMOTICON.sub(lambda found: _EMOTICONS[found.group().casefold()], simple)
     quote = _quote(simple)
     simple = simple.translate(_QUOTES)
     found = _STATION.search(quote.outside if quote else simple)
@@ -321,6 +322,7 @@ _EMOTICONS = {
     ":-(": "🙁",
     ":/": "😕",
 }
+_EMOTICON = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(face) for face in _EMOTICONS) + r")(?!\S)", re.IGNORECASE)
 NUMBERS = {1: Outcome.BELOW, 2: Outcome.MET, 3: Outcome.EXCEEDED}
 LABELS: dict[str, Outcome] = {
     "exceeded": Outcome.EXCEEDED,
@@ -344,7 +346,7 @@ _PREFIX = re.compile(
 )
 _SCALE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:/|out\s+of|outta|of|de|sur|von|su)\s*(\d+)(?![\d:])", re.IGNORECASE)
 _STAR_WORDS = re.compile(
-    r"^(\w+)\s*(?:stars?|estrellas?|étoiles?|sterne?|stelle|estrelas?|[⭐🌟]+)(?!\w)", re.IGNORECASE
+    r"^(\w+)[\s-]*(?:stars?|estrellas?|étoiles?|sterne?|stelle|estrelas?|[⭐🌟]+)(?!\w)", re.IGNORECASE
 )
 _PERCENT = re.compile(r"^(\d+)\s*%")
 _NUMBER = re.compile(r"^(\d+)(?P<rest>.*)$", re.DOTALL)
@@ -384,7 +386,8 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False) -> Reply
     # The comment may start by repeating the answer ("3 exceeded", "1 - fell short", "3 👍").
     while (echoed := _echo(comment)) is not None:
         echo_outcome, after, is_emoji = echoed
-        loose = is_emoji and not strict and echo_outcome is not None and _agree(echo_outcome, outcome)
+        # after a number an emoji need only agree in direction, and a neutral one says nothing ("1 :/", "3 😂")
+        loose = is_emoji and not strict and (echo_outcome is None or _agree(echo_outcome, outcome))
         if echo_outcome is not outcome and not loose:
             return unclear  # "1 2 3", "1 or 3", "1 exceeded", "1 👍"
         comment = after
@@ -413,6 +416,8 @@ def _is_quantity(rest: str) -> bool:
         return False
     word = fold(found.group(1))
     known = lexicon()
+    if any(fold(rest).strip().startswith(phrase) for phrase in known.phrases):
+        return False  # "3 of course"
     if word in known.units:
         return True
     listed = word in known.words or word in known.fillers or word in known.positive or word in LABELS
@@ -470,7 +475,7 @@ def rating(message: Message) -> Reply | None:
         return None
     lead, rest = fold(found.group("lead")), found.group("rest")
     if lead in lexicon().numbers:
-        if rest.strip() and not re.match(r"\s*[-–—:;.,!)]|\s*$", rest):
+        if rest.strip() and not re.match(r"\s*[-–—:;.,!)]|\s*$", rest) and not _is_emoji(rest.strip()[0]):
             return None  # "one of your staff was rude" is not an answer "1"
         return _rated(NUMBERS.get(lexicon().numbers[lead]), rest)
     outcome = LABELS.get(lead) or LABELS.get(_fuzzy(lead, LABELS, shortest=5) or "")
@@ -558,8 +563,6 @@ def read_words(text: str) -> Reading:
     """Yes/no, idioms, then every outcome word with negation applied, emoji and emoticons too."""
     known = lexicon()
     text = fold(text)
-    for emoticon, emoji in _EMOTICONS.items():
-        text = text.replace(emoticon, f" {emoji} ")
     for pattern, replacement in known.rewrites:
         text = pattern.sub(replacement, text)
     for phrase in known.neutral:
@@ -608,14 +611,14 @@ def read_words(text: str) -> Reading:
             continue
         window = tokens[max(clause_start, index - 3) : index]
         negated = any(_known(other) in known.negators for other in window if other[0].isalnum())
-        if word in known.yes:
-            signals.append((Outcome.MET, True))
-        elif word in known.no and first:
-            following = tokens[index + 1] if index + 1 < len(tokens) else ""
-            if not following[:1].isalnum():
-                signals.append((Outcome.BELOW, False))  # "No", "Nope.", "nah 😡"
-            elif following in known.starters:
-                clause_start = index + 1  # "no it was bad": a new sentence; "no good", "no estuvo bien" negate
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        alone = not following[:1].isalnum()  # last, or before a mark: "No.", "Sadly no", "yes, thanks"
+        single = len(word) > 1 or sum(other[0].isalnum() for other in tokens) == 1  # "y" alone; "x.y" is no yes
+        if word in known.yes and (first or alone) and single:
+            signals.append((Outcome.MET, True))  # "will definitely come back" is no "yes"
+        elif word in known.no and (alone or (first and following in known.starters)) and single:
+            signals.append((Outcome.BELOW, False))  # "No", "nah 😡", "Sadly no", "no they didn't"
+            clause_start = index + 1  # "no it was bad": a new sentence; "no good", "no estuvo bien" negate
         elif word in known.words:
             outcome = known.words[word]
             if negated:
