@@ -339,7 +339,7 @@ LABELS: dict[str, Outcome] = {
     "falls short": Outcome.BELOW,
 }
 _PREFIX = re.compile(
-    r"^\W*(?:(?:my\s+)?(?:rating|answer|score|vote|reply)(?:\s+is)?|i(?:'?d|\s+would)?\s+(?:say|give\s+(?:it|you|u|ya)|rate\s+(?:it|you|u))"
+    r"^\W*(?:(?:my\s+)?(?:rating|rate|answer|score|vote|reply)(?:\s+is)?|i(?:'?d|\s+would)?\s+(?:say|give\s+(?:it|you|u|ya)|rate\s+(?:it|you|u))"
     r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟])"
     r"|^\W*an?\s+(?=\d|one\b|two\b|three\b|uno\b|dos\b|tres\b)",
     re.IGNORECASE,
@@ -577,6 +577,8 @@ def read_words(text: str) -> Reading:
     tokens = _TOKEN.findall(text)
     positive = False
     only_signals = True
+    trailing: Outcome | None = None
+    content = False  # a word we do not know, or a topic
     clause_start = 0
     meaningful = 0
     for index, token in enumerate(tokens):
@@ -591,9 +593,10 @@ def read_words(text: str) -> Reading:
         if token.isdigit():
             only_signals = False
             last = all(not other[0].isalnum() for other in tokens[index + 1 :])
-            alone = sum(other.isdigit() for other in tokens) == 1
-            if last and alone and int(token) in NUMBERS and meaningful:
-                signals.append((NUMBERS[int(token)], False))  # "Great service from Ana. 3"
+            if last and sum(other.isdigit() for other in tokens) == 1 and int(token) in NUMBERS and meaningful:
+                trailing = NUMBERS[int(token)]  # "Great service from Ana. 3": it confirms or contradicts the words
+                if any(_known(other) in known.negators for other in tokens[max(clause_start, index - 3) : index]):
+                    return Reading(unclear=True, only_signals=False)  # "not 3"
             continue
         if token == "too" and index + 1 < len(tokens) and tokens[index + 1][0].isalpha():
             if _known(tokens[index + 1]) not in known.words:
@@ -607,14 +610,15 @@ def read_words(text: str) -> Reading:
         first = meaningful == 0
         meaningful += 1
         if word is None:
-            only_signals = False
+            only_signals, content = False, True
             continue
         window = tokens[max(clause_start, index - 3) : index]
         negated = any(_known(other) in known.negators for other in window if other[0].isalnum())
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         alone = not following[:1].isalnum()  # last, or before a mark: "No.", "Sadly no", "yes, thanks"
         single = len(word) > 1 or sum(other[0].isalnum() for other in tokens) == 1  # "y" alone; "x.y" is no yes
-        if word in known.yes and (first or alone) and single:
+        denied = _known(following) in known.negators  # "Sure didn't"
+        if word in known.yes and (first or alone) and single and not denied:
             signals.append((Outcome.MET, True))  # "will definitely come back" is no "yes"
         elif word in known.no and (alone or (first and following in known.starters)) and single:
             signals.append((Outcome.BELOW, False))  # "No", "nah 😡", "Sadly no", "no they didn't"
@@ -632,7 +636,9 @@ def read_words(text: str) -> Reading:
         elif word in known.topics or (
             word not in known.fillers and word not in known.negators and word not in known.no
         ):
-            only_signals = False  # "The staff were fantastic" is kept as the comment
+            only_signals, content = False, True  # "The staff were fantastic" is kept as the comment
+    if trailing is not None and (signals or not content):  # "Feedback 3" yes, "stop 3" no
+        signals.append((trailing, False))
     return Reading(tuple(signals), positive, only_signals)
 
 
