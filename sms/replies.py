@@ -521,6 +521,7 @@ def _unclear_phrases() -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(word) for word in words) + r")(?!\w)")
 
 
+@functools.lru_cache(maxsize=8192)
 def _known(token: str) -> str | None:
     """The listed word a token stands for: itself, an alias, without elongation ("sooo"), or a close typo."""
     known = lexicon()
