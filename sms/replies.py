@@ -114,6 +114,10 @@ _PAIRS = {
     "「": "」",
     "『": "』",
     "‹": "›",
+    "›": "‹",
+    "”": "”",
+    "〝": "〞〟",
+    "'": "'’",
 }
 _SIGNATURE = re.compile(r"\s*(?:\bsent from my [\w -]{1,40}|\bget outlook for \w+)\s*$", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
@@ -121,7 +125,11 @@ _ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
 
 def _quote(text: str) -> Quote | None:
     """The first quoted span, to the last mark that closes it (or to the end, when cut off)."""
-    starts = [index for index, char in enumerate(text) if char in _PAIRS]
+    starts = [
+        index
+        for index, char in enumerate(text)
+        if char in _PAIRS and (char != "'" or index == 0 or text[index - 1].isspace())  # not "I'd"
+    ]
     if not starts:
         return None
     start = starts[0]
@@ -481,6 +489,8 @@ def rating(message: Message) -> Reply | None:
     outcome = LABELS.get(lead) or LABELS.get(_fuzzy(lead, LABELS, shortest=5) or "")
     if outcome is None:
         return None
+    if rest.lstrip().startswith("?") and rest.strip("? "):
+        return Reply(ReplyKind.UNCLEAR, rule="rating")  # "Exceeded? Hardly."
     return _rated(outcome, rest)
 
 
@@ -560,10 +570,18 @@ class Reading:
         return next(iter(outcomes))
 
 
+_QUESTION = re.compile(
+    r"(?:^|[.!?]\s*)(?:is|are|am|was|were|can|could|do|does|did|will|would|should|may|what|whats|when|where|why|how|who"
+    r"|whos|which)\b[^.!?]*\?"
+)
+
+
 def read_words(text: str) -> Reading:
     """Yes/no, idioms, then every outcome word with negation applied, emoji and emoticons too."""
     known = lexicon()
     text = fold(text)
+    if _QUESTION.search(text):
+        return Reading(unclear=True, only_signals=False)  # "Is it ok to bring my dog?": a person answers it
     for pattern, replacement in known.rewrites:
         text = pattern.sub(replacement, text)
     for phrase in known.neutral:
