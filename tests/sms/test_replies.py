@@ -8,9 +8,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sms_helpers import CUSTOMER, Texter
 
 from shared.ratings import Outcome
+from shared.store import FeedbackStore
+from sms.records import SmsRecords
 from sms.replies import RULES, Reply, ReplyKind, parse_reply
+from sms.settings import DEFAULT_TEXTS
 
 BELOW, MET, EXCEEDED = Outcome.BELOW, Outcome.MET, Outcome.EXCEEDED
 RATING, OPT_OUT, OPT_IN, HELP, UNCLEAR = (
@@ -293,3 +297,54 @@ def test_a_quote_is_never_an_opt_out_nor_another_rating(verb: str, quoted: str) 
     reply = parse_reply(f"{verb} “{quoted}”")
     assert reply.kind in (RATING, UNCLEAR)
     assert reply.outcome in (None, VERBS[verb])
+
+
+# -- through the webhook: what a customer's phone sends, what the store keeps --------------------
+
+ASKED = DEFAULT_TEXTS["question"].format(business="Corner Cafe")
+
+
+def _opted_out(store: FeedbackStore) -> bool:
+    with store.transaction() as tx, SmsRecords(tx) as records:
+        return records.is_opted_out(CUSTOMER)
+
+
+@pytest.mark.parametrize(
+    ("body", "outcome"),
+    [
+        (f"Le gustó “{ASKED}”", MET),
+        (f"A aimé « {ASKED} »", MET),
+        (f"Gefällt „{ASKED}“", MET),
+        (f'Reacted with 🤩 to "{ASKED}"', EXCEEDED),
+        (f"👎 to “{ASKED[:60]}…”", BELOW),
+    ],
+)
+def test_a_tapback_in_any_language_is_the_answer_and_never_an_opt_out(
+    texter: Texter, store: FeedbackStore, body: str, outcome: Outcome
+) -> None:
+    texter.text(body)
+    assert [rating.outcome for rating in store.ratings()] == [outcome]
+    assert not _opted_out(store)
+
+
+@pytest.mark.parametrize("body", [f"Removed a like from “{ASKED}”", f"Vind ik leuk “{ASKED}”", f"Laughed at “{ASKED}”"])
+def test_a_tapback_that_is_no_answer_records_nothing_and_never_opts_out(
+    texter: Texter, store: FeedbackStore, body: str
+) -> None:
+    texter.text(body)
+    assert list(store.ratings()) == []
+    assert not _opted_out(store)
+
+
+@pytest.mark.parametrize("body", ["REVOKE", "optout", "Stop.", "stop 🛑", "para de enviarme mensajes"])
+def test_every_opt_out_keyword_and_phrase_opts_the_number_out(texter: Texter, store: FeedbackStore, body: str) -> None:
+    assert texter.reply_of(body) == DEFAULT_TEXTS["opted_out"].format(business="Corner Cafe")
+    assert _opted_out(store)
+
+
+@pytest.mark.parametrize(("body", "outcome"), [("3 hours wait, terrible", BELOW), ("3 out of 10", None), ("⭐", None)])
+def test_numbers_that_are_not_answers_are_not_recorded_as_answers(
+    texter: Texter, store: FeedbackStore, body: str, outcome: Outcome | None
+) -> None:
+    texter.text(body)
+    assert [rating.outcome for rating in store.ratings()] == ([outcome] if outcome else [])
