@@ -381,11 +381,12 @@ def _scale_outcome(number: float, top: float) -> Outcome | None:
     return None
 
 
-def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False) -> Reply:
+def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_words: bool = False) -> Reply:
     """The answer, unless what follows contradicts it: then a person reads it.
 
-    After a number only the direction must agree ("3 👍", "1 😡 slow"); after an emoji, which says
-    less, the words must say the same ("👍 great" is unclear, "👍 thanks" met).
+    After a number only the direction must agree ("3 👍", "1 😡 slow"); after a label the words
+    must say the same ("met and exceeded" is unclear); after an emoji, which says less, the emoji
+    and the words too ("👍 great" is unclear, "👍 thanks" met).
     """
     unclear = Reply(ReplyKind.UNCLEAR, rule="rating")
     if outcome is None:
@@ -406,7 +407,7 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False) -> Reply
     if said.unclear:
         return unclear  # "2 kind of", "3 not sure"
     for other, weak in said.signals:
-        if other is not outcome and not weak and (strict or not _agree(other, outcome)):
+        if other is not outcome and not weak and (strict or strict_words or not _agree(other, outcome)):
             return unclear  # "1 great service" (a scale read upside down), "👍 great", "3 but terrible"
     return Reply(ReplyKind.RATING, outcome, comment=comment, rule="rating")
 
@@ -491,7 +492,7 @@ def rating(message: Message) -> Reply | None:
         return None
     if rest.lstrip().startswith("?") and rest.strip("? "):
         return Reply(ReplyKind.UNCLEAR, rule="rating")  # "Exceeded? Hardly."
-    return _rated(outcome, rest)
+    return _rated(outcome, rest, strict_words=True)  # "met and exceeded" is unclear, "exceeded 👍" is not
 
 
 def _echo(comment: str) -> tuple[Outcome | None, str, bool] | None:
@@ -634,7 +635,7 @@ def read_words(text: str) -> Reading:
         window = tokens[max(clause_start, index - 3) : index]
         negated = any(_known(other) in known.negators for other in window if other[0].isalnum())
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        alone = not following[:1].isalnum()  # last, or before a mark: "No.", "Sadly no", "yes, thanks"
+        alone = not following[:1].isalnum() or following.isdigit()  # "No.", "Sadly no", "yes, thanks", "no 1"
         single = len(word) > 1 or sum(other[0].isalnum() for other in tokens) == 1  # "y" alone; "x.y" is no yes
         denied = _known(following) in known.negators  # "Sure didn't"
         if word in known.yes and (first or alone) and single and not denied:
