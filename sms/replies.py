@@ -622,7 +622,7 @@ def read_words(text: str) -> Reading:
             if _known(tokens[index + 1]) not in known.words:
                 signals.append((Outcome.BELOW, False))  # "too loud", "too expensive"; "too good" is read as good
             continue
-        if token == "but":
+        if token in ("but", "until", "though", "although", "except", "pero"):
             clause_start = index + 1
             only_signals = False
             continue
