@@ -120,6 +120,18 @@ _PAIRS = {
     "'": "'’",
 }
 _SIGNATURE = re.compile(r"\s*(?:\bsent from my [\w -]{1,40}|\bget outlook for \w+)\s*$", re.IGNORECASE)
+_ZWJ_SEQUENCE = re.compile("[^\\s\u200d][\ufe0f\U0001f3fb-\U0001f3ff]?(?:\u200d[^\\s\u200d][\ufe0f]?)+")
+
+
+def _zwj_sequence(found: re.Match[str]) -> str:
+    """One emoji made of several: 🤷‍♀️ is 🤷 and ❤️‍🔥 is ❤, but ❤️‍🩹 (mending) is neither ❤ nor 🩹."""
+    first, *others = (part.strip("\ufe0f") for part in found.group().split("\u200d"))
+    first = first.rstrip("\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+    if all(other in "♀♂⚧" or (other in EMOJI and EMOJI.get(first) is EMOJI[other]) for other in others):
+        return first
+    return "🫤"
+
+
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
 
 
@@ -149,6 +161,7 @@ def prepare(text: str, *, opted_out: bool = False, questions: Iterable[str] = ()
     raw = text if isinstance(text, str) else ""
     simple = unicodedata.normalize("NFKC", raw)
     simple = _KEYCAP.sub(r"\1", simple)
+    simple = _ZWJ_SEQUENCE.sub(_zwj_sequence, simple)
     simple = _INVISIBLE.sub("", simple)
     simple = _SIGNATURE.sub("", simple)
     simple = _EMOTICON.sub(lambda found: _EMOTICONS[found.group().casefold()], simple)
