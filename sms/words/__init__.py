@@ -15,7 +15,7 @@ from importlib import resources
 
 from shared.ratings import Outcome
 
-__all__ = ["LANGUAGES", "Lexicon", "Reactions", "fold", "lexicon", "reactions"]
+__all__ = ["LANGUAGES", "Emoji", "Lexicon", "Reactions", "emoji", "fold", "lexicon", "reactions"]
 
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it")
 _APOSTROPHES = re.compile("['’‘`´]")
@@ -131,4 +131,28 @@ def reactions() -> Reactions:
         removal_starts=tuple(fold(entry) for entry in table["verbs"]["removal_starts"]),
         emoji_templates=tuple(fold(entry) for entry in table["emoji"]["reacted"]),
         media=tuple(fold(entry) for entry in table["media"]["nouns"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Emoji:
+    """Each emoji's answer, those that say nothing, the stars that are counted, and emoticons."""
+
+    outcomes: dict[str, Outcome]
+    neutral: frozenset[str]
+    stars: frozenset[str]
+    emoticons: dict[str, str]
+
+
+@functools.cache
+def emoji() -> Emoji:
+    table = _load("emoji")
+    outcomes: dict[str, Outcome] = {}
+    for outcome in Outcome:
+        outcomes.update(dict.fromkeys(table["emoji"][str(outcome)], outcome))
+    return Emoji(
+        outcomes=outcomes,
+        neutral=frozenset(table["emoji"]["neutral"]),
+        stars=frozenset(table["emoji"]["stars"]),
+        emoticons=dict(table["emoticons"]),
     )
