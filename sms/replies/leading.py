@@ -139,7 +139,10 @@ def rating(message: Message) -> Reply | None:
         count = int(word) if word.isdigit() else lexicon().scale_words.get(word, lexicon().numbers.get(word))
         if count is None:
             return None
-        return _rated(Outcome.EXCEEDED if count >= 5 else Outcome.BELOW if count <= 1 else None, text[found.end() :])
+        rest = text[found.end() :]
+        if top := re.match(r"\s*(?:/|out\s+of|of)\s*(\d+)(?!\d)", rest, re.IGNORECASE):  # "3 stars out of 3"
+            return _rated(_scale_outcome(count, int(top.group(1))), rest[top.end() :])
+        return _rated(Outcome.EXCEEDED if count >= 5 else Outcome.BELOW if count <= 1 else None, rest)
     if found := _PERCENT.match(text):
         percent = int(found.group(1))
         return _rated(
