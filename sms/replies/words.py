@@ -115,7 +115,8 @@ def read_words(text: str) -> Reading:
                     return Reading(unclear=True, only_signals=False)  # "not 3"
             continue
         if token == "too" and index + 1 < len(tokens) and tokens[index + 1][0].isalpha():
-            if known_word(tokens[index + 1]) not in known.words:
+            window = tokens[max(clause_start, index - 2) : index]
+            if known_word(tokens[index + 1]) not in known.words and not known.negators & set(window):
                 signals.append((Outcome.BELOW, False))  # "too loud", "too expensive"; "too good" is read as good
             continue
         if token in ("but", "until", "though", "although", "except", "pero"):
