@@ -94,6 +94,7 @@ def read_words(text: str) -> Reading:
     positive = False
     only_signals = True
     trailing: Outcome | None = None
+    turns: list[int] = []  # where "but" and the like fell among the signals
     content = False  # a word we do not know, or a topic
     clause_start = 0
     meaningful = 0
@@ -119,9 +120,11 @@ def read_words(text: str) -> Reading:
             if known_word(tokens[index + 1]) not in known.words and not known.negators & set(window):
                 signals.append((Outcome.BELOW, False))  # "too loud", "too expensive"; "too good" is read as good
             continue
-        if token in ("but", "until", "though", "although", "except", "pero"):
+        if token in known.contrasts or token in known.concessions:
             clause_start = index + 1
             only_signals = False
+            if token in known.contrasts:
+                turns.append(len(signals))  # "good but slow": each side must say the same, and say something
             continue
         word = known_word(token)
         first = meaningful == 0
@@ -158,6 +161,8 @@ def read_words(text: str) -> Reading:
             only_signals, content = False, True  # "The staff were fantastic" is kept as the comment
     if trailing is not None and (signals or not content):  # "Feedback 3" yes, "stop 3" no
         signals.append((trailing, False))
+    if turns and signals and any(turn in (0, len(signals)) for turn in turns):
+        return Reading(unclear=True, only_signals=False)  # "It was great but I wish you had oat milk"
     return Reading(tuple(signals), positive, only_signals)
 
 

@@ -45,6 +45,8 @@ class Lexicon:
     unclear: frozenset[str]
     neutral: tuple[str, ...]
     starters: frozenset[str]
+    contrasts: frozenset[str]
+    concessions: frozenset[str]
     negators: frozenset[str]
     fillers: frozenset[str]
     topics: frozenset[str]
@@ -100,6 +102,8 @@ def lexicon() -> Lexicon:
         positive=frozenset(merged("words", "positive")),
         unclear=frozenset(merged("words", "unclear")),
         starters=frozenset(merged("words", "starters")),
+        contrasts=frozenset(merged("words", "contrasts")),
+        concessions=frozenset(merged("words", "concessions")),
         neutral=tuple(sorted(merged("words", "neutral"), key=len, reverse=True)),
         negators=frozenset(merged("words", "negators")),
         fillers=frozenset(merged("words", "fillers")),
