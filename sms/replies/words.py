@@ -134,6 +134,8 @@ def read_words(text: str) -> Reading:
             continue
         window = tokens[max(clause_start, index - 3) : index]
         negated = any(known_word(other) in known.negators for other in window if other[0].isalnum())
+        if (word in known.words or word in known.positive) and known.conditionals & set(tokens[clause_start:index]):
+            return Reading(unclear=True, only_signals=False)  # "would be great if…", "wish it was faster"
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         alone = not following[:1].isalnum() or following.isdigit()  # "No.", "Sadly no", "yes, thanks", "no 1"
         single = len(word) > 1 or sum(other[0].isalnum() for other in tokens) == 1  # "y" alone; "x.y" is no yes

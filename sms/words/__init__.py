@@ -47,6 +47,7 @@ class Lexicon:
     starters: frozenset[str]
     contrasts: frozenset[str]
     concessions: frozenset[str]
+    conditionals: frozenset[str]
     negators: frozenset[str]
     fillers: frozenset[str]
     topics: frozenset[str]
@@ -104,6 +105,7 @@ def lexicon() -> Lexicon:
         starters=frozenset(merged("words", "starters")),
         contrasts=frozenset(merged("words", "contrasts")),
         concessions=frozenset(merged("words", "concessions")),
+        conditionals=frozenset(merged("words", "conditionals")),
         neutral=tuple(sorted(merged("words", "neutral"), key=len, reverse=True)),
         negators=frozenset(merged("words", "negators")),
         fillers=frozenset(merged("words", "fillers")),
