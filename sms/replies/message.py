@@ -85,6 +85,7 @@ def _zwj_sequence(found: re.Match[str]) -> str:
     return "🫤"
 
 
+_QR_PREFILL = re.compile(r"^[\s,:;.\-–—]*(?:feedback\b[\s,:;.\-–—]*)?", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
 
 
@@ -122,7 +123,8 @@ def prepare(text: str, *, opted_out: bool = False, questions: Iterable[str] = ()
     simple = simple.translate(_QUOTES)
     found = _STATION.search(quote.outside if quote else simple)
     station = found.group(1).lower() if found else ""
-    simple = _STATION.sub(" ", simple) if not quote else simple
+    if found and not quote:  # the QR poster's "Feedback #code" prefill, and the marks left around the code
+        simple = _QR_PREFILL.sub("", _STATION.sub(" ", simple))
     simple = re.sub(r"\s+", " ", simple).strip()
     return Message(
         raw=raw,
