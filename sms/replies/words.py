@@ -140,9 +140,14 @@ def read_words(text: str) -> Reading:
         alone = not following[:1].isalnum() or following.isdigit()  # "No.", "Sadly no", "yes, thanks", "no 1"
         single = len(word) > 1 or sum(other[0].isalnum() for other in tokens) == 1  # "y" alone; "x.y" is no yes
         denied = known_word(following) in known.negators  # "Sure didn't"
-        if word in known.yes and known.no & {known_word(other) for other in tokens if other[0].isalpha()}:
+        emphasis = word in known.emphatic and known_word(following) in known.no  # "Definitely no": no, emphatically
+        if (
+            word in known.yes
+            and not emphasis
+            and known.no & {known_word(other) for other in tokens if other[0].isalpha()}
+        ):
             return Reading(unclear=True, only_signals=False)  # "Yeah no", "No yeah", "yes/no"
-        if word in known.yes and (first or alone) and single and not denied:
+        if word in known.yes and (first or alone) and single and not denied and not emphasis:
             signals.append((Outcome.MET, True))  # "will definitely come back" is no "yes"
         elif word in known.no and (alone or (first and following in known.starters)) and single:
             signals.append((Outcome.BELOW, False))  # "No", "nah 😡", "Sadly no", "no they didn't"

@@ -55,6 +55,7 @@ class Lexicon:
     phrases: dict[str, Outcome]
     rewrites: tuple[tuple[re.Pattern[str], str], ...]
     yes: frozenset[str]
+    emphatic: frozenset[str]
     no: frozenset[str]
 
 
@@ -118,6 +119,7 @@ def lexicon() -> Lexicon:
             for pattern, replacement in table.get("rewrites", {}).items()
         ),
         yes=frozenset(merged("yes_no", "yes")),
+        emphatic=frozenset(merged("yes_no", "emphatic")),
         no=frozenset(merged("yes_no", "no")),
     )
 
