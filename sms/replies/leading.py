@@ -7,7 +7,7 @@ import re
 from shared.ratings import Outcome
 from sms.replies.message import EMOJI, NEUTRAL_EMOJI, NUMBERS, Message, is_emoji
 from sms.replies.reply import Reply, ReplyKind
-from sms.replies.words import Reading, close_typo, known_word, read_words
+from sms.replies.words import BARE, Reading, close_typo, known_word, read_words
 from sms.words import fold, lexicon
 
 LABELS: dict[str, Outcome] = {
@@ -84,8 +84,8 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_w
     said = read_words(comment) if comment else Reading()
     if said.unclear:
         return unclear  # "2 kind of", "3 not sure"
-    for other, weak in said.signals:
-        if other is not outcome and not weak and (strict or strict_words or not _agree(other, outcome)):
+    for other, strength in said.signals:
+        if other is not outcome and strength > BARE and (strict or strict_words or not _agree(other, outcome)):
             return unclear  # "1 great service" (a scale read upside down), "👍 great", "3 but terrible"
     return Reply(ReplyKind.RATING, outcome, comment=comment, rule="rating")
 

@@ -13,7 +13,9 @@ from sms.replies.reply import Reply, ReplyKind
 from sms.words import fold, lexicon
 
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s]")
-_WEAK = frozenset({"ok", "okay", "alright", "yes"})
+_MILD = frozenset({"ok", "okay", "alright"})
+# How much a signal says: a bare yes only answers; a mild one ("ok", "no complaints", 🙂) yields to "great".
+BARE, MILD, STRONG = 0, 1, 2
 
 
 @functools.cache
@@ -48,9 +50,9 @@ def known_word(token: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What the words of a text say: each outcome met with (``weak``: a plain yes or ok), and the rest."""
+    """What the words of a text say: each outcome met with its strength (BARE, MILD, STRONG), and the rest."""
 
-    signals: tuple[tuple[Outcome, bool], ...] = ()
+    signals: tuple[tuple[Outcome, int], ...] = ()
     positive: bool = False  # mild praise ("friendly"): agrees with met or exceeded, never decides
     only_signals: bool = True  # nothing else was said: no comment to keep
     unclear: bool = False  # "so so", "kind of", "no thanks": a person must read it
@@ -59,7 +61,7 @@ class Reading:
         """One outcome, or None (nothing said, or said both ways)."""
         outcomes = {outcome for outcome, _ in self.signals}
         if outcomes == {Outcome.MET, Outcome.EXCEEDED} and all(
-            weak for outcome, weak in self.signals if outcome is Outcome.MET
+            strength < STRONG for outcome, strength in self.signals if outcome is Outcome.MET
         ):
             return Outcome.EXCEEDED  # "Yes!! Amazing", "no complaints, it was great"
         if self.unclear or len(outcomes) != 1 or (self.positive and outcomes == {Outcome.BELOW}):
@@ -83,10 +85,10 @@ def read_words(text: str) -> Reading:
         text = pattern.sub(replacement, text)
     for phrase in known.neutral:
         text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " , ", text)
-    signals: list[tuple[Outcome, bool]] = []  # (outcome, weak)
+    signals: list[tuple[Outcome, int]] = []  # (outcome, strength)
     for pattern, outcome in _phrases():
         if pattern.search(text):
-            signals.append((outcome, outcome is Outcome.MET))
+            signals.append((outcome, MILD if outcome is Outcome.MET else STRONG))
             text = pattern.sub(" , ", text)
     if _unclear_phrases().search(text):
         return Reading(unclear=True, only_signals=False)
@@ -101,7 +103,7 @@ def read_words(text: str) -> Reading:
     for index, token in enumerate(tokens):
         if not token[0].isalnum():
             if token in EMOJI:
-                signals.append((EMOJI[token], EMOJI[token] is Outcome.MET))  # "great 🙂" is great
+                signals.append((EMOJI[token], MILD if EMOJI[token] is Outcome.MET else STRONG))  # "great 🙂" is great
             elif token in NEUTRAL_EMOJI or token in STARS:
                 return Reading(unclear=True, only_signals=False)
             if token in ",.;:!?-–—()" or is_emoji(token):
@@ -110,6 +112,9 @@ def read_words(text: str) -> Reading:
         if token.isdigit():
             only_signals = False
             last = all(not other[0].isalnum() for other in tokens[index + 1 :])
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if not last and int(token) in NUMBERS and following not in known.units and following not in ":./-":
+                return Reading(unclear=True, only_signals=False)  # "Solid 3 from me": an answer inside a sentence
             if last and sum(other.isdigit() for other in tokens) == 1 and int(token) in NUMBERS and meaningful:
                 trailing = NUMBERS[int(token)]  # "Great service from Ana. 3": it confirms or contradicts the words
                 if any(known_word(other) in known.negators for other in tokens[max(clause_start, index - 3) : index]):
@@ -118,7 +123,7 @@ def read_words(text: str) -> Reading:
         if token == "too" and index + 1 < len(tokens) and tokens[index + 1][0].isalpha():
             window = tokens[max(clause_start, index - 2) : index]
             if known_word(tokens[index + 1]) not in known.words and not known.negators & set(window):
-                signals.append((Outcome.BELOW, False))  # "too loud", "too expensive"; "too good" is read as good
+                signals.append((Outcome.BELOW, STRONG))  # "too loud", "too expensive"; "too good" is read as good
             continue
         if token in known.contrasts or token in known.concessions:
             clause_start = index + 1
@@ -148,18 +153,18 @@ def read_words(text: str) -> Reading:
         ):
             return Reading(unclear=True, only_signals=False)  # "Yeah no", "No yeah", "yes/no"
         if word in known.yes and (first or alone) and single and not denied and not emphasis:
-            signals.append((Outcome.MET, True))  # "will definitely come back" is no "yes"
+            signals.append((Outcome.MET, BARE))  # "will definitely come back" is no "yes"
         elif word in known.no and (alone or (first and following in known.starters)) and single:
-            signals.append((Outcome.BELOW, False))  # "No", "nah 😡", "Sadly no", "no they didn't"
+            signals.append((Outcome.BELOW, STRONG))  # "No", "nah 😡", "Sadly no", "no they didn't"
             clause_start = index + 1  # "no it was bad": a new sentence; "no good", "no estuvo bien" negate
         elif word in known.words:
             outcome = known.words[word]
             if negated:
                 outcome = Outcome.MET if outcome is Outcome.BELOW else Outcome.BELOW
-            signals.append((outcome, word in _WEAK))
+            signals.append((outcome, MILD if word in _MILD else STRONG))
         elif word in known.positive:
             if negated:
-                signals.append((Outcome.BELOW, False))
+                signals.append((Outcome.BELOW, STRONG))
             else:
                 positive = True
         elif word in known.topics or (
@@ -167,7 +172,7 @@ def read_words(text: str) -> Reading:
         ):
             only_signals, content = False, True  # "The staff were fantastic" is kept as the comment
     if trailing is not None and (signals or not content):  # "Feedback 3" yes, "stop 3" no
-        signals.append((trailing, False))
+        signals.append((trailing, STRONG))
     if turns and signals and any(turn in (0, len(signals)) for turn in turns):
         return Reading(unclear=True, only_signals=False)  # "It was great but I wish you had oat milk"
     return Reading(tuple(signals), positive, only_signals)
