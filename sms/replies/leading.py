@@ -34,6 +34,17 @@ _SCALE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:/|out\s+of|outta|of|de|sur|von|su)
 _STAR_WORDS = re.compile(
     r"^(\w+)[\s-]*(?:stars?|estrellas?|étoiles?|sterne?|stelle|estrelas?|[⭐🌟]+)(?!\w)", re.IGNORECASE
 )
+_WORD_SCALE = re.compile(r"^([^\W\d_]+)(\s+(?:out\s+of|outta|of)\s+)([^\W\d_]+|\d+)(?!\w)", re.IGNORECASE)
+
+
+def _scale_in_digits(found: re.Match[str]) -> str:
+    counted = {**lexicon().numbers, **lexicon().scale_words}
+    number, top = (fold(found.group(index)) for index in (1, 3))
+    if number not in counted or not (top.isdigit() or top in counted):
+        return found.group()
+    return f"{counted[number]}{found.group(2)}{top if top.isdigit() else counted[top]}"
+
+
 _PERCENT = re.compile(r"^(\d+)\s*%")
 _NUMBER = re.compile(r"^(\d+)(?P<rest>.*)$", re.DOTALL)
 _LABEL_LEAD = re.compile(
@@ -131,6 +142,7 @@ def rating(message: Message) -> Reply | None:
     stars = len(text) - len(text.lstrip("⭐🌟"))
     if stars:
         return _rated(Outcome.EXCEEDED if stars >= 5 else None, text[stars:])
+    text = _WORD_SCALE.sub(_scale_in_digits, text, count=1)  # "ten out of ten" is "10 out of 10"
     if found := _SCALE.match(text):
         number, top = float(found.group(1).replace(",", ".")), float(found.group(2))
         return _rated(_scale_outcome(number, top), text[found.end() :])
