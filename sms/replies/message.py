@@ -37,9 +37,7 @@ class Quote:
 class Message:
     """A text prepared once for every rule: normalised, with its station code and any quote taken out."""
 
-    raw: str
-    text: str  # NFKC, keycaps and quotes simplified, station code removed, stripped
-    lower: str
+    text: str  # NFKC; keycaps, emoticons and quotes simplified; station code, QR prefill, signature removed
     opted_out: bool
     station_code: str
     quote: Quote | None = None
@@ -112,6 +110,7 @@ def _quote(text: str) -> Quote | None:
 
 
 def prepare(text: str, *, opted_out: bool = False, questions: Iterable[str] = (), opt_out_type: str = "") -> Message:
+    """Normalise once what every phone may send: full-width and keycap digits, emoji sequences, signatures."""
     raw = text if isinstance(text, str) else ""
     simple = unicodedata.normalize("NFKC", raw)
     simple = _KEYCAP.sub(r"\1", simple)
@@ -127,9 +126,7 @@ def prepare(text: str, *, opted_out: bool = False, questions: Iterable[str] = ()
         simple = _QR_PREFILL.sub("", _STATION.sub(" ", simple))
     simple = re.sub(r"\s+", " ", simple).strip()
     return Message(
-        raw=raw,
         text=simple,
-        lower=simple.casefold(),
         opted_out=opted_out,
         station_code=station,
         quote=quote,
