@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import re
 
 from shared.ratings import Outcome
-from sms.replies.message import EMOJI, NEUTRAL_EMOJI, Message, Quote, is_emoji
+from sms.replies.keywords import keyword, opt_out_phrase
+from sms.replies.leading import rating
+from sms.replies.message import EMOJI, NEUTRAL_EMOJI, Message, Quote, is_emoji, prepare
 from sms.replies.reply import Reply, ReplyKind
+from sms.replies.words import words
 from sms.settings import DEFAULT_TEXTS
 from sms.words import fold, reactions
 
@@ -79,17 +83,37 @@ def _tapback(outside: str) -> tuple[bool, Outcome | None, bool]:
 
 
 def reaction(message: Message) -> Reply | None:
-    """A tapback quotes our text, digits and "Reply STOP" and all: read what is outside, never the quote."""
+    """A quote is never read: a tapback is read by its verb, any other text by what stands beside the quote.
+
+    ``Liked “Did we meet…? Reply STOP…”`` is met, never an opt-out; ``“Did we meet…?” 3`` is the 3.
+    A text that is all quote, or a short quote, and not ours, is the customer's own quotation marks
+    (``"3"``, ``it's 'fine'``), read by the next rules.
+    """
     quote = message.quote
     if quote is None:
         return _media_reaction(message)
     is_tapback, outcome, removed = _tapback(quote.outside)
     ours = _is_our_question(quote, message.questions)
-    if not is_tapback and not ours and not _OURS_LIKE.search(fold(quote.text)):
-        return None
-    if is_tapback and outcome is not None and ours and not removed:
-        return Reply(ReplyKind.RATING, outcome, rule="reaction", is_reaction=True)
-    return Reply(ReplyKind.UNCLEAR, rule="reaction", is_reaction=True, removed=removed)
+    if is_tapback:
+        if outcome is not None and ours and not removed:
+            return Reply(ReplyKind.RATING, outcome, rule="reaction", is_reaction=True)
+        return Reply(ReplyKind.UNCLEAR, rule="reaction", is_reaction=True, removed=removed)
+    ours = ours or bool(_OURS_LIKE.search(fold(quote.text)))
+    if not _words_and_emoji(quote.outside.replace("{q}", " ")):  # all quote
+        return Reply(ReplyKind.UNCLEAR, rule="reaction") if ours else None
+    if not ours and len(quote.text.split()) <= 3:
+        return None  # the customer's own quotation marks: it's 'fine', the "manager" was rude
+    return _answer_beside(quote, message) or Reply(ReplyKind.UNCLEAR, rule="reaction")
+
+
+def _answer_beside(quote: Quote, message: Message) -> Reply | None:
+    """What a customer wrote beside a quote of our question, read by the other rules; never the quote."""
+    beside = prepare(quote.outside.replace("{q}", " "), opted_out=message.opted_out)
+    for name, rule in (("keyword", keyword), ("opt_out_phrase", opt_out_phrase), ("rating", rating), ("words", words)):
+        reply = rule(beside)
+        if reply is not None:
+            return dataclasses.replace(reply, rule=reply.rule or name) if reply.kind is not ReplyKind.UNCLEAR else None
+    return None
 
 
 def _media_reaction(message: Message) -> Reply | None:
