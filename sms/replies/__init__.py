@@ -5,9 +5,9 @@ wins, in this documented order (README, "How replies are read"); the word lists 
 file a language (``sms/words/*.toml``):
 
 1. ``opt_out_type``   Twilio's ``OptOutType`` (STOP, START, HELP) when Twilio sends it
-2. ``reaction``       a text that quotes one of our questions, or a tapback verb before a quote
-                      (``Liked “…”``, ``Le gustó “…”``, ``👍 to “…”``); only what stands outside
-                      the quote is read, and a reaction is never an opt-out
+2. ``reaction``       a text with a quote: the quote is never read. A tapback (``Liked “…”``,
+                      ``Le gustó “…”``, ``👍 to “…”``) is read by its verb and is never an
+                      opt-out; any other text by what stands beside the quote
 3. ``keyword``        STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT; START, UNSTOP
                       (YES from an opted-out number); HELP, INFO: alone in the message
 4. ``opt_out_phrase`` "stop texting me", "unsubscribe me", "no me escribas más", "baja"
@@ -15,7 +15,8 @@ file a language (``sms/words/*.toml``):
                       exceeded/met/fell short, an emoji) and the comment after it; a number
                       with a unit ("3 hours", "$3", "3pm") is not an answer
 6. ``words``          yes/no, idioms ("could have been better"), then outcome words anywhere,
-                      with negation, typos and Spanish; a mixed text is unclear
+                      with negation, typos and other languages; a mixed text, a wish or a
+                      question is unclear
 
 Anything else, or anything contradictory ("1 2 3", "7/10", "good but slow"), is ``unclear``:
 a person reads it. A wrong rating or a wrong opt-out is worse than ``unclear``.
