@@ -12,7 +12,7 @@ from sms.replies.keywords import keyword, opt_out_phrase
 from sms.replies.leading import rating
 from sms.replies.message import EMOJI, NEUTRAL_EMOJI, Message, Quote, is_emoji, prepare
 from sms.replies.reply import Reply, ReplyKind
-from sms.replies.words import words
+from sms.replies.words import read_words, words
 from sms.settings import DEFAULT_TEXTS
 from sms.words import fold, reactions
 
@@ -87,7 +87,8 @@ def reaction(message: Message) -> Reply | None:
 
     ``Liked “Did we meet…? Reply STOP…”`` is met, never an opt-out; ``“Did we meet…?” 3`` is the 3.
     A text that is all quote, or a short quote, and not ours, is the customer's own quotation marks
-    (``"3"``, ``it's 'fine'``), read by the next rules.
+    (``"3"``, ``the "manager" was rude``), read by the next rules; but a verdict in scare quotes
+    (``"Great" service lol``) is unclear.
     """
     quote = message.quote
     if quote is None:
@@ -102,7 +103,9 @@ def reaction(message: Message) -> Reply | None:
     if not _words_and_emoji(quote.outside.replace("{q}", " ")):  # all quote
         return Reply(ReplyKind.UNCLEAR, rule="reaction") if ours else None
     if not ours and len(quote.text.split()) <= 3:
-        return None  # the customer's own quotation marks: it's 'fine', the "manager" was rude
+        if read_words(quote.text).signals:
+            return Reply(ReplyKind.UNCLEAR, rule="reaction")  # scare quotes: "Great" service lol
+        return None  # the customer's own quotation marks: the "manager" was rude
     return _answer_beside(quote, message) or Reply(ReplyKind.UNCLEAR, rule="reaction")
 
 
