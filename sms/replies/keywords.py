@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from sms.replies.message import Message, plain
 from sms.replies.reply import Reply, ReplyKind
+from sms.replies.words import read_words
 from sms.words import lexicon
 
 
@@ -37,4 +40,8 @@ def opt_out_phrase(message: Message) -> Reply | None:
         return None
     if any(pattern.search(text) for pattern in known.opt_out_phrases):
         return Reply(ReplyKind.OPT_OUT)
+    first, _, rest = message.text.partition(" ")
+    answerless = not re.search(r"\d", rest) and not read_words(rest).signals
+    if plain(first) in known.opt_out_keywords and first[-1:] in ".!,;:" and answerless:
+        return Reply(ReplyKind.OPT_OUT)  # "Stop. Wrong number.", "Stop, I never visited"
     return None
