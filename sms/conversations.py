@@ -147,8 +147,8 @@ def next_step(
     """
     rating = reply.kind is ReplyKind.RATING
     if conversation is not None and answer is not None:
-        if conversation.awaits_comment(now) and text.strip() and not reply.is_bare_rating:
-            return Step.COMMENT
+        if conversation.awaits_comment(now) and text.strip() and not reply.is_bare_rating and not reply.is_reaction:
+            return Step.COMMENT  # a tapback on "What went wrong?" is no answer to it
         if not rating:
             return Step.LATER
         if answer is not Outcome.BELOW or reply.outcome is Outcome.BELOW:

@@ -62,7 +62,7 @@ def offline_reply(settings: SmsConfig, body: str, opt_out_type: str = "") -> str
     conversation a comment cannot be told from a question. Opt-outs cannot be looked up either;
     Twilio itself blocks texts to a number that sent STOP.
     """
-    reply = parse_reply(body, opt_out_type=opt_out_type)
+    reply = parse_reply(body, questions=settings.questions, opt_out_type=opt_out_type)
     if reply.kind is ReplyKind.OPT_OUT:
         return settings.text("opted_out")
     if reply.kind is ReplyKind.OPT_IN:

@@ -96,7 +96,9 @@ class Responder:
                     followup_id=seen.get("followup", ""),
                 )
             opted_out = records.is_opted_out(phone)
-            reply = parse_reply(message.body, opted_out=opted_out, opt_out_type=message.opt_out_type)
+            reply = parse_reply(
+                message.body, opted_out=opted_out, questions=self.settings.questions, opt_out_type=message.opt_out_type
+            )
             handled = self._decide(_Turn(records, phone, message, reply, now, opted_out))
             records.save_message(
                 phone,

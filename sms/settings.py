@@ -138,6 +138,14 @@ class SmsConfig:
     reasons: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_REASONS))  # [kiosk] reasons: labels
 
     @property
+    def questions(self) -> tuple[str, ...]:
+        """Every wording of our question a customer may quote in a reaction: this shop's and the defaults."""
+        names = ("question", "reask")
+        wordings = [self.text(name) for name in names]
+        wordings += [DEFAULT_TEXTS[name].format(business=self.business_name) for name in names]
+        return tuple(dict.fromkeys(wordings))
+
+    @property
     def can_send(self) -> bool:
         """Credentials and a sender are configured: texts go through Twilio, not the console."""
         return bool(self.account_sid and self.auth_token and (self.from_number or self.messaging_service_sid))

@@ -1,0 +1,47 @@
+"""Opting out, in and asking for help: Twilio's OptOutType, its keywords, and plain phrasing."""
+
+from __future__ import annotations
+
+import re
+
+from sms.replies.message import Message, plain
+from sms.replies.reply import Reply, ReplyKind
+from sms.replies.words import read_words
+from sms.words import lexicon
+
+
+def opt_out_type(message: Message) -> Reply | None:
+    """Twilio already matched the text against the account's (maybe custom) keywords: it wins."""
+    kind = {"STOP": ReplyKind.OPT_OUT, "START": ReplyKind.OPT_IN, "HELP": ReplyKind.HELP}.get(message.opt_out_type)
+    return Reply(kind) if kind else None
+
+
+def keyword(message: Message) -> Reply | None:
+    """Twilio's own keywords, alone: "Stop.", "STOP!!", "stop 🛑", "opt-out", "stop all"."""
+    words = plain(message.text)
+    compact = words.replace(" ", "")
+    known = lexicon()
+    if compact in known.opt_out_keywords:
+        return Reply(ReplyKind.OPT_OUT)
+    if message.opted_out and words in known.opt_in_when_opted_out:
+        return Reply(ReplyKind.OPT_IN)
+    if compact in known.opt_in_keywords:
+        return Reply(ReplyKind.OPT_IN)
+    if compact in known.help_keywords:
+        return Reply(ReplyKind.HELP)
+    return None
+
+
+def opt_out_phrase(message: Message) -> Reply | None:
+    """Plain opt-out wording; never "Reply STOP to opt out" quoted back, nor "wouldn't stop talking"."""
+    text = plain(message.text)
+    known = lexicon()
+    if any(pattern.search(text) for pattern in known.not_opt_out):
+        return None
+    if any(pattern.search(text) for pattern in known.opt_out_phrases):
+        return Reply(ReplyKind.OPT_OUT)
+    first, _, rest = message.text.partition(" ")
+    answerless = not re.search(r"\d", rest) and not read_words(rest).signals
+    if plain(first) in known.opt_out_keywords and first[-1:] in ".!,;:" and answerless:
+        return Reply(ReplyKind.OPT_OUT)  # "Stop. Wrong number.", "Stop, I never visited"
+    return None

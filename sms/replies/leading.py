@@ -1,0 +1,209 @@
+"""A leading answer and the comment after it: digits, number words, stated scales, labels, an emoji."""
+
+from __future__ import annotations
+
+import re
+
+from shared.ratings import Outcome
+from sms.replies.message import EMOJI, NEUTRAL_EMOJI, NUMBERS, Message, is_emoji
+from sms.replies.reply import Reply, ReplyKind
+from sms.replies.words import BARE, Reading, close_typo, known_word, read_words
+from sms.words import fold, lexicon
+
+LABELS: dict[str, Outcome] = {
+    "exceeded": Outcome.EXCEEDED,
+    "exceed": Outcome.EXCEEDED,
+    "exceeds": Outcome.EXCEEDED,
+    "exceeded expectations": Outcome.EXCEEDED,
+    "above and beyond": Outcome.EXCEEDED,
+    "met": Outcome.MET,
+    "met expectations": Outcome.MET,
+    "below": Outcome.BELOW,
+    "below expectations": Outcome.BELOW,
+    "fell short": Outcome.BELOW,
+    "fall short": Outcome.BELOW,
+    "falls short": Outcome.BELOW,
+}
+_PREFIX = re.compile(
+    r"^\W*(?:(?:my\s+)?(?:rating|rate|answer|score|vote|reply)(?:\s+is)?|i(?:'?d|\s+would)?\s+(?:say|give\s+(?:it|you|u|ya)|rate\s+(?:it|you|u))"
+    r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟])"
+    r"|^\W*an?\s+(?=\d|one\b|two\b|three\b|uno\b|dos\b|tres\b)",
+    re.IGNORECASE,
+)
+_SCALE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:/|out\s+of|outta|of|de|sur|von|su)\s*(\d+)(?![\d:])", re.IGNORECASE)
+_STAR_WORDS = re.compile(
+    r"^(\w+)[\s-]*(?:stars?|estrellas?|étoiles?|sterne?|stelle|estrelas?|[⭐🌟]+)(?!\w)", re.IGNORECASE
+)
+_WORD_SCALE = re.compile(r"^([^\W\d_]+)(\s+(?:out\s+of|outta|of)\s+)([^\W\d_]+|\d+)(?!\w)", re.IGNORECASE)
+
+
+def _scale_in_digits(found: re.Match[str]) -> str:
+    counted = {**lexicon().numbers, **lexicon().scale_words}
+    number, top = (fold(found.group(index)) for index in (1, 3))
+    if number not in counted or not (top.isdigit() or top in counted):
+        return found.group()
+    return f"{counted[number]}{found.group(2)}{top if top.isdigit() else counted[top]}"
+
+
+_PERCENT = re.compile(r"^(\d+)\s*%")
+_NUMBER = re.compile(r"^(\d+)(?P<rest>.*)$", re.DOTALL)
+_LABEL_LEAD = re.compile(
+    "^(?P<lead>"
+    + "|".join(sorted((re.escape(label) for label in LABELS), key=len, reverse=True))
+    + r"|[^\W\d_]+)(?!\w)(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_CURRENCY = "$£€¥₹"
+_SEPARATORS = " \t\n-–—:;.,!?)]}*~=>/|\\'\""
+
+
+def _scale_outcome(number: float, top: float) -> Outcome | None:
+    """On a stated scale only the ends are sure: 10/10 exceeded, 0/10 and 1/5 fell short; x/3 is the answer x."""
+    if top == 3 and number in NUMBERS:
+        return NUMBERS[int(number)]
+    if top < 3:
+        return None
+    if number >= top:
+        return Outcome.EXCEEDED
+    if number == 0 or (number == 1 and top >= 5):
+        return Outcome.BELOW
+    return None
+
+
+def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_words: bool = False) -> Reply:
+    """The answer, unless what follows contradicts it: then a person reads it.
+
+    After a number only the direction must agree ("3 👍", "1 😡 slow"); after a label the words
+    must say the same ("met and exceeded" is unclear); after an emoji, which says less, the emoji
+    and the words too ("👍 great" is unclear, "👍 thanks" met).
+    """
+    unclear = Reply(ReplyKind.UNCLEAR, rule="rating")
+    if outcome is None:
+        return unclear
+    comment = rest.strip(_SEPARATORS + " ").strip()
+    # The comment may start by repeating the answer ("3 exceeded", "1 - fell short", "3 👍").
+    while (echoed := _echo(comment)) is not None:
+        echo_outcome, after, by_emoji = echoed
+        # after a number an emoji need only agree in direction, and a neutral one says nothing ("1 :/", "3 😂")
+        loose = by_emoji and not strict and (echo_outcome is None or _agree(echo_outcome, outcome))
+        if echo_outcome is not outcome and not loose:
+            return unclear  # "1 2 3", "1 or 3", "1 exceeded", "1 👍"
+        comment = after
+    for number in re.finditer(r"(?<![\w.,:/])\d+(?P<rest>.*)", comment, re.DOTALL):
+        if not _is_quantity(number.group("rest")):
+            return unclear  # "2 maybe 3", "1 then 2"
+    said = read_words(comment) if comment else Reading()
+    if said.unclear:
+        return unclear  # "2 kind of", "3 not sure"
+    for other, strength in said.signals:
+        if other is not outcome and strength > BARE and (strict or strict_words or not _agree(other, outcome)):
+            return unclear  # "1 great service" (a scale read upside down), "👍 great", "3 but terrible"
+    return Reply(ReplyKind.RATING, outcome, comment=comment, rule="rating")
+
+
+def _agree(first: Outcome, second: Outcome) -> bool:
+    return first.is_unmet == second.is_unmet
+
+
+def _is_quantity(rest: str) -> bool:
+    """What follows a number makes it an amount: "3 hours", "3pm", "2nd", "$3", "1:30", "3 people"."""
+    if re.match(rf"^\s*[{_CURRENCY}%]|^[:h]\d|^[.,]\d|^\s*[x×](?!\w)", rest, re.IGNORECASE):
+        return True
+    found = re.match(r"^\s*([^\W\d_]+(?:\.[a-z])?)", rest, re.IGNORECASE)
+    if not found:
+        return False
+    word = fold(found.group(1))
+    known = lexicon()
+    if any(fold(rest).strip().startswith(phrase) for phrase in known.phrases):
+        return False  # "3 of course"
+    if word in known.units:
+        return True
+    listed = word in known.words or word in known.fillers or word in known.positive or word in LABELS
+    # "3 coffees", "2 cashiers": a plural that is no answer word is something counted
+    return len(word) >= 4 and word.endswith("s") and not listed and word not in ("thanks", "was", "is", "has", "yes")
+
+
+def _says_nothing_after(rest: str) -> bool:
+    """A number run straight into a word we do not know, with no opinion after it, may be a count."""
+    found = re.match(r"^ +([A-Za-z\u00c0-\u024f]+)(?!\w)", rest)  # Latin script: other scripts are comments
+    if not found:
+        return False
+    if found.group(1)[:1].isupper() and found.group(1)[1:].islower() and not rest[found.end() :].strip():
+        return False  # "3 Maria": the answer and who made the day (a count would be "3 coffees")
+    word = known_word(fold(found.group(1)))
+    reading = read_words(rest)
+    return word is None and found.group(1).casefold() not in LABELS and not reading.signals and not reading.positive
+
+
+def rating(message: Message) -> Reply | None:
+    """``3``, ``(1) slow``, ``I'd say 2``, ``2/3``, ``10/10``, ``5 stars``, ``exceeded - great``, ``👍 thanks``."""
+    text = message.text
+    if re.match(rf"^\s*[{_CURRENCY}]|^\s*-\s*\d", text):
+        return None  # "$3", "-1"
+    text = _PREFIX.sub("", text.lstrip("([{*'\" "), count=1).strip()
+    stars = len(text) - len(text.lstrip("⭐🌟"))
+    if stars:
+        return _rated(Outcome.EXCEEDED if stars >= 5 else None, text[stars:])
+    text = _WORD_SCALE.sub(_scale_in_digits, text, count=1)  # "ten out of ten" is "10 out of 10"
+    if found := _SCALE.match(text):
+        number, top = float(found.group(1).replace(",", ".")), float(found.group(2))
+        return _rated(_scale_outcome(number, top), text[found.end() :])
+    if found := _STAR_WORDS.match(text):
+        word = fold(found.group(1))
+        count = int(word) if word.isdigit() else lexicon().scale_words.get(word, lexicon().numbers.get(word))
+        if count is None:
+            return None
+        rest = text[found.end() :]
+        if top := re.match(r"\s*(?:/|out\s+of|of)\s*(\d+)(?!\d)", rest, re.IGNORECASE):  # "3 stars out of 3"
+            return _rated(_scale_outcome(count, int(top.group(1))), rest[top.end() :])
+        return _rated(Outcome.EXCEEDED if count >= 5 else Outcome.BELOW if count <= 1 else None, rest)
+    if found := _PERCENT.match(text):
+        percent = int(found.group(1))
+        return _rated(
+            Outcome.EXCEEDED if percent >= 100 else Outcome.BELOW if percent == 0 else None, text[found.end() :]
+        )
+    if text and (text[0] in EMOJI or text[0] in NEUTRAL_EMOJI):
+        return _rated(EMOJI.get(text[0]), text[1:], strict=True)
+    if found := _NUMBER.match(text):
+        rest = found.group("rest")
+        if re.match(r"^[.,]\d(?!\d*\s*[%:])", rest):
+            return Reply(ReplyKind.UNCLEAR, rule="rating")  # "3.5"
+        if _is_quantity(rest):
+            return None  # read for words: "3 hours wait, terrible"
+        number = int(found.group(1)) if len(found.group(1)) < 6 else 0
+        if _says_nothing_after(rest):
+            return Reply(ReplyKind.UNCLEAR, rule="rating")  # "1 guy at the register": a count or an answer?
+        return _rated(NUMBERS.get(number), rest)
+    found = _LABEL_LEAD.match(text)
+    if not found:
+        return None
+    lead, rest = fold(found.group("lead")), found.group("rest")
+    if lead in lexicon().numbers:
+        if rest.strip() and not re.match(r"\s*[-–—:;.,!)]|\s*$", rest) and not is_emoji(rest.strip()[0]):
+            return None  # "one of your staff was rude" is not an answer "1"
+        return _rated(NUMBERS.get(lexicon().numbers[lead]), rest)
+    outcome = LABELS.get(lead) or LABELS.get(close_typo(lead, LABELS, shortest=5) or "")
+    if outcome is None:
+        return None
+    if rest.lstrip().startswith("?") and rest.strip("? "):
+        return Reply(ReplyKind.UNCLEAR, rule="rating")  # "Exceeded? Hardly."
+    return _rated(outcome, rest, strict_words=True)  # "met and exceeded" is unclear, "exceeded 👍" is not
+
+
+def _echo(comment: str) -> tuple[Outcome | None, str, bool] | None:
+    """If ``comment`` starts with another answer: its outcome (None: unknown), the rest, and whether an emoji."""
+    if not comment:
+        return None
+    if comment[0] in EMOJI or comment[0] in NEUTRAL_EMOJI:
+        return EMOJI.get(comment[0]), comment[1:].strip(_SEPARATORS).strip(), True
+    found = re.match(r"^(?:(?:or|and|to|then|&|o|y)\s+)?(\d+|[^\W\d_]+)(?!\w)(.*)$", comment, re.IGNORECASE | re.DOTALL)
+    if found:
+        word = fold(found.group(1))
+        if word.isdigit() and not _is_quantity(found.group(2)):
+            return NUMBERS.get(int(word) if len(word) < 6 else 0), found.group(2).strip(_SEPARATORS).strip(), False
+        if word in lexicon().numbers and not found.group(2).strip(_SEPARATORS):
+            return NUMBERS.get(lexicon().numbers[word]), "", False
+    for label in sorted(LABELS, key=len, reverse=True):
+        if re.match(rf"^{re.escape(label)}(?!\w)", comment, re.IGNORECASE):
+            return LABELS[label], comment[len(label) :].strip(_SEPARATORS).strip(), False
+    return None

@@ -1,0 +1,226 @@
+"""Outcome words anywhere in a text: yes/no, idioms, negation, typos, several languages."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from shared.ratings import Outcome
+from sms.replies.message import EMOJI, NEUTRAL_EMOJI, NUMBERS, STARS, Message, is_emoji
+from sms.replies.reply import Reply, ReplyKind
+from sms.words import fold, lexicon
+
+_TOKEN = re.compile(r"[^\W_]+|[^\w\s]")
+_MILD = frozenset({"ok", "okay", "alright"})
+# How much a signal says: a bare yes only answers; a mild one ("ok", "no complaints", 🙂) yields to "great".
+BARE, MILD, STRONG = 0, 1, 2
+
+
+@functools.cache
+def _phrases() -> tuple[tuple[re.Pattern[str], Outcome], ...]:
+    ordered = sorted(lexicon().phrases.items(), key=lambda item: len(item[0]), reverse=True)
+    return tuple((re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)"), outcome) for phrase, outcome in ordered)
+
+
+@functools.cache
+def _unclear_phrases() -> re.Pattern[str]:
+    words = sorted(lexicon().unclear, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(word) for word in words) + r")(?!\w)")
+
+
+@functools.lru_cache(maxsize=8192)
+def known_word(token: str) -> str | None:
+    """The listed word a token stands for: itself, an alias, without elongation ("sooo"), or a close typo."""
+    known = lexicon()
+    vocabulary = (known.words, known.yes, known.no, known.positive, known.fillers, known.topics, known.negators)
+    for candidate in (
+        token,
+        known.aliases.get(token, ""),
+        re.sub(r"(\w)\1{2,}", r"\1\1", token),
+        re.sub(r"(\w)\1{2,}", r"\1", token),
+        re.sub(r"(\w)\1+", r"\1", token),
+    ):
+        candidate = known.aliases.get(candidate, candidate)
+        if candidate and any(candidate in group for group in vocabulary):
+            return candidate
+    return close_typo(token, known.words)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the words of a text say: each outcome met with its strength (BARE, MILD, STRONG), and the rest."""
+
+    signals: tuple[tuple[Outcome, int], ...] = ()
+    positive: bool = False  # mild praise ("friendly"): agrees with met or exceeded, never decides
+    only_signals: bool = True  # nothing else was said: no comment to keep
+    unclear: bool = False  # "so so", "kind of", "no thanks": a person must read it
+
+    def outcome(self) -> Outcome | None:
+        """One outcome, or None (nothing said, or said both ways)."""
+        outcomes = {outcome for outcome, _ in self.signals}
+        if outcomes == {Outcome.MET, Outcome.EXCEEDED} and all(
+            strength < STRONG for outcome, strength in self.signals if outcome is Outcome.MET
+        ):
+            return Outcome.EXCEEDED  # "Yes!! Amazing", "no complaints, it was great"
+        if self.unclear or len(outcomes) != 1 or (self.positive and outcomes == {Outcome.BELOW}):
+            return None
+        return next(iter(outcomes))
+
+
+_QUESTION = re.compile(
+    r"(?:^|[.!?]\s*)(?:is|are|am|was|were|can|could|do|does|did|will|would|should|may|what|whats|when|where|why|how|who"
+    r"|whos|which)\b[^.!?]*\?"
+)
+
+
+def read_words(text: str) -> Reading:
+    """Yes/no, idioms, then every outcome word with negation applied, emoji and emoticons too."""
+    known = lexicon()
+    text = fold(text)
+    if _QUESTION.search(text):
+        return Reading(unclear=True, only_signals=False)  # "Is it ok to bring my dog?": a person answers it
+    for pattern, replacement in known.rewrites:
+        text = pattern.sub(replacement, text)
+    for phrase in known.neutral:
+        text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " , ", text)
+    signals: list[tuple[Outcome, int]] = []  # (outcome, strength)
+    for pattern, outcome in _phrases():
+        if pattern.search(text):
+            signals.append((outcome, MILD if outcome is Outcome.MET else STRONG))
+            text = pattern.sub(" , ", text)
+    if _unclear_phrases().search(text):
+        return Reading(unclear=True, only_signals=False)
+    tokens = _TOKEN.findall(text)
+    positive = False
+    only_signals = True
+    trailing: Outcome | None = None
+    turns: list[int] = []  # where "but" and the like fell among the signals
+    content = False  # a word we do not know, or a topic
+    clause_start = 0
+    meaningful = 0
+    for index, token in enumerate(tokens):
+        if not token[0].isalnum():
+            if token in EMOJI:
+                signals.append((EMOJI[token], MILD if EMOJI[token] is Outcome.MET else STRONG))  # "great 🙂" is great
+            elif token in NEUTRAL_EMOJI or token in STARS:
+                return Reading(unclear=True, only_signals=False)
+            if token in ",.;:!?-–—()" or is_emoji(token):
+                clause_start = index + 1
+            continue
+        if token.isdigit():
+            only_signals = False
+            last = all(not other[0].isalnum() for other in tokens[index + 1 :])
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if not last and int(token) in NUMBERS and following not in known.units and following not in ":./-":
+                return Reading(unclear=True, only_signals=False)  # "Solid 3 from me": an answer inside a sentence
+            if last and sum(other.isdigit() for other in tokens) == 1 and int(token) in NUMBERS and meaningful:
+                trailing = NUMBERS[int(token)]  # "Great service from Ana. 3": it confirms or contradicts the words
+                if any(known_word(other) in known.negators for other in tokens[max(clause_start, index - 3) : index]):
+                    return Reading(unclear=True, only_signals=False)  # "not 3"
+            continue
+        if token == "too" and index + 1 < len(tokens) and tokens[index + 1][0].isalpha():
+            window = tokens[max(clause_start, index - 2) : index]
+            if known_word(tokens[index + 1]) not in known.words and not known.negators & set(window):
+                signals.append((Outcome.BELOW, STRONG))  # "too loud", "too expensive"; "too good" is read as good
+            continue
+        if token in known.contrasts or token in known.concessions:
+            clause_start = index + 1
+            only_signals = False
+            if token in known.contrasts:
+                turns.append(len(signals))  # "good but slow": each side must say the same, and say something
+            continue
+        word = known_word(token)
+        first = meaningful == 0
+        meaningful += 1
+        if word is None:
+            only_signals, content = False, True
+            continue
+        window = tokens[max(clause_start, index - 3) : index]
+        negated = any(known_word(other) in known.negators for other in window if other[0].isalnum())
+        if (word in known.words or word in known.positive) and known.conditionals & set(tokens[clause_start:index]):
+            return Reading(unclear=True, only_signals=False)  # "would be great if…", "wish it was faster"
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        alone = not following[:1].isalnum() or following.isdigit()  # "No.", "Sadly no", "yes, thanks", "no 1"
+        single = len(word) > 1 or sum(other[0].isalnum() for other in tokens) == 1  # "y" alone; "x.y" is no yes
+        denied = known_word(following) in known.negators  # "Sure didn't"
+        emphasis = word in known.emphatic and known_word(following) in known.no  # "Definitely no": no, emphatically
+        if (
+            word in known.yes
+            and not emphasis
+            and known.no & {known_word(other) for other in tokens if other[0].isalpha()}
+        ):
+            return Reading(unclear=True, only_signals=False)  # "Yeah no", "No yeah", "yes/no"
+        if word in known.yes and (first or alone) and single and not denied and not emphasis:
+            signals.append((Outcome.MET, BARE))  # "will definitely come back" is no "yes"
+        elif word in known.no and (alone or (first and following in known.starters)) and single:
+            signals.append((Outcome.BELOW, STRONG))  # "No", "nah 😡", "Sadly no", "no they didn't"
+            clause_start = index + 1  # "no it was bad": a new sentence; "no good", "no estuvo bien" negate
+        elif word in known.words:
+            outcome = known.words[word]
+            if negated:
+                outcome = Outcome.MET if outcome is Outcome.BELOW else Outcome.BELOW
+            signals.append((outcome, MILD if word in _MILD else STRONG))
+        elif word in known.positive:
+            if negated:
+                signals.append((Outcome.BELOW, STRONG))
+            else:
+                positive = True
+        elif word in known.topics or (
+            word not in known.fillers and word not in known.negators and word not in known.no
+        ):
+            only_signals, content = False, True  # "The staff were fantastic" is kept as the comment
+    if trailing is not None and (signals or not content):  # "Feedback 3" yes, "stop 3" no
+        signals.append((trailing, STRONG))
+    if turns and signals and any(turn in (0, len(signals)) for turn in turns):
+        return Reading(unclear=True, only_signals=False)  # "It was great but I wish you had oat milk"
+    return Reading(tuple(signals), positive, only_signals)
+
+
+def words(message: Message) -> Reply | None:
+    """Yes/no, idioms and outcome words anywhere: one outcome, or unclear when they disagree."""
+    reading = read_words(message.text)
+    if not reading.signals and not reading.unclear:
+        return None
+    outcome = reading.outcome()
+    if outcome is None:
+        return Reply(ReplyKind.UNCLEAR, rule="words")
+    return Reply(ReplyKind.RATING, outcome, comment="" if reading.only_signals else message.text, rule="words")
+
+
+def close_typo(word: str, vocabulary: Iterable[str], *, shortest: int = 7) -> str | None:
+    """A close typo (``exceded``, ``amazng``, ``dissapointed``) of a listed word of ``shortest`` letters or more.
+
+    Six letters or more, the same first letter, one slip once doubled letters are single: "waiter",
+    "unsatisfied" or "appointment" are other words, not typos of "waited", "satisfied", "disappointment".
+    """
+    if len(word) < 6 or not word.isalpha():
+        return None
+    single = _single(word)
+    for known in vocabulary:
+        if len(known) < shortest or known[0] != word[0] or " " in known or abs(len(known) - len(word)) > 2:
+            continue
+        if _typo_distance(single, _single(known), 1) <= 1:
+            return known
+    return None
+
+
+def _single(word: str) -> str:
+    return re.sub(r"(\w)\1+", r"\1", word)
+
+
+def _typo_distance(first: str, second: str, limit: int) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) from one word to the other, up to ``limit + 1``."""
+    previous2: list[int] = []
+    previous = list(range(len(second) + 1))
+    for i, a in enumerate(first, 1):
+        current = [i] + [0] * len(second)
+        for j, b in enumerate(second, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == second[j - 2] and first[i - 2] == b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]

@@ -1,0 +1,166 @@
+"""Word lists for reading replies, one TOML file per language plus the reactions' verbs.
+
+Data, not code, so that a language grows by editing a list; loaded once (:func:`lexicon`).
+Every entry is lower-case without accents or apostrophes, as :func:`fold` leaves a text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+
+from shared.ratings import Outcome
+
+__all__ = ["LANGUAGES", "Emoji", "Lexicon", "Reactions", "emoji", "fold", "lexicon", "reactions"]
+
+LANGUAGES = ("en", "es", "fr", "de", "pt", "it")
+_APOSTROPHES = re.compile("['’‘`´]")
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents and apostrophes taken out: how every list and every text is compared."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return _APOSTROPHES.sub("", "".join(char for char in decomposed if not unicodedata.combining(char)))
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Every language's lists merged: a reply may mix languages, and most words mean one thing in all."""
+
+    opt_out_keywords: frozenset[str]
+    opt_in_keywords: frozenset[str]
+    opt_in_when_opted_out: frozenset[str]
+    help_keywords: frozenset[str]
+    opt_out_phrases: tuple[re.Pattern[str], ...]
+    not_opt_out: tuple[re.Pattern[str], ...]
+    numbers: dict[str, int]
+    units: frozenset[str]
+    scale_words: dict[str, int]
+    words: dict[str, Outcome]
+    positive: frozenset[str]
+    unclear: frozenset[str]
+    neutral: tuple[str, ...]
+    starters: frozenset[str]
+    contrasts: frozenset[str]
+    concessions: frozenset[str]
+    conditionals: frozenset[str]
+    negators: frozenset[str]
+    fillers: frozenset[str]
+    topics: frozenset[str]
+    aliases: dict[str, str]
+    phrases: dict[str, Outcome]
+    rewrites: tuple[tuple[re.Pattern[str], str], ...]
+    yes: frozenset[str]
+    emphatic: frozenset[str]
+    no: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Reactions:
+    """Tapback wording outside the quote: verb -> outcome (None: not an answer), and emoji templates."""
+
+    verbs: dict[str, Outcome | None]
+    removed: frozenset[str]
+    removal_starts: tuple[str, ...]
+    emoji_templates: tuple[str, ...]
+    media: tuple[str, ...]
+
+
+def _load(name: str) -> dict:
+    return tomllib.loads(resources.files(__package__).joinpath(f"{name}.toml").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def lexicon() -> Lexicon:
+    tables = [_load(language) for language in LANGUAGES]
+
+    def merged(section: str, key: str) -> list[str]:
+        return [fold(entry) for table in tables for entry in table.get(section, {}).get(key, [])]
+
+    def merged_map(section: str) -> dict:
+        return {fold(key): value for table in tables for key, value in table.get(section, {}).items()}
+
+    words: dict[str, Outcome] = {}
+    for outcome in Outcome:
+        words.update(dict.fromkeys(merged("words", str(outcome)), outcome))
+    aliases = {
+        fold(key): fold(value) for table in tables for key, value in table.get("words", {}).get("aliases", {}).items()
+    }
+    return Lexicon(
+        opt_out_keywords=frozenset(merged("keywords", "opt_out")),
+        opt_in_keywords=frozenset(merged("keywords", "opt_in")),
+        opt_in_when_opted_out=frozenset(merged("keywords", "opt_in_when_opted_out")),
+        help_keywords=frozenset(merged("keywords", "help")),
+        opt_out_phrases=tuple(re.compile(pattern) for pattern in merged("opt_out", "phrases")),
+        not_opt_out=tuple(re.compile(pattern) for pattern in merged("opt_out", "not_phrases")),
+        numbers=merged_map("numbers"),
+        units=frozenset(merged("amounts", "units")),
+        scale_words=merged_map("scale_words"),
+        words=words,
+        positive=frozenset(merged("words", "positive")),
+        unclear=frozenset(merged("words", "unclear")),
+        starters=frozenset(merged("words", "starters")),
+        contrasts=frozenset(merged("words", "contrasts")),
+        concessions=frozenset(merged("words", "concessions")),
+        conditionals=frozenset(merged("words", "conditionals")),
+        neutral=tuple(sorted(merged("words", "neutral"), key=len, reverse=True)),
+        negators=frozenset(merged("words", "negators")),
+        fillers=frozenset(merged("words", "fillers")),
+        topics=frozenset(merged("words", "topics")),
+        aliases=aliases,
+        phrases={key: Outcome(value) for key, value in merged_map("phrases").items()},
+        rewrites=tuple(
+            (re.compile(pattern), replacement)
+            for table in tables
+            for pattern, replacement in table.get("rewrites", {}).items()
+        ),
+        yes=frozenset(merged("yes_no", "yes")),
+        emphatic=frozenset(merged("yes_no", "emphatic")),
+        no=frozenset(merged("yes_no", "no")),
+    )
+
+
+@functools.cache
+def reactions() -> Reactions:
+    table = _load("reactions")
+    verbs: dict[str, Outcome | None] = {}
+    for name, entries in table["verbs"].items():
+        if name in ("removed", "removal_starts"):
+            continue
+        outcome = None if name == "unclear" else Outcome(name)
+        verbs.update(dict.fromkeys((fold(entry) for entry in entries), outcome))
+    return Reactions(
+        verbs=verbs,
+        removed=frozenset(fold(entry) for entry in table["verbs"]["removed"]),
+        removal_starts=tuple(fold(entry) for entry in table["verbs"]["removal_starts"]),
+        emoji_templates=tuple(fold(entry) for entry in table["emoji"]["reacted"]),
+        media=tuple(fold(entry) for entry in table["media"]["nouns"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Emoji:
+    """Each emoji's answer, those that say nothing, the stars that are counted, and emoticons."""
+
+    outcomes: dict[str, Outcome]
+    neutral: frozenset[str]
+    stars: frozenset[str]
+    emoticons: dict[str, str]
+
+
+@functools.cache
+def emoji() -> Emoji:
+    table = _load("emoji")
+    outcomes: dict[str, Outcome] = {}
+    for outcome in Outcome:
+        outcomes.update(dict.fromkeys(table["emoji"][str(outcome)], outcome))
+    return Emoji(
+        outcomes=outcomes,
+        neutral=frozenset(table["emoji"]["neutral"]),
+        stars=frozenset(table["emoji"]["stars"]),
+        emoticons=dict(table["emoticons"]),
+    )
