@@ -72,8 +72,8 @@ def _threads(text: str) -> int:
 
 
 def run_sms(args: argparse.Namespace, config: Config) -> int:
-    from sms.app import InsecureRefused
-    from sms.server import CannotListen, serve
+    from server.app import InsecureRefused
+    from server.run import CannotListen, serve
 
     try:
         return serve(config, args.host, args.port, insecure_dev=args.insecure_dev, threads=args.threads)

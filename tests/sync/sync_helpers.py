@@ -14,15 +14,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from server.auth import token_hash
 from shared.config import Config, load_config
 from shared.ratings import Channel, Outcome, Rating
-from sms.tokens import token_hash
 
 KIOSK_TOKEN = "kiosk-front-token-for-tests-only-0123456789"
 SIDE_TOKEN = "kiosk-side-token-for-tests-only-0123456789"
 MANAGER_TOKEN = "manager-dee-token-for-tests-only-0123456789"
 OTHER_MANAGER_TOKEN = "manager-eli-token-for-tests-only-0123456789"
 CUSTOMER = "+14155550123"
+PUBLIC = "https://feedback.example.com"
 
 
 def clients_toml() -> str:
@@ -46,7 +47,7 @@ def write_config(folder: Path, toml: str = "", **env: str) -> Path:
 
 def load(folder: Path, toml: str = "", **env: str) -> Config:
     path = write_config(folder, toml)
-    return load_config(path, data_dir=folder / "data", environ={"TWILIO_AUTH_TOKEN": "x" * 32, **env})
+    return load_config(path, data_dir=folder / "data", environ={"TWILIO_AUTH_TOKEN": "x" * 32, "PUBLIC_URL": PUBLIC, **env})
 
 
 def rating(outcome: Outcome = Outcome.MET, *, ts: datetime | None = None, **fields: Any) -> Rating:
@@ -82,7 +83,7 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "server.log"
         self.process: subprocess.Popen[str] | None = None
-        self.env = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "TWILIO_AUTH_TOKEN": "t" * 32}
+        self.env = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "TWILIO_AUTH_TOKEN": "t" * 32, "PUBLIC_URL": PUBLIC}
 
     def start(self, timeout: float = 20.0) -> None:
         args = [sys.executable, str(ROOT / "run_sms.py"), "--port", str(self.port)]
