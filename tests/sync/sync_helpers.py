@@ -21,6 +21,7 @@ from shared.ratings import Channel, Outcome, Rating
 KIOSK_TOKEN = "kiosk-front-token-for-tests-only-0123456789"
 SIDE_TOKEN = "kiosk-side-token-for-tests-only-0123456789"
 MANAGER_TOKEN = "manager-dee-token-for-tests-only-0123456789"
+TILL_TOKEN = "till-two-token-for-tests-only-0123456789"
 OTHER_MANAGER_TOKEN = "manager-eli-token-for-tests-only-0123456789"
 CUSTOMER = "+14155550123"
 PUBLIC = "https://feedback.example.com"
@@ -33,6 +34,7 @@ def clients_toml() -> str:
         ("side", "kiosk", SIDE_TOKEN),
         ("dee", "manager", MANAGER_TOKEN),
         ("eli", "manager", OTHER_MANAGER_TOKEN),
+        ("till2", "till", TILL_TOKEN),
     ):
         lines.append(f'{name} = {{ role = "{role}", sha256 = "{token_hash(token)}" }}')
     return "\n".join(lines) + "\n"
