@@ -14,8 +14,9 @@ from shared.phones import InvalidPhoneNumber, mask_phone, normalise_phone
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "sms",
+        aliases=["serve"],
         parents=[common],
-        help="serve the Twilio SMS webhook (waitress)",
+        help="serve the Twilio SMS webhook, the tills' API and the sync API (waitress)",
         description="Serve the Twilio webhook (/sms), the sync API for remote kiosks and consoles, and "
         "/healthz, with waitress; alert managers about answers that fell short. Needs TWILIO_AUTH_TOKEN "
         "to check Twilio's signatures. Listen on 127.0.0.1 behind a reverse proxy that holds TLS.",
