@@ -49,7 +49,9 @@ def write_config(folder: Path, toml: str = "", **env: str) -> Path:
 
 def load(folder: Path, toml: str = "", **env: str) -> Config:
     path = write_config(folder, toml)
-    return load_config(path, data_dir=folder / "data", environ={"TWILIO_AUTH_TOKEN": "x" * 32, "PUBLIC_URL": PUBLIC, **env})
+    return load_config(
+        path, data_dir=folder / "data", environ={"TWILIO_AUTH_TOKEN": "x" * 32, "PUBLIC_URL": PUBLIC, **env}
+    )
 
 
 def rating(outcome: Outcome = Outcome.MET, *, ts: datetime | None = None, **fields: Any) -> Rating:
@@ -85,7 +87,12 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "server.log"
         self.process: subprocess.Popen[str] | None = None
-        self.env = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "TWILIO_AUTH_TOKEN": "t" * 32, "PUBLIC_URL": PUBLIC}
+        self.env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(folder),
+            "TWILIO_AUTH_TOKEN": "t" * 32,
+            "PUBLIC_URL": PUBLIC,
+        }
 
     def start(self, timeout: float = 20.0) -> None:
         args = [sys.executable, str(ROOT / "run_sms.py"), "--port", str(self.port)]
