@@ -77,7 +77,12 @@ def start_server(folder: Path) -> tuple[subprocess.Popen[str], str]:
     config.write_text(
         f'[sync.clients]\nfront = {{ role = "kiosk", sha256 = "{token_hash(TOKEN)}" }}\n', encoding="utf-8"
     )
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "TWILIO_AUTH_TOKEN": "b" * 32}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(folder),
+        "TWILIO_AUTH_TOKEN": "b" * 32,
+        "PUBLIC_URL": "https://feedback.example.com",
+    }
     args = [sys.executable, str(ROOT / "run_sms.py"), "--port", "0", "--data", str(folder / "server")]
     args += ["--config", str(config), "--threads", "4"]
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
