@@ -81,6 +81,8 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
     server = _bind(app, host, port, threads, channel.settings)
     if insecure_dev and not channel.settings.auth_token:
         print(INSECURE_WARNING, file=sys.stderr, flush=True)
+    elif insecure_dev and not channel.settings.public_url:
+        log.warning("--insecure-dev: no PUBLIC_URL, so signatures are checked against the Host a client sends")
     signal.signal(signal.SIGTERM, _stop)
     thread, stop = alerter.start()
     spool_thread, spool_stop = channel.intake.start()  # also stores what an earlier run left in the spool

@@ -98,3 +98,19 @@ def test_allowed_hosts_refuse_a_replay_signed_for_another_host(tmp_path: Path) -
         assert f"host {other} is not in [sms] allowed_hosts (checked http://{other}/sms)" in server.log.read_text()
     finally:
         server.kill()
+
+
+def test_with_public_url_a_replay_with_a_chosen_host_is_refused(tmp_path: Path) -> None:
+    """The attack of issue 11: a text signed for another URL of the same account, replayed with that Host."""
+    server = ServerProcess(tmp_path)  # PUBLIC_URL https://feedback.example.com
+    server.start()
+    try:
+        replay = text()
+        headers = signed("https://other-shop.example.net/sms", replay, Host="other-shop.example.net")
+        assert call(server.url + "/sms", method="POST", form=replay, headers=headers)[0] == 403
+        assert "invalid signature for https://feedback.example.com/sms" in server.log.read_text(encoding="utf-8")
+        genuine = text()
+        headers = signed("https://feedback.example.com/sms", genuine, Host="other-shop.example.net")
+        assert call(server.url + "/sms", method="POST", form=genuine, headers=headers)[0] == 200
+    finally:
+        server.kill()
