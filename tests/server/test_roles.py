@@ -41,14 +41,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         process.kill()
 
 
+ACTIONS = ("claim", "resolve", "reopen", "escalate", "reveal")
 ENDPOINTS = {
     "prompts": ("POST", "/api/prompts", {"phone": CUSTOMER, "staff": "Ana"}),
     "ratings": ("POST", "/api/ratings", {"entries": []}),
     "queue": ("GET", "/api/queue", None),
     "followups": ("GET", "/api/followups", None),
-    "claim": ("POST", "/api/followups/fu-none/claim", {"by": "Dee"}),
+    **{action: ("POST", f"/api/followups/fu-none/{action}", {"by": "Dee"}) for action in ACTIONS},
 }
-ALLOWED = {"till": {"prompts"}, "kiosk": {"ratings"}, "manager": {"queue", "followups", "claim"}}
+ALLOWED = {"till": {"prompts"}, "kiosk": {"ratings"}, "manager": {"queue", "followups", *ACTIONS}}
 TOKENS = {"till": TILL_TOKEN, "kiosk": KIOSK_TOKEN, "manager": MANAGER_TOKEN}
 
 
@@ -62,7 +63,7 @@ def test_every_role_against_every_endpoint(server: ServerProcess, role: str, end
     if role in ("none", "unknown"):
         assert status == 401
     elif endpoint in ALLOWED[role]:
-        assert status not in (401, 403)  # 404 for the claim of an unknown follow-up: the role was let in
+        assert status not in (401, 403)  # 404 for an unknown follow-up: the role was let in
     else:
         assert status == 403
 
