@@ -4,7 +4,7 @@ Starts the real server (``run_sms.py``, waitress, in its own process) on 127.0.0
 token, then measures:
 
 - **baselines**, in this process, no HTTP: ``FeedbackStore.record_rating`` of the same answers one
-  by one, and the server's own batch path (``sms.sync_api.apply_batch`` on ``record_ratings``) in
+  by one, and the server's own batch path (``server.sync_api.apply_batch`` on ``record_ratings``) in
   batches of 200, the ceiling for the API;
 - **API**: the same answers as ``POST /api/ratings`` in batches of 1, 50 and 200 (one
   connection per batch, as the kiosk sends them), answers/s;
@@ -42,10 +42,10 @@ import orjson  # noqa: E402
 
 from kiosk.outbox import OUTBOX_FILE, Operation, Outbox, OutboxEntry  # noqa: E402
 from kiosk.remote import RemoteRecorder, RemoteSender, RemoteSettings  # noqa: E402
+from server.auth import Client, Role, token_hash  # noqa: E402
+from server.sync_api import apply_batch  # noqa: E402
 from shared.ratings import Channel, Outcome, Rating  # noqa: E402
 from shared.store import FeedbackStore  # noqa: E402
-from sms.sync_api import apply_batch  # noqa: E402
-from sms.tokens import Client, Role, token_hash  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-kiosk-token-0123456789abcdef"
@@ -77,7 +77,12 @@ def start_server(folder: Path) -> tuple[subprocess.Popen[str], str]:
     config.write_text(
         f'[sync.clients]\nfront = {{ role = "kiosk", sha256 = "{token_hash(TOKEN)}" }}\n', encoding="utf-8"
     )
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "TWILIO_AUTH_TOKEN": "b" * 32}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(folder),
+        "TWILIO_AUTH_TOKEN": "b" * 32,
+        "PUBLIC_URL": "https://feedback.example.com",
+    }
     args = [sys.executable, str(ROOT / "run_sms.py"), "--port", "0", "--data", str(folder / "server")]
     args += ["--config", str(config), "--threads", "4"]
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -67,8 +67,8 @@ def serve(data: str, config_path: str, threads: int) -> None:
     import waitress
     from flask import Response
 
+    from server.app import create_app
     from shared.config import load_config
-    from sms.app import create_app
     from sms.security import twilio_signed
     from sms.webhook import twiml
 

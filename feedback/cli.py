@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from feedback import data_commands
 from kiosk import cli as kiosk_cli
 from manager import cli as manager_cli
+from server import auth as server_auth
 from shared import retention
 from shared.config import ConfigError, load_config
 from shared.storage import StoreError
 from sms import cli as sms_cli
 from sms import records as sms_records
-from sms import tokens as sms_tokens
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     sms_cli.register(commands, common)
     data_commands.register(commands, common)
     manager_cli.register(commands, common)
-    sms_tokens.register(commands, common)
+    server_auth.register(commands, common)
     for command in commands.choices.values():
         # Each subcommand reports unknown options itself, with its own usage (see :func:`parse`).
         command.set_defaults(command_parser=command)

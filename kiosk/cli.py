@@ -7,6 +7,7 @@ import getpass
 import sys
 
 from shared.config import Config
+from shared.remote import add_token_arguments, refuse_token_argument
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -20,7 +21,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     )
     parser.add_argument("--station", metavar="NAME", help="this kiosk's station name (default from config)")
     parser.add_argument("--server", metavar="URL", help="remote mode: send answers to this server ([sync] server)")
-    parser.add_argument("--token", metavar="TOKEN", help="this kiosk's token (better: $FEEDBACK_KIOSK_TOKEN)")
+    add_token_arguments(parser, "FEEDBACK_KIOSK_TOKEN")
     parser.set_defaults(handler=run_kiosk)
 
     pin = commands.add_parser(
@@ -38,7 +39,8 @@ def run_kiosk(args: argparse.Namespace, config: Config) -> int:
     from kiosk.app import KioskApp
     from kiosk.remote import remote_settings
 
-    remote = remote_settings(config, server=args.server, token=args.token)
+    refuse_token_argument(args, "FEEDBACK_KIOSK_TOKEN")
+    remote = remote_settings(config, server=args.server, token_file=args.token_file)
     app = KioskApp(config, station=args.station, remote=remote)
     if app.settings.lock and not app.settings.pin_hash:
         print(

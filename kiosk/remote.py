@@ -57,9 +57,11 @@ class RemoteSettings:
     timeout: float = DEFAULT_TIMEOUT
 
 
-def remote_settings(config: Config, *, server: str | None = None, token: str | None = None) -> RemoteSettings | None:
-    """``--server``/``--token`` over ``[sync] server`` and ``$FEEDBACK_KIOSK_TOKEN``; None when not remote."""
-    endpoint = remote_endpoint(config, server=server, token=token, token_env=TOKEN_ENV, who="kiosk")
+def remote_settings(
+    config: Config, *, server: str | None = None, token_file: str | None = None
+) -> RemoteSettings | None:
+    """``--server``/``--token-file`` over ``[sync] server`` and ``$FEEDBACK_KIOSK_TOKEN``; None when not remote."""
+    endpoint = remote_endpoint(config, server=server, token_file=token_file, token_env=TOKEN_ENV, who="kiosk")
     if endpoint is None:
         return None
     server, token = endpoint

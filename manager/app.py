@@ -17,14 +17,14 @@ from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
-from manager.audit import record_reveal
-from manager.escalation import due_for_escalation, escalate_if_overdue
 from manager.remote import RemoteQueue, RemoteSettings
 from manager.screens.name import NameScreen
 from manager.screens.queue import QueueScreen
 from manager.screens.stats import StatsScreen
 from manager.settings import ManagerSettings
+from shared.audit import record_reveal
 from shared.config import Config
+from shared.escalation import due_for_escalation, escalate_if_overdue
 from shared.followups import FollowUp
 from shared.storage import StoreError
 from shared.store import FeedbackStore, utc_now

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from manager.settings import ManagerSettings
 from shared.config import Config
 from shared.private_files import write_private
+from shared.remote import add_token_arguments, refuse_token_argument
 from shared.retention import InvalidRetention, parse_span, purge
 from shared.store import FeedbackStore
 
@@ -25,7 +26,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     )
     manager.add_argument("--name", metavar="NAME", help="who claims and resolves (default: [manager] name, $USER)")
     manager.add_argument("--server", metavar="URL", help="remote mode: the server's queue ([sync] server)")
-    manager.add_argument("--token", metavar="TOKEN", help="this console's token (better: $FEEDBACK_MANAGER_TOKEN)")
+    add_token_arguments(manager, "FEEDBACK_MANAGER_TOKEN")
     manager.set_defaults(handler=run_manager)
 
     report = commands.add_parser(
@@ -70,7 +71,8 @@ def run_manager(args: argparse.Namespace, config: Config) -> int:
     from manager.app import ManagerApp
     from manager.remote import remote_settings
 
-    remote = remote_settings(config, server=args.server, token=args.token)
+    refuse_token_argument(args, "FEEDBACK_MANAGER_TOKEN")
+    remote = remote_settings(config, server=args.server, token_file=args.token_file)
     ManagerApp(config, name=manager_name(args.name, config), remote=remote).run()
     return 0
 

@@ -43,16 +43,18 @@ class RemoteUnavailable(StoreError):
 
 @dataclass(frozen=True, slots=True)
 class RemoteSettings:
-    """``[sync] server`` and the console's token (``--token`` or ``$FEEDBACK_MANAGER_TOKEN``)."""
+    """``[sync] server`` and the console's token (``--token-file`` or ``$FEEDBACK_MANAGER_TOKEN``)."""
 
     server: str
     token: str
     timeout: float = 10.0
 
 
-def remote_settings(config: Config, *, server: str | None = None, token: str | None = None) -> RemoteSettings | None:
+def remote_settings(
+    config: Config, *, server: str | None = None, token_file: str | None = None
+) -> RemoteSettings | None:
     """None when no server is given: the console then reads the local store."""
-    endpoint = remote_endpoint(config, server=server, token=token, token_env=TOKEN_ENV, who="console")
+    endpoint = remote_endpoint(config, server=server, token_file=token_file, token_env=TOKEN_ENV, who="console")
     return None if endpoint is None else RemoteSettings(*endpoint)
 
 

@@ -48,6 +48,14 @@ class Config:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def secret(self, name: str) -> str:
+        """A secret from ``$NAME``, else from the file named by ``$NAME_FILE`` (systemd credentials style),
+        so it need not appear on a command line; "" when neither is set. Surrounding whitespace is dropped."""
+        if value := self.env.get(name, "").strip():
+            return value
+        path = self.env.get(f"{name}_FILE", "").strip()
+        return read_secret_file(path, f"${name}_FILE") if path else ""
+
     def section(self, name: str) -> Mapping[str, Any]:
         """The raw ``[name]`` table of the TOML file (empty when absent)."""
         return self.sections.get(name, {})
@@ -121,6 +129,18 @@ def load_config(
     if config.followup_target <= timedelta(0):
         raise ConfigError("followup_target_minutes must be more than 0")
     return config
+
+
+def read_secret_file(path: str, what: str) -> str:
+    """The secret kept in a file (its first line); a missing or empty file is a :class:`ConfigError`."""
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{what}: cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+    secret = text.strip().splitlines()[0].strip() if text.strip() else ""
+    if not secret:
+        raise ConfigError(f"{what}: {path} is empty")
+    return secret
 
 
 def _text(table: Mapping[str, Any], key: str, default: str) -> str:

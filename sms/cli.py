@@ -12,23 +12,27 @@ from shared.phones import InvalidPhoneNumber, mask_phone, normalise_phone
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = commands.add_parser(
-        "sms",
-        parents=[common],
-        help="serve the Twilio SMS webhook (waitress)",
-        description="Serve the Twilio webhook (/sms), the sync API for remote kiosks and consoles, and "
-        "/healthz, with waitress; alert managers about answers that fell short. Needs TWILIO_AUTH_TOKEN "
-        "to check Twilio's signatures. Listen on 127.0.0.1 behind a reverse proxy that holds TLS.",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=_port, default=5000, help="port (default 5000; 0 picks a free one)")
-    parser.add_argument("--threads", type=_threads, default=8, help="worker threads (default 8)")
-    parser.add_argument(
-        "--insecure-dev",
-        action="store_true",
-        help="start without TWILIO_AUTH_TOKEN, accepting unsigned requests (development only)",
-    )
-    parser.set_defaults(handler=run_sms)
+    for name in ("sms", "serve"):
+        parser = commands.add_parser(
+            name,
+            parents=[common],
+            help="serve the Twilio SMS webhook, the tills' API and the sync API (waitress)"
+            + (": the same as `feedback sms`" if name == "serve" else ""),
+            description="Serve the Twilio webhook (/sms), the tills' API (/api/prompts), the sync API for remote "
+            "kiosks and consoles, and /healthz, with waitress; alert managers about answers that fell short. Needs "
+            "TWILIO_AUTH_TOKEN (or TWILIO_AUTH_TOKEN_FILE) to check Twilio's signatures, and PUBLIC_URL (or [sms] "
+            "trusted_proxies or allowed_hosts) for the URL they cover. Listen on 127.0.0.1 behind a reverse proxy "
+            "that holds TLS.",
+        )
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+        parser.add_argument("--port", type=_port, default=5000, help="port (default 5000; 0 picks a free one)")
+        parser.add_argument("--threads", type=_threads, default=8, help="worker threads (default 8)")
+        parser.add_argument(
+            "--insecure-dev",
+            action="store_true",
+            help="start without TWILIO_AUTH_TOKEN or PUBLIC_URL, accepting unsigned requests (development only)",
+        )
+        parser.set_defaults(handler=run_sms)
 
     send = commands.add_parser(
         "send",
@@ -72,13 +76,13 @@ def _threads(text: str) -> int:
 
 
 def run_sms(args: argparse.Namespace, config: Config) -> int:
-    from sms.app import InsecureRefused
-    from sms.server import CannotListen, serve
+    from server.app import InsecureRefused
+    from server.run import CannotListen, serve
 
     try:
         return serve(config, args.host, args.port, insecure_dev=args.insecure_dev, threads=args.threads)
     except (InsecureRefused, CannotListen) as error:
-        print(f"feedback sms: {error}", file=sys.stderr)
+        print(f"feedback {args.command}: {error}", file=sys.stderr)
         return 2
 
 

@@ -1,9 +1,8 @@
-"""Proving that a request came from Twilio (``X-Twilio-Signature``) or from a till (API token)."""
+"""Proving that a request came from Twilio (``X-Twilio-Signature``) for this server's own URL."""
 
 from __future__ import annotations
 
 import functools
-import hmac
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -18,7 +17,8 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 def public_url() -> str:
     """The URL Twilio called: ``PUBLIC_URL`` plus the path when configured, else the request's own URL
-    (scheme and host from a trusted proxy's ``X-Forwarded-*`` headers, applied by ProxyFix)."""
+    (scheme and host from a trusted proxy's ``X-Forwarded-*`` headers, applied by waitress only for
+    requests from that proxy)."""
     base = current_app.config["SMS_PUBLIC_URL"]
     if not base:
         return request.url
@@ -35,25 +35,14 @@ def twilio_signed(view: View) -> View:
         if validator is None:  # --insecure-dev
             return view(*args, **kwargs)
         signature = request.headers.get("X-Twilio-Signature", "")
-        if not signature or not validator.validate(public_url(), request.form, signature):
-            log.warning("403: %s signature on %s", "missing" if not signature else "invalid", request.path)
+        url = public_url()
+        allowed: tuple[str, ...] = current_app.config["SMS_ALLOWED_HOSTS"]
+        if allowed and not current_app.config["SMS_PUBLIC_URL"] and request.host.lower() not in allowed:
+            log.warning("403: host %s is not in [sms] allowed_hosts (checked %s)", request.host, url)
             abort(403)
-        return view(*args, **kwargs)
-
-    return checked  # type: ignore[return-value]
-
-
-def token_required(view: View) -> View:
-    """``Authorization: Bearer <FEEDBACK_API_TOKEN>``; without a configured token the API is off (503)."""
-
-    @functools.wraps(view)
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        expected: str = current_app.config["SMS_API_TOKEN"]
-        if not expected:
-            abort(503, "the API is disabled: set FEEDBACK_API_TOKEN to enable it")
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            abort(401)
+        if not signature or not validator.validate(url, request.form, signature):
+            log.warning("403: %s signature for %s", "missing" if not signature else "invalid", url)
+            abort(403)
         return view(*args, **kwargs)
 
     return checked  # type: ignore[return-value]

@@ -115,10 +115,11 @@ class SmsConfig:
     auth_token: str = ""
     from_number: str = ""
     messaging_service_sid: str = ""
-    api_token: str = ""
     public_url: str = ""
     api_base: str = ""  # test only: send to a local stand-in for api.twilio.com
-    trusted_proxies: int = 0
+    trusted_proxies: int = 0  # how many reverse proxies in front set X-Forwarded-* (applied by waitress)
+    proxy_address: str = "127.0.0.1"  # the address the nearest proxy connects from
+    allowed_hosts: tuple[str, ...] = ()  # without PUBLIC_URL: the Host names a signed request may carry
     max_body_bytes: int = 16 * 1024
     rate_limit_per_minute: int = 10
     cooling_off: timedelta = timedelta(hours=24)
@@ -183,6 +184,8 @@ def load_sms_config(config: Config) -> SmsConfig:
         "messaging_service_sid",
         "public_url",
         "trusted_proxies",
+        "proxy_address",
+        "allowed_hosts",
         "max_body_bytes",
         "rate_limit_per_minute",
         "cooling_off_hours",
@@ -216,13 +219,14 @@ def load_sms_config(config: Config) -> SmsConfig:
         zone=config.zone,
         phone_region=region,
         account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
-        auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+        auth_token=config.secret("TWILIO_AUTH_TOKEN"),
         from_number=_phone(from_number, region, "TWILIO_FROM_NUMBER / [sms] from_number") if from_number else "",
         messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID") or _str(sms, "messaging_service_sid"),
-        api_token=env.get("FEEDBACK_API_TOKEN", ""),
         public_url=(env.get("PUBLIC_URL") or _str(sms, "public_url")).rstrip("/"),
         api_base=env.get("TWILIO_API_BASE", "").rstrip("/"),
         trusted_proxies=int(_number(sms, "trusted_proxies", 0)),
+        proxy_address=_str(sms, "proxy_address") or "127.0.0.1",
+        allowed_hosts=_hosts(sms),
         max_body_bytes=int(_number(sms, "max_body_bytes", 16 * 1024, minimum=1024)),
         rate_limit_per_minute=int(_number(sms, "rate_limit_per_minute", 10, minimum=1)),
         cooling_off=timedelta(hours=_number(sms, "cooling_off_hours", 24)),
@@ -256,6 +260,13 @@ def _str(table: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str):
         raise ConfigError(f"[sms] {key} must be text, not {value!r}")
     return value
+
+
+def _hosts(table: Mapping[str, Any]) -> tuple[str, ...]:
+    value = table.get("allowed_hosts", [])
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ConfigError('[sms] allowed_hosts must be a list of host names such as ["feedback.example.com"]')
+    return tuple(item.strip().lower() for item in value)
 
 
 def _number(table: Mapping[str, Any], key: str, default: float, *, minimum: float = 0) -> float:

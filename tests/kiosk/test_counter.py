@@ -135,7 +135,7 @@ async def test_ticked_and_unticked_read_apart_without_colour(make_app):
 
 
 async def test_thanks_after_a_keyboard_visit_then_idle_with_nothing_focused(make_app, data_dir):
-    app = make_app(thanks_seconds=0.1)
+    app = make_app(thanks_seconds=1.0)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("down", "down", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ThanksScreen))

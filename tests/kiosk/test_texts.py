@@ -84,7 +84,7 @@ def readme_example(tmp_path: Path) -> Path:
 
 async def test_the_readmes_french_example_leaves_no_english_on_any_screen(tmp_path, clock):
     config = load_config(readme_example(tmp_path), data_dir=tmp_path / "data", environ={})
-    settings = dataclasses.replace(load_kiosk_settings(config), thanks_seconds=0.2)
+    settings = dataclasses.replace(load_kiosk_settings(config), thanks_seconds=0.6)
     english = [getattr(Texts(), field.name) for field in dataclasses.fields(Texts)] + list(DEFAULT_REASONS.values())
     pieces = {piece.strip() for text in english for piece in re.split(r"\{\w+\}", text) if len(piece.strip()) > 1}
 
@@ -110,7 +110,7 @@ async def test_no_word_on_a_customer_screen_is_hard_coded(make_config, clock):
         staff=["〈1〉", "〈2〉"],
         sms_number="+14155550134",
     )
-    settings = dataclasses.replace(load_kiosk_settings(config), thanks_seconds=0.2)
+    settings = dataclasses.replace(load_kiosk_settings(config), thanks_seconds=0.6)
 
     seen = await every_screen(KioskApp(config, settings=settings, clock=clock))
 

@@ -10,9 +10,9 @@ from datetime import timedelta
 from textual.widgets import DataTable, Static
 
 from manager.app import ManagerApp
-from manager.audit import reveals
 from manager.rows import QueueFilter
 from manager.screens.queue import QueueScreen
+from shared.audit import reveals
 from shared.config import Config
 from shared.followups import FollowUpStatus, Resolution
 from shared.store import FeedbackStore

@@ -26,7 +26,7 @@ import pytest
 from tests.kiosk.test_tmux_e2e import Tmux, poll
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("feedback", "kiosk", "manager", "shared", "sms")
+PACKAGES = ("feedback", "kiosk", "manager", "server", "shared", "sms")
 MODULES = ("run_kiosk.py", "run_sms.py")
 NOT_PACKAGED = ("__pycache__/", ".pyc")
 
@@ -91,7 +91,7 @@ def test_the_wheel_holds_every_file_of_the_packages_and_no_tests(installed: Inst
 
 
 def test_the_install_imports_from_itself_not_the_checkout(installed: Installed) -> None:
-    code = "import feedback, kiosk.screens, manager.screens, shared, sms; print(kiosk.screens.__file__)"
+    code = "import feedback, kiosk.screens, manager.screens, server.run, shared, sms; print(kiosk.screens.__file__)"
     result = subprocess.run(
         [str(installed.venv / "bin" / "python"), "-c", code],
         cwd=installed.home,

@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).parent))  # fake_twilio and sms_helpers (f
 from fake_twilio import FakeTwilio
 from sms_helpers import ACCOUNT_SID, CUSTOMER, SHOP_NUMBER, Clock, Texter, write_config
 
+from server.app import create_app
 from shared.config import Config
 from shared.store import FeedbackStore
-from sms.app import create_app
 
 
 @pytest.fixture

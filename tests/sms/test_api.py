@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
+import pytest
 from fake_twilio import FakeTwilio
 from flask.testing import FlaskClient
-from sms_helpers import API_TOKEN, CUSTOMER, SHOP_NUMBER, Clock
+from sms_helpers import API_TOKEN, CUSTOMER, SHOP_NUMBER, Clock, write_config
 
+from server.app import create_app
+from server.auth import token_hash
 from shared.store import FeedbackStore
 from sms.records import SmsRecords
 from sms.settings import DEFAULT_TEXTS
@@ -77,3 +83,24 @@ def test_a_failed_send_frees_the_number(client: FlaskClient, fake_twilio: FakeTw
     with store.transaction() as tx:
         records = SmsRecords(tx)
         assert records.last_prompted(CUSTOMER) is None and records.conversation(CUSTOMER) is None
+
+
+def test_each_till_has_its_own_token_and_other_roles_are_refused(
+    tmp_path: Path, twilio_env: dict[str, str], fake_twilio: FakeTwilio, caplog: pytest.LogCaptureFixture
+) -> None:
+    till, kiosk = "till-two-own-token-0123456789", "kiosk-front-token-0123456789"
+    toml = (
+        f'[sync.clients]\ntill2 = {{ role = "till", sha256 = "{token_hash(till)}" }}\n'
+        f'front = {{ role = "kiosk", sha256 = "{token_hash(kiosk)}" }}\n'
+    )
+    with caplog.at_level(logging.WARNING, logger="server.auth"):
+        shared_token = create_app(write_config(tmp_path / "old", toml, **twilio_env)).test_client()
+    assert "FEEDBACK_API_TOKEN is deprecated" in caplog.text
+    client = create_app(write_config(tmp_path, toml, FEEDBACK_API_TOKEN="", **twilio_env)).test_client()
+    refused = client.post("/api/prompts", json={"phone": CUSTOMER}, headers={"Authorization": f"Bearer {kiosk}"})
+    assert refused.status_code == 403 and "needs till" in refused.json["error"]
+    assert client.post("/api/prompts", json={"phone": CUSTOMER}, headers=AUTH).status_code == 401  # no alias now
+    assert fake_twilio.messages == []
+    sent = client.post("/api/prompts", json={"phone": CUSTOMER}, headers={"Authorization": f"Bearer {till}"})
+    assert sent.status_code == 201
+    assert shared_token.post("/api/prompts", json={"phone": "+12125550199"}, headers=AUTH).status_code == 201

@@ -8,11 +8,11 @@ from pathlib import Path
 from fake_twilio import FakeTwilio
 from sms_helpers import CUSTOMER, Clock, Texter, new_sid, write_config
 
+from server.app import create_app
 from shared.followups import FollowUpStatus, Resolution
 from shared.ratings import Outcome
 from shared.store import FeedbackStore
 from sms.alerts import NEW, Alerter
-from sms.app import create_app
 from sms.records import SmsRecords
 from sms.sender import TwilioSender
 from sms.settings import DEFAULT_TEXTS, load_sms_config

@@ -27,12 +27,12 @@ from fake_twilio import FakeTwilio
 from sms_helpers import ACCOUNT_SID, AUTH_TOKEN, SHOP_NUMBER, new_sid, sign
 from test_end_to_end import read_port
 
+from server.auth import token_hash
 from shared.followups import FollowUp, FollowUpKind, FollowUpStatus, Resolution, short_ref
 from shared.phones import mask_phone
 from shared.ratings import Channel, Outcome, Rating
 from shared.store import FeedbackStore
 from sms.settings import DEFAULT_TEXTS
-from sms.tokens import token_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = "https://feedback.example.com"

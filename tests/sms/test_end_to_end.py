@@ -157,6 +157,22 @@ def test_server_refuses_to_start_without_an_auth_token(tmp_path: Path) -> None:
     assert result.returncode == 2 and "TWILIO_AUTH_TOKEN" in result.stderr
 
 
+def test_server_refuses_to_start_without_a_url_to_check_signatures_against(tmp_path: Path) -> None:
+    """Without PUBLIC_URL, trusted proxies or allowed hosts, the Host header (the client's choice) would
+    decide the URL a signature is checked against: a text signed for another URL could be replayed."""
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run_sms.py"), "--port", "0", "--data", str(tmp_path / "data")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2 and "PUBLIC_URL is not set" in result.stderr
+    assert "listening" not in result.stdout
+
+
 def test_insecure_dev_starts_with_a_loud_warning_and_accepts_unsigned_texts(tmp_path: Path) -> None:
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
     args = [sys.executable, str(ROOT / "run_sms.py"), "--port", "0", "--data", str(tmp_path / "data"), "--insecure-dev"]

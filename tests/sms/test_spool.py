@@ -26,11 +26,11 @@ import pytest
 from sms_helpers import ACCOUNT_SID, AUTH_TOKEN, CUSTOMER, SHOP_NUMBER, Texter, sign, write_config
 from test_end_to_end import PUBLIC, post, read_port
 
+from server.app import create_app
 from shared.config import ConfigError
 from shared.followups import FollowUpStatus
 from shared.ratings import Outcome, Rating
 from shared.store import FeedbackStore
-from sms.app import create_app
 from sms.intake import offline_reply
 from sms.records import SmsRecords, shard_name
 from sms.settings import DEFAULT_TEXTS, SmsConfig, load_sms_config

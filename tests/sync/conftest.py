@@ -13,9 +13,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from sync_helpers import load
 
+from server.app import create_app
 from shared.config import Config
 from shared.store import FeedbackStore
-from sms.app import create_app
 from sms.sender import ConsoleSender
 
 

@@ -14,15 +14,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from server.auth import token_hash
 from shared.config import Config, load_config
 from shared.ratings import Channel, Outcome, Rating
-from sms.tokens import token_hash
 
 KIOSK_TOKEN = "kiosk-front-token-for-tests-only-0123456789"
 SIDE_TOKEN = "kiosk-side-token-for-tests-only-0123456789"
 MANAGER_TOKEN = "manager-dee-token-for-tests-only-0123456789"
+TILL_TOKEN = "till-two-token-for-tests-only-0123456789"
 OTHER_MANAGER_TOKEN = "manager-eli-token-for-tests-only-0123456789"
 CUSTOMER = "+14155550123"
+PUBLIC = "https://feedback.example.com"
 
 
 def clients_toml() -> str:
@@ -32,6 +34,7 @@ def clients_toml() -> str:
         ("side", "kiosk", SIDE_TOKEN),
         ("dee", "manager", MANAGER_TOKEN),
         ("eli", "manager", OTHER_MANAGER_TOKEN),
+        ("till2", "till", TILL_TOKEN),
     ):
         lines.append(f'{name} = {{ role = "{role}", sha256 = "{token_hash(token)}" }}')
     return "\n".join(lines) + "\n"
@@ -46,7 +49,9 @@ def write_config(folder: Path, toml: str = "", **env: str) -> Path:
 
 def load(folder: Path, toml: str = "", **env: str) -> Config:
     path = write_config(folder, toml)
-    return load_config(path, data_dir=folder / "data", environ={"TWILIO_AUTH_TOKEN": "x" * 32, **env})
+    return load_config(
+        path, data_dir=folder / "data", environ={"TWILIO_AUTH_TOKEN": "x" * 32, "PUBLIC_URL": PUBLIC, **env}
+    )
 
 
 def rating(outcome: Outcome = Outcome.MET, *, ts: datetime | None = None, **fields: Any) -> Rating:
@@ -82,7 +87,12 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "server.log"
         self.process: subprocess.Popen[str] | None = None
-        self.env = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "TWILIO_AUTH_TOKEN": "t" * 32}
+        self.env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(folder),
+            "TWILIO_AUTH_TOKEN": "t" * 32,
+            "PUBLIC_URL": PUBLIC,
+        }
 
     def start(self, timeout: float = 20.0) -> None:
         args = [sys.executable, str(ROOT / "run_sms.py"), "--port", str(self.port)]

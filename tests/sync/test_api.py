@@ -8,7 +8,7 @@ import filelock
 from flask.testing import FlaskClient
 from sync_helpers import CUSTOMER, KIOSK_TOKEN, MANAGER_TOKEN, OTHER_MANAGER_TOKEN, bearer, entry, rating
 
-from manager.audit import reveals
+from shared.audit import reveals
 from shared.followups import FollowUpStatus
 from shared.ratings import Contact, Outcome
 from shared.store import FeedbackStore

@@ -14,9 +14,9 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from manager.app import ManagerApp
-from manager.audit import reveals
 from manager.remote import RemoteQueue, RemoteSettings, RemoteUnavailable, stand_in_phone
 from manager.screens.queue import QueueScreen
+from shared.audit import reveals
 from shared.config import load_config
 from shared.followups import FollowUpStatus, Resolution
 from shared.phones import mask_phone

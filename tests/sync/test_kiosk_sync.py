@@ -177,7 +177,13 @@ def test_remote_settings_come_from_the_command_line_config_and_environment(tmp_p
     path.write_text('[sync]\nserver = "https://feedback.example.com/"\n', encoding="utf-8")
     config = load_config(path, data_dir=tmp_path, environ={"FEEDBACK_KIOSK_TOKEN": "abc"})
     assert remote_settings(config) == RemoteSettings("https://feedback.example.com", "abc")
-    assert remote_settings(config, server="http://10.0.0.2:5000", token="xyz").token == "xyz"
+    token_file = tmp_path / "kiosk.token"
+    token_file.write_text("xyz\n", encoding="utf-8")
+    assert remote_settings(config, server="http://10.0.0.2:5000", token_file=str(token_file)).token == "xyz"
+    from_file = load_config(path, data_dir=tmp_path, environ={"FEEDBACK_KIOSK_TOKEN_FILE": str(token_file)})
+    assert remote_settings(from_file).token == "xyz"
+    with pytest.raises(ConfigError, match="cannot read"):
+        remote_settings(config, token_file=str(tmp_path / "missing.token"))
     assert remote_settings(load_config(None, data_dir=tmp_path, environ={})) is None
     with pytest.raises(ConfigError, match="needs its token"):
         remote_settings(load_config(path, data_dir=tmp_path, environ={}))

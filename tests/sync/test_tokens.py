@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from feedback.cli import main
+from server.auth import Role, load_clients, token_hash
 from shared.config import ConfigError, load_config
-from sms.tokens import Role, load_clients, token_hash
 
 
 def config_with(tmp_path: Path, toml: str):

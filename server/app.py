@@ -1,4 +1,4 @@
-"""The SMS web application: ``create_app(config)`` wires the settings, store, sender and blueprints."""
+"""The web application: ``create_app(config)`` wires the SMS channel, the client tokens and the APIs."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from datetime import datetime
 
 from flask import Flask
 from twilio.request_validator import RequestValidator
-from werkzeug.middleware.proxy_fix import ProxyFix
 
+from server import prompts_api, sync_api
+from server.auth import ClientRegistry
 from shared.config import Config
 from shared.store import FeedbackStore, utc_now
-from sms import api, sync_api, webhook
+from sms import webhook
 from sms.intake import Intake
 from sms.prompts import Prompter
 from sms.responder import Responder
@@ -21,11 +22,23 @@ from sms.sender import Sender, sender_for
 from sms.settings import SmsConfig, load_sms_config
 from sms.spool import InboundSpool
 
-log = logging.getLogger("sms")
+log = logging.getLogger("server")
 
 
 class InsecureRefused(RuntimeError):
-    """No TWILIO_AUTH_TOKEN: anyone could forge messages, so the server will not start."""
+    """No TWILIO_AUTH_TOKEN, or no trustworthy URL to check signatures against: the server will not start."""
+
+
+def refuse_unchecked_host(settings: SmsConfig, insecure_dev: bool) -> None:
+    """Signatures need a URL an attacker cannot choose: ``PUBLIC_URL``, a trusted proxy's forwarded
+    host, or a request ``Host`` limited to ``[sms] allowed_hosts``."""
+    if insecure_dev or settings.public_url or settings.trusted_proxies or settings.allowed_hosts:
+        return
+    raise InsecureRefused(
+        "PUBLIC_URL is not set, so signatures would be checked against the Host header a client chooses "
+        "(a text signed for another URL could be replayed). Set PUBLIC_URL to the URL Twilio calls, or "
+        "[sms] trusted_proxies (behind a reverse proxy) or [sms] allowed_hosts; or pass --insecure-dev."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +61,11 @@ def create_app(
     *,
     insecure_dev: bool = False,
 ) -> Flask:
-    """Build the app. Without ``TWILIO_AUTH_TOKEN`` it refuses unless ``insecure_dev`` (no signature checks)."""
+    """Build the app. Without ``TWILIO_AUTH_TOKEN`` it refuses unless ``insecure_dev`` (no signature checks).
+
+    Forwarded headers (``X-Forwarded-Proto/Host``) are applied by waitress from trusted proxies only
+    (:mod:`server.run`, which also refuses to serve without a URL to check signatures against).
+    """
     settings = load_sms_config(config)
     if not settings.auth_token and not insecure_dev:
         raise InsecureRefused(
@@ -64,16 +81,9 @@ def create_app(
         MAX_FORM_MEMORY_SIZE=settings.max_body_bytes,
         SMS_PUBLIC_URL=settings.public_url,
         SMS_VALIDATOR=RequestValidator(settings.auth_token) if settings.auth_token else None,
-        SMS_API_TOKEN=settings.api_token,
+        SMS_ALLOWED_HOSTS=settings.allowed_hosts,
     )
-    if settings.trusted_proxies:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app,
-            x_for=settings.trusted_proxies,
-            x_proto=settings.trusted_proxies,
-            x_host=settings.trusted_proxies,
-            x_port=settings.trusted_proxies,
-        )
+    app.extensions["clients"] = ClientRegistry(config)
     # Inbound texts get a store of their own, whose lock wait is short (half of store_wait_seconds,
     # the other half being the wait for their turn) and not queued behind the alerts or sync threads.
     inbound_store = FeedbackStore(
@@ -93,7 +103,7 @@ def create_app(
         prompter=Prompter(settings, store, sender, clock),
     )
     app.register_blueprint(webhook.blueprint)
-    app.register_blueprint(api.blueprint)
+    app.register_blueprint(prompts_api.blueprint)
     sync_api.init_app(app, config, store, clock)
 
     @app.get("/healthz")

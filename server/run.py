@@ -1,4 +1,4 @@
-"""Serving the SMS app with waitress, with the manager alerter and the spool's replay in background threads."""
+"""Serving the app with waitress, with the manager alerter and the spool's replay in background threads."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import waitress
 from flask import Flask
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
+from server.app import create_app, refuse_unchecked_host
 from shared.config import Config
 from sms.alerts import Alerter
-from sms.app import create_app
+from sms.settings import SmsConfig
 
-log = logging.getLogger("sms")
+log = logging.getLogger("server")
 
 INSECURE_WARNING = """\
 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
@@ -29,10 +30,28 @@ class CannotListen(Exception):
     """The address or port cannot be listened on; the message says what to change."""
 
 
-def _bind(app: Flask, host: str, port: int, threads: int) -> BaseWSGIServer | MultiSocketServer:
+FORWARDED_HEADERS = {"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port"}
+
+
+def proxy_options(settings: SmsConfig) -> dict[str, object]:
+    """waitress's own proxy handling: ``X-Forwarded-*`` are applied only to requests whose peer is the
+    trusted proxy, and removed from every other request, so a client cannot choose the URL a signature
+    is checked against. (waitress removes them anyway; without these options they never reach the app.)"""
+    if not settings.trusted_proxies:
+        return {}
+    return {
+        "trusted_proxy": settings.proxy_address,
+        "trusted_proxy_count": settings.trusted_proxies,
+        "trusted_proxy_headers": FORWARDED_HEADERS,
+        "clear_untrusted_proxy_headers": True,
+    }
+
+
+def _bind(app: Flask, host: str, port: int, threads: int, settings: SmsConfig) -> BaseWSGIServer | MultiSocketServer:
     """waitress's server, listening; an address that cannot be used is a :class:`CannotListen`."""
+    options = proxy_options(settings)
     try:
-        return waitress.create_server(app, host=host, port=port, threads=threads, ident="feedback-sms")
+        return waitress.create_server(app, host=host, port=port, threads=threads, ident="feedback", **options)
     except ValueError:  # waitress: the host name does not resolve
         raise CannotListen(f"{host} is not a name or address to listen on; pick another with --host") from None
     except OSError as error:
@@ -57,10 +76,13 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
     logging.getLogger("twilio").setLevel(logging.WARNING)  # its INFO lines dump every API request
     app = create_app(config, insecure_dev=insecure_dev)
     channel = app.extensions["sms"]
+    refuse_unchecked_host(channel.settings, insecure_dev)
     alerter = Alerter(channel.settings, channel.store, channel.sender)
-    server = _bind(app, host, port, threads)
-    if insecure_dev and not config.env.get("TWILIO_AUTH_TOKEN"):
+    server = _bind(app, host, port, threads, channel.settings)
+    if insecure_dev and not channel.settings.auth_token:
         print(INSECURE_WARNING, file=sys.stderr, flush=True)
+    elif insecure_dev and not channel.settings.public_url:
+        log.warning("--insecure-dev: no PUBLIC_URL, so signatures are checked against the Host a client sends")
     signal.signal(signal.SIGTERM, _stop)
     thread, stop = alerter.start()
     spool_thread, spool_stop = channel.intake.start()  # also stores what an earlier run left in the spool

@@ -1,4 +1,4 @@
-"""The token-protected API for other systems: ``POST /api/prompts`` (a till asks for a text)."""
+"""``POST /api/prompts``: a till (a client with the ``till`` role) asks for the question to be texted."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from server.auth import Role, role_required
 from shared.phones import InvalidPhoneNumber
-from sms.security import token_required
 from sms.sender import SendFailed
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -17,7 +17,7 @@ REFUSAL_STATUS = 409
 
 
 @blueprint.post("/prompts")
-@token_required
+@role_required(Role.TILL)
 def create_prompt() -> ResponseReturnValue:
     """``{"phone": "+15551234567", "staff": "", "station": "", "touchpoint": ""}`` → 201, 409 refused, 422, 502."""
     payload: Any = request.get_json(silent=True)

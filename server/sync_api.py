@@ -1,7 +1,7 @@
 """The sync API: kiosks on other machines send answers; remote managers' consoles work the queue.
 
 Every request carries ``Authorization: Bearer <token>`` of a client in ``[sync.clients]``
-(see :mod:`sms.tokens`); a missing or unknown token gets 401 and changes nothing, a token
+(see :mod:`server.auth`); a missing or unknown token gets 401 and changes nothing, a token
 of the wrong role 403.
 
 - ``POST /api/ratings`` (kiosk): ``{"entries": [{"op": "record"|"update", "rating": {...}}]}``,
@@ -22,34 +22,31 @@ of the wrong role 403.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from manager.audit import record_reveal
-from manager.escalation import escalate_if_overdue
+from server.auth import Client, Role, role_required
+from shared.audit import record_reveal
 from shared.config import Config
+from shared.escalation import escalate_if_overdue
 from shared.followups import AlreadyClaimed, FollowUp, FollowUpError, Resolution
 from shared.phones import mask_phone
 from shared.ratings import Channel, InvalidRating, Rating
 from shared.storage import StoreError
 from shared.store import FeedbackStore, UnknownFollowUp, UnknownRating
-from sms.tokens import Client, Clients, Role, load_clients
 
-log = logging.getLogger("sms.sync")
+log = logging.getLogger("server.sync")
 
 blueprint = Blueprint("sync", __name__, url_prefix="/api")
-
-View = TypeVar("View", bound=Callable[..., Any])
 
 MAX_ENTRIES = 1000
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -63,7 +60,6 @@ NOTE_LIMIT = 2000
 class SyncState:
     """What the views need, in ``app.extensions["sync"]``; the queue payload is cached by revision."""
 
-    clients: Clients
     store: FeedbackStore
     clock: Callable[[], datetime]
     max_body_bytes: int
@@ -74,9 +70,9 @@ class SyncState:
 
 
 def init_app(app: Flask, config: Config, store: FeedbackStore, clock: Callable[[], datetime]) -> None:
-    """Register the blueprint with the clients of ``[sync.clients]`` and ``[sync] max_body_bytes``."""
+    """Register the blueprint with ``[sync] max_body_bytes`` (the clients are ``app.extensions["clients"]``)."""
     max_body = int(config.section("sync").get("max_body_bytes", DEFAULT_MAX_BODY_BYTES))
-    app.extensions["sync"] = SyncState(load_clients(config), store, clock, max_body)
+    app.extensions["sync"] = SyncState(store, clock, max_body)
     app.register_blueprint(blueprint)
 
 
@@ -90,29 +86,6 @@ def allow_batches() -> None:
     request.max_content_length = _state().max_body_bytes
 
 
-def role_required(role: Role) -> Callable[[View], View]:
-    """401 (nothing read, nothing written) without a known token; 403 with another role's token."""
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-            client = _state().clients.identify(given)
-            if client is None:
-                log.warning("401: %s token on %s", "missing" if not given else "unknown", request.path)
-                response = jsonify(error="a valid token is needed: Authorization: Bearer <token from `feedback token`>")
-                response.headers["WWW-Authenticate"] = 'Bearer realm="feedback"'
-                return response, 401
-            if client.role is not role:
-                return jsonify(error=f"the token of {client.name} has role {client.role}, this needs {role}"), 403
-            g.sync_client = client
-            return view(*args, **kwargs)
-
-        return checked  # type: ignore[return-value]
-
-    return decorate
-
-
 # -- ratings from kiosks ------------------------------------------------------------------
 
 
@@ -120,8 +93,34 @@ class EntryRefused(ValueError):
     """One entry of a batch cannot be applied; the message says why."""
 
 
+class NotYours(EntryRefused):
+    """The rating exists but this kiosk may not change it (an SMS answer, or another kiosk's)."""
+
+
+SOURCE_KEY = "sync_client"  # extra[...]: the client that recorded the rating, set by the server only
+
+
+def check_owner(existing: Rating, client: Client) -> None:
+    """A kiosk changes only what it recorded itself: never an SMS answer, never another kiosk's."""
+    if existing.channel is not Channel.KIOSK:
+        raise NotYours(f"rating {existing.id} came by {existing.channel}: a kiosk cannot change it")
+    if existing.extra.get(SOURCE_KEY) != client.name:
+        raise NotYours(f"rating {existing.id} was not recorded by {client.name}: only its own kiosk can change it")
+
+
+def update_own(store: FeedbackStore, rating: Rating, client: Client, now: datetime) -> None:
+    """Update ``rating`` if ``client`` recorded it, checked and written under one lock."""
+    with store.transaction():
+        existing = store.get_rating(rating.id, rating.ts)
+        if existing is None:
+            raise UnknownRating(f"no rating {rating.id} was recorded around {rating.ts:%Y-%m-%d}")
+        check_owner(existing, client)
+        store.update_rating(rating, now=now)
+
+
 def rating_from_kiosk(record: Any, client: Client, now: datetime) -> Rating:
-    """Validate a received rating. The server alone sets ``received``; the customer's ``ts`` is kept."""
+    """Validate a received rating (each check raises :class:`EntryRefused` or :class:`InvalidRating`, which
+    refuse this entry alone). The server alone sets ``received`` and who recorded it; ``ts`` is kept."""
     if not isinstance(record, dict):
         raise EntryRefused("rating must be an object with the fields of a rating")
     record = {**record, "received": None}
@@ -132,7 +131,7 @@ def rating_from_kiosk(record: Any, client: Client, now: datetime) -> Rating:
         raise EntryRefused(f"ts {rating.ts.isoformat()} is in the future: check the kiosk's clock")
     if rating.late:
         raise EntryRefused("late is for SMS replies only")
-    return dataclasses.replace(rating, extra={**rating.extra, "sync_client": client.name})
+    return dataclasses.replace(rating, extra={**rating.extra, SOURCE_KEY: client.name})
 
 
 def parse_entry(entry: Any, client: Client, now: datetime) -> tuple[str, Rating]:
@@ -145,19 +144,20 @@ def parse_entry(entry: Any, client: Client, now: datetime) -> tuple[str, Rating]
     return op, rating_from_kiosk(entry.get("rating"), client, now)
 
 
-def apply_batch(store: FeedbackStore, entries: list[Any], client: Client, now: datetime) -> list[dict[str, str]]:
+def apply_batch(store: FeedbackStore, entries: list[Any], client: Client, now: datetime) -> list[dict[str, Any]]:
     """Apply a batch in order, as one ``record_ratings`` (each file written once) plus stray updates.
 
     An update of a rating recorded earlier in the same batch is folded into that record (an update
     carries the whole rating, and the store keeps the record's time), unless the record turns out to
     be a duplicate, when it is applied as an update. Updates of ratings recorded by earlier batches
-    are applied one by one. Store failures propagate: the client sends the batch again.
+    are applied one by one. Every update of a stored rating is checked by :func:`update_own`. Store
+    failures propagate: the client sends the batch again.
     """
-    results: list[dict[str, str]] = []
+    results: list[dict[str, Any]] = []
     records: list[Rating] = []
     record_at: dict[str, int] = {}  # rating id -> its first position in ``records``
     record_results: list[int] = []
-    folded: set[str] = set()
+    folded: dict[str, int] = {}  # rating id -> position of its last update folded into the record
     updates: list[tuple[int, Rating]] = []
     for entry in entries:
         rating_record = entry.get("rating") if isinstance(entry, dict) else None
@@ -176,22 +176,25 @@ def apply_batch(store: FeedbackStore, entries: list[Any], client: Client, now: d
             record_results.append(len(results) - 1)
         elif rating.id in record_at:
             records[record_at[rating.id]] = rating
-            folded.add(rating.id)
+            folded[rating.id] = len(results) - 1
             result["status"] = "updated"
         else:
             updates.append((len(results) - 1, rating))
     recorded = store.record_ratings(records, now=now) if records else []
     for position, done in zip(record_results, recorded, strict=True):
         results[position]["status"] = "duplicate" if done.duplicate else "stored"
-    for rating_id in folded:
+    for rating_id, position in folded.items():
         if recorded[record_at[rating_id]].duplicate:
-            store.update_rating(records[record_at[rating_id]], now=now)
+            updates.append((position, records[record_at[rating_id]]))
     for position, rating in updates:
         try:
-            store.update_rating(rating, now=now)
+            update_own(store, rating, client, now)
             results[position]["status"] = "updated"
         except UnknownRating as error:
             results[position].update(status="error", error=str(error))
+        except NotYours as error:
+            log.warning("403: %s tried to change rating %s", client.name, rating.id)
+            results[position].update(status="error", code=403, error=str(error))
     return results
 
 
@@ -204,7 +207,7 @@ def receive_ratings() -> ResponseReturnValue:
         return jsonify(error='send JSON such as {"entries": [{"op": "record", "rating": {...}}]}'), 400
     if len(entries) > MAX_ENTRIES:
         return jsonify(error=f"at most {MAX_ENTRIES} entries per batch"), 413
-    state, client = _state(), g.sync_client
+    state, client = _state(), g.client
     try:
         results = apply_batch(state.store, entries, client, state.clock())
     except StoreError as error:
@@ -289,7 +292,7 @@ def _text(payload: dict[str, Any], key: str, limit: int, default: str = "") -> s
 @blueprint.post("/followups/<followup_id>/<action>")
 @role_required(Role.MANAGER)
 def act(followup_id: str, action: str) -> ResponseReturnValue:
-    state, client = _state(), g.sync_client
+    state, client = _state(), g.client
     payload: Any = request.get_json(force=True, silent=True) or {}
     try:
         if not isinstance(payload, dict):
@@ -329,5 +332,5 @@ def _reveal(state: SyncState, followup_id: str, by: str, now: datetime) -> Respo
     followup = state.store.get_followup(followup_id)
     if followup.contact is None:
         return jsonify(error="this customer left no phone number"), 404
-    record_reveal(state.store, followup_id, by=f"{by} (remote, {g.sync_client.name})", now=now)
+    record_reveal(state.store, followup_id, by=f"{by} (remote, {g.client.name})", now=now)
     return jsonify(phone=followup.contact.phone)
