@@ -90,9 +90,14 @@ class KioskApp(App[None]):
             followup_target=config.followup_target,
             lock_timeout=self.settings.write_timeout_seconds,
             clock=clock,
+            limits=config.limits,
         )
         retry_store = FeedbackStore(
-            config.data_dir, followup_target=config.followup_target, lock_timeout=config.lock_timeout, clock=clock
+            config.data_dir,
+            followup_target=config.followup_target,
+            lock_timeout=config.lock_timeout,
+            clock=clock,
+            limits=config.limits,
         )
         self.outbox = Outbox(self.settings.outbox_dir)
         if sender is None:

@@ -19,6 +19,7 @@ from kiosk.pin import InvalidPinHash, PinHash
 from kiosk.qr import CODE, station_code
 from shared.config import Config, ConfigError
 from shared.phones import InvalidPhoneNumber, normalise_phone
+from shared.ratings import NAME_CHARS
 from shared.reasons import DEFAULT_REASONS, parse_reasons
 
 PIN_HASH_ENV = "FEEDBACK_KIOSK_PIN_HASH"
@@ -132,6 +133,8 @@ def load_kiosk_settings(config: Config, *, station: str | None = None) -> KioskS
     name = station or _text(table, "station", "counter")
     if not name.strip():
         raise ConfigError("the kiosk's station name cannot be empty")
+    if len(name) > NAME_CHARS:
+        raise ConfigError(f"the kiosk's station name is {len(name)} characters long; at most {NAME_CHARS} are stored")
     code = _text(table, "station_code", "") or station_code(name)
     if not CODE.fullmatch(code):
         raise ConfigError(
@@ -214,6 +217,8 @@ def _text_list(table: Mapping[str, Any], key: str) -> list[str]:
         raise ConfigError(f"[kiosk] {key} must be a list of names")
     if len(value) > 9:
         raise ConfigError(f"[kiosk] {key}: at most 9 names (one per key 1 to 9)")
+    if too_long := [item for item in value if len(item) > NAME_CHARS]:
+        raise ConfigError(f"[kiosk] {key}: {too_long[0][:20]!r}… is longer than {NAME_CHARS} characters")
     return value
 
 

@@ -65,7 +65,11 @@ class ManagerApp(App[None]):
             self.store = RemoteQueue(remote, clock=clock)
         else:
             self.store = FeedbackStore(
-                config.data_dir, followup_target=config.followup_target, lock_timeout=config.lock_timeout, clock=clock
+                config.data_dir,
+                followup_target=config.followup_target,
+                lock_timeout=config.lock_timeout,
+                clock=clock,
+                limits=config.limits,
             )
         settings = ManagerSettings.from_config(config)
         self.poll_seconds = poll_seconds or settings.poll_seconds

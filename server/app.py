@@ -91,6 +91,7 @@ def create_app(
         followup_target=store.followup_target,
         lock_timeout=settings.store_wait_seconds / 2,
         clock=store.clock,
+        limits=store.limits,
     )
     responder = Responder(settings, inbound_store, clock)
     intake = Intake(responder, InboundSpool(settings.spool_dir), wait_seconds=settings.store_wait_seconds)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from shared.config import Config, ConfigError
+from shared.ratings import REASON_CHARS
 
 DEFAULT_REASONS: dict[str, str] = {
     "wait_time": "Wait time",
@@ -36,6 +37,8 @@ def parse_reasons(value: Any) -> dict[str, str]:
         raise ConfigError("[kiosk] reasons must hold at least one non-empty text")
     if len(reasons) > MAX_REASONS:
         raise ConfigError(f"[kiosk] reasons: at most {MAX_REASONS} (one per key 1 to {MAX_REASONS})")
+    if too_long := [key for key in reasons if len(key) > REASON_CHARS]:
+        raise ConfigError(f"[kiosk] reasons: the key {too_long[0][:20]!r}… is longer than {REASON_CHARS} characters")
     return reasons
 
 

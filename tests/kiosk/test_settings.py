@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import timedelta
 
 import pytest
 from textual.widgets import Static
 
 from kiosk.settings import DEFAULT_REASONS, load_kiosk_settings
-from shared.config import ConfigError
+from shared.config import Config, ConfigError
 
 from .conftest import wait_for
 
@@ -125,3 +126,18 @@ async def test_qr_code_shows_when_it_fits(make_app):
         await pilot.resize_terminal(60, 20)
         await pilot.pause()
         assert not app.screen.query_one("#qr-panel").display
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ({"station": "S" * 101}, "station name"),
+        ({"staff": ["Ana", "B" * 101]}, "[kiosk] staff"),
+        ({"reasons": {"k" * 65: "Label"}}, "[kiosk] reasons"),
+    ],
+)
+def test_names_longer_than_the_store_keeps_stop_the_start(tmp_path, table, named):
+    """A kiosk whose every answer the store would refuse must not start."""
+    config = Config(data_dir=tmp_path, sections={"kiosk": table})
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        load_kiosk_settings(config)

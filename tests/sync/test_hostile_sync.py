@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sync_helpers import KIOSK_TOKEN, MANAGER_TOKEN, ServerProcess, entry
+from sync_helpers import KIOSK_TOKEN, MANAGER_TOKEN, PUBLIC, ServerProcess, entry
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 from twilio.request_validator import RequestValidator
@@ -57,7 +57,7 @@ def text_in(server: ServerProcess, body: str, sid: str) -> int:
     """A customer's text, signed as Twilio signs it, to the real webhook."""
     params = {"MessageSid": sid, "AccountSid": "AC" + "0" * 32, "From": "+14155550199", "To": "+15005550006"}
     params["Body"] = body
-    signature = RequestValidator(SMS_AUTH_TOKEN).compute_signature(f"{server.url}/sms", params)
+    signature = RequestValidator(SMS_AUTH_TOKEN).compute_signature(f"{PUBLIC}/sms", params)
     request = urllib.request.Request(
         f"{server.url}/sms", data=urllib.parse.urlencode(params).encode(), headers={"X-Twilio-Signature": signature}
     )
