@@ -33,6 +33,7 @@ from shared.phones import mask_phone
 from shared.ratings import Channel, Outcome, Rating
 from shared.store import FeedbackStore
 from sms.settings import DEFAULT_TEXTS
+from tests.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = "https://feedback.example.com"
@@ -127,12 +128,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             port = read_port(process)
             yield Server(f"http://127.0.0.1:{port}", FeedbackStore(folder / "data"), twilio)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop(process)
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from sms.intake import offline_reply
 from sms.records import SmsRecords, shard_name
 from sms.settings import DEFAULT_TEXTS, SmsConfig, load_sms_config
 from sms.spool import FAILED, InboundSpool, SpoolError
+from tests.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 NOON = datetime(2026, 11, 24, 12, tzinfo=UTC)
@@ -102,13 +103,7 @@ def running_server(tmp_path: Path, data: Path, config: Path, wrap: list[str] | N
         server.base = f"http://127.0.0.1:{read_port(process)}"
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        server.logs = process.stderr.read() if process.stderr else ""
+        server.logs = stop(process, timeout=15)
     assert "2025550143" not in server.logs, "a phone number was logged in clear"
 
 
