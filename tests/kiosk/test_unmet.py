@@ -113,11 +113,11 @@ async def test_phone_step_times_out_on_its_own_timeout(make_app, data_dir, clock
     assert stored(data_dir)[0].contact is None
 
 
-async def test_activity_keeps_a_step_open_in_real_time(make_app, data_dir):
+async def test_activity_keeps_a_step_open_in_real_time(make_config, data_dir):
+    from kiosk.app import KioskApp
     from shared.store import utc_now
 
-    app = make_app(step_timeout_seconds=0.5)
-    app.clock = utc_now  # the wall clock, as a kiosk runs
+    app = KioskApp(make_config(step_timeout_seconds=0.5), clock=utc_now)  # the wall clock, as a kiosk runs
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("1")
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonsScreen))
