@@ -103,6 +103,12 @@ class Transaction:
         """Fold ``<name>.json``'s journal into the file, so documents deleted are gone from the disk too."""
         self._files._storage(f"{name}.json").compact()
 
+    def compact_all(self) -> None:
+        """Fold every journal in the data folder (after a purge: erased must mean gone from the disk)."""
+        for journal in sorted(self.root.rglob("*.json.log")):
+            if journal.stat().st_size:
+                self.compact(journal.relative_to(self.root).as_posix().removesuffix(".json.log"))
+
     def signature(self, name: str) -> list[int] | None:
         """The identity of ``<name>.json`` as it is now (file and journal)."""
         return storage_signature(self._files.root / f"{name}.json")

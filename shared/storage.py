@@ -220,7 +220,7 @@ class DurableJSONStorage(Storage):
     def compact(self) -> None:
         """Fold the journal into a new file now (so deleted documents leave the disk, for a purge)."""
         tables = self.read()
-        if tables is not None and (self._journal_valid_size or self.journal_path.exists()):
+        if tables is not None and self._journal_valid_size:
             self.write(tables)
 
     def forget(self) -> None:

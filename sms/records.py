@@ -275,7 +275,7 @@ def purge_messages(tx: Transaction, cutoff: datetime, dry_run: bool) -> int:
         if dry_run or not (idle or trimmed or old_messages):
             continue
         tx.change(name, {"numbers": (trimmed, idle), "messages": ({}, old_messages)})
-        tx.compact(name)
+        tx.compact(name)  # erased means gone from the disk, not only from the journal's replay
     return erased
 
 
