@@ -87,7 +87,7 @@ class SmsRecords:
             self._docs[phone] = doc
             legacy = doc.pop("messages", None)
             if legacy:  # written before messages had a table of their own: moved there on this write
-                self._new_messages[phone] = {sid: {**m, "phone": phone, "sid": sid} for sid, m in legacy.items()}
+                self._new_messages[phone] = {sid: {**m, "_phone": phone, "_sid": sid} for sid, m in legacy.items()}
                 self._dirty.add(phone)
         return doc
 
@@ -126,7 +126,7 @@ class SmsRecords:
         numbers = [str(d.doc_id) for d in self._shard(phone, "numbers").all() if d.get("updated", "") < cutoff]
         gone = set(numbers)
         messages = [
-            str(m.doc_id) for m in self._shard(phone, "messages").all() if m["at"] < cutoff or m["phone"] in gone
+            str(m.doc_id) for m in self._shard(phone, "messages").all() if m["at"] < cutoff or m["_phone"] in gone
         ]
         return numbers, messages
 
@@ -198,7 +198,7 @@ class SmsRecords:
     def messages(self, phone: str) -> list[dict[str, Any]]:
         """Every message kept from this number, oldest first (reads its whole shard: not for a hot path)."""
         self._doc(phone)
-        found = {m["sid"]: m for m in self._shard(phone, "messages").search(where("phone") == phone)}
+        found = {m["_sid"]: m for m in self._shard(phone, "messages").search(where("_phone") == phone)}
         found.update(self._new_messages.get(phone, {}))
         return sorted((_without_keys(m) for m in found.values()), key=lambda message: message["at"])
 
@@ -207,8 +207,8 @@ class SmsRecords:
         self._new_messages.setdefault(phone, {})[sid] = {
             **record,
             "at": utc(now).isoformat(),
-            "phone": phone,
-            "sid": sid,
+            "_phone": phone,  # the shard's table holds every number's messages: whose, and which
+            "_sid": sid,
         }
         self._change(phone, now)
 
@@ -284,4 +284,4 @@ def _message_key(phone: str, sid: str) -> str:
 
 
 def _without_keys(message: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in message.items() if key not in ("phone", "sid")}
+    return {key: value for key, value in message.items() if key not in ("_phone", "_sid")}
