@@ -22,6 +22,7 @@ disk per text bounded by its size plus a constant.
 from __future__ import annotations
 
 import argparse
+import itertools
 import shutil
 import sqlite3
 import statistics
@@ -30,11 +31,12 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
+import phonenumbers
 
 from shared.config import load_config
 from shared.followups import FollowUp, Resolution
@@ -71,6 +73,14 @@ def followup_record(rating_id: str, ts: datetime, resolved: datetime | None) -> 
     if resolved is not None:
         followup = followup.resolve(Resolution.APOLOGISED, resolved, by="dee", note="called back")
     return followup.to_record()
+
+
+def valid_numbers(prefix: str) -> Iterator[str]:
+    """Numbers the responder accepts (``+1202...`` is Washington, DC; not every ending is valid)."""
+    for index in itertools.count():
+        number = f"+1{prefix}{3_000_000 + index:07d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(number)):
+            yield number
 
 
 def write_json(path: Path, data: object) -> None:
@@ -130,8 +140,7 @@ class Year:
     def write_sms(self, numbers: int = 5_000, each: int = 10) -> None:
         """Returning numbers: ``each`` texts from each over the last 90 days."""
         shards: dict[str, dict[str, dict[str, object]]] = {}
-        for n in range(numbers):
-            phone = f"+1202{n:07d}"
+        for n, phone in zip(range(numbers), valid_numbers("202"), strict=False):
             shard = shards.setdefault(shard_name(phone), {"numbers": {}, "messages": {}})
             at = (NOW - timedelta(days=1 + n % 89)).isoformat()
             shard["numbers"][phone] = {"phone": phone, "updated": at, "conversation": None}
@@ -271,8 +280,7 @@ def data_bytes(root: Path) -> int:
 def bench_texts(year: Year, base: Path, repeat: int) -> tuple[list[tuple[str, float, float]], list[str]]:
     rows, notes = [], []
     settings = sms_settings(base)
-    for earlier in (0, 100, 1_000):
-        phone = f"+1303{earlier:07d}"
+    for earlier, phone in zip((0, 100, 1_000), valid_numbers("303"), strict=False):
         shard = year.root / f"{shard_name(phone)}.json"
         tables = orjson.loads(shard.read_bytes())
         start = NOW - timedelta(days=30)
@@ -284,7 +292,10 @@ def bench_texts(year: Year, base: Path, repeat: int) -> tuple[list[tuple[str, fl
         write_json(shard, tables)
         responder = Responder(settings, FeedbackStore(year.root))  # type: ignore[arg-type]
         body = "3 " + TEXT
-        responder.handle(Inbound(sid=f"SMw{earlier}", sender=phone, body=body, received=NOW - timedelta(hours=2)))
+        warm = responder.handle(
+            Inbound(sid=f"SMw{earlier}", sender=phone, body=body, received=NOW - timedelta(hours=2))
+        )
+        assert warm.action == "rating_recorded", warm
         before = data_bytes(year.root)
 
         def text(
@@ -404,15 +415,16 @@ def collision_ms(kind: str, target: Path, rounds: int = 300) -> float:
 def bench_throughput(year: Year, base: Path, texts: int, numbers: int) -> tuple[float, float, float, float]:
     """Texts/s (this store, SQLite) over the first and the last tenth of ``texts`` from ``numbers`` numbers."""
     responder = Responder(sms_settings(base), FeedbackStore(year.root))  # type: ignore[arg-type]
+    phones = list(itertools.islice(valid_numbers("404"), numbers))
 
     def ours(n: int) -> None:
-        phone = f"+1404{n % numbers:07d}"
+        phone = phones[n % numbers]
         at = NOW + timedelta(days=3, seconds=n)
         body = ("1 " if n % 10 == 0 else "3 ") + TEXT
         responder.handle(Inbound(sid=f"SMp{n}", sender=phone, body=body, received=at))
 
     def theirs(n: int) -> None:
-        sqlite_text(year, f"+1404{n % numbers:07d}", f"SMp{n}", NOW + timedelta(days=3, seconds=n))
+        sqlite_text(year, phones[n % numbers], f"SMp{n}", NOW + timedelta(days=3, seconds=n))
 
     results = []
     for action in (ours, theirs):

@@ -38,8 +38,8 @@ from shared.storage import Changes, DurableJSONStorage, StoreError, StoreWriteEr
 REVISION_FILE = "revision.json"
 RECENT_CHANGES_KEPT = 256
 CACHE_BUDGET = 64 * 1024 * 1024  # estimated bytes of parsed files a process keeps between transactions
-LOCK_FIRST_WAIT = 0.0005  # a waiter retries the lock after 0.5 ms, then ever less often...
-LOCK_LONGEST_WAIT = 0.004  # ...but never waits more than 4 ms past a release
+LOCK_FIRST_WAIT = 0.0002  # a waiter retries the lock after 0.2 ms, then less often...
+LOCK_LONGEST_WAIT = 0.001  # ...but never more than 1 ms apart (a retry is one cheap system call)
 
 
 class StoreBusy(StoreError):
@@ -320,7 +320,7 @@ class StoreFiles:
 class FileLock:
     """An exclusive ``flock`` on one file, across processes, that a waiter takes soon after its release.
 
-    ``flock`` cannot wait with a deadline, so a waiter retries; it retries after 0.5 ms, then
+    ``flock`` cannot wait with a deadline, so a waiter retries; it retries after 0.2 ms, then
     backs off to at most ``LOCK_LONGEST_WAIT``, so a lock held for 1 ms costs a waiter about
     that, not a fixed poll interval. Compatible with ``filelock.FileLock`` on the same file.
     Not re-entrant and not for threads of one process (the store's thread lock comes first).
