@@ -16,7 +16,7 @@ operation is timed on both and printed as a ratio (this store / SQLite):
 Targets (issue 12): every operation within 3x SQLite; texts/s at the end >= 90 % of the start;
 disk per text bounded by its size plus a constant.
 
-    python bench/years.py [--texts 3000] [--repeat 40] [--dir /tmp]
+    python bench/years.py [--texts 1000] [--repeat 40] [--dir /tmp]
 """
 
 from __future__ import annotations
@@ -447,7 +447,7 @@ def line(label: str, ours: float, theirs: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--texts", type=int, default=3_000, help="texts for the throughput run (the issue used 50,000)")
+    parser.add_argument("--texts", type=int, default=1_000, help="texts for the throughput run (the issue used 50,000)")
     parser.add_argument("--numbers", type=int, default=1_000, help="numbers those texts come from")
     parser.add_argument("--repeat", type=int, default=40, help="timed operations per configuration")
     parser.add_argument("--days", type=int, default=365, help="days of history (a year by default)")
