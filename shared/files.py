@@ -1,11 +1,15 @@
 """The store's files: one lock, parse caches, and the change feed.
 
 Every read-modify-write of a data file happens inside :meth:`StoreFiles.transaction`,
-which holds a cross-process lock (``filelock``) and a thread lock. Each process keeps
-the last parsed version of the files it touched; before trusting them it reads the
-change feed (``revision.json``: a counter and the files each change touched), which a
-writer bumps *before* replacing a file, so a cache is never trusted after another
-process changed its file, even if that process died half-way.
+which holds a cross-process lock (``flock`` on ``.lock``) and a thread lock. Each process
+keeps the last parsed version of the files it touched (up to ``CACHE_BUDGET`` bytes,
+least recently used dropped first); before trusting them it reads the change feed
+(``revision.json``: an epoch, a counter and the files each change touched), which a
+writer bumps *before* changing a file, so a cache is never trusted after another
+process changed its file, even if that process died half-way. The feed may be lost:
+a feed that is missing, damaged or of another epoch drops every cache, and each cached
+file is also checked against its (inode, size, mtime) before it is trusted, so a feed
+restored from a backup cannot hide a change either.
 
 This module knows files and locking, not ratings: :mod:`shared.store` builds on it.
 """
@@ -14,7 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -23,17 +29,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import filelock
 import orjson
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
-from shared.private_files import private_folder
-from shared.storage import DurableJSONStorage, StoreError, StoreWriteError, storage_signature
+from shared.private_files import FILE_MODE, private_folder
+from shared.storage import Changes, DurableJSONStorage, StoreError, StoreWriteError, storage_signature
 
 REVISION_FILE = "revision.json"
 RECENT_CHANGES_KEPT = 256
-CACHED_FILES = 6
+CACHE_BUDGET = 64 * 1024 * 1024  # estimated bytes of parsed files a process keeps between transactions
+LOCK_FIRST_WAIT = 0.0002  # a waiter retries the lock after 0.2 ms, then less often...
+LOCK_LONGEST_WAIT = 0.001  # ...but never more than 1 ms apart (a retry is one cheap system call)
 
 
 class StoreBusy(StoreError):
@@ -85,6 +92,24 @@ class Transaction:
         """Add or replace whole documents of ``<name>.json`` through its journal: one small (fsynced) write."""
         self._files._storage(f"{name}.json", durable=durable).append(table, documents)
 
+    def delete(self, name: str, table: str, keys: list[str], *, durable: bool = True) -> None:
+        """Remove documents of ``<name>.json`` by key through its journal: one small (fsynced) write."""
+        self._files._storage(f"{name}.json", durable=durable).delete(table, keys)
+
+    def change(self, name: str, changes: dict[str, Changes], *, durable: bool = True) -> None:
+        """Upsert and delete documents in several tables of ``<name>.json``: one journal line."""
+        self._files._storage(f"{name}.json", durable=durable).change(changes)
+
+    def compact(self, name: str) -> None:
+        """Fold ``<name>.json``'s journal into the file, so documents deleted are gone from the disk too."""
+        self._files._storage(f"{name}.json").compact()
+
+    def compact_all(self) -> None:
+        """Fold every journal in the data folder (after a purge: erased must mean gone from the disk)."""
+        for journal in sorted(self.root.rglob("*.json.log")):
+            if journal.stat().st_size:
+                self.compact(journal.relative_to(self.root).as_posix().removesuffix(".json.log"))
+
     def signature(self, name: str) -> list[int] | None:
         """The identity of ``<name>.json`` as it is now (file and journal)."""
         return storage_signature(self._files.root / f"{name}.json")
@@ -102,10 +127,11 @@ class StoreFiles:
             private_folder(self.root)
         except OSError as error:
             raise StoreError(f"cannot create the data directory {self.root}: {error.strerror}") from error
-        self._file_lock = filelock.FileLock(self.root / ".lock", timeout=lock_timeout, thread_local=False, mode=0o600)
+        self._file_lock = FileLock(self.root / ".lock", timeout=lock_timeout)
         self._thread_lock = threading.RLock()
         self._storages: OrderedDict[str, DurableJSONStorage] = OrderedDict()
         self._seen_revision: int | None = None
+        self._seen_epoch: str | None = None
         self._revision_state: dict[str, Any] = {"revision": 0, "recent": []}
         self._transaction: Transaction | None = None
         self._remove_stale_temporaries()
@@ -148,7 +174,7 @@ class StoreFiles:
             locked = True
             try:
                 self._file_lock.acquire()
-            except filelock.Timeout:
+            except TimeoutError:
                 raise StoreBusy(
                     f"the store in {self.root} stayed locked by another process for "
                     f"{self._file_lock.timeout:g} s; try again, or look for a hung process"
@@ -167,10 +193,16 @@ class StoreFiles:
                 self._transaction = None
                 # Trim the cache only between transactions: within one, a file's storage must
                 # stay the one its TinyDB tables use, however many files the transaction opens.
-                while len(self._storages) > CACHED_FILES:
-                    self._storages.popitem(last=False)
+                self._trim_caches()
                 if locked:
                     self._file_lock.release()
+
+    def _trim_caches(self) -> None:
+        """Drop the least recently used parsed files until the rest fit in ``CACHE_BUDGET``."""
+        total = sum(storage.cost for storage in self._storages.values())
+        while total > CACHE_BUDGET and self._storages:
+            _, storage = self._storages.popitem(last=False)
+            total -= storage.cost
 
     def revision(self) -> int:
         """A number that changes whenever anything in the store changes (no lock, no history read).
@@ -212,10 +244,17 @@ class StoreFiles:
 
     def _refresh_caches(self) -> None:
         state = self._read_revision_file()
+        epoch = state.get("epoch")
+        if not isinstance(epoch, str):
+            # A new store, or a feed lost or damaged: start a new one that no cache can mistake for the old.
+            epoch = secrets.token_hex(8)
+            state = {"epoch": epoch, "revision": 0, "recent": []}
         self._revision_state = state
-        if self._seen_revision is not None and state["revision"] == self._seen_revision:
+        for storage in self._storages.values():
+            storage.verify()  # the second guard: each cached file is checked on its next read
+        if self._seen_epoch == epoch and state["revision"] == self._seen_revision:
             return
-        changed = None if self._seen_revision is None else self.changed_files(self._seen_revision)
+        changed = None if self._seen_epoch != epoch else self.changed_files(self._seen_revision or 0)
         if changed is None:
             for storage in self._storages.values():
                 storage.forget()
@@ -224,6 +263,7 @@ class StoreFiles:
                 if name in self._storages:
                     self._storages[name].stale()
         self._seen_revision = state["revision"]
+        self._seen_epoch = epoch
 
     def _announce_write(self, path: Path) -> None:
         self._announce([path.relative_to(self.root).as_posix()])
@@ -243,12 +283,17 @@ class StoreFiles:
         state = self._revision_state
         number = state["revision"] + 1
         recent = [*state["recent"][-(RECENT_CHANGES_KEPT - len(names)) :], *([number, name] for name in names)]
-        self._revision_state = {"revision": number, "recent": recent}
+        self._revision_state = {
+            "epoch": state.get("epoch") or secrets.token_hex(8),
+            "revision": number,
+            "recent": recent,
+        }
         try:
             self._write_revision_file(orjson.dumps(self._revision_state))
         except OSError as error:
             raise StoreWriteError(self.root / REVISION_FILE, error) from error
         self._seen_revision = number
+        self._seen_epoch = self._revision_state["epoch"]
 
     def _write_revision_file(self, content: bytes) -> None:
         """Overwrite the change feed in place, padded with spaces so it never shrinks.
@@ -273,22 +318,79 @@ class StoreFiles:
         return storage
 
 
+class FileLock:
+    """An exclusive ``flock`` on one file, across processes, that a waiter takes soon after its release.
+
+    ``flock`` cannot wait with a deadline, so a waiter retries; it retries after 0.2 ms, then
+    backs off to at most ``LOCK_LONGEST_WAIT``, so a lock held for 1 ms costs a waiter about
+    that, not a fixed poll interval. Compatible with ``filelock.FileLock`` on the same file.
+    Not re-entrant and not for threads of one process (the store's thread lock comes first).
+    """
+
+    def __init__(self, path: Path, *, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._descriptor: int | None = None
+        self.polls = 0  # retries made by the last acquire (to see that a waiter is woken soon)
+
+    def acquire(self) -> None:
+        """Take the lock, or raise TimeoutError after ``timeout`` seconds (OSError if the file cannot be opened)."""
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)  # readable by the owner only
+        deadline = time.monotonic() + self.timeout
+        wait = LOCK_FIRST_WAIT
+        self.polls = 0
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    os.close(descriptor)
+                    raise TimeoutError(f"{self.path} stayed locked for {self.timeout:g} s") from None
+                time.sleep(min(wait, remaining))
+                wait = min(wait * 2, LOCK_LONGEST_WAIT)
+                self.polls += 1
+                continue
+            except BaseException:
+                os.close(descriptor)
+                raise
+            self._descriptor = descriptor
+            return
+
+    def release(self) -> None:
+        descriptor, self._descriptor = self._descriptor, None
+        if descriptor is not None:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+            os.close(descriptor)
+
+
 def put(table: Table, key: str, record: dict[str, Any]) -> None:
-    """Insert or replace one keyed document with a single durable write."""
-    if table.contains(doc_id=key):
-        table.update(_replaced_by(record), doc_ids=[key])
-    else:
-        table.insert(Document(record, doc_id=key))
+    """Insert or replace one keyed document with a single durable write (one journal line)."""
+    put_many(table, {key: record})
 
 
 def put_many(table: Table, records: dict[str, dict[str, Any]]) -> None:
-    """Insert or replace several keyed documents; new ones go in with a single durable write."""
-    new = [Document(record, doc_id=key) for key, record in records.items() if not table.contains(doc_id=key)]
-    for key, record in records.items():
+    """Insert or replace several keyed documents with a single durable write (one journal line)."""
+    storage = table.storage
+    if isinstance(storage, DurableJSONStorage):
+        storage.append(table.name, {key: dict(record) for key, record in records.items()})
+        table.clear_cache()
+        return
+    for key, record in records.items():  # any other TinyDB storage
         if table.contains(doc_id=key):
-            put(table, key, record)
-    if new:
-        table.insert_multiple(new)
+            table.update(_replaced_by(record), doc_ids=[key])
+        else:
+            table.insert(Document(record, doc_id=key))
+
+
+def remove(table: Table, keys: list[str]) -> None:
+    """Delete keyed documents (absent ones are ignored) with a single durable write (one journal line)."""
+    storage = table.storage
+    if isinstance(storage, DurableJSONStorage):
+        storage.delete(table.name, list(keys))
+        table.clear_cache()
+        return
+    table.remove(doc_ids=[key for key in keys if table.contains(doc_id=key)])
 
 
 def _replaced_by(record: dict[str, Any]) -> Callable[[dict[str, Any]], None]:

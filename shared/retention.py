@@ -110,6 +110,8 @@ def purge(store: FeedbackStore, *, older_than: timedelta, now: datetime, dry_run
         for name in ["queue", *(f"followups/{path.stem}" for path in archives)]:
             _purge_followups(tx, name, cutoff, totals, dry_run)
         totals["messages"] = sum(purger(tx, cutoff, dry_run) for purger in CHANNEL_PURGERS.values())
+        if not dry_run:
+            tx.compact_all()  # deletions are journal lines until folded: fold them, so nothing erased stays on disk
     return PurgeReport(cutoff=cutoff, dry_run=dry_run, **totals)
 
 

@@ -23,6 +23,7 @@ from tinydb import Storage
 from shared.private_files import private_folder
 
 Tables = dict[str, dict[str, Any]]
+Changes = tuple[dict[str, dict[str, Any]], list[str]]  # documents upserted, keys deleted
 
 
 class StoreError(Exception):
@@ -61,16 +62,21 @@ class StoreWriteError(StoreError):
 
 META_TABLE = "_meta"
 COMPACT_AFTER = 512
+PARSED_BYTES_PER_BYTE = 4
+STORAGE_OVERHEAD = 2048  # what a storage costs with nothing cached (so their number is bounded too)
 
 
 class DurableJSONStorage(Storage):
     """A TinyDB storage whose writes are atomic and durable, with a parse cache and a journal.
 
-    ``write`` (what TinyDB calls) replaces the whole file atomically. ``append`` (what
-    the store calls to add documents on its hot path) adds them to a journal beside
-    the file, ``<name>.log``: one fsynced line per batch, so adding an answer costs
-    the same however many the file holds. Reading replays the journal over the file;
-    every ``COMPACT_AFTER`` appended documents the two are folded into a new file.
+    ``write`` (what TinyDB calls) replaces the whole file atomically. ``append`` and
+    ``delete`` (what the store calls for every change on its paths: see
+    :func:`shared.files.put` and :func:`shared.files.remove`) add one line to a journal
+    beside the file, ``<name>.log``: the documents upserted or the keys deleted, fsynced,
+    so a change costs the same however many documents the file holds. Reading replays
+    the journal over the file. The two are folded into a new file once the journal holds
+    ``COMPACT_AFTER`` changes *and* is at least as large as the file: folding then costs,
+    spread over the changes that filled the journal, a constant per changed byte.
 
     Each journal line carries the file's generation, kept in the file's ``_meta``
     table: a line written before the last full write is ignored, so a crash between
@@ -100,9 +106,15 @@ class DurableJSONStorage(Storage):
         self._journal_valid_size = 0
         self._journal_entries = 0
         self._file_stat: tuple[int, int, int] | None = None
+        self._journal_stat: tuple[int, int, int] | None = None
         self._stale = False
+        self._unverified = False
 
     def read(self) -> Tables | None:
+        if self._cached is not None and self._unverified and not self._stale:
+            # A second guard beside the change feed: the files must be the ones this cache was made from.
+            self._stale = (_stat_of(self.path), _stat_of(self.journal_path)) != (self._file_stat, self._journal_stat)
+        self._unverified = False
         if self._cached is not None and self._stale and not self._catch_up():
             self._cached = None
         self._stale = False
@@ -134,30 +146,47 @@ class DurableJSONStorage(Storage):
             # Everything in it is in the new file now; lines of the old generation are ignored anyway.
             with contextlib.suppress(OSError):
                 os.truncate(self.journal_path, 0)
+        self._journal_stat = _stat_of(self.journal_path)
         self._journal_valid_size = 0
         self._journal_entries = 0
 
     def append(self, table: str, documents: dict[str, dict[str, Any]]) -> None:
         """Add or replace documents of one table with one fsynced journal line."""
+        self.change({table: (documents, [])})
+
+    def delete(self, table: str, keys: list[str]) -> None:
+        """Remove documents of one table by key with one fsynced journal line (absent keys are ignored)."""
+        self.change({table: ({}, keys)})
+
+    def change(self, changes: dict[str, Changes]) -> None:
+        """Upsert and delete documents of several tables with one fsynced journal line."""
         tables = self.read() or {}
         if not self.path.exists():
             # The first documents of a file make the file itself, so it can be found by name.
-            self.write({**tables, table: {**tables.get(table, {}), **documents}})
+            for table, (documents, deleted) in changes.items():
+                tables[table] = _changed(dict(tables.get(table, {})), documents, deleted)
+            self.write(tables)
             return
         if self._before_write is not None:
             self._before_write(self.path)
-        line = orjson.dumps({"g": self._generation, "t": table, "d": documents}) + b"\n"
+        if len(changes) == 1:
+            [(table, (documents, deleted))] = changes.items()
+            entry: dict[str, Any] = {"g": self._generation, "t": table, "d": documents}
+            if deleted:
+                entry["x"] = deleted
+        else:
+            entry = {"g": self._generation, "m": [[table, *change] for table, change in changes.items()]}
+        line = orjson.dumps(entry) + b"\n"
         try:
             self._append_line(line)
         except OSError as error:
             self._cached = None
             raise StoreWriteError(self.journal_path, error) from error
-        merged = dict(tables.get(table, {}))
-        merged.update(documents)
-        tables[table] = merged
+        for table, (documents, deleted) in changes.items():
+            tables[table] = _changed(tables.get(table, {}), documents, deleted)
+            self._journal_entries += len(documents) + len(deleted)
         self._cached = tables
-        self._journal_entries += len(documents)
-        if self._journal_entries >= COMPACT_AFTER:
+        if self._journal_entries >= COMPACT_AFTER and self._journal_valid_size >= (self._file_stat or (0, 0, 0))[1]:
             # The documents are safe in the journal already: folding may fail (a full disk)
             # without failing this append; it is tried again on the next one.
             with contextlib.suppress(StoreWriteError):
@@ -174,12 +203,14 @@ class DurableJSONStorage(Storage):
             _write_all(descriptor, line)
             if self.durable:
                 os.fsync(descriptor)
+            stat = os.fstat(descriptor)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.ftruncate(descriptor, self._journal_valid_size)
             raise
         finally:
             os.close(descriptor)
+        self._journal_stat = stat.st_ino, stat.st_size, stat.st_mtime_ns
         self._journal_valid_size += len(line)
         if created and self.durable:
             fsync_directory(self.path.parent)
@@ -188,9 +219,26 @@ class DurableJSONStorage(Storage):
         """Identity of this version of the file and its journal (both change on every write)."""
         return storage_signature(self.path)
 
+    def compact(self) -> None:
+        """Fold the journal into a new file now (so deleted documents leave the disk, for a purge)."""
+        tables = self.read()
+        if tables is not None and self._journal_valid_size:
+            self.write(tables)
+
     def forget(self) -> None:
         """Drop the cached version so the next read comes from disk."""
         self._cached = None
+
+    def verify(self) -> None:
+        """Check the files against this cache's signature on the next read (a lost change feed may hide a change)."""
+        self._unverified = True
+
+    @property
+    def cost(self) -> int:
+        """An estimate of the cache's memory in bytes: parsed JSON takes a few times its size on disk."""
+        if self._cached is None:
+            return STORAGE_OVERHEAD
+        return STORAGE_OVERHEAD + PARSED_BYTES_PER_BYTE * ((self._file_stat or (0, 0, 0))[1] + self._journal_valid_size)
 
     def stale(self) -> None:
         """Another process changed the file: the next read catches up (only new journal lines if it can)."""
@@ -207,30 +255,30 @@ class DurableJSONStorage(Storage):
             return False
         try:
             with self.journal_path.open("rb") as journal:
+                stat = os.fstat(journal.fileno())
+                if stat.st_size < self._journal_valid_size or stat.st_ino != (self._journal_stat or (0,))[0]:
+                    return False  # cut or replaced: not the journal this cache was made from
                 journal.seek(self._journal_valid_size)
                 added = journal.read()
         except OSError:
             return False
         lines = added.split(b"\n")[:-1]  # a torn last piece is left for the next append to cut
-        changes: list[tuple[str, dict[str, Any]]] = []
+        changes: list[tuple[str, dict[str, Any], list[str]]] = []
         for line in lines:
             try:
-                entry = orjson.loads(line)
-            except orjson.JSONDecodeError:
+                generation, line_changes = _parse_line(line)
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
                 return False
-            if (
-                not isinstance(entry, dict)
-                or entry.get("g") != self._generation
-                or not isinstance(entry.get("d"), dict)
-            ):
+            if generation != self._generation:
                 return False
-            changes.append((str(entry.get("t")), entry["d"]))
+            changes.extend(line_changes)
         tables = dict(self._cached)
-        for table, documents in changes:
-            tables[table] = {**tables.get(table, {}), **documents}
-            self._journal_entries += len(documents)
+        for table, documents, deleted in changes:
+            tables[table] = _changed(tables.get(table, {}), documents, deleted)
+            self._journal_entries += len(documents) + len(deleted)
         self._cached = tables
         self._journal_valid_size += sum(len(line) + 1 for line in lines)
+        self._journal_stat = _stat_of(self.journal_path)
         return True
 
     def close(self) -> None:
@@ -267,6 +315,7 @@ class DurableJSONStorage(Storage):
         """Apply the journal's lines of the current generation to ``data`` (in place)."""
         self._journal_valid_size = 0
         self._journal_entries = 0
+        self._journal_stat = _stat_of(self.journal_path)
         try:
             content = self.journal_path.read_bytes()
         except (FileNotFoundError, NotADirectoryError):
@@ -277,17 +326,39 @@ class DurableJSONStorage(Storage):
         complete, tail = lines[:-1], lines[-1]  # a last piece without its newline was never acknowledged
         for number, line in enumerate(complete, start=1):
             try:
-                entry = orjson.loads(line)
-                generation, table, documents = entry["g"], entry["t"], entry["d"]
-                if not isinstance(table, str) or not isinstance(documents, dict):
-                    raise TypeError("table or documents of the wrong type")
-            except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+                generation, line_changes = _parse_line(line)
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
                 raise StoreCorrupt(self.journal_path, f"line {number} is damaged: {error}") from None
             if generation == self._generation:
-                data.setdefault(table, {}).update(documents)
-                self._journal_entries += len(documents)
+                for table, documents, deleted in line_changes:
+                    data[table] = _changed(data.get(table, {}), documents, deleted)
+                    self._journal_entries += len(documents) + len(deleted)
         self._journal_valid_size = len(content) - len(tail)
         return data
+
+
+def _parse_line(line: bytes) -> tuple[Any, list[tuple[str, dict[str, Any], list[str]]]]:
+    """A journal line's generation and its changes: (table, upserted documents, deleted keys) (raises if damaged)."""
+    entry = orjson.loads(line)
+    parts = entry["m"] if "m" in entry else [[entry["t"], entry["d"], entry.get("x", [])]]
+    changes = []
+    for table, documents, deleted in parts:
+        if not isinstance(table, str) or not isinstance(documents, dict) or not isinstance(deleted, list):
+            raise TypeError("table, documents or deleted keys of the wrong type")
+        changes.append((table, documents, deleted))
+    return entry["g"], changes
+
+
+def _changed(documents: dict[str, Any], upserted: dict[str, Any], deleted: list[str]) -> dict[str, Any]:
+    """``documents`` with ``upserted`` put in and ``deleted`` taken out, in place.
+
+    In place, not a copy: a copy would make every change cost as much as the whole table.
+    (TinyDB's own updates change its tables in place too; it copies what it hands out.)
+    """
+    documents.update(upserted)
+    for key in deleted:
+        documents.pop(key, None)
+    return documents
 
 
 def _stat_of(path: Path) -> tuple[int, int, int] | None:

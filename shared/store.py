@@ -4,21 +4,26 @@ Layout of a data directory (all TinyDB files written by :class:`DurableJSONStora
 0700, files 0600, see :mod:`shared.private_files`; years always four digits)::
 
     .lock                          cross-process lock held by every read-modify-write
-    revision.json                  the change feed: a counter and the files it last touched
+    revision.json                  the change feed: an epoch, a counter and the files it last touched
     ratings/2026/2026-11-24.json   one partition per UTC day, ratings keyed by their source id
+    ids/NNN.json                   the id index: rating id -> its UTC day (256 shards by hash), so a
+                                   repeated id is found whatever its timestamp, without reading days
+    ids/start.json                 the last day with ratings from before the index (searched the old way)
     queue.json                     open and claimed follow-ups only: small, read by the live console
     followups/2026-11.json         resolved follow-ups, by month of resolution
     summaries/2026-11.json         hourly counts per day, so reports never read every rating
     <name>.json                    channel data (opt-outs, prompts, ...) via :meth:`FeedbackStore.transaction`
 
-Why this cut: recording an answer rewrites only today's partition, the queue when
-it is unmet, and this month's summary, so its cost does not grow with history.
+Why this cut: recording an answer writes one journal line (see :mod:`shared.storage`) to
+its id's index shard, today's partition, the queue when it is unmet, and this month's
+summary, so its cost grows neither with history nor with the size of those files.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -29,7 +34,7 @@ from typing import Any
 from tinydb.table import Table
 
 from shared.config import Config
-from shared.files import StoreBusy, StoreFiles, Transaction, put, put_many
+from shared.files import StoreBusy, StoreFiles, Transaction, put, put_many, remove
 from shared.followups import (
     DEFAULT_TARGET,
     FollowUp,
@@ -42,6 +47,8 @@ from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWr
 from shared.summary import apply_change, hour_of, summarise
 
 QUEUE = "queue"
+ID_SHARDS = 256
+INDEX_START = "ids/start"
 
 
 def day_name(day: date) -> str:
@@ -242,7 +249,7 @@ class FeedbackStore:
                 if rating.id in fresh:
                     results.append(Recorded(fresh[rating.id], followups[rating.id], True))
                     continue
-                existing = self._find_rating(tx, rating.id, rating.ts)
+                existing, known = self._lookup_rating(tx, rating.id, rating.ts)
                 if existing is not None:
                     results.append(Recorded(existing, self._find_followup(tx, f"fu-{rating.id}", existing), True))
                     continue
@@ -251,7 +258,8 @@ class FeedbackStore:
                 followup = None
                 if rating.needs_follow_up:
                     # A crashed earlier attempt may have left it (even resolved since): keep it as it is.
-                    followup = self._find_followup(tx, f"fu-{rating.id}", rating)
+                    # The index is written before the follow-up: an id it never saw has none to find.
+                    followup = self._find_followup(tx, f"fu-{rating.id}", rating) if known else None
                     if followup is None:
                         followup = FollowUp.for_rating(rating, now=pending.now, target=self.followup_target)
                         opened[followup.id] = followup.to_record()
@@ -260,11 +268,20 @@ class FeedbackStore:
             if not fresh:
                 return results
             days = sorted({rating.ts.date() for rating in fresh.values()})
+            shards: dict[str, dict[str, str]] = {}
+            for rating in fresh.values():
+                day = rating.ts.astimezone(UTC).date().isoformat()
+                shards.setdefault(_id_shard(rating.id), {})[rating.id] = {"day": day}
             tx.will_write(
+                *([INDEX_START] if self._index_start(tx) is None else []),
+                *sorted(shards),
                 *(self._partition_name(day) for day in days),
                 *sorted({f"summaries/{month_name(day)}" for day in days}),
                 *([QUEUE] if opened else []),
             )
+            self._start_index(tx)
+            for shard, entries in sorted(shards.items()):  # first: a follow-up or rating is never unindexed
+                tx.append(shard, "ids", entries)
             if opened:
                 put_many(tx.db(QUEUE).table("followups"), opened)
             for day in days:
@@ -311,7 +328,7 @@ class FeedbackStore:
                     )
                     self._archive(tx, followup)
             elif followup is not None and rating.needs_follow_up and (reflag or not existing.needs_follow_up):
-                self._archive_table(tx, followup).remove(doc_ids=[followup.id])
+                remove(self._archive_table(tx, followup), [followup.id])
                 followup = followup.with_rating(rating).reflag(now, target=self.followup_target)
                 put(queue, followup.id, followup.to_record())
             elif followup is not None:
@@ -341,19 +358,57 @@ class FeedbackStore:
         return partition_name(day)
 
     def _find_rating(self, tx: Transaction, rating_id: str, around: datetime) -> Rating | None:
-        # A source may repeat an answer across midnight (an SMS retried, a kiosk batch resent).
+        return self._lookup_rating(tx, rating_id, around)[0]
+
+    def _lookup_rating(self, tx: Transaction, rating_id: str, around: datetime) -> tuple[Rating | None, bool]:
+        """The rating with this id, whatever its day, and whether its id was ever seen.
+
+        The id index names its day: one small shard is read, not the day's ratings, unless
+        the id is there. Ratings from before the index are looked for the old way, in the
+        partitions of ``around`` and the days beside it (a source may repeat an answer
+        across midnight), but only in days that can hold them.
+        """
+        entry = tx.db(_id_shard(rating_id)).table("ids").get(doc_id=rating_id)
+        if entry is not None:
+            return self._rating_in(tx, rating_id, date.fromisoformat(entry["day"])), True
+        legacy_days = self._legacy_days(tx, around)
+        for day in legacy_days:
+            rating = self._rating_in(tx, rating_id, day)
+            if rating is not None:
+                return rating, True
+        return None, bool(legacy_days)
+
+    def _rating_in(self, tx: Transaction, rating_id: str, day: date) -> Rating | None:
+        if not (self.root / f"{self._partition_name(day)}.json").exists():
+            return None
+        record = tx.db(self._partition_name(day)).table("ratings").get(doc_id=rating_id)
+        return None if record is None else Rating.from_record(record)
+
+    def _index_start(self, tx: Transaction) -> str | None:
+        """The last day (ISO) that may hold ratings the id index never saw; "" for none, None before the index."""
+        start = tx.db(INDEX_START).table("index").get(doc_id="start")
+        return None if start is None else str(start["last_unindexed_day"])
+
+    def _start_index(self, tx: Transaction) -> None:
+        """Before the first id is indexed, note the last day of ratings recorded without it."""
+        if self._index_start(tx) is None:
+            partitions = day_partitions(self.root)
+            last = partitions[-1][0].isoformat() if partitions else ""
+            put(tx.db(INDEX_START).table("index"), "start", {"last_unindexed_day": last})
+
+    def _legacy_days(self, tx: Transaction, around: datetime) -> list[date]:
+        """Days near ``around`` that may hold a rating the id index never saw."""
+        last = self._index_start(tx)
         middle = around.astimezone(UTC).date()
+        days = []
         for offset in (0, -1, 1):
             try:
-                day = middle + timedelta(days=offset)
+                days.append(middle + timedelta(days=offset))
             except OverflowError:  # beside 0001-01-01 or 9999-12-31
                 continue
-            if not (self.root / f"{self._partition_name(day)}.json").exists():
-                continue
-            record = tx.db(self._partition_name(day)).table("ratings").get(doc_id=rating_id)
-            if record is not None:
-                return Rating.from_record(record)
-        return None
+        if last is None:  # no index yet: every rating is from before it
+            return days
+        return [day for day in days if last and day.isoformat() <= last]
 
     def _write_ratings(self, tx: Transaction, day: date, changes: list[tuple[Rating | None, Rating]]) -> None:
         """Write one day's new or changed ratings (one journal line, fsynced), then its summary."""
@@ -481,7 +536,7 @@ class FeedbackStore:
             if followup is None:
                 raise UnknownFollowUp(f"there is no follow-up {followup_id}")
             if not followup.is_active:
-                self._archive_table(tx, followup).remove(doc_ids=[followup.id])
+                remove(self._archive_table(tx, followup), [followup.id])
             followup = followup.reopen(now, target=self.followup_target)
             put(tx.db(QUEUE).table("followups"), followup.id, followup.to_record())
             return followup
@@ -563,7 +618,7 @@ class FeedbackStore:
     def _archive(self, tx: Transaction, followup: FollowUp) -> None:
         """Move a resolved follow-up out of the live queue (archive first: never lost in between)."""
         put(self._archive_table(tx, followup), followup.id, followup.to_record())
-        tx.db(QUEUE).table("followups").remove(doc_ids=[followup.id])
+        remove(tx.db(QUEUE).table("followups"), [followup.id])
 
     def _archive_table(self, tx: Transaction, followup: FollowUp) -> Table:
         resolved = followup.resolved_at or followup.created
@@ -607,6 +662,10 @@ class FeedbackStore:
                     records.extend(tx.db(f"followups/{path.stem}").table("followups").all())
         # Times are stored as UTC ISO 8601, so comparing the text compares the days.
         return [record for record in records if first <= record["created"] < after]
+
+
+def _id_shard(rating_id: str) -> str:
+    return f"ids/{zlib.crc32(rating_id.encode()) % ID_SHARDS:03d}"
 
 
 __all__ = [

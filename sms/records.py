@@ -3,13 +3,16 @@
 Files are cut so that handling one message rewrites one small file, whatever the history::
 
     sms.json                     opt-outs (keyed by number): few, kept for good
-    sms/numbers/NNN.json         one document per number (256 shards by hash): its current
-                                 conversation, when it was last prompted, and every message it
-                                 sent (raw text, what we did, the reply) for the retention period
+    sms/numbers/NNN.json         256 shards by the number's hash, two tables: ``numbers``, one small
+                                 document per number (its current conversation, when it was last
+                                 prompted); ``messages``, every message it sent (raw text, what we
+                                 did, the reply) for the retention period, one document each
     sms/prompts/YYYY-MM-DD.json  every prompt sent, keyed by Twilio sid (status callbacks; no number)
     sms/alerts/YYYY-MM.json      alerts sent, by the month the customer (last) flagged the follow-up
 
-Changes to a number are gathered and written once, when the block ends::
+A message is written once, as one journal line with its number's state: a text costs the
+same however many the number sent before. Changes to a number are gathered and written
+once, when the block ends::
 
     with store.transaction() as tx, SmsRecords(tx) as records:
         ...
@@ -22,6 +25,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
+from tinydb import where
 from tinydb.table import Table
 
 from shared.files import put
@@ -34,6 +38,7 @@ NUMBER_SHARDS = 256
 # Twilio retries and status callbacks come within hours: today and the day before are searched.
 LOOK_BACK_DAYS = 2
 DEFAULT_RETENTION = timedelta(days=90)
+SWEPT = "swept"  # the table (and key) of the day a shard was last pruned
 
 
 def _shard(key: str, shards: int) -> int:
@@ -49,13 +54,15 @@ class SmsRecords:
 
     Per-number changes are kept in memory and written by :meth:`flush` (on leaving the
     ``with`` block without an error): one durable journal line per number, however many changes.
-    Numbers idle for longer than ``retention`` are dropped from their shard on that write.
+    Once a day per shard, that write also drops numbers idle for longer than ``retention``
+    and messages older than it.
     """
 
     def __init__(self, tx: Transaction, retention: timedelta = DEFAULT_RETENTION) -> None:
         self._tx = tx
         self._retention = retention
         self._docs: dict[str, dict[str, Any]] = {}
+        self._new_messages: dict[str, dict[str, dict[str, Any]]] = {}
         self._dirty: set[str] = set()
 
     def __enter__(self) -> SmsRecords:
@@ -69,16 +76,19 @@ class SmsRecords:
 
     # -- per-number documents ----------------------------------------------------------
 
-    def _numbers(self, phone: str) -> Table:
-        return self._tx.db(shard_name(phone)).table("numbers")
+    def _shard(self, phone: str, table: str) -> Table:
+        return self._tx.db(shard_name(phone)).table(table)
 
     def _doc(self, phone: str) -> dict[str, Any]:
         doc = self._docs.get(phone)
         if doc is None:
-            stored = self._numbers(phone).get(doc_id=phone)
+            stored = self._shard(phone, "numbers").get(doc_id=phone)
             doc = dict(stored) if stored is not None else {"phone": phone}
-            doc.setdefault("messages", {})
             self._docs[phone] = doc
+            legacy = doc.pop("messages", None)
+            if legacy:  # written before messages had a table of their own: moved there on this write
+                self._new_messages[phone] = {sid: {**m, "_phone": phone, "_sid": sid} for sid, m in legacy.items()}
+                self._dirty.add(phone)
         return doc
 
     def _change(self, phone: str, now: datetime, **fields: Any) -> None:
@@ -87,18 +97,38 @@ class SmsRecords:
         self._dirty.add(phone)
 
     def flush(self) -> None:
-        """Write every changed number, dropping idle numbers and old messages from the same shard."""
+        """Write every changed number with its new messages: one journal line per number."""
         for phone in sorted(self._dirty):
             doc = self._docs[phone]
-            cutoff = (parse_time(doc["updated"]) - self._retention).isoformat()
-            doc["messages"] = {sid: m for sid, m in doc["messages"].items() if m["at"] >= cutoff}
-            table = self._numbers(phone)
-            idle = [str(d.doc_id) for d in table.all() if d.get("updated", "") < cutoff and d.doc_id != phone]
-            if idle:
-                table.remove(doc_ids=idle)
+            messages = {_message_key(phone, sid): m for sid, m in self._new_messages.get(phone, {}).items()}
+            gone_numbers, gone_messages = self._sweep(phone, doc)
             # One fsynced journal line, however large the shard (see shared.storage).
-            self._tx.append(shard_name(phone), "numbers", {phone: doc})
+            self._tx.change(
+                shard_name(phone),
+                {
+                    "numbers": ({phone: doc}, [number for number in gone_numbers if number != phone]),
+                    "messages": (messages, [key for key in gone_messages if key not in messages]),
+                    SWEPT: ({SWEPT: {"day": doc["updated"][:10]}}, []),
+                },
+            )
         self._dirty.clear()
+        self._new_messages.clear()
+
+    def _sweep(self, phone: str, doc: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """Numbers idle past retention and messages older than it in this number's shard, once a day.
+
+        Once a day, not on every write: a scan of the shard would make a text cost more as it fills.
+        """
+        swept = self._shard(phone, SWEPT).get(doc_id=SWEPT)
+        if swept is not None and swept.get("day") == doc["updated"][:10]:
+            return [], []
+        cutoff = (parse_time(doc["updated"]) - self._retention).isoformat()
+        numbers = [str(d.doc_id) for d in self._shard(phone, "numbers").all() if d.get("updated", "") < cutoff]
+        gone = set(numbers)
+        messages = [
+            str(m.doc_id) for m in self._shard(phone, "messages").all() if m["at"] < cutoff or m["_phone"] in gone
+        ]
+        return numbers, messages
 
     # -- opt-outs ------------------------------------------------------------------
 
@@ -159,17 +189,28 @@ class SmsRecords:
 
     def message(self, phone: str, sid: str) -> dict[str, Any] | None:
         """A message from this number already handled (a repeated delivery), with the reply it got."""
-        found = self._doc(phone)["messages"].get(sid)
-        return None if found is None else dict(found)
+        self._doc(phone)
+        found = self._new_messages.get(phone, {}).get(sid)
+        if found is None:
+            found = self._shard(phone, "messages").get(doc_id=_message_key(phone, sid))
+        return None if found is None else _without_keys(found)
 
     def messages(self, phone: str) -> list[dict[str, Any]]:
-        """Every message kept from this number, oldest first."""
-        return sorted(self._doc(phone)["messages"].values(), key=lambda message: message["at"])
+        """Every message kept from this number, oldest first (reads its whole shard: not for a hot path)."""
+        self._doc(phone)
+        found = {m["_sid"]: m for m in self._shard(phone, "messages").search(where("_phone") == phone)}
+        found.update(self._new_messages.get(phone, {}))
+        return sorted((_without_keys(m) for m in found.values()), key=lambda message: message["at"])
 
     def save_message(self, phone: str, sid: str, now: datetime, record: dict[str, Any]) -> None:
-        messages = dict(self._doc(phone)["messages"])
-        messages[sid] = {**record, "at": utc(now).isoformat()}
-        self._change(phone, now, messages=messages)
+        self._doc(phone)
+        self._new_messages.setdefault(phone, {})[sid] = {
+            **record,
+            "at": utc(now).isoformat(),
+            "_phone": phone,  # the shard's table holds every number's messages: whose, and which
+            "_sid": sid,
+        }
+        self._change(phone, now)
 
     # -- alerts ---------------------------------------------------------------------------
 
@@ -211,28 +252,36 @@ def purge_messages(tx: Transaction, cutoff: datetime, dry_run: bool) -> int:
     """Erase texts received before ``cutoff`` and numbers idle since then (``feedback purge``).
 
     Opt-outs are kept for good: a number that said STOP must never be texted again.
+    Erased means gone from the disk: each shard changed is folded into a new file.
     Returns how many messages were (or, on a dry run, would be) erased.
     """
     limit = utc(cutoff).isoformat()
     erased = 0
     folder = tx.root / "sms" / "numbers"
     for path in sorted(folder.glob("*.json")):
-        table = tx.db(f"sms/numbers/{path.stem}").table("numbers")
+        name = f"sms/numbers/{path.stem}"
+        numbers = tx.db(name).table("numbers")
         idle, trimmed = [], {}
-        for doc in table.all():
-            old = [sid for sid, message in doc.get("messages", {}).items() if message["at"] < limit]
+        for doc in numbers.all():
+            legacy = doc.get("messages", {})  # written before messages had a table of their own
+            old = [sid for sid, message in legacy.items() if message["at"] < limit]
             erased += len(old)
             if doc.get("updated", "") < limit:
                 idle.append(str(doc.doc_id))
             elif old:
-                trimmed[str(doc.doc_id)] = {
-                    **doc,
-                    "messages": {sid: m for sid, m in doc["messages"].items() if m["at"] >= limit},
-                }
-        if dry_run:
+                trimmed[str(doc.doc_id)] = {**doc, "messages": {s: m for s, m in legacy.items() if m["at"] >= limit}}
+        old_messages = [str(m.doc_id) for m in tx.db(name).table("messages").all() if m["at"] < limit]
+        erased += len(old_messages)
+        if dry_run or not (idle or trimmed or old_messages):
             continue
-        if idle:
-            table.remove(doc_ids=idle)
-        for phone, doc in trimmed.items():
-            put(table, phone, doc)
+        tx.change(name, {"numbers": (trimmed, idle), "messages": ({}, old_messages)})
+        tx.compact(name)  # erased means gone from the disk, not only from the journal's replay
     return erased
+
+
+def _message_key(phone: str, sid: str) -> str:
+    return f"{phone} {sid}"
+
+
+def _without_keys(message: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in message.items() if key not in ("_phone", "_sid")}

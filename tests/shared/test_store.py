@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from shared import files
 from shared.followups import AlreadyClaimed, FollowUpError, FollowUpStatus, Resolution
 from shared.ratings import Contact, Outcome, Rating
 from shared.storage import StoreCorrupt
-from shared.store import FeedbackStore, UnknownFollowUp, UnknownRating
+from shared.store import FeedbackStore, UnknownFollowUp, UnknownRating, _id_shard
 from shared.summary import counter_key
 from tests.clocks import FakeClock
 
@@ -231,7 +232,13 @@ def test_a_transaction_inside_another_joins_it(store: FeedbackStore, make_rating
         with store.transaction() as inner:
             assert inner is outer
         outer.db("channel").table("notes").insert({"note": "after the inner one"})
-    assert store.changed_files(before) == {"ratings/2026/2026-11-24.json", "summaries/2026-11.json", "channel.json"}
+    assert store.changed_files(before) == {
+        "ids/start.json",
+        f"{_id_shard('inner')}.json",
+        "ratings/2026/2026-11-24.json",
+        "summaries/2026-11.json",
+        "channel.json",
+    }
     assert store.revision() == before + 2  # the rating's files in one announcement, the channel file in another
 
 
@@ -311,4 +318,4 @@ def test_a_transaction_that_opens_many_files_keeps_one_storage_per_file(store: F
         assert len(tx.db("first").table("notes").all()) == 2
     with store.transaction() as tx:
         assert len(tx.db("first").table("notes").all()) == 2
-    assert len(store.files._storages) <= 6
+    assert sum(storage.cost for storage in store.files._storages.values()) <= files.CACHE_BUDGET

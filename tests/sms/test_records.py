@@ -78,3 +78,44 @@ def test_feedback_purge_erases_old_texts_and_idle_numbers_but_keeps_opt_outs(
         assert records.is_opted_out(idle)
     text = "".join(path.read_text() for path in (store.root / "sms" / "numbers").rglob("*.json*"))
     assert "rude staff" not in text and "2 ok" not in text and idle not in text
+
+
+def test_a_message_is_written_once_whatever_the_number_sent_before(store: FeedbackStore) -> None:
+    phone = "+12025550143"
+    journal = store.root / f"{shard_name(phone)}.json.log"
+
+    def size() -> int:
+        return journal.stat().st_size if journal.exists() else 0
+
+    def text(n: int) -> int:
+        before = size()
+        with store.transaction() as tx, SmsRecords(tx) as records:
+            records.save_message(phone, f"SM{n:04d}", NOON + timedelta(minutes=n), {"body": "w" * 1500})
+            records.save_conversation(
+                Conversation.open(phone, f"c{n}", NOON + timedelta(minutes=n), timedelta(hours=48))
+            )
+        return size() - before if size() > before else -1
+
+    text(0)  # makes the shard file
+    sizes = [text(n) for n in range(1, 200)]
+    grown = [written for written in sizes if written > 0]  # a negative size: the journal was folded
+    assert grown and max(grown) < 1500 + 1000, max(grown)  # the text, its state, and a constant
+    with store.transaction() as tx, SmsRecords(tx) as records:
+        assert len(records.messages(phone)) == 200 and records.message(phone, "SM0007") is not None
+
+
+def test_messages_kept_inside_a_number_before_are_still_found_and_moved_out(store: FeedbackStore) -> None:
+    phone = "+12025550143"
+    with store.transaction() as tx:
+        legacy = {
+            "phone": phone,
+            "updated": NOON.isoformat(),
+            "messages": {"SM1": {"body": "1", "at": NOON.isoformat()}},
+        }
+        tx.append(shard_name(phone), "numbers", {phone: legacy})
+    with store.transaction() as tx, SmsRecords(tx) as records:
+        assert records.message(phone, "SM1") == {"body": "1", "at": NOON.isoformat()}
+        records.save_message(phone, "SM2", NOON + timedelta(minutes=1), {"body": "2"})
+    with store.transaction() as tx, SmsRecords(tx) as records:
+        assert [m["body"] for m in records.messages(phone)] == ["1", "2"]
+        assert "messages" not in tx.db(shard_name(phone)).table("numbers").get(doc_id=phone)

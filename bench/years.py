@@ -1,0 +1,497 @@
+"""The store after a year of use, beside SQLite (WAL, synchronous=FULL) on the same data, in the same run.
+
+A year is written directly as files (as ``bench/store.py`` writes history): 1,000 answers a
+day for 365 days, a tenth of them unmet with a follow-up (most resolved, archived by month),
+the id index, and SMS traffic from returning numbers. SQLite gets the same rows. Then each
+operation is timed on both and printed as a ratio (this store / SQLite):
+
+- a flag (an unmet answer: index, queue, day, summary) with 0 / 5,000 / 20,000 open follow-ups;
+- a resolve with 0 / 10,000 / 30,000 follow-ups already resolved this month;
+- a text (through the real responder) from a number with 0 / 100 / 1,000 earlier messages,
+  and the disk bytes each text adds;
+- a duplicate check in a fresh process, with 50,000 answers that day;
+- the wait of a process that collides with another holding the lock for 1 ms;
+- texts per second over N texts from many numbers, at the start and at the end.
+
+Targets (issue 12): every operation within 3x SQLite; texts/s at the end >= 90 % of the start;
+disk per text bounded by its size plus a constant.
+
+    python bench/years.py [--texts 1000] [--repeat 40] [--dir /tmp]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import phonenumbers
+
+from shared.config import load_config
+from shared.followups import FollowUp, Resolution
+from shared.ratings import Channel, Outcome, Rating
+from shared.store import ID_SHARDS, INDEX_START, FeedbackStore
+from sms.records import NUMBER_SHARDS, shard_name
+from sms.responder import Inbound, Responder
+from sms.settings import load_sms_config
+
+ROOT = Path(__file__).resolve().parents[1]
+PER_DAY = 1_000
+DAYS = 365
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+TEXT = "the queue was long and nobody said hello " * 3  # ~120 characters
+
+
+def rating_record(rating_id: str, ts: datetime, outcome: Outcome) -> dict[str, object]:
+    return Rating(
+        id=rating_id,
+        ts=ts,
+        channel=Channel.KIOSK,
+        outcome=outcome,
+        station="front",
+        staff="ann",
+        reasons=("wait time",) if outcome is Outcome.BELOW else (),
+        comment="the queue was long" if outcome is Outcome.BELOW else "",
+        received=ts,
+    ).to_record()
+
+
+def followup_record(rating_id: str, ts: datetime, resolved: datetime | None) -> dict[str, object]:
+    rating = Rating(id=rating_id, ts=ts, channel=Channel.KIOSK, outcome=Outcome.BELOW, station="front", staff="ann")
+    followup = FollowUp.for_rating(rating, now=ts)
+    if resolved is not None:
+        followup = followup.resolve(Resolution.APOLOGISED, resolved, by="dee", note="called back")
+    return followup.to_record()
+
+
+def valid_numbers(prefix: str) -> Iterator[str]:
+    """Numbers the responder accepts (``+1202...`` is Washington, DC; not every ending is valid)."""
+    for index in itertools.count():
+        number = f"+1{prefix}{3_000_000 + index:07d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(number)):
+            yield number
+
+
+def write_json(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(data))
+
+
+class Year:
+    """A year of data written into a store folder and a SQLite file, row for row."""
+
+    def __init__(self, base: Path) -> None:
+        self.root = base / "store"
+        self.sqlite_path = base / "sqlite.db"
+        self.db = sqlite3.connect(self.sqlite_path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        for table in ("ratings", "followups", "numbers"):
+            self.db.execute(f"CREATE TABLE {table} (id TEXT PRIMARY KEY, day TEXT, status TEXT, record BLOB)")
+        self.db.execute("CREATE TABLE messages (phone TEXT, sid TEXT, at TEXT, record BLOB, PRIMARY KEY (phone, sid))")
+        self.db.execute("CREATE TABLE summaries (day TEXT PRIMARY KEY, record BLOB)")
+
+    def write(self) -> None:
+        ids: dict[str, dict[str, dict[str, str]]] = {}
+        archive: dict[str, dict[str, object]] = {}
+        self.db.execute("BEGIN")
+        for offset in range(DAYS, 0, -1):
+            day = (NOW - timedelta(days=offset)).date()
+            ts = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
+            records = {}
+            for n in range(PER_DAY):
+                rating_id = f"h{offset}-{n}"
+                below = n % 10 == 0
+                records[rating_id] = rating_record(rating_id, ts, Outcome.BELOW if below else Outcome.MET)
+                ids.setdefault(f"{zlib.crc32(rating_id.encode()) % ID_SHARDS:03d}", {})[rating_id] = {
+                    "day": day.isoformat()
+                }
+                if below and offset > 2:  # most resolved within the day, archived by month
+                    followup = followup_record(rating_id, ts, ts + timedelta(hours=2))
+                    archive.setdefault(f"{day:%Y-%m}", {})[followup["id"]] = followup  # type: ignore[index]
+            write_json(self.root / "ratings" / f"{day:%Y}" / f"{day:%Y-%m-%d}.json", {"ratings": records})
+            self.db.executemany(
+                "INSERT INTO ratings VALUES (?, ?, '', ?)",
+                [(key, day.isoformat(), orjson.dumps(record)) for key, record in records.items()],
+            )
+        for shard, entries in ids.items():
+            write_json(self.root / "ids" / f"{shard}.json", {"ids": entries})
+        write_json(self.root / f"{INDEX_START}.json", {"index": {"start": {"last_unindexed_day": ""}}})
+        for month, followups in archive.items():
+            write_json(self.root / "followups" / f"{month}.json", {"followups": followups})
+            self.db.executemany(
+                "INSERT INTO followups VALUES (?, ?, 'resolved', ?)",
+                [(key, month, orjson.dumps(record)) for key, record in followups.items()],
+            )
+        self.write_sms()
+        self.db.execute("COMMIT")
+
+    def write_sms(self, numbers: int = 5_000, each: int = 10) -> None:
+        """Returning numbers: ``each`` texts from each over the last 90 days."""
+        shards: dict[str, dict[str, dict[str, object]]] = {}
+        for n, phone in zip(range(numbers), valid_numbers("202"), strict=False):
+            shard = shards.setdefault(shard_name(phone), {"numbers": {}, "messages": {}})
+            at = (NOW - timedelta(days=1 + n % 89)).isoformat()
+            shard["numbers"][phone] = {"phone": phone, "updated": at, "conversation": None}
+            self.db.execute("INSERT INTO numbers VALUES (?, '', '', ?)", (phone, orjson.dumps({"updated": at})))
+            for m in range(each):
+                message = {"body": TEXT, "at": at, "reply": "Thank you!", "_phone": phone, "_sid": f"SMh{n}-{m}"}
+                shard["messages"][f"{phone} SMh{n}-{m}"] = message
+                self.db.execute(
+                    "INSERT INTO messages VALUES (?, ?, ?, ?)", (phone, f"SMh{n}-{m}", at, orjson.dumps(message))
+                )
+        for name, tables in shards.items():
+            tables["swept"] = {"swept": {"day": NOW.date().isoformat()}}
+            write_json(self.root / f"{name}.json", tables)
+
+
+def median_ms(action: Callable[[int], object], repeat: int) -> float:
+    times = []
+    for n in range(repeat):
+        started = time.perf_counter()
+        action(n)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1e3
+
+
+def set_queue(year: Year, open_count: int) -> None:
+    ts = NOW - timedelta(hours=3)
+    queue = {f"fu-q{n}": followup_record(f"q{n}", ts, None) for n in range(open_count)}
+    write_json(year.root / "queue.json", {"followups": queue})
+    (year.root / "queue.json.log").unlink(missing_ok=True)
+    year.db.execute("DELETE FROM followups WHERE status = 'open'")
+    year.db.execute("BEGIN")
+    year.db.executemany(
+        "INSERT OR REPLACE INTO followups VALUES (?, ?, 'open', ?)",
+        [(key, "", orjson.dumps(record)) for key, record in queue.items()],
+    )
+    year.db.execute("COMMIT")
+
+
+def sqlite_flag(year: Year, rating_id: str) -> None:
+    record = rating_record(rating_id, NOW, Outcome.BELOW)
+    db = year.db
+    db.execute("BEGIN")
+    found = db.execute("SELECT 1 FROM ratings WHERE id = ?", (rating_id,)).fetchone()
+    if found is None:
+        db.execute(
+            "INSERT INTO ratings VALUES (?, ?, '', ?)", (rating_id, NOW.date().isoformat(), orjson.dumps(record))
+        )
+        followup = followup_record(rating_id, NOW, None)
+        db.execute("INSERT INTO followups VALUES (?, '', 'open', ?)", (followup["id"], orjson.dumps(followup)))
+        db.execute("INSERT OR REPLACE INTO summaries VALUES (?, ?)", (NOW.date().isoformat(), orjson.dumps({"n": 1})))
+    db.execute("COMMIT")
+
+
+def bench_flags(year: Year, repeat: int) -> list[tuple[str, float, float]]:
+    rows = []
+    for open_count in (0, 5_000, 20_000):
+        set_queue(year, open_count)
+        store = FeedbackStore(year.root)
+        store.record_rating(Rating.from_record(rating_record(f"warm{open_count}", NOW, Outcome.BELOW)), now=NOW)
+        ours = median_ms(
+            lambda n, c=open_count, store=store: store.record_rating(  # type: ignore[misc]
+                Rating.from_record(rating_record(f"f{c}-{n}", NOW, Outcome.BELOW)), now=NOW
+            ),
+            repeat,
+        )
+        theirs = median_ms(lambda n, c=open_count: sqlite_flag(year, f"f{c}-{n}"), repeat)  # type: ignore[misc]
+        rows.append((f"flag, {open_count:,} open follow-ups", ours, theirs))
+    return rows
+
+
+def bench_resolves(year: Year, repeat: int) -> list[tuple[str, float, float]]:
+    rows = []
+    month = year.root / "followups" / f"{NOW:%Y-%m}.json"
+    for resolved in (0, 10_000, 30_000):
+        ts = NOW - timedelta(days=2)
+        archive = {f"fu-a{n}": followup_record(f"a{n}", ts, ts + timedelta(hours=1)) for n in range(resolved)}
+        write_json(month, {"followups": archive})
+        month.with_name(month.name + ".log").unlink(missing_ok=True)
+        set_queue(year, repeat + 1)
+        year.db.execute("DELETE FROM followups WHERE day = ?", (f"{NOW:%Y-%m}",))
+        year.db.execute("BEGIN")
+        year.db.executemany(
+            "INSERT INTO followups VALUES (?, ?, 'resolved', ?)",
+            [(key, f"{NOW:%Y-%m}", orjson.dumps(record)) for key, record in archive.items()],
+        )
+        year.db.execute("COMMIT")
+        store = FeedbackStore(year.root)
+        store.resolve(f"fu-q{repeat}", Resolution.APOLOGISED, by="dee", now=NOW)  # warm, as a running console is
+        ours = median_ms(
+            lambda n, store=store: store.resolve(f"fu-q{n}", Resolution.APOLOGISED, by="dee", now=NOW), repeat
+        )
+
+        def sqlite_resolve(n: int) -> None:
+            db = year.db
+            db.execute("BEGIN")
+            (record,) = db.execute("SELECT record FROM followups WHERE id = ?", (f"fu-q{n}",)).fetchone()
+            done = FollowUp.from_record(orjson.loads(record)).resolve(Resolution.APOLOGISED, NOW, by="dee")
+            db.execute(
+                "UPDATE followups SET status = 'resolved', day = ?, record = ? WHERE id = ?",
+                (f"{NOW:%Y-%m}", orjson.dumps(done.to_record()), done.id),
+            )
+            db.execute("COMMIT")
+
+        theirs = median_ms(sqlite_resolve, repeat)
+        rows.append((f"resolve, {resolved:,} resolved this month", ours, theirs))
+    return rows
+
+
+def sms_settings(base: Path) -> object:
+    path = base / "feedback.toml"
+    path.write_text('business_name = "Bench Cafe"\n[sms]\nrate_limit_per_minute = 1000\n', encoding="utf-8")
+    return load_sms_config(load_config(path, data_dir=base / "store", environ={}))
+
+
+def sqlite_text(year: Year, phone: str, sid: str, at: datetime) -> None:
+    db = year.db
+    db.execute("BEGIN")
+    seen = db.execute("SELECT record FROM messages WHERE phone = ? AND sid = ?", (phone, sid)).fetchone()
+    if seen is None:
+        db.execute("SELECT record FROM numbers WHERE id = ?", (phone,)).fetchone()
+        rating = rating_record(f"sms-{sid}", at, Outcome.MET)
+        db.execute(
+            "INSERT INTO ratings VALUES (?, ?, '', ?)", (rating["id"], at.date().isoformat(), orjson.dumps(rating))
+        )
+        message = {"body": TEXT, "at": at.isoformat(), "reply": "Thank you!"}
+        db.execute("INSERT INTO messages VALUES (?, ?, ?, ?)", (phone, sid, at.isoformat(), orjson.dumps(message)))
+        db.execute(
+            "INSERT OR REPLACE INTO numbers VALUES (?, '', '', ?)", (phone, orjson.dumps({"updated": at.isoformat()}))
+        )
+    db.execute("COMMIT")
+
+
+def data_bytes(root: Path) -> int:
+    return sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
+
+
+def bench_texts(year: Year, base: Path, repeat: int) -> tuple[list[tuple[str, float, float]], list[str]]:
+    rows, notes = [], []
+    settings = sms_settings(base)
+    for earlier, phone in zip((0, 100, 1_000), valid_numbers("303"), strict=False):
+        shard = year.root / f"{shard_name(phone)}.json"
+        tables = orjson.loads(shard.read_bytes())
+        start = NOW - timedelta(days=30)
+        for m in range(earlier):
+            at = (start + timedelta(minutes=m)).isoformat()
+            message = {"body": TEXT, "at": at, "reply": "Thank you!", "_phone": phone, "_sid": f"SMe{m}"}
+            tables["messages"][f"{phone} SMe{m}"] = message
+            year.db.execute("INSERT INTO messages VALUES (?, ?, ?, ?)", (phone, f"SMe{m}", at, orjson.dumps(message)))
+        write_json(shard, tables)
+        responder = Responder(settings, FeedbackStore(year.root))  # type: ignore[arg-type]
+        body = "3 " + TEXT
+        warm = responder.handle(
+            Inbound(sid=f"SMw{earlier}", sender=phone, body=body, received=NOW - timedelta(hours=2))
+        )
+        assert warm.action == "rating_recorded", warm
+        before = data_bytes(year.root)
+
+        def text(
+            n: int, phone: str = phone, earlier: int = earlier, responder: Responder = responder, body: str = body
+        ) -> None:
+            at = NOW + timedelta(minutes=3 * n)
+            responder.handle(Inbound(sid=f"SMt{earlier}-{n}", sender=phone, body=body, received=at))
+
+        ours = median_ms(text, repeat)
+        per_text = (data_bytes(year.root) - before) / repeat
+        theirs = median_ms(
+            lambda n, p=phone, e=earlier: sqlite_text(year, p, f"SMt{e}-{n}", NOW + timedelta(minutes=3 * n)),  # type: ignore[misc]
+            repeat,
+        )
+        rows.append((f"text, number with {earlier:,} earlier messages", ours, theirs))
+        notes.append(
+            f"disk per text from a number with {earlier:,} earlier: {per_text:,.0f} bytes "
+            f"(text {len(body)} characters; includes the rating, index, summary, journals, folds)"
+        )
+    return rows, notes
+
+
+DUPLICATE_CHECK = """
+import sys, time
+from datetime import datetime
+started = time.perf_counter()
+from shared.store import FeedbackStore
+imported = time.perf_counter()
+store = FeedbackStore(sys.argv[1])
+with store.transaction() as tx:
+    found, _ = store._lookup_rating(tx, sys.argv[2], datetime.fromisoformat(sys.argv[3]))
+print((time.perf_counter() - imported) * 1e3, found is not None)
+"""
+
+SQLITE_CHECK = """
+import sqlite3, sys, time
+started = time.perf_counter()
+db = sqlite3.connect(sys.argv[1])
+found = db.execute("SELECT record FROM ratings WHERE id = ?", (sys.argv[2],)).fetchone()
+print((time.perf_counter() - started) * 1e3, found is not None)
+"""
+
+
+def fresh_process_ms(script: str, *args: str) -> tuple[float, bool]:
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True, cwd=ROOT)
+    elapsed, found = out.stdout.split()
+    return float(elapsed), found == "True"
+
+
+def bench_duplicates(year: Year) -> list[tuple[str, float, float]]:
+    day = NOW.date()
+    store = FeedbackStore(year.root)
+    busy = [Rating.from_record(rating_record(f"busy-{n}", NOW, Outcome.MET)) for n in range(50_000)]
+    store.record_ratings(busy, now=NOW)
+    year.db.execute("BEGIN")
+    year.db.executemany(
+        "INSERT INTO ratings VALUES (?, ?, '', ?)",
+        [(r.id, day.isoformat(), orjson.dumps(r.to_record())) for r in busy],
+    )
+    year.db.execute("COMMIT")
+    later = (NOW + timedelta(days=2)).isoformat()  # the same id, timestamped two days later
+    rows = []
+    for label, rating_id in (("new id", "never-seen"), ("repeated id, 2 days later", "busy-4242")):
+        ours = statistics.median(
+            fresh_process_ms(DUPLICATE_CHECK, str(year.root), rating_id, later)[0] for _ in range(5)
+        )
+        theirs = statistics.median(
+            fresh_process_ms(SQLITE_CHECK, str(year.sqlite_path), rating_id)[0] for _ in range(5)
+        )
+        found = fresh_process_ms(DUPLICATE_CHECK, str(year.root), rating_id, later)[1]
+        rows.append((f"duplicate check, fresh process, 50,000 today: {label} (found={found})", ours, theirs))
+    return rows
+
+
+COLLIDER = """
+import sqlite3, sys, time
+kind, target, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+waits = []
+if kind == "store":
+    from shared.store import FeedbackStore
+    store = FeedbackStore(target)
+    for _ in range(rounds):
+        started = time.perf_counter()
+        with store.transaction():
+            waits.append(time.perf_counter() - started)
+            time.sleep(0.001)  # the holder needs 1 ms
+        time.sleep(0.0005)
+else:
+    db = sqlite3.connect(target, isolation_level=None, timeout=10)
+    for _ in range(rounds):
+        started = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        waits.append(time.perf_counter() - started)
+        time.sleep(0.001)
+        db.execute("COMMIT")
+        time.sleep(0.0005)
+waits.sort()
+print(waits[len(waits) // 2] * 1e3, waits[int(len(waits) * 0.9)] * 1e3)
+"""
+
+
+def collision_ms(kind: str, target: Path, rounds: int = 300) -> float:
+    """Two processes taking the lock in turn, each holding it 1 ms: the 90th percentile wait."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", COLLIDER, kind, str(target), str(rounds)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for _ in range(2)
+    ]
+    p90s = [float(proc.communicate(timeout=300)[0].split()[1]) for proc in procs]
+    return statistics.mean(p90s)
+
+
+def bench_throughput(year: Year, base: Path, texts: int, numbers: int) -> tuple[float, float, float, float]:
+    """Texts/s (this store, SQLite) over the first and the last tenth of ``texts`` from ``numbers`` numbers."""
+    responder = Responder(sms_settings(base), FeedbackStore(year.root))  # type: ignore[arg-type]
+    phones = list(itertools.islice(valid_numbers("404"), numbers))
+
+    def ours(n: int) -> None:
+        phone = phones[n % numbers]
+        at = NOW + timedelta(days=3, seconds=n)
+        body = ("1 " if n % 10 == 0 else "3 ") + TEXT
+        responder.handle(Inbound(sid=f"SMp{n}", sender=phone, body=body, received=at))
+
+    def theirs(n: int) -> None:
+        sqlite_text(year, phones[n % numbers], f"SMp{n}", NOW + timedelta(days=3, seconds=n))
+
+    results = []
+    for action in (ours, theirs):
+        tenth = max(texts // 10, 1)
+        stamps = []
+        for n in range(texts):
+            action(n)
+            stamps.append(time.perf_counter())
+        first = tenth / (stamps[tenth - 1] - stamps[0]) if tenth > 1 else 0.0
+        last = tenth / (stamps[-1] - stamps[-tenth - 1])
+        results.extend([first, last])
+    return results[0], results[1], results[2], results[3]
+
+
+def line(label: str, ours: float, theirs: float) -> str:
+    ratio = ours / theirs if theirs else float("inf")
+    verdict = "ok" if ratio <= 3 else "OVER 3x"
+    return f"{label:<66} {ours:>9.2f} {theirs:>9.2f} {ratio:>7.2f}x  {verdict}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--texts", type=int, default=1_000, help="texts for the throughput run (the issue used 50,000)")
+    parser.add_argument("--numbers", type=int, default=1_000, help="numbers those texts come from")
+    parser.add_argument("--repeat", type=int, default=40, help="timed operations per configuration")
+    parser.add_argument("--days", type=int, default=365, help="days of history (a year by default)")
+    parser.add_argument("--dir", default=None, help="where to write (default: a temporary folder)")
+    args = parser.parse_args()
+    global DAYS  # the history's length, set once before anything is written
+    DAYS = args.days
+    base = Path(tempfile.mkdtemp(prefix="feedback-years-", dir=args.dir))
+    try:
+        started = time.perf_counter()
+        year = Year(base)
+        year.write()
+        print(
+            f"a year written in {time.perf_counter() - started:.1f} s: {DAYS * PER_DAY:,} ratings, "
+            f"{DAYS * PER_DAY // 10:,} follow-ups, 50,000 texts from 5,000 numbers ({NUMBER_SHARDS} shards)"
+        )
+        print(f"{'operation (median)':<66} {'store ms':>9} {'SQLite ms':>9} {'ratio':>8}")
+        for row in bench_flags(year, args.repeat):
+            print(line(*row))
+        for row in bench_resolves(year, args.repeat):
+            print(line(*row))
+        rows, notes = bench_texts(year, base, args.repeat)
+        for row in rows:
+            print(line(*row))
+        for row in bench_duplicates(year):
+            print(line(*row))
+        print(
+            line(
+                "lock collision wait, holder needs 1 ms (p90)",
+                collision_ms("store", year.root),
+                collision_ms("sqlite", year.sqlite_path),
+            )
+        )
+        for note in notes:
+            print(note)
+        ours_first, ours_last, theirs_first, theirs_last = bench_throughput(year, base, args.texts, args.numbers)
+        print(
+            f"texts/s over {args.texts:,} texts from {args.numbers:,} numbers: this store {ours_first:.0f} -> "
+            f"{ours_last:.0f} ({ours_last / ours_first:.0%} of the start; target >= 90 %), "
+            f"SQLite {theirs_first:.0f} -> {theirs_last:.0f}; end ratio {theirs_last / ours_last:.2f}x"
+        )
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
