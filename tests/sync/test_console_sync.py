@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from manager.app import ManagerApp
-from manager.remote import RemoteQueue, RemoteSettings, RemoteUnavailable, stand_in_phone
+from manager.remote import RemoteSettings, RemoteStore, RemoteUnavailable, stand_in_phone
 from manager.screens.queue import QueueScreen
 from shared.audit import reveals
 from shared.config import load_config
@@ -118,13 +118,13 @@ async def test_remote_consoles_share_the_servers_queue(tmp_path: Path, server: S
 
 def test_an_unchanged_queue_is_a_304_and_a_wrong_token_a_clear_problem(server: ServerProcess) -> None:
     send_below(server)
-    queue = RemoteQueue(RemoteSettings(server.url, MANAGER_TOKEN), clock=utc_now)
+    queue = RemoteStore(RemoteSettings(server.url, MANAGER_TOKEN), clock=utc_now)
     queue.refresh()
     revision = queue._revision
     for _ in range(5):
         queue.refresh()
     assert queue._revision == revision and len(queue.open_followups()) == 1
-    wrong = RemoteQueue(RemoteSettings(server.url, "nope"), clock=queue.clock)
+    wrong = RemoteStore(RemoteSettings(server.url, "nope"), clock=queue.clock)
     wrong.refresh()
     with pytest.raises(RemoteUnavailable, match="refused this console's token"):
         wrong.revision()
