@@ -20,7 +20,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,9 +29,9 @@ from typing import Any
 import orjson
 
 from shared.config import Config
-from shared.door import NoPhoneNumber, Topic
+from shared.door import NoPhoneNumber, NotAvailableRemotely, Topic
 from shared.followups import AlreadyClaimed, FollowUp, FollowUpError, Resolution
-from shared.ratings import Contact
+from shared.ratings import Contact, Rating
 from shared.remote import remote_endpoint
 from shared.storage import StoreError
 from shared.store import UnknownFollowUp
@@ -243,6 +243,34 @@ class RemoteStore:
         if status != 200:
             raise RemoteUnavailable(f"the server answered {status}: {data.get('error', '')}")
         return dict(data["days"])
+
+    def followups(self, since: date | None = None, until: date | None = None) -> Iterator[FollowUp]:
+        """Follow-ups opened in [since, until], oldest first (numbers masked unless revealed)."""
+        records = self.followup_records(since, until)
+        return iter(sorted((FollowUp.from_record(record) for record in records), key=lambda f: f.created))
+
+    # -- what a console does not do --------------------------------------------------------------
+
+    def ratings(self, since: date | None = None, until: date | None = None) -> Iterator[Rating]:
+        raise NotAvailableRemotely("answers are exported on the server: run `feedback export` there")
+
+    def record_rating(self, rating: Rating, *, now: datetime | None = None) -> Any:
+        raise NotAvailableRemotely(NOT_A_KIOSK)
+
+    def record_ratings(self, ratings: Sequence[Rating], *, now: datetime | None = None) -> list[Any]:
+        raise NotAvailableRemotely(NOT_A_KIOSK)
+
+    def update_rating(self, rating: Rating, *, now: datetime | None = None, reflag: bool = False) -> Any:
+        raise NotAvailableRemotely(NOT_A_KIOSK)
+
+    def get_rating(self, rating_id: str, around: datetime) -> Rating | None:
+        raise NotAvailableRemotely(NOT_A_KIOSK)
+
+    def check(self, rating: Rating, now: datetime | None = None) -> None:
+        raise NotAvailableRemotely(NOT_A_KIOSK)
+
+
+NOT_A_KIOSK = "a console does not record answers: kiosks send them with a kiosk's token, and texts reach the server"
 
 
 def _raise_for(status: int, data: dict[str, Any], followup_id: str) -> None:

@@ -288,7 +288,7 @@ def followups() -> ResponseReturnValue:
     return jsonify(followups=[masked_record(FollowUp.from_record(record)) for record in records])
 
 
-@blueprint.get("/followups/<followup_id>")
+@blueprint.get("/followups/<path:followup_id>")
 @role_required(Role.MANAGER)
 def followup(followup_id: str) -> ResponseReturnValue:
     try:
@@ -325,7 +325,7 @@ def _text(payload: dict[str, Any], key: str, limit: int, default: str = "") -> s
     return value.strip()
 
 
-@blueprint.post("/followups/<followup_id>/<action>")
+@blueprint.post("/followups/<path:followup_id>/<action>")
 @role_required(Role.MANAGER)
 def act(followup_id: str, action: str) -> ResponseReturnValue:
     state, client = _state(), g.client

@@ -44,6 +44,7 @@ class NoPhoneNumber(FollowUpError):
     """The follow-up has no phone number to reveal."""
 
 
+@runtime_checkable
 class RatingsDoor(Protocol):
     """Answers coming in: record, correct, look up."""
 
@@ -108,6 +109,7 @@ class StatsDoor(Protocol):
     def followup_records(self, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]: ...
 
 
+@runtime_checkable
 class ExportDoor(Protocol):
     """Everything in a period, streamed (a day at a time for ratings)."""
 
@@ -121,5 +123,6 @@ class ConsoleDoor(QueueDoor, ChangesDoor, StatsDoor, Protocol):
     """What the managers' console needs: the local store and the remote client both give it."""
 
 
+@runtime_checkable
 class FeedbackDoor(RatingsDoor, QueueDoor, ChangesDoor, StatsDoor, ExportDoor, Protocol):
     """The whole door, as the local store gives it and a database backend would."""
