@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -16,6 +17,7 @@ from textual.widgets import DataTable
 from manager.app import ManagerApp
 from manager.remote import RemoteSettings, RemoteStore, RemoteUnavailable, stand_in_phone
 from manager.screens.queue import QueueScreen
+from manager.screens.stats import StatsScreen
 from shared.audit import reveals
 from shared.config import load_config
 from shared.followups import FollowUpStatus, Resolution
@@ -152,3 +154,18 @@ async def test_a_remote_console_escalates_overdue_items_once_through_the_server(
             assert FeedbackStore(server.data).get_followup(overdue).escalated_at == marked
     finally:
         server.kill()
+
+
+async def test_a_remote_console_shows_the_servers_statistics(tmp_path: Path, server: ServerProcess) -> None:
+    """One code path: the statistics screen reads the server's counts through the same door."""
+    send_below(server, ts=datetime.now(UTC) - timedelta(minutes=1))
+    send_below(server, ts=datetime.now(UTC) - timedelta(minutes=1), reasons=("wait",))
+    dee = console(tmp_path, "Dee", MANAGER_TOKEN, server)
+    async with dee.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: len(rows(dee)) == 2)
+        await pilot.press("s", "t")  # this week: both are in it, whatever the hour
+        screen = dee.screen
+        assert isinstance(screen, StatsScreen)
+        await wait_for(pilot, lambda: screen.stats is not None and screen.stats.below == 2)
+        assert screen.stats.answers == 2
+        assert not [n for n in dee._notifications if n.severity == "error"]
