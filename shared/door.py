@@ -82,7 +82,9 @@ class QueueDoor(Protocol):
 
     def reopen(self, followup_id: str, *, now: datetime | None = None) -> FollowUp: ...
 
-    def escalate(self, followup_id: str, *, now: datetime | None = None) -> FollowUp: ...
+    def escalate(self, followup_id: str, *, now: datetime | None = None) -> FollowUp:
+        """Mark it escalated (the server marks only an overdue, unmarked one: its consoles race to it)."""
+        ...
 
     def reveal(self, followup_id: str, *, by: str, now: datetime | None = None) -> str:
         """The customer's full number, after recording who asked (never the number itself)."""
@@ -96,7 +98,8 @@ class ChangesDoor(Protocol):
     def revision(self) -> int: ...
 
     def changes_since(self, since: int) -> set[Topic]:
-        """What changed after revision ``since``; every topic when the backend cannot tell."""
+        """What changed after revision ``since``: never fewer topics than changed (more is allowed, and
+        every topic when the backend cannot tell), so a reader that skips a topic not named misses nothing."""
         ...
 
 
