@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from shared.door import RatingsDoor
 from shared.ratings import InvalidRating, Rating
 from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError
-from shared.store import FeedbackStore
 
 OUTBOX_FILE = "outbox.json"
 
@@ -51,9 +51,9 @@ class OutboxSender(Protocol):
 
 
 class StoreSender:
-    """Delivers to the local :class:`FeedbackStore`."""
+    """Delivers through the store's door (the local :class:`shared.store.FeedbackStore`)."""
 
-    def __init__(self, store: FeedbackStore) -> None:
+    def __init__(self, store: RatingsDoor) -> None:
         self.store = store
 
     def send(self, op: Operation, rating: Rating) -> None:

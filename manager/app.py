@@ -1,7 +1,7 @@
 """The managers' console: a live follow-up queue and the statistics screen.
 
 The app owns the store and the two things every screen watches: ``queue`` (the open and
-claimed follow-ups, reloaded only when the store's change feed says ``queue.json`` moved)
+claimed follow-ups, reloaded only when the store's change feed says the queue moved)
 and ``now`` (advanced every second, so ages tick without a key press). Overdue items are
 escalated once from here, whichever screen is showing.
 """
@@ -17,20 +17,19 @@ from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
-from manager.remote import RemoteQueue, RemoteSettings
+from manager.remote import RemoteSettings, RemoteStore
 from manager.screens.name import NameScreen
 from manager.screens.queue import QueueScreen
 from manager.screens.stats import StatsScreen
 from manager.settings import ManagerSettings
-from shared.audit import record_reveal
 from shared.config import Config
+from shared.door import ConsoleDoor, Topic
 from shared.escalation import due_for_escalation, escalate_if_overdue
 from shared.followups import FollowUp
 from shared.storage import StoreError
 from shared.store import FeedbackStore, utc_now
 from shared.text import printable
 
-QUEUE_FILE = "queue.json"
 GC_THRESHOLD = 50_000  # allocations between young collections (Python default: 700)
 
 
@@ -60,9 +59,9 @@ class ManagerApp(App[None]):
         self.config = config
         self.manager = name
         self.clock = clock
-        self.store: FeedbackStore | RemoteQueue
-        if remote is not None:  # the server's queue, through the sync API
-            self.store = RemoteQueue(remote, clock=clock)
+        self.store: ConsoleDoor  # one code path: this machine's store or the server's, through the same door
+        if remote is not None:  # the server's store, through the sync API
+            self.store = RemoteStore(remote, clock=clock)
         else:
             self.store = FeedbackStore(
                 config.data_dir,
@@ -106,11 +105,11 @@ class ManagerApp(App[None]):
             current = self.store.revision()
             if current == self.revision:
                 return
-            changed = None if self.revision < 0 else self.store.changed_files(self.revision)
+            queue_moved = self.revision < 0 or Topic.QUEUE in self.store.changes_since(self.revision)
         except StoreError as error:
             self.report_problem("Store problem", error)
             return
-        if (changed is None or QUEUE_FILE in changed) and not self.reload_queue():
+        if queue_moved and not self.reload_queue():
             return  # try again at the next poll
         self.revision = current
 
@@ -141,12 +140,9 @@ class ManagerApp(App[None]):
         return True
 
     def reveal(self, followup_id: str) -> None:
-        """Record that this manager sees the full number (the server records it for a remote console)."""
-        if isinstance(self.store, RemoteQueue):
-            self.store.reveal(followup_id, by=self.manager)
-            self.reload_queue()
-        else:
-            record_reveal(self.store, followup_id, by=self.manager, now=self.clock())
+        """Record that this manager sees the full number (the store records it before answering)."""
+        self.store.reveal(followup_id, by=self.manager, now=self.clock())
+        self.reload_queue()  # a remote console's queue now carries the number in place of its stand-in
 
     def announce(self, followup: FollowUp) -> None:
         """A new flag: ring and say where it came from."""

@@ -1,10 +1,12 @@
 """Remote mode: the managers' console works the server's queue through the sync API.
 
-:class:`RemoteQueue` stands in for the store where the console uses it: the queue is polled
+:class:`RemoteStore` is the console's side of the store's door (:class:`shared.door.ConsoleDoor`),
+so the console has one code path whether the store is on this machine or not: the queue is polled
 with ``GET /api/queue`` and ``If-None-Match`` in a short background request (an unchanged queue
 is an empty 304, and the screen never waits on the network), and claims, resolutions, reopenings
-and reveals are ``POST``\\ s to ``/api/followups/<id>/...``. Problems are :class:`StoreError`\\ s,
-so the console shows them as it shows a local store's.
+and reveals are ``POST``\\ s to ``/api/followups/<id>/...``, statistics ``GET /api/stats``. Problems
+are the same exceptions the local store raises (``tests/contract`` pins that), so the console shows
+them as it shows a local store's.
 
 The server masks phone numbers in the queue. The console's follow-ups then carry a stand-in
 number that masks to the same text (country code, hidden digits, last two); a reveal asks the
@@ -18,7 +20,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,14 +29,14 @@ from typing import Any
 import orjson
 
 from shared.config import Config
+from shared.door import NoPhoneNumber, NotAvailableRemotely, Topic
 from shared.followups import AlreadyClaimed, FollowUp, FollowUpError, Resolution
-from shared.ratings import Contact
+from shared.ratings import Contact, Rating
 from shared.remote import remote_endpoint
 from shared.storage import StoreError
 from shared.store import UnknownFollowUp
 
 TOKEN_ENV = "FEEDBACK_MANAGER_TOKEN"
-QUEUE_FILE = "queue.json"
 
 
 class RemoteUnavailable(StoreError):
@@ -77,8 +79,8 @@ def followup_from_payload(record: dict[str, Any], revealed: Mapping[str, str]) -
     return FollowUp.from_record(unmasked_record(record, revealed))
 
 
-class RemoteQueue:
-    """The server's follow-up queue, for :class:`manager.app.ManagerApp` in place of the store."""
+class RemoteStore:
+    """The server's store through the sync API: the console's :class:`shared.door.ConsoleDoor`."""
 
     def __init__(self, settings: RemoteSettings, *, clock: Callable[[], datetime]) -> None:
         self.settings = settings
@@ -162,8 +164,10 @@ class RemoteQueue:
                 raise self._problem
             return self._revision
 
-    def changed_files(self, since: int) -> set[str] | None:
-        return {QUEUE_FILE} if since != self._revision else set()
+    def changes_since(self, since: int) -> set[Topic]:
+        """Only the queue is followed here: a new revision is a new queue (or a number revealed in it)."""
+        with self._lock:
+            return {Topic.QUEUE} if since != self._revision else set()
 
     def open_followups(self) -> list[FollowUp]:
         now = self.clock()
@@ -176,12 +180,7 @@ class RemoteQueue:
     def _act(self, followup_id: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         quoted = urllib.parse.quote(followup_id, safe="")
         status, data, _ = self._request("POST", f"/api/followups/{quoted}/{action}", payload)
-        if status == 409 and data.get("claimed_by"):
-            raise AlreadyClaimed(followup_id, data["claimed_by"])
-        if status == 404:
-            raise UnknownFollowUp(data.get("error") or f"there is no follow-up {followup_id}")
-        if status >= 400:
-            raise FollowUpError(data.get("error") or f"the server answered {status}")
+        _raise_for(status, data, followup_id)
         self.refresh()  # show the result at once
         return data
 
@@ -207,14 +206,13 @@ class RemoteQueue:
         yield None
 
     def get_followup(self, followup_id: str) -> FollowUp:
-        """From the last queue fetched (the server checks again when asked to change it)."""
-        with self._lock:
-            for followup in self._followups:
-                if followup.id == followup_id:
-                    return followup
-        raise UnknownFollowUp(f"there is no follow-up {followup_id} in the queue")
+        """The follow-up as the server has it now, open or resolved (number masked unless revealed)."""
+        quoted = urllib.parse.quote(followup_id, safe="")
+        status, data, _ = self._request("GET", f"/api/followups/{quoted}")
+        _raise_for(status, data, followup_id)
+        return followup_from_payload(data["followup"], self._revealed)
 
-    def reveal(self, followup_id: str, *, by: str) -> str:
+    def reveal(self, followup_id: str, *, by: str, now: datetime | None = None) -> str:
         """The full number; the server records who asked before answering."""
         phone = str(self._act(followup_id, "reveal", {"by": by})["phone"])
         with self._lock:
@@ -239,4 +237,49 @@ class RemoteQueue:
         return [unmasked_record(record, self._revealed) for record in data["followups"]]
 
     def daily_summaries(self, since: date, until: date) -> dict[str, dict[str, dict[str, int]]]:
-        raise RemoteUnavailable("statistics live on the server: run `feedback report` or a console there")
+        """Hourly counts per day, as the server's store keeps them."""
+        query = urllib.parse.urlencode({"since": since.isoformat(), "until": until.isoformat()})
+        status, data, _ = self._request("GET", f"/api/stats?{query}")
+        if status != 200:
+            raise RemoteUnavailable(f"the server answered {status}: {data.get('error', '')}")
+        return dict(data["days"])
+
+    def followups(self, since: date | None = None, until: date | None = None) -> Iterator[FollowUp]:
+        """Follow-ups opened in [since, until], oldest first (numbers masked unless revealed)."""
+        records = self.followup_records(since, until)
+        return iter(sorted((FollowUp.from_record(record) for record in records), key=lambda f: f.created))
+
+    # -- what a console does not do --------------------------------------------------------------
+
+    def ratings(self, since: date | None = None, until: date | None = None) -> Iterator[Rating]:
+        raise NotAvailableRemotely("answers are exported on the server: run `feedback export` there")
+
+    def record_rating(self, rating: Rating, *, now: datetime | None = None) -> Any:
+        raise NotAvailableRemotely(NOT_A_KIOSK)
+
+    def record_ratings(self, ratings: Sequence[Rating], *, now: datetime | None = None) -> list[Any]:
+        raise NotAvailableRemotely(NOT_A_KIOSK)
+
+    def update_rating(self, rating: Rating, *, now: datetime | None = None, reflag: bool = False) -> Any:
+        raise NotAvailableRemotely(NOT_A_KIOSK)
+
+    def get_rating(self, rating_id: str, around: datetime) -> Rating | None:
+        raise NotAvailableRemotely(NOT_A_KIOSK)
+
+    def check(self, rating: Rating, now: datetime | None = None) -> None:
+        raise NotAvailableRemotely(NOT_A_KIOSK)
+
+
+NOT_A_KIOSK = "a console does not record answers: kiosks send them with a kiosk's token, and texts reach the server"
+
+
+def _raise_for(status: int, data: dict[str, Any], followup_id: str) -> None:
+    """The local store's exception for a refused follow-up request, so both backends fail alike."""
+    if status == 409 and data.get("claimed_by"):
+        raise AlreadyClaimed(followup_id, data["claimed_by"])
+    if status == 409 and data.get("no_phone"):
+        raise NoPhoneNumber(data.get("error") or f"follow-up {followup_id}: this customer left no phone number")
+    if status == 404:
+        raise UnknownFollowUp(data.get("error") or f"there is no follow-up {followup_id}")
+    if status >= 400:
+        raise FollowUpError(data.get("error") or f"the server answered {status}")

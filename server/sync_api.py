@@ -12,11 +12,18 @@ of the wrong role 403.
   rating, so a replay changes nothing.
 - ``GET /api/queue`` (manager): the open follow-ups, phone numbers masked, with an ``ETag``;
   ``If-None-Match`` with the same tag gets an empty 304.
-- ``GET /api/followups?since=DAY&until=DAY`` (manager): follow-ups opened in those UTC days.
+- ``GET /api/followups?since=DAY&until=DAY`` (manager): follow-ups opened in those UTC days;
+  ``GET /api/followups/<id>`` one follow-up, open or resolved.
+- ``GET /api/stats?since=DAY&until=DAY`` (manager): ``{"days": {day: {hour: counts}}}``, the hourly
+  counts the statistics screen and reports draw from.
 - ``POST /api/followups/<id>/claim|resolve|reopen|escalate|reveal`` (manager): ``{"by": "Dee"}``;
   resolve also ``resolution`` and ``note``; escalate marks it only if it is still overdue and
   unmarked. A claim someone else won is 409 with ``claimed_by``; reveal records who saw the
-  number (``audit.json``, as the local console does) and returns it.
+  number (as the local console does) and returns it, or 409 with ``no_phone`` when there is none.
+
+Numbers are masked everywhere but in a reveal. Follow-up errors map to statuses one way
+(404 unknown, 409 refused by its state), so :class:`manager.remote.RemoteStore` raises what the
+local store raises.
 """
 
 from __future__ import annotations
@@ -35,8 +42,8 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from server.auth import Client, Role, role_required
-from shared.audit import record_reveal
 from shared.config import Config
+from shared.door import NoPhoneNumber, Topic
 from shared.escalation import escalate_if_overdue
 from shared.followups import AlreadyClaimed, FollowUp, FollowUpError, Resolution
 from shared.phones import mask_phone
@@ -51,8 +58,8 @@ blueprint = Blueprint("sync", __name__, url_prefix="/api")
 MAX_ENTRIES = 1000
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 CLOCK_SKEW = timedelta(minutes=10)
-QUEUE_FILE = "queue.json"
 NAME_LIMIT = 100
+MAX_STATS_DAYS = 3700  # ten years: what a statistics screen asks for, not a walk through every month there is
 NOTE_LIMIT = 2000
 
 
@@ -231,13 +238,12 @@ def masked_record(followup: FollowUp) -> dict[str, Any]:
 
 
 def _queue_payload(state: SyncState) -> tuple[str, bytes]:
-    """The queue as JSON and its tag, read again only when ``queue.json`` changed since last time."""
+    """The queue as JSON and its tag, read again only when the queue changed since last time."""
     with state.queue_lock:
         revision = state.store.revision()
         if revision == state.queue_revision:
             return state.queue_etag, state.queue_body
-        changed = None if state.queue_revision < 0 else state.store.changed_files(state.queue_revision)
-        if changed is None or QUEUE_FILE in changed:
+        if state.queue_revision < 0 or Topic.QUEUE in state.store.changes_since(state.queue_revision):
             followups = state.store.open_followups()
             body = orjson.dumps({"followups": [masked_record(followup) for followup in followups]})
             state.queue_body = body
@@ -282,6 +288,36 @@ def followups() -> ResponseReturnValue:
     return jsonify(followups=[masked_record(FollowUp.from_record(record)) for record in records])
 
 
+@blueprint.get("/followups/<path:followup_id>")
+@role_required(Role.MANAGER)
+def followup(followup_id: str) -> ResponseReturnValue:
+    try:
+        found = _state().store.get_followup(followup_id)
+    except UnknownFollowUp as error:
+        return jsonify(error=str(error)), 404
+    except StoreError as error:
+        return jsonify(error=str(error)), 503
+    return jsonify(followup=masked_record(found))
+
+
+@blueprint.get("/stats")
+@role_required(Role.MANAGER)
+def stats() -> ResponseReturnValue:
+    """Hourly counts per day in [since, until] (both required: a period, never all of history at once)."""
+    try:
+        since, until = _day("since"), _day("until")
+        if since is None or until is None:
+            raise EntryRefused("since and until are both needed, as days such as 2026-11-24")
+        if (until - since).days > MAX_STATS_DAYS:
+            raise EntryRefused(f"at most {MAX_STATS_DAYS} days at once")
+        days = _state().store.daily_summaries(since, until)
+    except EntryRefused as error:
+        return jsonify(error=str(error)), 400
+    except StoreError as error:
+        return jsonify(error=str(error)), 503
+    return jsonify(days=days)
+
+
 def _text(payload: dict[str, Any], key: str, limit: int, default: str = "") -> str:
     value = payload.get(key, default)
     if not isinstance(value, str) or len(value) > limit:
@@ -289,7 +325,7 @@ def _text(payload: dict[str, Any], key: str, limit: int, default: str = "") -> s
     return value.strip()
 
 
-@blueprint.post("/followups/<followup_id>/<action>")
+@blueprint.post("/followups/<path:followup_id>/<action>")
 @role_required(Role.MANAGER)
 def act(followup_id: str, action: str) -> ResponseReturnValue:
     state, client = _state(), g.client
@@ -318,6 +354,8 @@ def act(followup_id: str, action: str) -> ResponseReturnValue:
             return jsonify(error=f"unknown action {action!r}: claim, resolve, reopen, escalate or reveal"), 404
     except AlreadyClaimed as error:
         return jsonify(error=str(error), claimed_by=error.claimed_by), 409
+    except NoPhoneNumber as error:
+        return jsonify(error=str(error), no_phone=True), 409
     except UnknownFollowUp as error:
         return jsonify(error=str(error)), 404
     except (FollowUpError, EntryRefused) as error:
@@ -328,9 +366,5 @@ def act(followup_id: str, action: str) -> ResponseReturnValue:
 
 
 def _reveal(state: SyncState, followup_id: str, by: str, now: datetime) -> ResponseReturnValue:
-    """The full number, after the reveal is recorded (never the number itself in the audit)."""
-    followup = state.store.get_followup(followup_id)
-    if followup.contact is None:
-        return jsonify(error="this customer left no phone number"), 404
-    record_reveal(state.store, followup_id, by=f"{by} (remote, {g.client.name})", now=now)
-    return jsonify(phone=followup.contact.phone)
+    """The full number, after the store recorded the reveal (never the number itself in the audit)."""
+    return jsonify(phone=state.store.reveal(followup_id, by=f"{by} (remote, {g.client.name})", now=now))

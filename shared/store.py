@@ -34,6 +34,7 @@ from typing import Any
 from tinydb.table import Table
 
 from shared.config import Config
+from shared.door import EVERY_TOPIC, NoPhoneNumber, Topic
 from shared.files import StoreBusy, StoreFiles, Transaction, put, put_many, remove
 from shared.followups import (
     DEFAULT_TARGET,
@@ -170,6 +171,13 @@ class FeedbackStore:
     def wait_for_change(self, since: int, timeout: float, poll: float = 0.05) -> int:
         """Block until the revision differs from ``since`` or ``timeout`` passes; return the revision."""
         return self.files.wait_for_change(since, timeout, poll)
+
+    def changes_since(self, since: int) -> set[Topic]:
+        """What changed after revision ``since`` (:class:`~shared.door.Topic`); every topic when it cannot tell."""
+        names = self.files.changed_files(since)
+        if names is None:
+            return set(EVERY_TOPIC)
+        return {_FILE_TOPICS.get(name.split("/", 1)[0].removesuffix(".json"), Topic.CHANNEL) for name in names}
 
     @classmethod
     def from_config(cls, config: Config) -> FeedbackStore:
@@ -503,6 +511,17 @@ class FeedbackStore:
             raise UnknownFollowUp(f"there is no follow-up {followup_id}")
         return followup
 
+    def reveal(self, followup_id: str, *, by: str, now: datetime | None = None) -> str:
+        """The customer's full number, after the reveal is recorded (raises :class:`NoPhoneNumber` if none)."""
+        from shared.audit import record_reveal  # the audit trail reads and writes through this store
+
+        with self.transaction():
+            followup = self.get_followup(followup_id)
+            if followup.contact is None:
+                raise NoPhoneNumber(f"follow-up {followup_id}: this customer left no phone number")
+            record_reveal(self, followup_id, by=by, now=now or self.clock())
+            return followup.contact.phone
+
     def followup_of(self, rating: Rating) -> FollowUp | None:
         """The follow-up an unmet rating opened (open or resolved), or None."""
         with self.transaction() as tx:
@@ -662,6 +681,17 @@ class FeedbackStore:
                     records.extend(tx.db(f"followups/{path.stem}").table("followups").all())
         # Times are stored as UTC ISO 8601, so comparing the text compares the days.
         return [record for record in records if first <= record["created"] < after]
+
+
+# The first part of a changed file's name, and what it holds; anything else is a channel's own data.
+_FILE_TOPICS = {
+    QUEUE: Topic.QUEUE,
+    "followups": Topic.FOLLOWUPS,
+    "ratings": Topic.RATINGS,
+    "ids": Topic.RATINGS,
+    "summaries": Topic.RATINGS,
+    "audit": Topic.AUDIT,
+}
 
 
 def _id_shard(rating_id: str) -> str:

@@ -19,12 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.door import Topic
 from shared.followups import FollowUp
 from shared.phones import mask_phone
 from shared.ratings import utc
 from shared.reasons import reasons_text
 from shared.storage import StoreError
-from shared.store import QUEUE, FeedbackStore, utc_now
+from shared.store import FeedbackStore, utc_now
 from shared.text import printable
 from sms.records import SmsRecords
 from sms.sender import Sender, SendFailed
@@ -33,7 +34,6 @@ from sms.settings import SmsConfig, gsm7_length
 log = logging.getLogger("sms.alerts")
 
 NEW, ESCALATED = "new", "escalated"
-QUEUE_FILE = f"{QUEUE}.json"
 SEGMENT = 160  # one GSM-7 text
 COMMENT_LIMIT = 60
 # A character outside GSM-7 turns a whole text into 70-character UCS-2 segments: the parts we write
@@ -189,10 +189,10 @@ class Alerter:
             try:
                 revision = self.store.revision()
                 if revision != seen:
-                    changed = None if seen is None else self.store.changed_files(seen)
+                    # New and escalated follow-ups are in the queue: nothing else matters here.
+                    queue_moved = seen is None or Topic.QUEUE in self.store.changes_since(seen)
                     seen = revision
-                    # New and escalated follow-ups are written to the queue: nothing else matters here.
-                    if changed is None or QUEUE_FILE in changed:
+                    if queue_moved:
                         self.run_once()
             except StoreError as error:
                 log.error("alerts paused: %s", error)

@@ -47,9 +47,11 @@ ENDPOINTS = {
     "ratings": ("POST", "/api/ratings", {"entries": []}),
     "queue": ("GET", "/api/queue", None),
     "followups": ("GET", "/api/followups", None),
+    "followup": ("GET", "/api/followups/fu-none", None),
+    "stats": ("GET", "/api/stats?since=2026-11-01&until=2026-11-24", None),
     **{action: ("POST", f"/api/followups/fu-none/{action}", {"by": "Dee"}) for action in ACTIONS},
 }
-ALLOWED = {"till": {"prompts"}, "kiosk": {"ratings"}, "manager": {"queue", "followups", *ACTIONS}}
+ALLOWED = {"till": {"prompts"}, "kiosk": {"ratings"}, "manager": {"queue", "followups", "followup", "stats", *ACTIONS}}
 TOKENS = {"till": TILL_TOKEN, "kiosk": KIOSK_TOKEN, "manager": MANAGER_TOKEN}
 
 

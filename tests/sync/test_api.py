@@ -155,6 +155,41 @@ def test_claim_race_resolve_reopen_and_reveal(client, store: FeedbackStore) -> N
     assert [f["id"] for f in recent] == [followup_id] and "phone" not in recent[0]["contact"]
 
 
+def test_one_follow_up_is_read_masked_open_or_resolved(client, store: FeedbackStore) -> None:
+    followup_id = below_with_phone(client)
+    url = f"/api/followups/{followup_id}"
+    client.post(f"{url}/resolve", json={"resolution": "recovered"}, headers=bearer(MANAGER_TOKEN))
+    found = client.get(url, headers=bearer(MANAGER_TOKEN))
+    assert found.status_code == 200 and found.json["followup"]["status"] == FollowUpStatus.RESOLVED
+    assert "phone" not in found.json["followup"]["contact"] and CUSTOMER not in found.get_data(as_text=True)
+    assert client.get("/api/followups/fu-nope", headers=bearer(MANAGER_TOKEN)).status_code == 404
+
+
+def test_statistics_are_the_stores_hourly_counts_for_a_bounded_period(client, store: FeedbackStore) -> None:
+    below = rating(Outcome.BELOW)
+    post_batch(client, [entry("record", below)])
+    day = below.ts.date()
+    query = f"since={day - timedelta(days=1)}&until={day}"
+    answer = client.get(f"/api/stats?{query}", headers=bearer(MANAGER_TOKEN))
+    assert answer.status_code == 200
+    assert answer.json["days"] == store.daily_summaries(day - timedelta(days=1), day) != {}
+    for query, problem in (
+        (f"since={day}", "both needed"),
+        ("since=yesterday&until=today", "must be a day"),
+        (f"since={day - timedelta(days=4000)}&until={day}", "at most 3700 days"),
+    ):
+        refused = client.get(f"/api/stats?{query}", headers=bearer(MANAGER_TOKEN))
+        assert refused.status_code == 400 and problem in refused.json["error"], query
+
+
+def test_a_reveal_without_a_number_is_409_and_not_recorded(client, store: FeedbackStore) -> None:
+    below = rating(Outcome.BELOW)
+    post_batch(client, [entry("record", below)])
+    refused = client.post(f"/api/followups/fu-{below.id}/reveal", json={"by": "Dee"}, headers=bearer(MANAGER_TOKEN))
+    assert refused.status_code == 409 and refused.json["no_phone"] is True
+    assert reveals(store) == []
+
+
 def test_a_busy_store_answers_503_and_the_same_batch_later_stores_it_once(client, app, config) -> None:
     app.extensions["sync"].store = FeedbackStore(config.data_dir, lock_timeout=0.05)
     below = rating(Outcome.BELOW)

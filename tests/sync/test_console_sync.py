@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -14,8 +15,9 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from manager.app import ManagerApp
-from manager.remote import RemoteQueue, RemoteSettings, RemoteUnavailable, stand_in_phone
+from manager.remote import RemoteSettings, RemoteStore, RemoteUnavailable, stand_in_phone
 from manager.screens.queue import QueueScreen
+from manager.screens.stats import StatsScreen
 from shared.audit import reveals
 from shared.config import load_config
 from shared.followups import FollowUpStatus, Resolution
@@ -118,13 +120,13 @@ async def test_remote_consoles_share_the_servers_queue(tmp_path: Path, server: S
 
 def test_an_unchanged_queue_is_a_304_and_a_wrong_token_a_clear_problem(server: ServerProcess) -> None:
     send_below(server)
-    queue = RemoteQueue(RemoteSettings(server.url, MANAGER_TOKEN), clock=utc_now)
+    queue = RemoteStore(RemoteSettings(server.url, MANAGER_TOKEN), clock=utc_now)
     queue.refresh()
     revision = queue._revision
     for _ in range(5):
         queue.refresh()
     assert queue._revision == revision and len(queue.open_followups()) == 1
-    wrong = RemoteQueue(RemoteSettings(server.url, "nope"), clock=queue.clock)
+    wrong = RemoteStore(RemoteSettings(server.url, "nope"), clock=queue.clock)
     wrong.refresh()
     with pytest.raises(RemoteUnavailable, match="refused this console's token"):
         wrong.revision()
@@ -152,3 +154,18 @@ async def test_a_remote_console_escalates_overdue_items_once_through_the_server(
             assert FeedbackStore(server.data).get_followup(overdue).escalated_at == marked
     finally:
         server.kill()
+
+
+async def test_a_remote_console_shows_the_servers_statistics(tmp_path: Path, server: ServerProcess) -> None:
+    """One code path: the statistics screen reads the server's counts through the same door."""
+    send_below(server, ts=datetime.now(UTC) - timedelta(minutes=1))
+    send_below(server, ts=datetime.now(UTC) - timedelta(minutes=1), reasons=("wait",))
+    dee = console(tmp_path, "Dee", MANAGER_TOKEN, server)
+    async with dee.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: len(rows(dee)) == 2)
+        await pilot.press("s", "t")  # this week: both are in it, whatever the hour
+        screen = dee.screen
+        assert isinstance(screen, StatsScreen)
+        await wait_for(pilot, lambda: screen.stats is not None and screen.stats.below == 2)
+        assert screen.stats.answers == 2
+        assert not [n for n in dee._notifications if n.severity == "error"]

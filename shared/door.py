@@ -1,0 +1,131 @@
+"""The store's one door: the typed interface every channel, the server, the console and the commands use.
+
+Nothing outside the store knows a file name or a format. The local store
+(:class:`shared.store.FeedbackStore`, TinyDB files in one folder) implements all of it; the
+console's HTTP client (:class:`manager.remote.RemoteStore`) implements the parts a manager on
+another machine needs (:class:`ConsoleDoor`) through the sync API. A second backend (a
+database server, for chains that outgrow one machine) implements :class:`FeedbackDoor` and
+passes ``tests/contract``; no channel changes.
+
+The roles are small protocols, so a function asks only for what it uses (a report needs a
+:class:`StatsDoor`, not the power to claim follow-ups).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from shared.followups import FollowUp, FollowUpError, Resolution
+from shared.ratings import Rating
+from shared.storage import StoreError
+
+
+class Topic(StrEnum):
+    """What changed, in the words of the domain (never a file name)."""
+
+    QUEUE = "queue"  # open and claimed follow-ups
+    FOLLOWUPS = "followups"  # resolved follow-ups
+    RATINGS = "ratings"  # answers (and their summaries)
+    AUDIT = "audit"  # who saw a customer's full number
+    CHANNEL = "channel"  # a channel's own data (opt-outs, conversations, prompts...)
+
+
+EVERY_TOPIC = frozenset(Topic)
+
+
+class NotAvailableRemotely(StoreError):
+    """This backend does not offer that (a remote console cannot record an answer); the message says where it is."""
+
+
+class NoPhoneNumber(FollowUpError):
+    """The follow-up has no phone number to reveal."""
+
+
+@runtime_checkable
+class RatingsDoor(Protocol):
+    """Answers coming in: record, correct, look up."""
+
+    def record_rating(self, rating: Rating, *, now: datetime | None = None) -> Any: ...
+
+    def record_ratings(self, ratings: Sequence[Rating], *, now: datetime | None = None) -> list[Any]: ...
+
+    def update_rating(self, rating: Rating, *, now: datetime | None = None, reflag: bool = False) -> Any: ...
+
+    def get_rating(self, rating_id: str, around: datetime) -> Rating | None: ...
+
+    def check(self, rating: Rating, now: datetime | None = None) -> None: ...
+
+
+@runtime_checkable
+class QueueDoor(Protocol):
+    """The follow-up queue and what a manager does with it.
+
+    Errors are the same on every backend: :class:`shared.store.UnknownFollowUp` for an id it
+    does not know, :class:`shared.followups.AlreadyClaimed` (naming who won) for a lost claim,
+    :class:`shared.followups.FollowUpError` for an action the follow-up's state forbids,
+    :class:`NoPhoneNumber` for a reveal without a number, another :class:`StoreError` when the
+    store cannot be reached.
+    """
+
+    def open_followups(self) -> list[FollowUp]: ...
+
+    def get_followup(self, followup_id: str) -> FollowUp: ...
+
+    def claim(self, followup_id: str, by: str, *, now: datetime | None = None) -> FollowUp: ...
+
+    def resolve(
+        self, followup_id: str, resolution: Resolution, *, by: str, note: str = "", now: datetime | None = None
+    ) -> FollowUp: ...
+
+    def reopen(self, followup_id: str, *, now: datetime | None = None) -> FollowUp: ...
+
+    def escalate(self, followup_id: str, *, now: datetime | None = None) -> FollowUp:
+        """Mark it escalated (the server marks only an overdue, unmarked one: its consoles race to it)."""
+        ...
+
+    def reveal(self, followup_id: str, *, by: str, now: datetime | None = None) -> str:
+        """The customer's full number, after recording who asked (never the number itself)."""
+        ...
+
+
+@runtime_checkable
+class ChangesDoor(Protocol):
+    """The change feed: poll :meth:`revision` cheaply, then ask what moved."""
+
+    def revision(self) -> int: ...
+
+    def changes_since(self, since: int) -> set[Topic]:
+        """What changed after revision ``since``: never fewer topics than changed (more is allowed, and
+        every topic when the backend cannot tell), so a reader that skips a topic not named misses nothing."""
+        ...
+
+
+@runtime_checkable
+class StatsDoor(Protocol):
+    """What reports and the statistics screen read."""
+
+    def daily_summaries(self, since: date, until: date) -> dict[str, dict[str, dict[str, int]]]: ...
+
+    def followup_records(self, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]: ...
+
+
+@runtime_checkable
+class ExportDoor(Protocol):
+    """Everything in a period, streamed (a day at a time for ratings)."""
+
+    def ratings(self, since: date | None = None, until: date | None = None) -> Iterator[Rating]: ...
+
+    def followups(self, since: date | None = None, until: date | None = None) -> Iterator[FollowUp]: ...
+
+
+@runtime_checkable
+class ConsoleDoor(QueueDoor, ChangesDoor, StatsDoor, Protocol):
+    """What the managers' console needs: the local store and the remote client both give it."""
+
+
+@runtime_checkable
+class FeedbackDoor(RatingsDoor, QueueDoor, ChangesDoor, StatsDoor, ExportDoor, Protocol):
+    """The whole door, as the local store gives it and a database backend would."""
