@@ -146,20 +146,13 @@ class StoreFiles:
 
         They never hold acknowledged data: a write is acknowledged only after its rename.
         """
-        folders = [self.root, self.root / "summaries", self.root / "followups"]
-        ratings = self.root / "ratings"
-        if ratings.is_dir():
-            folders.extend(path for path in ratings.iterdir() if path.is_dir())
-        for folder in folders:
-            try:
-                entries = list(os.scandir(folder))
-            except OSError:
-                continue
-            for entry in entries:
-                pid = _temporary_owner(entry.name)
+        # Every folder: partitions, summaries, archives, the id index, the channels' files.
+        for folder, _, names in os.walk(self.root):
+            for name in names:
+                pid = _temporary_owner(name)
                 if pid is not None and not _process_alive(pid):
                     with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
+                        os.unlink(os.path.join(folder, name))
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
