@@ -51,6 +51,7 @@ PER_DAY = 1_000
 DAYS = 365
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 TEXT = "the queue was long and nobody said hello " * 3  # ~120 characters
+PRAISE = "the coffee was hot and the staff were quick and kind " * 2  # what follows a 3 must agree with it
 
 
 def rating_record(rating_id: str, ts: datetime, outcome: Outcome) -> dict[str, object]:
@@ -291,7 +292,7 @@ def bench_texts(year: Year, base: Path, repeat: int) -> tuple[list[tuple[str, fl
             year.db.execute("INSERT INTO messages VALUES (?, ?, ?, ?)", (phone, f"SMe{m}", at, orjson.dumps(message)))
         write_json(shard, tables)
         responder = Responder(settings, FeedbackStore(year.root))  # type: ignore[arg-type]
-        body = "3 " + TEXT
+        body = "3 " + PRAISE
         warm = responder.handle(
             Inbound(sid=f"SMw{earlier}", sender=phone, body=body, received=NOW - timedelta(hours=2))
         )
@@ -420,7 +421,7 @@ def bench_throughput(year: Year, base: Path, texts: int, numbers: int) -> tuple[
     def ours(n: int) -> None:
         phone = phones[n % numbers]
         at = NOW + timedelta(days=3, seconds=n)
-        body = ("1 " if n % 10 == 0 else "3 ") + TEXT
+        body = "1 " + TEXT if n % 10 == 0 else "3 " + PRAISE
         responder.handle(Inbound(sid=f"SMp{n}", sender=phone, body=body, received=at))
 
     def theirs(n: int) -> None:

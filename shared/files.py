@@ -146,7 +146,10 @@ class StoreFiles:
 
         They never hold acknowledged data: a write is acknowledged only after its rename.
         """
-        folders = [self.root, self.root / "summaries", self.root / "followups"]
+        folders = [self.root, *(self.root / name for name in ("summaries", "followups", "ids"))]
+        sms = self.root / "sms"
+        if sms.is_dir():
+            folders.extend(path for path in sms.iterdir() if path.is_dir())
         ratings = self.root / "ratings"
         if ratings.is_dir():
             folders.extend(path for path in ratings.iterdir() if path.is_dir())
