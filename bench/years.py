@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import shutil
 import sqlite3
 import statistics
@@ -413,8 +414,14 @@ def collision_ms(kind: str, target: Path, rounds: int = 300) -> float:
     return statistics.mean(p90s)
 
 
-def bench_throughput(year: Year, base: Path, texts: int, numbers: int) -> tuple[float, float, float, float]:
-    """Texts/s (this store, SQLite) over the first and the last tenth of ``texts`` from ``numbers`` numbers."""
+def rss_bytes() -> int:
+    """This process's resident memory now (Linux), as a server's would be measured."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def bench_throughput(year: Year, base: Path, texts: int, numbers: int) -> tuple[float, float, float, float, int, int]:
+    """Texts/s (this store, SQLite) over the first and the last tenth of ``texts`` from ``numbers`` numbers,
+    and this store's resident memory after the first tenth and at the end."""
     responder = Responder(sms_settings(base), FeedbackStore(year.root))  # type: ignore[arg-type]
     phones = list(itertools.islice(valid_numbers("404"), numbers))
 
@@ -428,16 +435,19 @@ def bench_throughput(year: Year, base: Path, texts: int, numbers: int) -> tuple[
         sqlite_text(year, phones[n % numbers], f"SMp{n}", NOW + timedelta(days=3, seconds=n))
 
     results = []
+    memory = [0, 0]
     for action in (ours, theirs):
         tenth = max(texts // 10, 1)
         stamps = []
         for n in range(texts):
             action(n)
             stamps.append(time.perf_counter())
+            if action is ours and n in (tenth - 1, texts - 1):
+                memory[n == texts - 1] = rss_bytes()
         first = tenth / (stamps[tenth - 1] - stamps[0]) if tenth > 1 else 0.0
         last = tenth / (stamps[-1] - stamps[-tenth - 1])
         results.extend([first, last])
-    return results[0], results[1], results[2], results[3]
+    return results[0], results[1], results[2], results[3], memory[0], memory[1]
 
 
 def line(label: str, ours: float, theirs: float) -> str:
@@ -484,11 +494,17 @@ def main() -> None:
         )
         for note in notes:
             print(note)
-        ours_first, ours_last, theirs_first, theirs_last = bench_throughput(year, base, args.texts, args.numbers)
+        ours_first, ours_last, theirs_first, theirs_last, rss_start, rss_end = bench_throughput(
+            year, base, args.texts, args.numbers
+        )
         print(
             f"texts/s over {args.texts:,} texts from {args.numbers:,} numbers: this store {ours_first:.0f} -> "
             f"{ours_last:.0f} ({ours_last / ours_first:.0%} of the start; target >= 90 %), "
             f"SQLite {theirs_first:.0f} -> {theirs_last:.0f}; end ratio {theirs_last / ours_last:.2f}x"
+        )
+        print(
+            f"memory (resident) over those texts: {rss_start / 2**20:.0f} MB after the first tenth -> "
+            f"{rss_end / 2**20:.0f} MB at the end ({rss_end / rss_start - 1:+.0%}; target <= +25 %)"
         )
     finally:
         shutil.rmtree(base, ignore_errors=True)

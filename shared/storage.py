@@ -193,9 +193,13 @@ class DurableJSONStorage(Storage):
                 self.write(tables)
 
     def _append_line(self, line: bytes) -> None:
-        created = not self.journal_path.exists()
-        private_folder(self.journal_path.parent)
-        descriptor = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o600)
+        created = False
+        try:  # the journal usually exists: no stat of it or its folder first (each a system call)
+            descriptor = os.open(self.journal_path, os.O_WRONLY)
+        except FileNotFoundError:
+            created = True
+            private_folder(self.journal_path.parent)
+            descriptor = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             # Cut a torn tail left by a killed writer, so the new line starts on a line of its own.
             os.ftruncate(descriptor, self._journal_valid_size)
