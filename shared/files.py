@@ -146,10 +146,8 @@ class StoreFiles:
 
         They never hold acknowledged data: a write is acknowledged only after its rename.
         """
-        folders = [self.root, *(self.root / name for name in ("summaries", "followups", "ids"))]
-        sms = self.root / "sms"
-        if sms.is_dir():
-            folders.extend(path for path in sms.iterdir() if path.is_dir())
+        # Written in the root since they are (see _storage); beside their file before that.
+        folders = [self.root, self.root / "summaries", self.root / "followups"]
         ratings = self.root / "ratings"
         if ratings.is_dir():
             folders.extend(path for path in ratings.iterdir() if path.is_dir())
@@ -314,7 +312,9 @@ class StoreFiles:
     def _storage(self, name: str, *, durable: bool = True) -> DurableJSONStorage:
         storage = self._storages.get(name)
         if storage is None:
-            storage = DurableJSONStorage(self.root / name, before_write=self._announce_write, durable=durable)
+            storage = DurableJSONStorage(
+                self.root / name, before_write=self._announce_write, durable=durable, scratch=self.root
+            )
             self._storages[name] = storage
         else:
             self._storages.move_to_end(name)
