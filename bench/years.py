@@ -11,10 +11,11 @@ operation is timed on both and printed as a ratio (this store / SQLite):
   and the disk bytes each text adds;
 - a duplicate check in a fresh process, with 50,000 answers that day;
 - the wait of a process that collides with another holding the lock for 1 ms;
-- texts per second over N texts from many numbers, at the start and at the end.
+- texts per second over N texts from many numbers, at the start and at the end, and this
+  process's resident memory (as a server's) after the first tenth and at the end.
 
 Targets (issue 12): every operation within 3x SQLite; texts/s at the end >= 90 % of the start;
-disk per text bounded by its size plus a constant.
+memory growth <= 25 %; disk per text bounded by its size plus a constant.
 
     python bench/years.py [--texts 1000] [--repeat 40] [--dir /tmp]
 """
