@@ -82,10 +82,11 @@ def write_history(root: Path, total: int) -> None:
 def fill_today(store: FeedbackStore, count: int) -> None:
     """Record ``count`` ratings today through the store itself (and so the queue and summaries)."""
     for n in range(count):
-        store.record_rating(sample_rating(10_000_000 + n, TODAY + timedelta(seconds=n)), now=TODAY)
+        at = TODAY + timedelta(seconds=n)  # recorded as it comes: the store refuses times ahead of its clock
+        store.record_rating(sample_rating(10_000_000 + n, at), now=at)
     # A manager keeps the queue short: resolve all but the newest 20 follow-ups.
     for followup in store.open_followups()[20:]:
-        store.resolve(followup.id, "recovered", by="bench", now=TODAY)  # type: ignore[arg-type]
+        store.resolve(followup.id, "recovered", by="bench", now=at)  # type: ignore[arg-type]
 
 
 def time_inserts(insert: Callable[[int], None], count: int) -> list[float]:

@@ -11,10 +11,11 @@ operation is timed on both and printed as a ratio (this store / SQLite):
   and the disk bytes each text adds;
 - a duplicate check in a fresh process, with 50,000 answers that day;
 - the wait of a process that collides with another holding the lock for 1 ms;
-- texts per second over N texts from many numbers, at the start and at the end.
+- texts per second over N texts from many numbers, at the start and at the end, and this
+  process's resident memory (as a server's) after the first tenth and at the end.
 
 Targets (issue 12): every operation within 3x SQLite; texts/s at the end >= 90 % of the start;
-disk per text bounded by its size plus a constant.
+memory growth <= 25 %; disk per text bounded by its size plus a constant.
 
     python bench/years.py [--texts 1000] [--repeat 40] [--dir /tmp]
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import shutil
 import sqlite3
 import statistics
@@ -51,6 +53,7 @@ PER_DAY = 1_000
 DAYS = 365
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 TEXT = "the queue was long and nobody said hello " * 3  # ~120 characters
+PRAISE = "the coffee was hot and the staff were quick and kind " * 2  # what follows a 3 must agree with it
 
 
 def rating_record(rating_id: str, ts: datetime, outcome: Outcome) -> dict[str, object]:
@@ -291,7 +294,7 @@ def bench_texts(year: Year, base: Path, repeat: int) -> tuple[list[tuple[str, fl
             year.db.execute("INSERT INTO messages VALUES (?, ?, ?, ?)", (phone, f"SMe{m}", at, orjson.dumps(message)))
         write_json(shard, tables)
         responder = Responder(settings, FeedbackStore(year.root))  # type: ignore[arg-type]
-        body = "3 " + TEXT
+        body = "3 " + PRAISE
         warm = responder.handle(
             Inbound(sid=f"SMw{earlier}", sender=phone, body=body, received=NOW - timedelta(hours=2))
         )
@@ -412,31 +415,40 @@ def collision_ms(kind: str, target: Path, rounds: int = 300) -> float:
     return statistics.mean(p90s)
 
 
-def bench_throughput(year: Year, base: Path, texts: int, numbers: int) -> tuple[float, float, float, float]:
-    """Texts/s (this store, SQLite) over the first and the last tenth of ``texts`` from ``numbers`` numbers."""
+def rss_bytes() -> int:
+    """This process's resident memory now (Linux), as a server's would be measured."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def bench_throughput(year: Year, base: Path, texts: int, numbers: int) -> tuple[float, float, float, float, int, int]:
+    """Texts/s (this store, SQLite) over the first and the last tenth of ``texts`` from ``numbers`` numbers,
+    and this store's resident memory after the first tenth and at the end."""
     responder = Responder(sms_settings(base), FeedbackStore(year.root))  # type: ignore[arg-type]
     phones = list(itertools.islice(valid_numbers("404"), numbers))
 
     def ours(n: int) -> None:
         phone = phones[n % numbers]
         at = NOW + timedelta(days=3, seconds=n)
-        body = ("1 " if n % 10 == 0 else "3 ") + TEXT
+        body = "1 " + TEXT if n % 10 == 0 else "3 " + PRAISE
         responder.handle(Inbound(sid=f"SMp{n}", sender=phone, body=body, received=at))
 
     def theirs(n: int) -> None:
         sqlite_text(year, phones[n % numbers], f"SMp{n}", NOW + timedelta(days=3, seconds=n))
 
     results = []
+    memory = [0, 0]
     for action in (ours, theirs):
         tenth = max(texts // 10, 1)
         stamps = []
         for n in range(texts):
             action(n)
             stamps.append(time.perf_counter())
+            if action is ours and n in (tenth - 1, texts - 1):
+                memory[n == texts - 1] = rss_bytes()
         first = tenth / (stamps[tenth - 1] - stamps[0]) if tenth > 1 else 0.0
         last = tenth / (stamps[-1] - stamps[-tenth - 1])
         results.extend([first, last])
-    return results[0], results[1], results[2], results[3]
+    return results[0], results[1], results[2], results[3], memory[0], memory[1]
 
 
 def line(label: str, ours: float, theirs: float) -> str:
@@ -483,11 +495,17 @@ def main() -> None:
         )
         for note in notes:
             print(note)
-        ours_first, ours_last, theirs_first, theirs_last = bench_throughput(year, base, args.texts, args.numbers)
+        ours_first, ours_last, theirs_first, theirs_last, rss_start, rss_end = bench_throughput(
+            year, base, args.texts, args.numbers
+        )
         print(
             f"texts/s over {args.texts:,} texts from {args.numbers:,} numbers: this store {ours_first:.0f} -> "
             f"{ours_last:.0f} ({ours_last / ours_first:.0%} of the start; target >= 90 %), "
             f"SQLite {theirs_first:.0f} -> {theirs_last:.0f}; end ratio {theirs_last / ours_last:.2f}x"
+        )
+        print(
+            f"memory (resident) over those texts: {rss_start / 2**20:.0f} MB after the first tenth -> "
+            f"{rss_end / 2**20:.0f} MB at the end ({rss_end / rss_start - 1:+.0%}; target <= +25 %)"
         )
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -146,7 +146,8 @@ class StoreFiles:
 
         They never hold acknowledged data: a write is acknowledged only after its rename.
         """
-        # Every folder: partitions, summaries, archives, the id index, the channels' files.
+        # Every folder: temporaries are made in the root (see _storage), and beside their file when
+        # the root is on another file system or they were written before that.
         for folder, _, names in os.walk(self.root):
             for name in names:
                 pid = _temporary_owner(name)
@@ -304,7 +305,9 @@ class StoreFiles:
     def _storage(self, name: str, *, durable: bool = True) -> DurableJSONStorage:
         storage = self._storages.get(name)
         if storage is None:
-            storage = DurableJSONStorage(self.root / name, before_write=self._announce_write, durable=durable)
+            storage = DurableJSONStorage(
+                self.root / name, before_write=self._announce_write, durable=durable, scratch=self.root
+            )
             self._storages[name] = storage
         else:
             self._storages.move_to_end(name)

@@ -87,7 +87,8 @@ class DurableJSONStorage(Storage):
     The cache holds the last version read or written; :meth:`forget` drops it when
     another process may have changed the file. ``before_write`` is called with the
     path before every write, so the store can announce the change first. Files that
-    can be rebuilt from others may skip fsync with ``durable=False``.
+    can be rebuilt from others may skip fsync with ``durable=False``. ``scratch`` is the folder
+    for the temporary file of a full write (see :func:`write_atomically`).
     """
 
     def __init__(
@@ -96,8 +97,10 @@ class DurableJSONStorage(Storage):
         *,
         before_write: Callable[[Path], None] | None = None,
         durable: bool = True,
+        scratch: Path | None = None,
     ) -> None:
         self.path = Path(path)
+        self.scratch = scratch
         self.journal_path = self.path.with_name(self.path.name + ".log")
         self.durable = durable
         self._before_write = before_write
@@ -131,7 +134,7 @@ class DurableJSONStorage(Storage):
         generation = self._generation + 1
         content = orjson.dumps({**data, META_TABLE: {"file": {"generation": generation}}})
         try:
-            write_atomically(self.path, content, durable=self.durable)
+            write_atomically(self.path, content, durable=self.durable, scratch=self.scratch)
         except OSError as error:
             # TinyDB may have changed documents in place: the cache is no longer what is on disk.
             self._cached = None
@@ -193,9 +196,13 @@ class DurableJSONStorage(Storage):
                 self.write(tables)
 
     def _append_line(self, line: bytes) -> None:
-        created = not self.journal_path.exists()
-        private_folder(self.journal_path.parent)
-        descriptor = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o600)
+        created = False
+        try:  # the journal usually exists: no stat of it or its folder first (each a system call)
+            descriptor = os.open(self.journal_path, os.O_WRONLY)
+        except FileNotFoundError:
+            created = True
+            private_folder(self.journal_path.parent)
+            descriptor = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             # Cut a torn tail left by a killed writer, so the new line starts on a line of its own.
             os.ftruncate(descriptor, self._journal_valid_size)
@@ -395,13 +402,20 @@ def fsync_directory(folder: Path) -> None:
         os.close(directory)
 
 
-def write_atomically(path: Path, content: bytes, *, durable: bool = True) -> None:
+def write_atomically(path: Path, content: bytes, *, durable: bool = True, scratch: Path | None = None) -> None:
     """Replace ``path`` with ``content`` so that readers see the old or the new file, never a mix.
 
-    With ``durable`` the content and the rename are fsynced before returning.
+    With ``durable`` the content and the rename are fsynced before returning. The temporary
+    file is written beside ``path``, or in ``scratch`` (a folder on the same file system, such
+    as the store's root), so that the temporaries of killed writers are found in one folder
+    instead of every folder of hundreds of shards.
     """
     private_folder(path.parent)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if scratch is None:
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    else:
+        flat = "-".join(path.relative_to(scratch).parts) if path.is_relative_to(scratch) else path.name
+        temporary = scratch / f".{flat}.{os.getpid()}.tmp"
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -411,6 +425,12 @@ def write_atomically(path: Path, content: bytes, *, durable: bool = True) -> Non
         finally:
             os.close(descriptor)
         os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        if error.errno == errno.EXDEV and scratch is not None:  # a folder mounted from elsewhere
+            write_atomically(path, content, durable=durable)
+            return
+        raise
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -49,6 +49,9 @@ from shared.summary import apply_change, hour_of, summarise
 
 QUEUE = "queue"
 ID_SHARDS = 256
+# In an id index entry: 1 if the rating has (or had) a follow-up, 0 if it never had one; entries
+# written before this flag lack it and say nothing. Written with the id, so it costs no write.
+FOLLOWED_UP = "f"
 INDEX_START = "ids/start"
 
 
@@ -279,7 +282,8 @@ class FeedbackStore:
             shards: dict[str, dict[str, str]] = {}
             for rating in fresh.values():
                 day = rating.ts.astimezone(UTC).date().isoformat()
-                shards.setdefault(_id_shard(rating.id), {})[rating.id] = {"day": day}
+                entry = {"day": day, FOLLOWED_UP: int(followups[rating.id] is not None)}
+                shards.setdefault(_id_shard(rating.id), {})[rating.id] = entry
             tx.will_write(
                 *([INDEX_START] if self._index_start(tx) is None else []),
                 *sorted(shards),
@@ -322,6 +326,7 @@ class FeedbackStore:
             queue = tx.db(QUEUE).table("followups")
             if followup is None and rating.needs_follow_up:
                 followup = FollowUp.for_rating(rating, now=now, target=self.followup_target)
+                self._mark_followed_up(tx, rating)
                 put(queue, followup.id, followup.to_record())
             elif followup is not None and followup.is_active:
                 if rating.needs_follow_up:
@@ -376,7 +381,7 @@ class FeedbackStore:
         partitions of ``around`` and the days beside it (a source may repeat an answer
         across midnight), but only in days that can hold them.
         """
-        entry = tx.db(_id_shard(rating_id)).table("ids").get(doc_id=rating_id)
+        entry = self._index_entry(tx, rating_id)
         if entry is not None:
             return self._rating_in(tx, rating_id, date.fromisoformat(entry["day"])), True
         legacy_days = self._legacy_days(tx, around)
@@ -385,6 +390,18 @@ class FeedbackStore:
             if rating is not None:
                 return rating, True
         return None, bool(legacy_days)
+
+    @staticmethod
+    def _index_entry(tx: Transaction, rating_id: str) -> dict[str, Any] | None:
+        """The id index's entry for a rating: its day, and whether it ever had a follow-up."""
+        entry = tx.db(_id_shard(rating_id)).table("ids").get(doc_id=rating_id)
+        return None if entry is None else dict(entry)
+
+    def _mark_followed_up(self, tx: Transaction, rating: Rating) -> None:
+        """Note in the id index that this rating has a follow-up now (before the follow-up is written)."""
+        entry = self._index_entry(tx, rating.id)
+        if entry is not None and entry.get(FOLLOWED_UP) == 0:
+            tx.append(_id_shard(rating.id), "ids", {rating.id: {**entry, FOLLOWED_UP: 1}})
 
     def _rating_in(self, tx: Transaction, rating_id: str, day: date) -> Rating | None:
         if not (self.root / f"{self._partition_name(day)}.json").exists():
@@ -647,11 +664,26 @@ class FeedbackStore:
         self, tx: Transaction, followup_id: str, rating: Rating | None, *, not_before: datetime | None = None
     ) -> FollowUp | None:
         """The follow-up in the queue or the archive; archive months before ``not_before`` (or the
-        rating's day: a follow-up is never archived before it opened) are not read."""
+        rating's day: a follow-up is never archived before it opened) are not read.
+
+        The id index says whether a rating ever had a follow-up and on which day it was given: a
+        rating that never had one is not looked for in the archive at all, and the archive is read
+        from the month of the rating's day on, so a lookup never reads a year of months, nor a
+        month's archive of thousands for an answer that was met (see ``FOLLOWED_UP``).
+        """
         record = tx.db(QUEUE).table("followups").get(doc_id=followup_id)
         if record is not None:
             return FollowUp.from_record(record)
         oldest = rating.ts if rating is not None else not_before
+        if followup_id.startswith("fu-"):
+            entry = self._index_entry(tx, followup_id.removeprefix("fu-"))
+            if entry is not None and entry.get(FOLLOWED_UP) == 0:
+                return None  # never had one (entries written before the flag say nothing: searched)
+            if entry is not None and oldest is None:
+                given = date.fromisoformat(entry["day"])
+                oldest = datetime(given.year, given.month, given.day, tzinfo=UTC)
+        if oldest is not None and oldest.date() > date.min:
+            oldest -= timedelta(days=1)  # a rating may be timed minutes after its follow-up opened
         months = sorted((self.root / "followups").glob("*.json"), reverse=True)
         for path in months:
             if oldest is not None and path.stem < month_name(oldest):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.phones import InvalidPhoneNumber, mask_phone, normalise_phone
-from shared.ratings import Channel, Contact, Outcome, Rating
+from shared.ratings import COMMENT_CHARS, Channel, Contact, Outcome, Rating
 from shared.store import FeedbackStore, UnknownFollowUp, utc_now
 from sms.conversations import Conversation, RateLimiter, Step, next_step
 from sms.records import SmsRecords
@@ -178,7 +178,7 @@ class Responder:
         if conversation is None:
             conversation = self._walk_in(turn.phone, message, reply, now)
         if previous is not None:
-            comment = "\n".join(part for part in (previous.comment, reply.comment) if part)
+            comment = "\n".join(part for part in (previous.comment, reply.comment) if part)[:COMMENT_CHARS]
             changed = dataclasses.replace(previous, outcome=reply.outcome, comment=comment, raw=message.body)
             # "1" again after a manager closed the loop: the customer flags it anew.
             rating = self.store.update_rating(changed, now=now, reflag=reply.outcome is Outcome.BELOW).rating
@@ -220,7 +220,7 @@ class Responder:
         if followup is None or not followup.is_active:
             return self._to_read(turn, conversation, rating)  # a manager closed it already: read it anew
         comment = "\n".join(part for part in (rating.comment, turn.message.body.strip()) if part)
-        self.store.update_rating(rating.enriched(comment=comment[:2000]), now=turn.now)
+        self.store.update_rating(rating.enriched(comment=comment[:COMMENT_CHARS]), now=turn.now)
         conversation = dataclasses.replace(conversation.waiting_for_comment(None), commented=True)
         turn.records.save_conversation(conversation, turn.now)
         return self._answer(turn, "comment_thanks", "comment", rating_id=rating.id)

@@ -114,7 +114,8 @@ def _is_quantity(rest: str) -> bool:
         return False
     word = fold(found.group(1))
     known = lexicon()
-    if any(fold(rest).strip().startswith(phrase) for phrase in known.phrases):
+    folded = fold(rest).strip()  # once, not once a phrase
+    if any(folded.startswith(phrase) for phrase in known.phrases):
         return False  # "3 of course"
     if word in known.units:
         return True
