@@ -30,6 +30,8 @@ _PREFIX = re.compile(
     r"|^\W*an?\s+(?=\d|one\b|two\b|three\b|uno\b|dos\b|tres\b)",
     re.IGNORECASE,
 )
+# The tops of the scales people rate on: "4/5", "9/10", "100/100"; x/3 is our own.
+SCALE_TOPS = frozenset({3, 4, 5, 6, 7, 10, 20, 100})
 _SCALE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:/|out\s+of|outta|of|de|sur|von|su)\s*(\d+)(?![\d:])", re.IGNORECASE)
 _STAR_WORDS = re.compile(
     r"^(\w+)[\s-]*(?:stars?|estrellas?|étoiles?|sterne?|stelle|estrelas?|[⭐🌟]+)(?!\w)", re.IGNORECASE
@@ -61,8 +63,8 @@ def _scale_outcome(number: float, top: float) -> Outcome | None:
     """On a stated scale only the ends are sure: 10/10 exceeded, 0/10 and 1/5 fell short; x/3 is the answer x."""
     if top == 3 and number in NUMBERS:
         return NUMBERS[int(number)]
-    if top < 3:
-        return None
+    if top not in SCALE_TOPS:
+        return None  # "50/50", "24/7", "2/2" are no scales
     if number >= top:
         return Outcome.EXCEEDED
     if number == 0 or (number == 1 and top >= 5):
@@ -179,7 +181,9 @@ def rating(message: Message) -> Reply | None:
         return None
     lead, rest = fold(found.group("lead")), found.group("rest")
     if lead in lexicon().numbers:
-        if rest.strip() and not re.match(r"\s*[-–—:;.,!)]|\s*$", rest) and not is_emoji(rest.strip()[0]):
+        courtesy = all(word in lexicon().courtesies for word in re.findall(r"[^\W\d_]+", fold(rest)))  # "two please"
+        apart = not rest.strip() or re.match(r"\s*[-–—:;.,!)]|\s*$", rest) or is_emoji(rest.strip()[0])
+        if not apart and not courtesy:
             return None  # "one of your staff was rude" is not an answer "1"
         return _rated(NUMBERS.get(lexicon().numbers[lead]), rest)
     outcome = LABELS.get(lead) or LABELS.get(close_typo(lead, LABELS, shortest=5) or "")

@@ -50,6 +50,7 @@ class Lexicon:
     conditionals: frozenset[str]
     negators: frozenset[str]
     fillers: frozenset[str]
+    courtesies: frozenset[str]
     topics: frozenset[str]
     aliases: dict[str, str]
     phrases: dict[str, Outcome]
@@ -110,6 +111,7 @@ def lexicon() -> Lexicon:
         neutral=tuple(sorted(merged("words", "neutral"), key=len, reverse=True)),
         negators=frozenset(merged("words", "negators")),
         fillers=frozenset(merged("words", "fillers")),
+        courtesies=frozenset(merged("words", "courtesies")),
         topics=frozenset(merged("words", "topics")),
         aliases=aliases,
         phrases={key: Outcome(value) for key, value in merged_map("phrases").items()},
