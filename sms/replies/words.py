@@ -81,6 +81,9 @@ def read_words(text: str) -> Reading:
     text = fold(text)
     if _QUESTION.search(text):
         return Reading(unclear=True, only_signals=False)  # "Is it ok to bring my dog?": a person answers it
+    asked = [known_word(token) for token in _TOKEN.findall(text) if token[0].isalnum()]
+    if text.rstrip().endswith("?") and asked and all(word in known.yes or word in known.no for word in asked):
+        return Reading(unclear=True, only_signals=False)  # "yes?", "No??": asking back, not answering
     for pattern, replacement in known.rewrites:
         text = pattern.sub(replacement, text)
     for phrase in known.neutral:
@@ -159,6 +162,8 @@ def read_words(text: str) -> Reading:
             clause_start = index + 1  # "no it was bad": a new sentence; "no good", "no estuvo bien" negate
         elif word in known.words:
             outcome = known.words[word]
+            if negated and outcome is Outcome.EXCEEDED and word not in known.plainly_denied:
+                return Reading(unclear=True, only_signals=False)  # "not perfect", "didn't exceed": met, or below?
             if negated:
                 outcome = Outcome.MET if outcome is Outcome.BELOW else Outcome.BELOW
             signals.append((outcome, MILD if word in _MILD else STRONG))

@@ -50,6 +50,7 @@ class Lexicon:
     conditionals: frozenset[str]
     negators: frozenset[str]
     fillers: frozenset[str]
+    plainly_denied: frozenset[str]
     courtesies: frozenset[str]
     topics: frozenset[str]
     aliases: dict[str, str]
@@ -111,6 +112,7 @@ def lexicon() -> Lexicon:
         neutral=tuple(sorted(merged("words", "neutral"), key=len, reverse=True)),
         negators=frozenset(merged("words", "negators")),
         fillers=frozenset(merged("words", "fillers")),
+        plainly_denied=frozenset(merged("words", "plainly_denied")),
         courtesies=frozenset(merged("words", "courtesies")),
         topics=frozenset(merged("words", "topics")),
         aliases=aliases,
