@@ -7,7 +7,7 @@ import re
 from shared.ratings import Outcome
 from sms.replies.message import EMOJI, NEUTRAL_EMOJI, NUMBERS, Message, is_emoji
 from sms.replies.reply import Reply, ReplyKind
-from sms.replies.words import BARE, Reading, close_typo, known_word, read_words
+from sms.replies.words import BARE, Reading, close_typo, known_word, read_words, unclear_phrase
 from sms.words import fold, lexicon
 
 LABELS: dict[str, Outcome] = {
@@ -80,8 +80,8 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_w
     and the words too ("👍 great" is unclear, "👍 thanks" met).
     """
     unclear = Reply(ReplyKind.UNCLEAR, rule="rating")
-    if outcome is None:
-        return unclear
+    if outcome is None or unclear_phrase(fold(rest)):
+        return unclear  # "3 /s", "2 jk"
     comment = rest.strip(_SEPARATORS + " ").strip()
     # The comment may start by repeating the answer ("3 exceeded", "1 - fell short", "3 👍").
     while (echoed := _echo(comment)) is not None:
@@ -111,7 +111,7 @@ def _is_quantity(rest: str) -> bool:
     """What follows a number makes it an amount: "3 hours", "3pm", "2nd", "$3", "1:30", "3 people"."""
     if re.match(rf"^\s*[{_CURRENCY}%]|^[:h]\d|^[.,]\d|^\s*[x×](?!\w)", rest, re.IGNORECASE):
         return True
-    found = re.match(r"^\s*([^\W\d_]+(?:\.[a-z])?)", rest, re.IGNORECASE)
+    found = re.match(r"^\s*([^\W\d_]+(?:\.[a-z])?)", fold(rest), re.IGNORECASE)  # "3 o'clock"
     if not found:
         return False
     word = fold(found.group(1))

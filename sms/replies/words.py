@@ -30,6 +30,11 @@ def _unclear_phrases() -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(word) for word in words) + r")(?!\w)")
 
 
+def unclear_phrase(text: str) -> bool:
+    """Whether a folded text says "so so", "jk", "/s" or another listed word that leaves it to a person."""
+    return bool(_unclear_phrases().search(text))
+
+
 @functools.lru_cache(maxsize=8192)
 def known_word(token: str) -> str | None:
     """The listed word a token stands for: itself, an alias, without elongation ("sooo"), or a close typo."""
@@ -93,6 +98,10 @@ def read_words(text: str) -> Reading:
         if pattern.search(text):
             signals.append((outcome, MILD if outcome is Outcome.MET else STRONG))
             text = pattern.sub(" , ", text)
+    raised = False  # "never had such good service": what follows is said strongly
+    for phrase in known.intensifiers:
+        text, found = re.subn(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", text)
+        raised = raised or bool(found)
     if _unclear_phrases().search(text):
         return Reading(unclear=True, only_signals=False)
     tokens = _TOKEN.findall(text)
@@ -118,6 +127,9 @@ def read_words(text: str) -> Reading:
             following = tokens[index + 1] if index + 1 < len(tokens) else ""
             if not last and int(token) in NUMBERS and following not in known.units and following not in ":./-":
                 return Reading(unclear=True, only_signals=False)  # "Solid 3 from me": an answer inside a sentence
+            before = known_word(tokens[index - 1]) if index else None
+            if last and before in known.before_amounts:
+                continue  # "at 3", "by 2": a time
             if last and sum(other.isdigit() for other in tokens) == 1 and int(token) in NUMBERS and meaningful:
                 trailing = NUMBERS[int(token)]  # "Great service from Ana. 3": it confirms or contradicts the words
                 if any(known_word(other) in known.negators for other in tokens[max(clause_start, index - 3) : index]):
@@ -128,6 +140,8 @@ def read_words(text: str) -> Reading:
             if known_word(tokens[index + 1]) not in known.words and not known.negators & set(window):
                 signals.append((Outcome.BELOW, STRONG))  # "too loud", "too expensive"; "too good" is read as good
             continue
+        if token in known.conditions and signals:
+            return Reading(unclear=True, only_signals=False)  # "great service if you're invisible"
         if token in known.contrasts or token in known.concessions:
             clause_start = index + 1
             only_signals = False
@@ -141,7 +155,10 @@ def read_words(text: str) -> Reading:
             only_signals, content = False, True
             continue
         window = tokens[max(clause_start, index - 3) : index]
-        negated = any(known_word(other) in known.negators for other in window if other[0].isalnum())
+        denials = [other for other in window if other[0].isalnum() and known_word(other) in known.negators]
+        if len([other for other in denials if known_word(other) not in known.no]) > 1:
+            return Reading(unclear=True, only_signals=False)  # "it wasn't not good"
+        negated = bool(denials)
         if (word in known.words or word in known.positive) and known.conditionals & set(tokens[clause_start:index]):
             return Reading(unclear=True, only_signals=False)  # "would be great if…", "wish it was faster"
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
@@ -176,6 +193,10 @@ def read_words(text: str) -> Reading:
             word not in known.fillers and word not in known.negators and word not in known.no
         ):
             only_signals, content = False, True  # "The staff were fantastic" is kept as the comment
+    if raised:
+        signals = [(Outcome.EXCEEDED if outcome is Outcome.MET else outcome, STRONG) for outcome, _ in signals]
+        if positive and not signals:
+            signals.append((Outcome.EXCEEDED, STRONG))  # "can't believe how quick"
     if trailing is not None and (signals or not content):  # "Feedback 3" yes, "stop 3" no
         signals.append((trailing, STRONG))
     if turns and signals and any(turn in (0, len(signals)) for turn in turns):

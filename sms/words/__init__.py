@@ -50,6 +50,9 @@ class Lexicon:
     conditionals: frozenset[str]
     negators: frozenset[str]
     fillers: frozenset[str]
+    conditions: frozenset[str]
+    before_amounts: frozenset[str]
+    intensifiers: tuple[str, ...]
     plainly_denied: frozenset[str]
     courtesies: frozenset[str]
     topics: frozenset[str]
@@ -112,6 +115,9 @@ def lexicon() -> Lexicon:
         neutral=tuple(sorted(merged("words", "neutral"), key=len, reverse=True)),
         negators=frozenset(merged("words", "negators")),
         fillers=frozenset(merged("words", "fillers")),
+        conditions=frozenset(merged("words", "conditions")),
+        before_amounts=frozenset(merged("words", "before_amounts")),
+        intensifiers=tuple(sorted(merged("words", "intensifiers"), key=len, reverse=True)),
         plainly_denied=frozenset(merged("words", "plainly_denied")),
         courtesies=frozenset(merged("words", "courtesies")),
         topics=frozenset(merged("words", "topics")),
