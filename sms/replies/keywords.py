@@ -18,9 +18,12 @@ def opt_out_type(message: Message) -> Reply | None:
 
 def keyword(message: Message) -> Reply | None:
     """Twilio's own keywords, alone: "Stop.", "STOP!!", "stop 🛑", "opt-out", "stop all"."""
-    words = plain(message.text)
-    compact = words.replace(" ", "")
     known = lexicon()
+    words = plain(message.text)
+    kept = [word for word in words.split() if word not in known.courtesies]
+    if kept and len(kept) < len(words.split()):
+        words = " ".join(kept)  # "stop merci", "stop please and thank you", "help please"
+    compact = words.replace(" ", "")
     if compact in known.opt_out_keywords:
         return Reply(ReplyKind.OPT_OUT)
     if message.opted_out and words in known.opt_in_when_opted_out:

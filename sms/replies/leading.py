@@ -42,9 +42,9 @@ _WORD_SCALE = re.compile(r"^([^\W\d_]+)(\s+(?:out\s+of|outta|of)\s+)([^\W\d_]+|\
 def _scale_in_digits(found: re.Match[str]) -> str:
     counted = {**lexicon().numbers, **lexicon().scale_words}
     number, top = (fold(found.group(index)) for index in (1, 3))
-    if number not in counted or not (top.isdigit() or top in counted):
+    if number not in counted or not (top.isdecimal() or top in counted):
         return found.group()
-    return f"{counted[number]}{found.group(2)}{top if top.isdigit() else counted[top]}"
+    return f"{counted[number]}{found.group(2)}{top if top.isdecimal() else counted[top]}"
 
 
 _PERCENT = re.compile(r"^(\d+)\s*%")
@@ -152,7 +152,7 @@ def rating(message: Message) -> Reply | None:
         return _rated(_scale_outcome(number, top), text[found.end() :])
     if found := _STAR_WORDS.match(text):
         word = fold(found.group(1))
-        count = int(word) if word.isdigit() else lexicon().scale_words.get(word, lexicon().numbers.get(word))
+        count = int(word) if word.isdecimal() else lexicon().scale_words.get(word, lexicon().numbers.get(word))
         if count is None:
             return None
         rest = text[found.end() :]
@@ -203,7 +203,7 @@ def _echo(comment: str) -> tuple[Outcome | None, str, bool] | None:
     found = re.match(r"^(?:(?:or|and|to|then|&|o|y)\s+)?(\d+|[^\W\d_]+)(?!\w)(.*)$", comment, re.IGNORECASE | re.DOTALL)
     if found:
         word = fold(found.group(1))
-        if word.isdigit() and not _is_quantity(found.group(2)):
+        if word.isdecimal() and not _is_quantity(found.group(2)):
             return NUMBERS.get(int(word) if len(word) < 6 else 0), found.group(2).strip(_SEPARATORS).strip(), False
         if word in lexicon().numbers and not found.group(2).strip(_SEPARATORS):
             return NUMBERS.get(lexicon().numbers[word]), "", False

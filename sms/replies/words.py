@@ -121,7 +121,7 @@ def read_words(text: str) -> Reading:
             if token in ",.;:!?-–—()" or is_emoji(token):
                 clause_start = index + 1
             continue
-        if token.isdigit():
+        if token.isdecimal():
             only_signals = False
             last = all(not other[0].isalnum() for other in tokens[index + 1 :])
             following = tokens[index + 1] if index + 1 < len(tokens) else ""
@@ -130,7 +130,7 @@ def read_words(text: str) -> Reading:
             before = known_word(tokens[index - 1]) if index else None
             if last and before in known.before_amounts:
                 continue  # "at 3", "by 2": a time
-            if last and sum(other.isdigit() for other in tokens) == 1 and int(token) in NUMBERS and meaningful:
+            if last and sum(other.isdecimal() for other in tokens) == 1 and int(token) in NUMBERS and meaningful:
                 trailing = NUMBERS[int(token)]  # "Great service from Ana. 3": it confirms or contradicts the words
                 if any(known_word(other) in known.negators for other in tokens[max(clause_start, index - 3) : index]):
                     return Reading(unclear=True, only_signals=False)  # "not 3"
@@ -162,7 +162,7 @@ def read_words(text: str) -> Reading:
         if (word in known.words or word in known.positive) and known.conditionals & set(tokens[clause_start:index]):
             return Reading(unclear=True, only_signals=False)  # "would be great if…", "wish it was faster"
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        alone = not following[:1].isalnum() or following.isdigit()  # "No.", "Sadly no", "yes, thanks", "no 1"
+        alone = not following[:1].isalnum() or following.isdecimal()  # "No.", "Sadly no", "yes, thanks", "no 1"
         single = len(word) > 1 or sum(other[0].isalnum() for other in tokens) == 1  # "y" alone; "x.y" is no yes
         denied = known_word(following) in known.negators  # "Sure didn't"
         emphasis = word in known.emphatic and known_word(following) in known.no  # "Definitely no": no, emphatically
