@@ -26,7 +26,7 @@ LABELS: dict[str, Outcome] = {
 }
 _PREFIX = re.compile(
     r"^\W*(?:(?:my\s+)?(?:rating|rate|answer|score|vote|reply)(?:\s+is)?|i(?:'?d|\s+would)?\s+(?:say|give\s+(?:it|you|u|ya)|rate\s+(?:it|you|u))"
-    r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)|(?:definitely|def|defo|easily|absolutely|clearly|obviously)(?=\s+(?:an?\s+)?(?:\d|one\b|two\b|three\b))|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟])"
+    r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)|(?:definitely|def|defo|easily|absolutely|clearly|obviously|happily|gladly)(?=\s+(?:an?\s+)?(?:\d|one\b|two\b|three\b))|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟])"
     r"|^\W*an?\s+(?=\d|one\b|two\b|three\b|uno\b|dos\b|tres\b)",
     re.IGNORECASE,
 )

@@ -87,8 +87,9 @@ def read_words(text: str) -> Reading:
     if _QUESTION.search(text):
         return Reading(unclear=True, only_signals=False)  # "Is it ok to bring my dog?": a person answers it
     asked = [known_word(token) for token in _TOKEN.findall(text) if token[0].isalnum()]
-    if text.rstrip().endswith("?") and asked and all(word in known.yes or word in known.no for word in asked):
-        return Reading(unclear=True, only_signals=False)  # "yes?", "No??": asking back, not answering
+    hesitant = text.rstrip().endswith(("?", "...", "…"))
+    if hesitant and asked and all(word in known.yes or word in known.no or word in _MILD for word in asked):
+        return Reading(unclear=True, only_signals=False)  # "yes?", "No??", "ok...": asking back or holding back
     for pattern, replacement in known.rewrites:
         text = pattern.sub(replacement, text)
     for phrase in known.neutral:
@@ -130,6 +131,8 @@ def read_words(text: str) -> Reading:
             before = known_word(tokens[index - 1]) if index else None
             if last and before in known.before_amounts:
                 continue  # "at 3", "by 2": a time
+            if last and meaningful and int(token) not in NUMBERS and following not in known.units:
+                return Reading(unclear=True, only_signals=False)  # "solid 8", "good, 7": another scale
             if last and sum(other.isdecimal() for other in tokens) == 1 and int(token) in NUMBERS and meaningful:
                 trailing = NUMBERS[int(token)]  # "Great service from Ana. 3": it confirms or contradicts the words
                 if any(known_word(other) in known.negators for other in tokens[max(clause_start, index - 3) : index]):
