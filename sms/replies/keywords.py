@@ -35,14 +35,26 @@ def keyword(message: Message) -> Reply | None:
     return None
 
 
+def _denied(before: str, after: str) -> bool:
+    """ "don't unsubscribe me", "why would I unsubscribe", "unsubscribe? no way": the words around deny it."""
+    known = lexicon()
+    near = " ".join(before.split()[-4:])
+    return any(
+        re.search(rf"(?<!\w){re.escape(word)}$|(?<!\w){re.escape(word)} ", near) for word in known.denied_before
+    ) or any(after.strip().startswith(word) for word in known.denied_after)
+
+
 def opt_out_phrase(message: Message) -> Reply | None:
     """Plain opt-out wording; never "Reply STOP to opt out" quoted back, nor "wouldn't stop talking"."""
     text = plain(message.text)
     known = lexicon()
     if any(pattern.search(text) for pattern in known.not_opt_out):
         return None
-    if any(pattern.search(text) for pattern in known.opt_out_phrases):
-        return Reply(ReplyKind.OPT_OUT)
+    if message.text.rstrip().endswith("?") and any(pattern.search(text) for pattern in known.asked):
+        return None  # "can I unsubscribe later?"
+    for pattern in known.opt_out_phrases:
+        if (found := pattern.search(text)) and not _denied(text[: found.start()], text[found.end() :]):
+            return Reply(ReplyKind.OPT_OUT)
     first, _, rest = message.text.partition(" ")
     answerless = not re.search(r"\d", rest) and not read_words(rest).signals
     if plain(first) in known.opt_out_keywords and first[-1:] in ".!,;:" and answerless:

@@ -37,6 +37,9 @@ class Lexicon:
     help_keywords: frozenset[str]
     opt_out_phrases: tuple[re.Pattern[str], ...]
     not_opt_out: tuple[re.Pattern[str], ...]
+    denied_before: tuple[str, ...]
+    denied_after: tuple[str, ...]
+    asked: tuple[re.Pattern[str], ...]
     numbers: dict[str, int]
     units: frozenset[str]
     scale_words: dict[str, int]
@@ -102,6 +105,9 @@ def lexicon() -> Lexicon:
         help_keywords=frozenset(merged("keywords", "help")),
         opt_out_phrases=tuple(re.compile(pattern) for pattern in merged("opt_out", "phrases")),
         not_opt_out=tuple(re.compile(pattern) for pattern in merged("opt_out", "not_phrases")),
+        denied_before=tuple(merged("opt_out", "denied_before")),
+        denied_after=tuple(merged("opt_out", "denied_after")),
+        asked=tuple(re.compile(pattern) for pattern in merged("opt_out", "asked")),
         numbers=merged_map("numbers"),
         units=frozenset(merged("amounts", "units")),
         scale_words=merged_map("scale_words"),
