@@ -7,7 +7,7 @@ import re
 from sms.replies.message import Message, plain
 from sms.replies.reply import Reply, ReplyKind
 from sms.replies.words import read_words
-from sms.words import lexicon
+from sms.words import fold, lexicon
 
 
 def opt_out_type(message: Message) -> Reply | None:
@@ -35,13 +35,24 @@ def keyword(message: Message) -> Reply | None:
     return None
 
 
-def _denied(before: str, after: str) -> bool:
-    """ "don't unsubscribe me", "why would I unsubscribe", "unsubscribe? no way": the words around deny it."""
+def _denied(message: Message, before: str, after: str) -> bool:
+    """ "don't unsubscribe me", "why would I unsubscribe", "unsubscribe? no way": the words around deny it.
+
+    Only words of the same clause count: "I never signed up, unsubscribe me" is an opt-out.
+    """
     known = lexicon()
-    near = " ".join(before.split()[-4:])
-    return any(
-        re.search(rf"(?<!\w){re.escape(word)}$|(?<!\w){re.escape(word)} ", near) for word in known.denied_before
-    ) or any(after.strip().startswith(word) for word in known.denied_after)
+    marked = re.sub(r"[^\w\s|]|_", " ", re.sub(r"[,.;:!?…]", " | ", fold(message.text))).split()
+    words = [word for word in marked if word != "|"]
+    count = len(before.split())
+    clause: list[str] = []
+    for word in marked:
+        if count == 0 and word != "|":
+            break  # the clause marks right before the phrase end the clause too
+        clause = [] if word == "|" else [*clause, word]
+        count -= word != "|"
+    near = " ".join(clause[-4:])
+    denied = any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", near) for word in known.denied_before)
+    return bool(words) and (denied or any(after.strip().startswith(word) for word in known.denied_after))
 
 
 def opt_out_phrase(message: Message) -> Reply | None:
@@ -53,7 +64,7 @@ def opt_out_phrase(message: Message) -> Reply | None:
     if message.text.rstrip().endswith("?") and any(pattern.search(text) for pattern in known.asked):
         return None  # "can I unsubscribe later?"
     for pattern in known.opt_out_phrases:
-        if (found := pattern.search(text)) and not _denied(text[: found.start()], text[found.end() :]):
+        if (found := pattern.search(text)) and not _denied(message, text[: found.start()], text[found.end() :]):
             return Reply(ReplyKind.OPT_OUT)
     first, _, rest = message.text.partition(" ")
     answerless = not re.search(r"\d", rest) and not read_words(rest).signals
