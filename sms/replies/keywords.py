@@ -42,7 +42,6 @@ def _denied(message: Message, before: str, after: str) -> bool:
     """
     known = lexicon()
     marked = re.sub(r"[^\w\s|]|_", " ", re.sub(r"[,.;:!?…]", " | ", fold(message.text))).split()
-    words = [word for word in marked if word != "|"]
     count = len(before.split())
     clause: list[str] = []
     for word in marked:
@@ -52,7 +51,7 @@ def _denied(message: Message, before: str, after: str) -> bool:
         count -= word != "|"
     near = " ".join(clause[-4:])
     denied = any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", near) for word in known.denied_before)
-    return bool(words) and (denied or any(after.strip().startswith(word) for word in known.denied_after))
+    return denied or any(after.strip().startswith(word) for word in known.denied_after)
 
 
 def opt_out_phrase(message: Message) -> Reply | None:
