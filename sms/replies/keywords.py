@@ -7,7 +7,7 @@ import re
 from sms.replies.message import Message, plain
 from sms.replies.reply import Reply, ReplyKind
 from sms.replies.words import read_words
-from sms.words import lexicon
+from sms.words import fold, lexicon
 
 
 def opt_out_type(message: Message) -> Reply | None:
@@ -18,9 +18,12 @@ def opt_out_type(message: Message) -> Reply | None:
 
 def keyword(message: Message) -> Reply | None:
     """Twilio's own keywords, alone: "Stop.", "STOP!!", "stop 🛑", "opt-out", "stop all"."""
-    words = plain(message.text)
-    compact = words.replace(" ", "")
     known = lexicon()
+    words = plain(message.text)
+    kept = [word for word in words.split() if word not in known.courtesies]
+    if kept and len(kept) < len(words.split()):
+        words = " ".join(kept)  # "stop merci", "stop please and thank you", "help please"
+    compact = words.replace(" ", "")
     if compact in known.opt_out_keywords:
         return Reply(ReplyKind.OPT_OUT)
     if message.opted_out and words in known.opt_in_when_opted_out:
@@ -32,14 +35,38 @@ def keyword(message: Message) -> Reply | None:
     return None
 
 
+def _denied(message: Message, before: str, after: str) -> bool:
+    """ "don't unsubscribe me", "why would I unsubscribe", "unsubscribe? no way": the words around deny it.
+
+    Only words of the same clause count: "I never signed up, unsubscribe me" is an opt-out.
+    """
+    known = lexicon()
+    marked = re.sub(r"[^\w\s|]|_", " ", re.sub(r"[,.;:!?…]", " | ", fold(message.text))).split()
+    count = len(before.split())
+    clause: list[str] = []
+    for word in marked:
+        if count == 0 and word != "|":
+            break  # the clause marks right before the phrase end the clause too
+        clause = [] if word == "|" else [*clause, word]
+        count -= word != "|"
+    near = " ".join(clause[-4:])
+    denied = any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", near) for word in known.denied_before)
+    return denied or any(after.strip().startswith(word) for word in known.denied_after)
+
+
 def opt_out_phrase(message: Message) -> Reply | None:
     """Plain opt-out wording; never "Reply STOP to opt out" quoted back, nor "wouldn't stop talking"."""
     text = plain(message.text)
     known = lexicon()
     if any(pattern.search(text) for pattern in known.not_opt_out):
         return None
-    if any(pattern.search(text) for pattern in known.opt_out_phrases):
-        return Reply(ReplyKind.OPT_OUT)
+    if message.text.rstrip().endswith("?") and any(pattern.search(text) for pattern in known.asked):
+        return None  # "can I unsubscribe later?"
+    for pattern in known.opt_out_phrases:
+        if (found := pattern.search(text)) and not _denied(message, text[: found.start()], text[found.end() :]):
+            if re.search(r"(?<!\w)[123](?!\w)", text[found.end() :]):
+                return Reply(ReplyKind.UNCLEAR, rule="opt_out_phrase")  # "leave me alone lol 3": a person reads it
+            return Reply(ReplyKind.OPT_OUT)
     first, _, rest = message.text.partition(" ")
     answerless = not re.search(r"\d", rest) and not read_words(rest).signals
     if plain(first) in known.opt_out_keywords and first[-1:] in ".!,;:" and answerless:

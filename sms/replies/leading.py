@@ -7,7 +7,7 @@ import re
 from shared.ratings import Outcome
 from sms.replies.message import EMOJI, NEUTRAL_EMOJI, NUMBERS, Message, is_emoji
 from sms.replies.reply import Reply, ReplyKind
-from sms.replies.words import BARE, Reading, close_typo, known_word, read_words
+from sms.replies.words import BARE, Reading, close_typo, known_word, read_words, unclear_phrase
 from sms.words import fold, lexicon
 
 LABELS: dict[str, Outcome] = {
@@ -26,10 +26,12 @@ LABELS: dict[str, Outcome] = {
 }
 _PREFIX = re.compile(
     r"^\W*(?:(?:my\s+)?(?:rating|rate|answer|score|vote|reply)(?:\s+is)?|i(?:'?d|\s+would)?\s+(?:say|give\s+(?:it|you|u|ya)|rate\s+(?:it|you|u))"
-    r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟])"
+    r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)|(?:definitely|def|defo|easily|absolutely|clearly|obviously|happily|gladly)(?=\s+(?:an?\s+)?(?:\d|one\b|two\b|three\b))|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟])"
     r"|^\W*an?\s+(?=\d|one\b|two\b|three\b|uno\b|dos\b|tres\b)",
     re.IGNORECASE,
 )
+# The tops of the scales people rate on: "4/5", "9/10", "100/100"; x/3 is our own.
+SCALE_TOPS = frozenset({3, 4, 5, 6, 7, 10, 20, 100})
 _SCALE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:/|out\s+of|outta|of|de|sur|von|su)\s*(\d+)(?![\d:])", re.IGNORECASE)
 _STAR_WORDS = re.compile(
     r"^(\w+)[\s-]*(?:stars?|estrellas?|étoiles?|sterne?|stelle|estrelas?|[⭐🌟]+)(?!\w)", re.IGNORECASE
@@ -40,9 +42,9 @@ _WORD_SCALE = re.compile(r"^([^\W\d_]+)(\s+(?:out\s+of|outta|of)\s+)([^\W\d_]+|\
 def _scale_in_digits(found: re.Match[str]) -> str:
     counted = {**lexicon().numbers, **lexicon().scale_words}
     number, top = (fold(found.group(index)) for index in (1, 3))
-    if number not in counted or not (top.isdigit() or top in counted):
+    if number not in counted or not (top.isdecimal() or top in counted):
         return found.group()
-    return f"{counted[number]}{found.group(2)}{top if top.isdigit() else counted[top]}"
+    return f"{counted[number]}{found.group(2)}{top if top.isdecimal() else counted[top]}"
 
 
 _PERCENT = re.compile(r"^(\d+)\s*%")
@@ -61,8 +63,8 @@ def _scale_outcome(number: float, top: float) -> Outcome | None:
     """On a stated scale only the ends are sure: 10/10 exceeded, 0/10 and 1/5 fell short; x/3 is the answer x."""
     if top == 3 and number in NUMBERS:
         return NUMBERS[int(number)]
-    if top < 3:
-        return None
+    if top not in SCALE_TOPS:
+        return None  # "50/50", "24/7", "2/2" are no scales
     if number >= top:
         return Outcome.EXCEEDED
     if number == 0 or (number == 1 and top >= 5):
@@ -78,8 +80,8 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_w
     and the words too ("👍 great" is unclear, "👍 thanks" met).
     """
     unclear = Reply(ReplyKind.UNCLEAR, rule="rating")
-    if outcome is None:
-        return unclear
+    if outcome is None or unclear_phrase(fold(rest)):
+        return unclear  # "3 /s", "2 jk"
     comment = rest.strip(_SEPARATORS + " ").strip()
     # The comment may start by repeating the answer ("3 exceeded", "1 - fell short", "3 👍").
     while (echoed := _echo(comment)) is not None:
@@ -109,7 +111,7 @@ def _is_quantity(rest: str) -> bool:
     """What follows a number makes it an amount: "3 hours", "3pm", "2nd", "$3", "1:30", "3 people"."""
     if re.match(rf"^\s*[{_CURRENCY}%]|^[:h]\d|^[.,]\d|^\s*[x×](?!\w)", rest, re.IGNORECASE):
         return True
-    found = re.match(r"^\s*([^\W\d_]+(?:\.[a-z])?)", rest, re.IGNORECASE)
+    found = re.match(r"^\s*([^\W\d_]+(?:\.[a-z])?)", fold(rest), re.IGNORECASE)  # "3 o'clock"
     if not found:
         return False
     word = fold(found.group(1))
@@ -151,7 +153,7 @@ def rating(message: Message) -> Reply | None:
         return _rated(_scale_outcome(number, top), text[found.end() :])
     if found := _STAR_WORDS.match(text):
         word = fold(found.group(1))
-        count = int(word) if word.isdigit() else lexicon().scale_words.get(word, lexicon().numbers.get(word))
+        count = int(word) if word.isdecimal() else lexicon().scale_words.get(word, lexicon().numbers.get(word))
         if count is None:
             return None
         rest = text[found.end() :]
@@ -180,7 +182,9 @@ def rating(message: Message) -> Reply | None:
         return None
     lead, rest = fold(found.group("lead")), found.group("rest")
     if lead in lexicon().numbers:
-        if rest.strip() and not re.match(r"\s*[-–—:;.,!)]|\s*$", rest) and not is_emoji(rest.strip()[0]):
+        courtesy = all(word in lexicon().courtesies for word in re.findall(r"[^\W\d_]+", fold(rest)))  # "two please"
+        apart = not rest.strip() or re.match(r"\s*[-–—:;.,!)]|\s*$", rest) or is_emoji(rest.strip()[0])
+        if not apart and not courtesy:
             return None  # "one of your staff was rude" is not an answer "1"
         return _rated(NUMBERS.get(lexicon().numbers[lead]), rest)
     outcome = LABELS.get(lead) or LABELS.get(close_typo(lead, LABELS, shortest=5) or "")
@@ -200,7 +204,7 @@ def _echo(comment: str) -> tuple[Outcome | None, str, bool] | None:
     found = re.match(r"^(?:(?:or|and|to|then|&|o|y)\s+)?(\d+|[^\W\d_]+)(?!\w)(.*)$", comment, re.IGNORECASE | re.DOTALL)
     if found:
         word = fold(found.group(1))
-        if word.isdigit() and not _is_quantity(found.group(2)):
+        if word.isdecimal() and not _is_quantity(found.group(2)):
             return NUMBERS.get(int(word) if len(word) < 6 else 0), found.group(2).strip(_SEPARATORS).strip(), False
         if word in lexicon().numbers and not found.group(2).strip(_SEPARATORS):
             return NUMBERS.get(lexicon().numbers[word]), "", False

@@ -30,6 +30,11 @@ def _unclear_phrases() -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(word) for word in words) + r")(?!\w)")
 
 
+def unclear_phrase(text: str) -> bool:
+    """Whether a folded text says "so so", "jk", "/s" or another listed word that leaves it to a person."""
+    return bool(_unclear_phrases().search(text))
+
+
 @functools.lru_cache(maxsize=8192)
 def known_word(token: str) -> str | None:
     """The listed word a token stands for: itself, an alias, without elongation ("sooo"), or a close typo."""
@@ -81,6 +86,10 @@ def read_words(text: str) -> Reading:
     text = fold(text)
     if _QUESTION.search(text):
         return Reading(unclear=True, only_signals=False)  # "Is it ok to bring my dog?": a person answers it
+    asked = [known_word(token) for token in _TOKEN.findall(text) if token[0].isalnum()]
+    hesitant = text.rstrip().endswith(("?", "...", "…"))
+    if hesitant and asked and all(word in known.yes or word in known.no or word in _MILD for word in asked):
+        return Reading(unclear=True, only_signals=False)  # "yes?", "No??", "ok...": asking back or holding back
     for pattern, replacement in known.rewrites:
         text = pattern.sub(replacement, text)
     for phrase in known.neutral:
@@ -90,6 +99,10 @@ def read_words(text: str) -> Reading:
         if pattern.search(text):
             signals.append((outcome, MILD if outcome is Outcome.MET else STRONG))
             text = pattern.sub(" , ", text)
+    raised = False  # "never had such good service": what follows is said strongly
+    for phrase in known.intensifiers:
+        text, found = re.subn(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", text)
+        raised = raised or bool(found)
     if _unclear_phrases().search(text):
         return Reading(unclear=True, only_signals=False)
     tokens = _TOKEN.findall(text)
@@ -109,13 +122,18 @@ def read_words(text: str) -> Reading:
             if token in ",.;:!?-–—()" or is_emoji(token):
                 clause_start = index + 1
             continue
-        if token.isdigit():
+        if token.isdecimal():
             only_signals = False
             last = all(not other[0].isalnum() for other in tokens[index + 1 :])
             following = tokens[index + 1] if index + 1 < len(tokens) else ""
             if not last and int(token) in NUMBERS and following not in known.units and following not in ":./-":
                 return Reading(unclear=True, only_signals=False)  # "Solid 3 from me": an answer inside a sentence
-            if last and sum(other.isdigit() for other in tokens) == 1 and int(token) in NUMBERS and meaningful:
+            before = known_word(tokens[index - 1]) if index else None
+            if last and before in known.before_amounts:
+                continue  # "at 3", "by 2": a time
+            if last and meaningful and int(token) not in NUMBERS and following not in known.units:
+                return Reading(unclear=True, only_signals=False)  # "solid 8", "good, 7": another scale
+            if last and sum(other.isdecimal() for other in tokens) == 1 and int(token) in NUMBERS and meaningful:
                 trailing = NUMBERS[int(token)]  # "Great service from Ana. 3": it confirms or contradicts the words
                 if any(known_word(other) in known.negators for other in tokens[max(clause_start, index - 3) : index]):
                     return Reading(unclear=True, only_signals=False)  # "not 3"
@@ -125,6 +143,8 @@ def read_words(text: str) -> Reading:
             if known_word(tokens[index + 1]) not in known.words and not known.negators & set(window):
                 signals.append((Outcome.BELOW, STRONG))  # "too loud", "too expensive"; "too good" is read as good
             continue
+        if token in known.conditions and signals:
+            return Reading(unclear=True, only_signals=False)  # "great service if you're invisible"
         if token in known.contrasts or token in known.concessions:
             clause_start = index + 1
             only_signals = False
@@ -138,11 +158,14 @@ def read_words(text: str) -> Reading:
             only_signals, content = False, True
             continue
         window = tokens[max(clause_start, index - 3) : index]
-        negated = any(known_word(other) in known.negators for other in window if other[0].isalnum())
+        denials = [other for other in window if other[0].isalnum() and known_word(other) in known.negators]
+        if len([other for other in denials if known_word(other) not in known.no]) > 1:
+            return Reading(unclear=True, only_signals=False)  # "it wasn't not good"
+        negated = bool(denials)
         if (word in known.words or word in known.positive) and known.conditionals & set(tokens[clause_start:index]):
             return Reading(unclear=True, only_signals=False)  # "would be great if…", "wish it was faster"
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        alone = not following[:1].isalnum() or following.isdigit()  # "No.", "Sadly no", "yes, thanks", "no 1"
+        alone = not following[:1].isalnum() or following.isdecimal()  # "No.", "Sadly no", "yes, thanks", "no 1"
         single = len(word) > 1 or sum(other[0].isalnum() for other in tokens) == 1  # "y" alone; "x.y" is no yes
         denied = known_word(following) in known.negators  # "Sure didn't"
         emphasis = word in known.emphatic and known_word(following) in known.no  # "Definitely no": no, emphatically
@@ -159,6 +182,8 @@ def read_words(text: str) -> Reading:
             clause_start = index + 1  # "no it was bad": a new sentence; "no good", "no estuvo bien" negate
         elif word in known.words:
             outcome = known.words[word]
+            if negated and outcome is Outcome.EXCEEDED and word not in known.plainly_denied:
+                return Reading(unclear=True, only_signals=False)  # "not perfect", "didn't exceed": met, or below?
             if negated:
                 outcome = Outcome.MET if outcome is Outcome.BELOW else Outcome.BELOW
             signals.append((outcome, MILD if word in _MILD else STRONG))
@@ -171,6 +196,10 @@ def read_words(text: str) -> Reading:
             word not in known.fillers and word not in known.negators and word not in known.no
         ):
             only_signals, content = False, True  # "The staff were fantastic" is kept as the comment
+    if raised:
+        signals = [(Outcome.EXCEEDED if outcome is Outcome.MET else outcome, STRONG) for outcome, _ in signals]
+        if positive and not signals:
+            signals.append((Outcome.EXCEEDED, STRONG))  # "can't believe how quick"
     if trailing is not None and (signals or not content):  # "Feedback 3" yes, "stop 3" no
         signals.append((trailing, STRONG))
     if turns and signals and any(turn in (0, len(signals)) for turn in turns):

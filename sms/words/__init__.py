@@ -37,6 +37,9 @@ class Lexicon:
     help_keywords: frozenset[str]
     opt_out_phrases: tuple[re.Pattern[str], ...]
     not_opt_out: tuple[re.Pattern[str], ...]
+    denied_before: tuple[str, ...]
+    denied_after: tuple[str, ...]
+    asked: tuple[re.Pattern[str], ...]
     numbers: dict[str, int]
     units: frozenset[str]
     scale_words: dict[str, int]
@@ -50,6 +53,11 @@ class Lexicon:
     conditionals: frozenset[str]
     negators: frozenset[str]
     fillers: frozenset[str]
+    conditions: frozenset[str]
+    before_amounts: frozenset[str]
+    intensifiers: tuple[str, ...]
+    plainly_denied: frozenset[str]
+    courtesies: frozenset[str]
     topics: frozenset[str]
     aliases: dict[str, str]
     phrases: dict[str, Outcome]
@@ -97,6 +105,9 @@ def lexicon() -> Lexicon:
         help_keywords=frozenset(merged("keywords", "help")),
         opt_out_phrases=tuple(re.compile(pattern) for pattern in merged("opt_out", "phrases")),
         not_opt_out=tuple(re.compile(pattern) for pattern in merged("opt_out", "not_phrases")),
+        denied_before=tuple(merged("opt_out", "denied_before")),
+        denied_after=tuple(merged("opt_out", "denied_after")),
+        asked=tuple(re.compile(pattern) for pattern in merged("opt_out", "asked")),
         numbers=merged_map("numbers"),
         units=frozenset(merged("amounts", "units")),
         scale_words=merged_map("scale_words"),
@@ -110,6 +121,11 @@ def lexicon() -> Lexicon:
         neutral=tuple(sorted(merged("words", "neutral"), key=len, reverse=True)),
         negators=frozenset(merged("words", "negators")),
         fillers=frozenset(merged("words", "fillers")),
+        conditions=frozenset(merged("words", "conditions")),
+        before_amounts=frozenset(merged("words", "before_amounts")),
+        intensifiers=tuple(sorted(merged("words", "intensifiers"), key=len, reverse=True)),
+        plainly_denied=frozenset(merged("words", "plainly_denied")),
+        courtesies=frozenset(merged("words", "courtesies")),
         topics=frozenset(merged("words", "topics")),
         aliases=aliases,
         phrases={key: Outcome(value) for key, value in merged_map("phrases").items()},

@@ -49,10 +49,14 @@ CASES = [
     ("unstop", OPT_IN, None, "", "keyword"),
     ("HELP", HELP, None, "", "keyword"),
     ("info?", HELP, None, "", "keyword"),
+    # a keyword with courtesies is still the keyword alone
+    ("Please stop", OPT_OUT, None, "", "keyword"),
+    ("Stop please", OPT_OUT, None, "", "keyword"),
+    ("stop merci", OPT_OUT, None, "", "keyword"),
+    ("help please", HELP, None, "", "keyword"),
     # opt_out_phrase: plain wording, English and Spanish; never a complaint that says "stop"
     ("stop texting me", OPT_OUT, None, "", "opt_out_phrase"),
-    ("Please stop", OPT_OUT, None, "", "opt_out_phrase"),
-    ("Stop please", OPT_OUT, None, "", "opt_out_phrase"),
+    ("stop texting me please", OPT_OUT, None, "", "opt_out_phrase"),
     ("Please stop sending me messages", OPT_OUT, None, "", "opt_out_phrase"),
     ("don't text me again", OPT_OUT, None, "", "opt_out_phrase"),
     ("Do not contact me", OPT_OUT, None, "", "opt_out_phrase"),
