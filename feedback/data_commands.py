@@ -1,15 +1,34 @@
-"""Commands over the stored data itself: ``feedback export``."""
+"""Commands over the stored data itself: ``feedback export``, streamed a day at a time."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Iterator
 from datetime import date
+from typing import Generic, TypeVar
 
 from shared import export
 from shared.config import Config
+from shared.followups import FollowUp
 from shared.private_files import open_private
+from shared.progress import terminal_progress
 from shared.store import FeedbackStore
+
+T = TypeVar("T")
+
+
+class Counted(Generic[T]):
+    """An iterable that counts what it yielded (the summary line, without keeping the records)."""
+
+    def __init__(self, items: Iterable[T]) -> None:
+        self._items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[T]:
+        for item in self._items:
+            self.count += 1
+            yield item
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -41,15 +60,17 @@ def run_export(args: argparse.Namespace, config: Config) -> int:
         print("feedback export: --since is after --until", file=sys.stderr)
         return 2
     store = FeedbackStore.existing(config)
-    ratings = list(store.ratings(args.since, args.until))
-    followups = list(store.followups(args.since, args.until))
     write = export.write_json if args.format == "json" else export.write_csv
+    with terminal_progress("export") as steps:
+        ratings = Counted(store.ratings(args.since, args.until, steps=steps))
+        followups = Counted(FollowUp.from_record(r) for r in store.each_followup_record(args.since, args.until))
+        if args.output:
+            # A BOM lets spreadsheet programs detect UTF-8 in CSV files.
+            encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+            with open_private(args.output, encoding=encoding, newline="") as out:  # contacts, comments: owner only
+                write(out, ratings, followups, include_contacts=args.include_contacts)
+        else:
+            write(sys.stdout, ratings, followups, include_contacts=args.include_contacts)
     if args.output:
-        # A BOM lets spreadsheet programs detect UTF-8 in CSV files.
-        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
-        with open_private(args.output, encoding=encoding, newline="") as out:  # contacts, comments: owner only
-            write(out, ratings, followups, include_contacts=args.include_contacts)
-        print(f"wrote {len(ratings)} ratings and {len(followups)} follow-ups to {args.output}", file=sys.stderr)
-    else:
-        write(sys.stdout, ratings, followups, include_contacts=args.include_contacts)
+        print(f"wrote {ratings.count} ratings and {followups.count} follow-ups to {args.output}", file=sys.stderr)
     return 0

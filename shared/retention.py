@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from shared.progress import Steps
 from shared.ratings import parse_time
 from shared.storage import storage_signature
 from shared.store import FeedbackStore, Transaction, day_partitions, month_name
@@ -96,9 +97,6 @@ def personal_in_followup(record: dict[str, Any]) -> tuple[bool, bool, bool]:
 STATE = "retention"
 """What the last purge left in each file: its signature then and the oldest time it still holds
 personal data from (derived: a lost or stale entry only means the file is read again)."""
-
-Steps = Callable[[int, int], None]
-"""Told ``(done, total)`` after each file a long command worked through (a progress bar)."""
 
 
 def purge(
