@@ -1,4 +1,4 @@
-"""Commands over the stored data itself: ``feedback export``, streamed a day at a time."""
+"""Commands over the stored data itself: ``feedback export`` (streamed a day at a time) and ``feedback backup``."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import argparse
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from shared import export
+from shared.backup import BackupExists, backup
 from shared.config import Config
 from shared.followups import FollowUp
 from shared.private_files import open_private
@@ -47,6 +49,16 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     )
     parser.set_defaults(handler=run_export)
 
+    backup_ = commands.add_parser(
+        "backup",
+        parents=[common],
+        help="copy the data folder, while the kiosk and server keep writing",
+        description="Copy every data file with its journal into DEST (new or empty), one file at a time under "
+        "the store's lock. To restore, copy DEST back as the data folder (or point --data at it).",
+    )
+    backup_.add_argument("destination", metavar="DEST", help="a new or empty folder")
+    backup_.set_defaults(handler=run_backup)
+
 
 def _day(text: str) -> date:
     try:
@@ -73,4 +85,16 @@ def run_export(args: argparse.Namespace, config: Config) -> int:
             write(sys.stdout, ratings, followups, include_contacts=args.include_contacts)
     if args.output:
         print(f"wrote {ratings.count} ratings and {followups.count} follow-ups to {args.output}", file=sys.stderr)
+    return 0
+
+
+def run_backup(args: argparse.Namespace, config: Config) -> int:
+    store = FeedbackStore.existing(config)
+    try:
+        with terminal_progress("backup") as steps:
+            copied = backup(store, Path(args.destination), steps=steps)
+    except BackupExists as error:
+        print(f"feedback backup: {error}", file=sys.stderr)
+        return 2
+    print(f"copied {copied} data files to {args.destination}", file=sys.stderr)
     return 0
