@@ -56,7 +56,7 @@ def backup(store: FeedbackStore, destination: Path, *, steps: Steps | None = Non
     for done, name in enumerate(names, start=1):
         target = destination / name
         private_folder(target.parent)
-        with store.transaction():
+        with store.brief_transaction():
             source = store.root / name
             if source.exists():  # a derived file may have been discarded since it was listed
                 _copy_private(source, target)

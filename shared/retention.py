@@ -133,7 +133,7 @@ def purge(
         ]
     total = len(work) + 1
     for done, (name, day) in enumerate(work, start=1):
-        with store.transaction() as tx:
+        with store.brief_transaction() as tx:
             if day is not None:
                 oldest = _purge_partition(tx, day, name, cutoff, totals, dry_run)
             else:

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,7 +35,7 @@ from typing import Any
 from tinydb.table import Table
 
 from shared.config import Config
-from shared.files import StoreBusy, StoreFiles, Transaction, put, put_many, remove
+from shared.files import LOCK_LONGEST_WAIT, StoreBusy, StoreFiles, Transaction, put, put_many, remove
 from shared.followups import (
     DEFAULT_TARGET,
     FollowUp,
@@ -158,6 +159,18 @@ class FeedbackStore:
     def transaction(self) -> AbstractContextManager[Transaction]:
         """Hold the store's lock to read and write files (also for a channel's own data files)."""
         return self.files.transaction()
+
+    @contextmanager
+    def brief_transaction(self) -> Iterator[Transaction]:
+        """One of a long command's many short transactions (a day, a month's file).
+
+        After it the lock stays free a little longer than a waiting process's longest retry, so a
+        tap or a text always gets in between two of them: a waiter polls, and a command that took
+        the lock again at once could keep it from a waiter for seconds.
+        """
+        with self.transaction() as tx:
+            yield tx
+        time.sleep(2 * LOCK_LONGEST_WAIT)
 
     def revision(self) -> int:
         """A number that changes whenever anything in the store changes (no lock, no history read)."""
@@ -356,7 +369,7 @@ class FeedbackStore:
         """
         partitions = day_partitions(self.root, since, until)
         for done, (_, path) in enumerate(partitions, start=1):
-            with self.transaction():
+            with self.brief_transaction():
                 tables = DurableJSONStorage(path).read() or {}
             for record in sorted(tables.get("ratings", {}).values(), key=lambda r: r["ts"]):
                 yield Rating.from_record(record)
@@ -485,7 +498,7 @@ class FeedbackStore:
         """
         partitions = day_partitions(self.root, since, until)
         for done, (day, path) in enumerate(partitions, start=1):
-            with self.transaction() as tx:
+            with self.brief_transaction() as tx:
                 table = self._summary_table(tx, day)
                 entry = table.get(doc_id=day.isoformat())
                 if entry is None or entry.get("signature") != storage_signature(path):
@@ -505,14 +518,14 @@ class FeedbackStore:
         """
         first = since.isoformat() if since else ""
         after = (until + timedelta(days=1)).isoformat() if until else "~"
-        with self.transaction() as tx:
+        with self.brief_transaction() as tx:
             queued = list(tx.db(QUEUE).table("followups").all())
         seen = {record["id"] for record in queued}
         yield from (record for record in queued if first <= record["created"] < after)
         for path in sorted((self.root / "followups").glob("*.json")):
             if path.stem < first[:7]:
                 continue
-            with self.transaction():
+            with self.brief_transaction():
                 tables = DurableJSONStorage(path).read() or {}  # not kept in the cache
             for record in tables.get("followups", {}).values():
                 if first <= record["created"] < after and record["id"] not in seen:
