@@ -39,8 +39,12 @@ def gather(
     years, or the first after a restore (every day recounted), never keeps a kiosk waiting.
     """
     first, last = utc_days_for(since, until)
-    summaries = dict(store.each_day_summary(first, last, steps=steps))
-    times = LoopTimes.of_fell_short(store.each_followup_record(first, last))
+    if isinstance(store, FeedbackStore):
+        summaries = dict(store.each_day_summary(first, last, steps=steps))
+        times = LoopTimes.of_fell_short(store.each_followup_record(first, last))
+    else:  # a console on another machine: the server does the reading
+        summaries = store.daily_summaries(first, last)
+        times = LoopTimes.of_fell_short(store.followup_records(first, last))
     return compute(summaries, times, since=since, until=until, zone=zone, now=now, target=target)
 
 

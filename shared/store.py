@@ -502,7 +502,8 @@ class FeedbackStore:
                 table = self._summary_table(tx, day)
                 entry = table.get(doc_id=day.isoformat())
                 if entry is None or entry.get("signature") != storage_signature(path):
-                    hours = summarise(self._ratings_in(tx, day))
+                    records = (DurableJSONStorage(path).read() or {}).get("ratings", {})  # not kept in the cache
+                    hours = summarise(Rating.from_record(record) for record in records.values())
                     self._store_summary(tx, day, hours)
                 else:
                     hours = entry["hours"]
