@@ -14,10 +14,18 @@ operation is timed on both and printed as a ratio (this store / SQLite):
 - texts per second over N texts from many numbers, at the start and at the end, and this
   process's resident memory (as a server's) after the first tenth and at the end.
 
-Targets (issue 12): every operation within 3x SQLite; texts/s at the end >= 90 % of the start;
-memory growth <= 25 %; disk per text bounded by its size plus a constant.
+Then the long commands, each in its own process beside SQLite doing the same on the same rows:
+``feedback purge`` (the first, erasing comments older than 90 days, and the daily one with
+nothing to erase), ``feedback export`` (JSON, CSV), ``feedback report`` over the whole history,
+and the first report after restoring a copy (every day recounted): wall time, peak memory (the
+child's own ``VmHWM``), and the kiosk-tap and text latencies (p99 and max: the
+longest the lock kept them waiting) of a second process recording one every 10 ms meanwhile.
 
-    python bench/years.py [--texts 1000] [--repeat 40] [--dir /tmp]
+Targets (issue 12): every operation within 3x SQLite; texts/s at the end >= 90 % of the start;
+memory growth <= 25 %; disk per text bounded by its size plus a constant; long commands' memory flat in history
+(<= 100 MiB at three years); taps and texts p99 <= 100 ms while a long command runs.
+
+    python bench/years.py [--texts 1000] [--repeat 40] [--dir /tmp] [--days 365] [--long-only]
 """
 
 from __future__ import annotations
@@ -451,6 +459,215 @@ def bench_throughput(year: Year, base: Path, texts: int, numbers: int) -> tuple[
     return results[0], results[1], results[2], results[3], memory[0], memory[1]
 
 
+PROBE_EVERY = 0.010
+
+
+def probe(kind: str, target: str, config: str, stop: str) -> None:
+    """A second process: a kiosk tap, then a text, every 10 ms until ``stop`` exists; prints latencies."""
+    taps: list[float] = []
+    texts: list[float] = []
+    phones = list(itertools.islice(valid_numbers("505"), 50))
+    if kind == "store":
+        settings = load_sms_config(load_config(Path(config), data_dir=Path(target), environ={}))
+        store = FeedbackStore(target, lock_timeout=60)
+        responder = Responder(settings, store)
+
+        def tap(n: int) -> None:
+            store.record_rating(Rating.from_record(rating_record(f"probe-{n}", NOW, Outcome.MET)), now=NOW)
+
+        def text(n: int) -> None:
+            at = NOW + timedelta(seconds=n)
+            responder.handle(Inbound(sid=f"SMprobe{n}", sender=phones[n % 50], body="3 " + TEXT, received=at))
+    else:
+        db = sqlite3.connect(target, isolation_level=None, timeout=60)
+        db.execute("PRAGMA synchronous=FULL")
+
+        def tap(n: int) -> None:
+            record = rating_record(f"probe-{n}", NOW, Outcome.MET)
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT OR IGNORE INTO ratings VALUES (?, ?, '', ?)", (record["id"], "", orjson.dumps(record)))
+            db.execute("COMMIT")
+
+        def text(n: int) -> None:
+            holder = Year.__new__(Year)
+            holder.db = db
+            sqlite_text(holder, phones[n % 50], f"SMprobe{n}", NOW + timedelta(seconds=n))
+
+    for n in range(-3, 0):  # warm: a running kiosk or server has read its files already
+        tap(n)
+        text(n)
+    print("ready", flush=True)
+    n = 0
+    while not Path(stop).exists():
+        for action, times in ((tap, taps), (text, texts)):
+            started = time.perf_counter()
+            action(n)
+            times.append(time.perf_counter() - started)
+            time.sleep(PROBE_EVERY)
+        n += 1
+    print(orjson.dumps({"taps": taps, "texts": texts}).decode(), flush=True)
+
+
+SQLITE_OPS = r"""
+import csv, sqlite3, sys
+import orjson
+op, path, out = sys.argv[1], sys.argv[2], sys.argv[3]
+db = sqlite3.connect(path, isolation_level=None, timeout=60)
+db.execute("PRAGMA synchronous=FULL")
+if op == "purge":
+    db.execute("BEGIN IMMEDIATE")
+    db.execute(
+        "UPDATE ratings SET record = json_set(record, '$.comment', '', '$.contact', NULL) "
+        "WHERE day < ? AND (json_extract(record, '$.comment') != '' OR json_extract(record, '$.contact') IS NOT NULL)",
+        (sys.argv[4],),
+    )
+    db.execute(
+        "UPDATE followups SET record = json_set(record, '$.comment', '', '$.note', '', '$.contact', NULL) "
+        "WHERE json_extract(record, '$.created') < ? AND (json_extract(record, '$.note') != '' "
+        "OR json_extract(record, '$.comment') != '' OR json_extract(record, '$.contact') IS NOT NULL)",
+        (sys.argv[4],),
+    )
+    db.execute("COMMIT")
+elif op == "json":
+    with open(out, "wb") as f:
+        f.write(b'{"ratings": [')
+        sep = b"\n"
+        for (record,) in db.execute("SELECT record FROM ratings ORDER BY day, id"):
+            f.write(sep + orjson.dumps(orjson.loads(record)))
+            sep = b",\n"
+        f.write(b'],\n"followups": [')
+        sep = b"\n"
+        for (record,) in db.execute("SELECT record FROM followups"):
+            f.write(sep + orjson.dumps(orjson.loads(record)))
+            sep = b",\n"
+        f.write(b"]}\n")
+elif op == "csv":
+    with open(out, "w", newline="") as f:
+        writer = csv.writer(f)
+        rows = db.execute(
+            "SELECT r.record, f.record FROM ratings r LEFT JOIN followups f ON f.id = 'fu-' || r.id "
+            "ORDER BY r.day, r.id"
+        )
+        for rating, followup in rows:
+            r = orjson.loads(rating)
+            fu = orjson.loads(followup) if followup else {}
+            writer.writerow([r["id"], r["ts"], r["outcome"], r["station"], r["staff"], r["comment"],
+                             fu.get("status", ""), fu.get("resolved_at", ""), fu.get("note", "")])
+elif op == "report":
+    list(db.execute(
+        "SELECT day, json_extract(record, '$.outcome'), json_extract(record, '$.station'), "
+        "json_extract(record, '$.staff'), count(*) FROM ratings GROUP BY 1, 2, 3, 4"
+    ))
+    list(db.execute("SELECT json_extract(record, '$.created'), json_extract(record, '$.resolved_at') FROM followups"))
+"""
+
+
+PEAK = """
+import atexit, runpy, sys
+out, kind, what, *rest = sys.argv[1:]
+def peak():
+    with open("/proc/self/status") as status, open(out, "w") as written:
+        written.write(next(line.split()[1] for line in status if line.startswith("VmHWM")))
+atexit.register(peak)
+sys.argv = [what, *rest]
+if kind == "-m":
+    runpy.run_module(what, run_name="__main__", alter_sys=True)
+else:
+    exec(compile(what, "<command>", "exec"), {"__name__": "__main__"})
+"""
+"""Runs a command (``-m module`` or ``-c code``) and writes its peak resident memory (kB) to a file at exit:
+``VmHWM`` is this process's own (``ru_maxrss`` of a child forked from this big process would count ours)."""
+
+
+def run_measured(command: list[str], prober: list[str], stop: Path) -> tuple[float, float, list[float], list[float]]:
+    """Run ``command`` with ``prober`` recording meanwhile: seconds, peak MiB, tap and text latencies."""
+    stop.unlink(missing_ok=True)
+    peak_file = stop.with_name("peak-kb")
+    command = [command[0], "-c", PEAK, str(peak_file), *command[1:]]
+    probe_process = subprocess.Popen(prober, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert probe_process.stdout is not None
+    assert probe_process.stdout.readline().strip() == "ready"
+    try:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+        _, status, _ = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"failed: {command}")
+    finally:
+        stop.touch()
+        latencies = orjson.loads(probe_process.communicate(timeout=120)[0])
+    return elapsed, int(peak_file.read_text()) / 1024, latencies["taps"], latencies["texts"]
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3 if ordered else 0.0
+
+
+def bench_long_commands(year: Year, base: Path) -> list[str]:
+    """The long commands on both stores: time, peak memory, and taps/texts waiting meanwhile."""
+    config = base / "feedback.toml"
+    sms_settings(base)  # writes the configuration file
+    stop = base / "stop-probe"
+    first = (NOW - timedelta(days=DAYS + 1)).date().isoformat()
+    cutoff = (NOW - timedelta(days=90)).isoformat()
+    restored = base / "restored"
+    restored_db = base / "restored.db"
+    me = [sys.executable, str(Path(__file__).resolve())]
+    feedback = [sys.executable, "-m", "feedback"]
+    common = ["--config", str(config)]
+
+    def ours(*args: str, root: Path = year.root) -> list[str]:
+        return [*feedback, *args, *common, "--data", str(root)]
+
+    def theirs(op: str, path: Path = year.sqlite_path) -> list[str]:
+        return [sys.executable, "-c", SQLITE_OPS, op, str(path), str(base / f"out-sqlite.{op}"), cutoff]
+
+    def summarise_once() -> None:  # the history was written as files, without summaries
+        subprocess.run(ours("report", "--since", first, "-o", str(base / "report0.txt")), check=True, cwd=ROOT)
+
+    def restore() -> None:
+        shutil.rmtree(restored, ignore_errors=True)
+        shutil.copytree(year.root, restored)  # new files, so every summary is stale
+        year.db.execute("PRAGMA wal_checkpoint(FULL)")
+        shutil.copyfile(year.sqlite_path, restored_db)
+
+    operations: list[tuple[str, list[str], list[str], Path, Path, Callable[[], None] | None]] = [
+        ("purge, first (comments older than 90 days)", ours("purge", "--older-than", "90d"), theirs("purge"),
+         year.root, year.sqlite_path, None),
+        ("purge, daily (nothing to erase)", ours("purge", "--older-than", "90d"), theirs("purge"),
+         year.root, year.sqlite_path, None),
+        ("export JSON", ours("export", "--format", "json", "-o", str(base / "out.json")), theirs("json"),
+         year.root, year.sqlite_path, None),
+        ("export CSV", ours("export", "--format", "csv", "-o", str(base / "out.csv")), theirs("csv"),
+         year.root, year.sqlite_path, None),
+        ("report, whole history", ours("report", "--since", first, "-o", str(base / "report.txt")),
+         theirs("report"), year.root, year.sqlite_path, summarise_once),
+        ("first report after a restore (every day recounted)",
+         ours("report", "--since", first, "-o", str(base / "report2.txt"), root=restored),
+         theirs("report", restored_db), restored, restored_db, restore),
+    ]  # fmt: skip
+    lines = [
+        f"{'long command':<52} {'store s':>8} {'SQLite s':>8} {'ratio':>6} {'MiB':>6} {'SQL MiB':>7} "
+        f"{'tap p99':>8} {'max':>6} {'text p99':>8} {'max':>6} {'SQL tap/text p99':>16}"
+    ]
+    for label, store_command, sqlite_command, root, db_path, prepare in operations:
+        if prepare is not None:
+            prepare()
+        store_probe = [*me, "--probe", "store", str(root), str(config), str(stop)]
+        sqlite_probe = [*me, "--probe", "sqlite", str(db_path), str(config), str(stop)]
+        seconds, mib, taps, texts = run_measured(store_command, store_probe, stop)
+        sql_seconds, sql_mib, sql_taps, sql_texts = run_measured(sqlite_command, sqlite_probe, stop)
+        ratio = seconds / sql_seconds if sql_seconds else float("inf")
+        lines.append(
+            f"{label:<52} {seconds:>8.2f} {sql_seconds:>8.2f} {ratio:>5.2f}x {mib:>6.0f} {sql_mib:>7.0f} "
+            f"{p99(taps):>7.0f}ms {max(taps) * 1e3:>5.0f} {p99(texts):>7.0f}ms {max(texts) * 1e3:>5.0f} "
+            f"{p99(sql_taps):>7.0f}/{p99(sql_texts):.0f}ms"
+        )
+    return lines
+
+
 def line(label: str, ours: float, theirs: float) -> str:
     ratio = ours / theirs if theirs else float("inf")
     verdict = "ok" if ratio <= 3 else "OVER 3x"
@@ -464,7 +681,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=40, help="timed operations per configuration")
     parser.add_argument("--days", type=int, default=365, help="days of history (a year by default)")
     parser.add_argument("--dir", default=None, help="where to write (default: a temporary folder)")
+    parser.add_argument("--long-only", action="store_true", help="only the long commands (purge, export, report)")
+    parser.add_argument("--probe", nargs=4, metavar=("KIND", "TARGET", "CONFIG", "STOP"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.probe:
+        probe(*args.probe)
+        return
     global DAYS  # the history's length, set once before anything is written
     DAYS = args.days
     base = Path(tempfile.mkdtemp(prefix="feedback-years-", dir=args.dir))
@@ -473,9 +695,13 @@ def main() -> None:
         year = Year(base)
         year.write()
         print(
-            f"a year written in {time.perf_counter() - started:.1f} s: {DAYS * PER_DAY:,} ratings, "
+            f"{DAYS} days written in {time.perf_counter() - started:.1f} s: {DAYS * PER_DAY:,} ratings, "
             f"{DAYS * PER_DAY // 10:,} follow-ups, 50,000 texts from 5,000 numbers ({NUMBER_SHARDS} shards)"
         )
+        if args.long_only:
+            for text in bench_long_commands(year, base):
+                print(text, flush=True)
+            return
         print(f"{'operation (median)':<66} {'store ms':>9} {'SQLite ms':>9} {'ratio':>8}")
         for row in bench_flags(year, args.repeat):
             print(line(*row))
@@ -498,6 +724,8 @@ def main() -> None:
         ours_first, ours_last, theirs_first, theirs_last, rss_start, rss_end = bench_throughput(
             year, base, args.texts, args.numbers
         )
+        for text in bench_long_commands(year, base):
+            print(text, flush=True)
         print(
             f"texts/s over {args.texts:,} texts from {args.numbers:,} numbers: this store {ours_first:.0f} -> "
             f"{ours_last:.0f} ({ours_last / ours_first:.0%} of the start; target >= 90 %), "

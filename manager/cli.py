@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from manager.settings import ManagerSettings
 from shared.config import Config
 from shared.private_files import write_private
+from shared.progress import terminal_progress
 from shared.remote import add_token_arguments, refuse_token_argument
 from shared.retention import InvalidRetention, parse_span, purge
 from shared.store import FeedbackStore
@@ -92,7 +93,10 @@ def run_report(args: argparse.Namespace, config: Config) -> int:
         print("feedback report: --since is after --until", file=sys.stderr)
         return 2
     store = FeedbackStore.existing(config)
-    stats = gather(store, since=since, until=until, zone=config.zone, now=now, target=config.followup_target)
+    with terminal_progress("report") as steps:
+        stats = gather(
+            store, since=since, until=until, zone=config.zone, now=now, target=config.followup_target, steps=steps
+        )
     text = render(stats, args.format, business=config.business_name, labels=ManagerSettings.from_config(config).reasons)
     if args.output:
         write_private(args.output, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8", newline="")
@@ -109,6 +113,7 @@ def run_purge(args: argparse.Namespace, config: Config) -> int:
         print(f"feedback purge: {error}", file=sys.stderr)
         return 2
     store = FeedbackStore.existing(config)
-    result = purge(store, older_than=older_than, now=datetime.now(UTC), dry_run=args.dry_run)
+    with terminal_progress("purge") as steps:
+        result = purge(store, older_than=older_than, now=datetime.now(UTC), dry_run=args.dry_run, steps=steps)
     print(result.describe())
     return 0

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from manager.words import duration_words, percent
 from shared.csv_safe import SafeWriter
+from shared.progress import Steps
 from shared.reasons import DEFAULT_REASONS, reason_label
 from shared.stats import LoopTimes, OutcomeCounts, Stats, compute, utc_days_for
 from shared.store import FeedbackStore
@@ -22,11 +23,28 @@ from shared.text import printable
 FORMATS = ("text", "csv", "html")
 
 
-def gather(store: FeedbackStore, *, since: date, until: date, zone: tzinfo, now: datetime, target: timedelta) -> Stats:
-    """Compute the figures for the local days [since, until] from the store's summaries and follow-ups."""
+def gather(
+    store: FeedbackStore,
+    *,
+    since: date,
+    until: date,
+    zone: tzinfo,
+    now: datetime,
+    target: timedelta,
+    steps: Steps | None = None,
+) -> Stats:
+    """Compute the figures for the local days [since, until] from the store's summaries and follow-ups.
+
+    Read a day (and an archive month) at a time, one short transaction each, so a report over
+    years, or the first after a restore (every day recounted), never keeps a kiosk waiting.
+    """
     first, last = utc_days_for(since, until)
-    summaries = store.daily_summaries(first, last)
-    times = LoopTimes.of_fell_short(store.followup_records(first, last))
+    if isinstance(store, FeedbackStore):
+        summaries = dict(store.each_day_summary(first, last, steps=steps))
+        times = LoopTimes.of_fell_short(store.each_followup_record(first, last))
+    else:  # a console on another machine: the server does the reading
+        summaries = store.daily_summaries(first, last)
+        times = LoopTimes.of_fell_short(store.followup_records(first, last))
     return compute(summaries, times, since=since, until=until, zone=zone, now=now, target=target)
 
 

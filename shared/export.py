@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import sqlite3
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, TextIO
+
+import orjson
 
 from shared.csv_safe import SafeWriter
 from shared.followups import FollowUp
@@ -77,13 +81,33 @@ def _phone(contact: dict[str, Any] | None, include_contacts: bool) -> str:
 def write_json(
     out: TextIO, ratings: Iterable[Rating], followups: Iterable[FollowUp], *, include_contacts: bool = False
 ) -> None:
-    """``{"ratings": [...], "followups": [...]}``, one object per record."""
-    document = {
-        "ratings": [rating_row(r, include_contacts=include_contacts) for r in ratings],
-        "followups": [followup_row(f, include_contacts=include_contacts) for f in followups],
-    }
-    json.dump(document, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    """``{"ratings": [...], "followups": [...]}``, one object per record, one line each.
+
+    Written record by record as the iterables yield them, so an export of years holds one
+    record (and whatever the iterables hold: one day) at a time, never the whole document.
+    """
+    out.write('{"ratings": [')
+    _write_array(out, (rating_row(r, include_contacts=include_contacts) for r in ratings))
+    out.write('],\n"followups": [')
+    _write_array(out, (followup_row(f, include_contacts=include_contacts) for f in followups))
+    out.write("]}\n")
+
+
+def _write_array(out: TextIO, rows: Iterable[dict[str, Any]]) -> None:
+    separator = "\n"
+    for row in rows:
+        out.write(separator)
+        out.write(orjson.dumps(row).decode())
+        separator = ",\n"
+    if separator != "\n":
+        out.write("\n")
+
+
+_FOLLOWUP_CSV_COLUMNS = [
+    c
+    for c in FOLLOWUP_COLUMNS
+    if c not in {"rating_id", "channel", "station", "staff", "reasons", "comment", "phone", "customer_waiting"}
+]
 
 
 def write_csv(
@@ -91,21 +115,34 @@ def write_csv(
 ) -> None:
     """One sheet of ratings, each with its follow-up's columns beside it (``followup_…``).
 
-    One table opens cleanly in any spreadsheet; lists are joined with ``; ``.
+    One table opens cleanly in any spreadsheet; lists are joined with ``; ``. The follow-ups
+    are first put in a temporary index on disk by rating, so memory stays one day's worth
+    however long the period (follow-ups are archived by month of resolution, not by day).
     """
-    # A text to read may name the rating it followed: it is not that rating's follow-up.
-    by_rating = {f.rating_id: followup_row(f, include_contacts=include_contacts) for f in followups if not f.is_to_read}
-    followup_columns = [
-        c
-        for c in FOLLOWUP_COLUMNS
-        if c not in {"rating_id", "channel", "station", "staff", "reasons", "comment", "phone", "customer_waiting"}
-    ]
-    writer = SafeWriter(out)
-    writer.writerow(RATING_COLUMNS + [f"followup_{c}" for c in followup_columns])
-    for rating in ratings:
-        row = rating_row(rating, include_contacts=include_contacts)
-        followup = by_rating.get(rating.id, {})
-        writer.writerow([_cell(row[c]) for c in RATING_COLUMNS] + [_cell(followup.get(c)) for c in followup_columns])
+    with tempfile.TemporaryDirectory(prefix="feedback-export-") as folder:
+        index = sqlite3.connect(Path(folder) / "followups.db")
+        try:
+            index.execute("CREATE TABLE f (rating_id TEXT PRIMARY KEY, row BLOB)")
+            # A text to read may name the rating it followed: it is not that rating's follow-up.
+            index.executemany(
+                "INSERT OR REPLACE INTO f VALUES (?, ?)",
+                (
+                    (f.rating_id, orjson.dumps(followup_row(f, include_contacts=include_contacts)))
+                    for f in followups
+                    if not f.is_to_read
+                ),
+            )
+            writer = SafeWriter(out)
+            writer.writerow(RATING_COLUMNS + [f"followup_{c}" for c in _FOLLOWUP_CSV_COLUMNS])
+            for rating in ratings:
+                row = rating_row(rating, include_contacts=include_contacts)
+                found = index.execute("SELECT row FROM f WHERE rating_id = ?", (rating.id,)).fetchone()
+                followup = orjson.loads(found[0]) if found else {}
+                writer.writerow(
+                    [_cell(row[c]) for c in RATING_COLUMNS] + [_cell(followup.get(c)) for c in _FOLLOWUP_CSV_COLUMNS]
+                )
+        finally:
+            index.close()
 
 
 def _cell(value: Any) -> Any:

@@ -9,8 +9,8 @@ What counts is when the server received a rating (``received``) and opened or la
 flagged a follow-up (``created``, ``flagged_at``), never the time the customer's device
 gave: a kiosk whose clock says 1970 must not have yesterday's answers erased tonight.
 
-Works on the store's files inside one :meth:`FeedbackStore.transaction`, so every write is
-durable and announced on the change feed.
+Works on the store's files one short :meth:`FeedbackStore.transaction` per file, so every
+write is durable and announced on the change feed, and no kiosk or text waits long.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+from shared.progress import Steps
 from shared.ratings import parse_time
 from shared.storage import storage_signature
 from shared.store import FeedbackStore, Transaction, day_partitions, month_name
@@ -94,25 +94,68 @@ def personal_in_followup(record: dict[str, Any]) -> tuple[bool, bool, bool]:
     return bool(record.get("contact")), bool(record.get("comment") or record.get("later")), bool(record.get("note"))
 
 
-def purge(store: FeedbackStore, *, older_than: timedelta, now: datetime, dry_run: bool = False) -> PurgeReport:
+STATE = "retention"
+"""What the last purge left in each file: its signature then and the oldest time it still holds
+personal data from (derived: a lost or stale entry only means the file is read again)."""
+
+
+def purge(
+    store: FeedbackStore,
+    *,
+    older_than: timedelta,
+    now: datetime,
+    dry_run: bool = False,
+    steps: Steps | None = None,
+) -> PurgeReport:
     """Erase personal details from ratings received, and follow-ups opened, before ``now - older_than``.
 
-    Every partition is read, not only those of days before the cut-off: a rating's day is the
-    customer's clock, which may be years off either way (the days after the cut-off are few).
+    Every partition is considered, not only those of days before the cut-off: a rating's day is
+    the customer's clock, which may be years off either way. One short transaction per file, so
+    the lock is never held for long and a rating recorded meanwhile is kept; rerunning is harmless.
+    A file unchanged since the last purge, holding nothing personal older than the cut-off
+    (:data:`STATE`), is skipped without being read, so the daily run costs little.
     """
     cutoff = now - older_than
     totals = {"ratings": 0, "followups": 0, "phones": 0, "comments": 0, "notes": 0, "files": 0, "messages": 0}
     with store.transaction() as tx:
-        for day, path in day_partitions(store.root):
-            _purge_partition(tx, day, path, cutoff, totals, dry_run)
-        # Archives are by month of resolution: an old follow-up may sit in a recent month.
+        state = {str(entry.doc_id): dict(entry) for entry in tx.db(STATE, durable=False).table("files").all()}
         archives = sorted((store.root / "followups").glob("*.json"))
-        for name in ["queue", *(f"followups/{path.stem}" for path in archives)]:
-            _purge_followups(tx, name, cutoff, totals, dry_run)
+        work: list[tuple[str, date | None]] = [
+            (name, day)
+            for day, path in day_partitions(store.root)
+            if _worth_reading(state.get(name := path.relative_to(tx.root).with_suffix("").as_posix()), tx, name, cutoff)
+        ]
+        # Archives are by month of resolution: an old follow-up may sit in a recent month.
+        work += [
+            (name, None)
+            for name in ["queue", *(f"followups/{path.stem}" for path in archives)]
+            if name == "queue" or _worth_reading(state.get(name), tx, name, cutoff)
+        ]
+    total = len(work) + 1
+    for done, (name, day) in enumerate(work, start=1):
+        with store.brief_transaction() as tx:
+            if day is not None:
+                oldest = _purge_partition(tx, day, name, cutoff, totals, dry_run)
+            else:
+                oldest = _purge_followups(tx, name, cutoff, totals, dry_run)
+            if not dry_run and name != "queue":
+                entry = {"signature": tx.signature(name), "oldest": oldest and oldest.isoformat()}
+                tx.append(STATE, "files", {name: entry}, durable=False)
+        if steps is not None:
+            steps(done, total)
+    with store.transaction() as tx:  # each channel folds what it erased itself
         totals["messages"] = sum(purger(tx, cutoff, dry_run) for purger in CHANNEL_PURGERS.values())
-        if not dry_run:
-            tx.compact_all()  # deletions are journal lines until folded: fold them, so nothing erased stays on disk
+    if steps is not None:
+        steps(total, total)
     return PurgeReport(cutoff=cutoff, dry_run=dry_run, **totals)
+
+
+def _worth_reading(entry: dict[str, Any] | None, tx: Transaction, name: str, cutoff: datetime) -> bool:
+    """Whether a file may hold personal data older than ``cutoff``: unknown, changed, or old enough."""
+    if entry is None or entry.get("signature") != tx.signature(name):
+        return True
+    oldest = entry.get("oldest")
+    return oldest is not None and parse_time(oldest) < cutoff
 
 
 def rating_kept_since(record: dict[str, Any]) -> datetime:
@@ -128,49 +171,64 @@ def followup_kept_since(record: dict[str, Any]) -> datetime:
 
 
 def _purge_partition(
-    tx: Transaction, day: date, path: Path, cutoff: datetime, totals: dict[str, int], dry_run: bool
-) -> None:
-    name = path.relative_to(tx.root).with_suffix("").as_posix()  # as found: also names from before padding
+    tx: Transaction, day: date, name: str, cutoff: datetime, totals: dict[str, int], dry_run: bool
+) -> datetime | None:
+    """Purge one day's ratings; return the oldest time personal data is still kept from (None: none left)."""
+    path = tx.root / f"{name}.json"
     table = tx.db(name).table("ratings")
     changed: list[str] = []
+    oldest: datetime | None = None
     for record in table.all():
-        if rating_kept_since(record) >= cutoff:
-            continue
         phone, comment = personal_in_rating(record)
-        if phone or comment:
-            changed.append(str(record.doc_id))
-            totals["phones"] += phone
-            totals["comments"] += comment
-    if not changed:
-        return
-    totals["ratings"] += len(changed)
-    totals["files"] += 1
+        if not (phone or comment):
+            continue
+        since = rating_kept_since(record)
+        if since >= cutoff:
+            oldest = since if oldest is None else min(oldest, since)
+            continue
+        changed.append(str(record.doc_id))
+        totals["phones"] += phone
+        totals["comments"] += comment
+    if changed:
+        totals["ratings"] += len(changed)
+        totals["files"] += 1
     if dry_run:
-        return
+        return oldest
     summaries = tx.db(f"summaries/{month_name(day)}", durable=False).table("days")
     entry = summaries.get(doc_id=day.isoformat())
     stamp_was_current = entry is not None and entry.get("signature") == storage_signature(path)
-    table.update(RATING_ERASED, doc_ids=changed)
+    if changed:
+        table.update(RATING_ERASED, doc_ids=changed)
+    tx.compact(name)  # a rating changed earlier left its old copy in the journal: fold it away
     if stamp_was_current:
         # The counts do not depend on what was erased: keep them, stamped for the new file.
         summaries.update({"signature": storage_signature(path)}, doc_ids=[day.isoformat()])
+    return oldest
 
 
-def _purge_followups(tx: Transaction, name: str, cutoff: datetime, totals: dict[str, int], dry_run: bool) -> None:
+def _purge_followups(
+    tx: Transaction, name: str, cutoff: datetime, totals: dict[str, int], dry_run: bool
+) -> datetime | None:
     table = tx.db(name).table("followups")
     changed: list[str] = []
+    oldest: datetime | None = None
     for record in table.all():
-        if followup_kept_since(record) >= cutoff:
-            continue
         phone, comment, note = personal_in_followup(record)
-        if phone or comment or note:
-            changed.append(str(record.doc_id))
-            totals["phones"] += phone
-            totals["comments"] += comment
-            totals["notes"] += note
-    if not changed:
-        return
-    totals["followups"] += len(changed)
-    totals["files"] += 1
+        if not (phone or comment or note):
+            continue
+        since = followup_kept_since(record)
+        if since >= cutoff:
+            oldest = since if oldest is None else min(oldest, since)
+            continue
+        changed.append(str(record.doc_id))
+        totals["phones"] += phone
+        totals["comments"] += comment
+        totals["notes"] += note
+    if changed:
+        totals["followups"] += len(changed)
+        totals["files"] += 1
     if not dry_run:
-        table.update(FOLLOWUP_ERASED, doc_ids=changed)
+        if changed:
+            table.update(FOLLOWUP_ERASED, doc_ids=changed)
+        tx.compact(name)  # follow-ups moved out (resolved, reopened) left old copies in the journal
+    return oldest

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -35,7 +36,7 @@ from tinydb.table import Table
 
 from shared.config import Config
 from shared.door import EVERY_TOPIC, NoPhoneNumber, Topic
-from shared.files import StoreBusy, StoreFiles, Transaction, put, put_many, remove
+from shared.files import LOCK_LONGEST_WAIT, StoreBusy, StoreFiles, Transaction, put, put_many, remove
 from shared.followups import (
     DEFAULT_TARGET,
     FollowUp,
@@ -162,6 +163,18 @@ class FeedbackStore:
     def transaction(self) -> AbstractContextManager[Transaction]:
         """Hold the store's lock to read and write files (also for a channel's own data files)."""
         return self.files.transaction()
+
+    @contextmanager
+    def brief_transaction(self) -> Iterator[Transaction]:
+        """One of a long command's many short transactions (a day, a month's file).
+
+        After it the lock stays free a little longer than a waiting process's longest retry, so a
+        tap or a text always gets in between two of them: a waiter polls, and a command that took
+        the lock again at once could keep it from a waiter for seconds.
+        """
+        with self.transaction() as tx:
+            yield tx
+        time.sleep(2 * LOCK_LONGEST_WAIT)
 
     def revision(self) -> int:
         """A number that changes whenever anything in the store changes (no lock, no history read)."""
@@ -354,17 +367,28 @@ class FeedbackStore:
         with self.transaction() as tx:
             return self._find_rating(tx, rating_id, around)
 
-    def ratings(self, since: date | None = None, until: date | None = None) -> Iterator[Rating]:
+    def ratings(
+        self,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        steps: Callable[[int, int], None] | None = None,
+    ) -> Iterator[Rating]:
         """Every rating whose UTC day lies in [since, until], oldest day first.
 
         Each day is read under the lock (a file and its journal must be read together) but
         not kept in the cache, so an export of years costs one day's memory at a time.
+        ``steps`` is told ``(days done, days)`` after each day (a progress bar).
         """
-        for _, path in day_partitions(self.root, since, until):
-            with self.transaction():
+        partitions = day_partitions(self.root, since, until)
+        for done, (_, path) in enumerate(partitions, start=1):
+            with self.brief_transaction():
                 tables = DurableJSONStorage(path).read() or {}
             for record in sorted(tables.get("ratings", {}).values(), key=lambda r: r["ts"]):
                 yield Rating.from_record(record)
+            del tables
+            if steps is not None:
+                steps(done, len(partitions))
 
     @staticmethod
     def _partition_name(day: date) -> str:
@@ -485,31 +509,53 @@ class FeedbackStore:
         return [Rating.from_record(record) for record in records]
 
     def daily_summaries(self, since: date, until: date) -> dict[str, dict[str, dict[str, int]]]:
-        """Hourly counts for each day in [since, until] that has ratings: ``{day: {hour: counts}}``.
+        """Hourly counts for each day in [since, until] that has ratings: ``{day: {hour: counts}}``."""
+        return dict(self.each_day_summary(since, until))
 
-        A day whose partition changed without its summary (a crash between the two
-        writes, a restored backup) is recounted from its ratings and repaired.
+    def each_day_summary(
+        self, since: date, until: date, *, steps: Callable[[int, int], None] | None = None
+    ) -> Iterator[tuple[str, dict[str, dict[str, int]]]]:
+        """``(day, {hour: counts})`` for each day in [since, until] with ratings, oldest first.
+
+        One short transaction per day, so a report over years never holds the lock for long. A
+        day whose partition changed without its summary (a crash between the two writes, a
+        restored backup: new files, new signatures) is recounted from its ratings and repaired.
         """
-        result: dict[str, dict[str, dict[str, int]]] = {}
-        with self.transaction() as tx:
-            month = date(since.year, since.month, 1)
-            while month <= until:
-                table = self._summary_table(tx, month)
-                for path in sorted((self.root / "ratings" / f"{month.year:04d}").glob(f"{month_name(month)}-*.json")):
-                    day = partition_day(path)
-                    if day is None or not since <= day <= until:
-                        continue
-                    entry = table.get(doc_id=day.isoformat())
-                    if entry is None or entry.get("signature") != storage_signature(path):
-                        hours = summarise(self._ratings_in(tx, day))
-                        self._store_summary(tx, day, hours)
-                    else:
-                        hours = entry["hours"]
-                    result[day.isoformat()] = hours
-                if month.year == date.max.year and month.month == 12:
-                    break  # no month after December 9999
-                month = (month + timedelta(days=32)).replace(day=1)
-        return result
+        partitions = day_partitions(self.root, since, until)
+        for done, (day, path) in enumerate(partitions, start=1):
+            with self.brief_transaction() as tx:
+                table = self._summary_table(tx, day)
+                entry = table.get(doc_id=day.isoformat())
+                if entry is None or entry.get("signature") != storage_signature(path):
+                    records = (DurableJSONStorage(path).read() or {}).get("ratings", {})  # not kept in the cache
+                    hours = summarise(Rating.from_record(record) for record in records.values())
+                    self._store_summary(tx, day, hours)
+                else:
+                    hours = entry["hours"]
+            if steps is not None:
+                steps(done, len(partitions))
+            yield day.isoformat(), hours
+
+    def each_followup_record(self, since: date | None = None, until: date | None = None) -> Iterator[dict[str, Any]]:
+        """Follow-ups created in [since, until] as stored dicts, one short transaction per file.
+
+        The queue is read first, then the archives by month: a follow-up resolved in between is
+        seen in both and given once; one reopened in between may be missed (a live export).
+        """
+        first = since.isoformat() if since else ""
+        after = (until + timedelta(days=1)).isoformat() if until else "~"
+        with self.brief_transaction() as tx:
+            queued = list(tx.db(QUEUE).table("followups").all())
+        seen = {record["id"] for record in queued}
+        yield from (record for record in queued if first <= record["created"] < after)
+        for path in sorted((self.root / "followups").glob("*.json")):
+            if path.stem < first[:7]:
+                continue
+            with self.brief_transaction():
+                tables = DurableJSONStorage(path).read() or {}  # not kept in the cache
+            for record in tables.get("followups", {}).values():
+                if first <= record["created"] < after and record["id"] not in seen:
+                    yield record
 
     # -- follow-ups -----------------------------------------------------------------
 
