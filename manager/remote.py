@@ -251,7 +251,13 @@ class RemoteStore:
 
     # -- what a console does not do --------------------------------------------------------------
 
-    def ratings(self, since: date | None = None, until: date | None = None) -> Iterator[Rating]:
+    def ratings(
+        self,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        steps: Callable[[int, int], None] | None = None,
+    ) -> Iterator[Rating]:
         raise NotAvailableRemotely("answers are exported on the server: run `feedback export` there")
 
     def record_rating(self, rating: Rating, *, now: datetime | None = None) -> Any:

@@ -13,7 +13,7 @@ The roles are small protocols, so a function asks only for what it uses (a repor
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -116,7 +116,13 @@ class StatsDoor(Protocol):
 class ExportDoor(Protocol):
     """Everything in a period, streamed (a day at a time for ratings)."""
 
-    def ratings(self, since: date | None = None, until: date | None = None) -> Iterator[Rating]: ...
+    def ratings(
+        self,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        steps: Callable[[int, int], None] | None = None,  # progress: (days done, days in all)
+    ) -> Iterator[Rating]: ...
 
     def followups(self, since: date | None = None, until: date | None = None) -> Iterator[FollowUp]: ...
 
