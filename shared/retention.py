@@ -16,10 +16,12 @@ write is durable and announced on the change feed, and no kiosk or text waits lo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from tinydb.table import Document
 
 from shared.progress import Steps
 from shared.ratings import parse_time
@@ -170,23 +172,37 @@ def followup_kept_since(record: dict[str, Any]) -> datetime:
     return max(created, parse_time(flagged)) if flagged else created
 
 
+def _past_cutoff(
+    records: Iterable[Document],
+    cutoff: datetime,
+    personal: Callable[[dict[str, Any]], tuple[bool, ...]],
+    kept_since: Callable[[dict[str, Any]], datetime],
+) -> tuple[dict[str, tuple[bool, ...]], datetime | None]:
+    """The records holding personal data kept since before ``cutoff`` (id → what they hold), and the
+    oldest time personal data is still kept from in the others (None: none left)."""
+    found: dict[str, tuple[bool, ...]] = {}
+    oldest: datetime | None = None
+    for record in records:
+        held = personal(record)
+        if not any(held):
+            continue
+        since = kept_since(record)
+        if since >= cutoff:
+            oldest = since if oldest is None else min(oldest, since)
+        else:
+            found[str(record.doc_id)] = held
+    return found, oldest
+
+
 def _purge_partition(
     tx: Transaction, day: date, name: str, cutoff: datetime, totals: dict[str, int], dry_run: bool
 ) -> datetime | None:
     """Purge one day's ratings; return the oldest time personal data is still kept from (None: none left)."""
     path = tx.root / f"{name}.json"
     table = tx.db(name).table("ratings")
-    changed: list[str] = []
-    oldest: datetime | None = None
-    for record in table.all():
-        phone, comment = personal_in_rating(record)
-        if not (phone or comment):
-            continue
-        since = rating_kept_since(record)
-        if since >= cutoff:
-            oldest = since if oldest is None else min(oldest, since)
-            continue
-        changed.append(str(record.doc_id))
+    found, oldest = _past_cutoff(table.all(), cutoff, personal_in_rating, rating_kept_since)
+    changed = list(found)
+    for phone, comment in found.values():
         totals["phones"] += phone
         totals["comments"] += comment
     if changed:
@@ -210,17 +226,9 @@ def _purge_followups(
     tx: Transaction, name: str, cutoff: datetime, totals: dict[str, int], dry_run: bool
 ) -> datetime | None:
     table = tx.db(name).table("followups")
-    changed: list[str] = []
-    oldest: datetime | None = None
-    for record in table.all():
-        phone, comment, note = personal_in_followup(record)
-        if not (phone or comment or note):
-            continue
-        since = followup_kept_since(record)
-        if since >= cutoff:
-            oldest = since if oldest is None else min(oldest, since)
-            continue
-        changed.append(str(record.doc_id))
+    found, oldest = _past_cutoff(table.all(), cutoff, personal_in_followup, followup_kept_since)
+    changed = list(found)
+    for phone, comment, note in found.values():
         totals["phones"] += phone
         totals["comments"] += comment
         totals["notes"] += note
