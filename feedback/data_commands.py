@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable, Iterator
-from datetime import date
 from pathlib import Path
 from typing import Generic, TypeVar
 
 from shared import export
+from shared.arguments import day
 from shared.backup import BackupExists, backup
 from shared.config import Config
 from shared.followups import FollowUp
@@ -41,8 +41,8 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         description="Export ratings and their follow-ups. Phone numbers are masked unless --include-contacts.",
     )
     parser.add_argument("--format", choices=["json", "csv"], default="json")
-    parser.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first UTC day to include")
-    parser.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last UTC day to include")
+    parser.add_argument("--since", type=day, metavar="YYYY-MM-DD", help="first UTC day to include")
+    parser.add_argument("--until", type=day, metavar="YYYY-MM-DD", help="last UTC day to include")
     parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     parser.add_argument(
         "--include-contacts", action="store_true", help="show phone numbers in full (personal data: handle with care)"
@@ -58,13 +58,6 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     )
     backup_.add_argument("destination", metavar="DEST", help="a new or empty folder")
     backup_.set_defaults(handler=run_backup)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date such as 2026-11-24") from None
 
 
 def run_export(args: argparse.Namespace, config: Config) -> int:

@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 
 from manager.settings import ManagerSettings
+from shared.arguments import day
 from shared.config import Config
 from shared.private_files import write_private
 from shared.progress import terminal_progress
@@ -36,8 +37,8 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         help="statistics for a period as text, CSV or HTML",
         description="Days are the shop's local days (timezone in the config). Default: the last 7 days.",
     )
-    report.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first local day")
-    report.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last local day (default: today)")
+    report.add_argument("--since", type=day, metavar="YYYY-MM-DD", help="first local day")
+    report.add_argument("--until", type=day, metavar="YYYY-MM-DD", help="last local day (default: today)")
     report.add_argument("--format", choices=["text", "csv", "html"], default="text")
     report.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     report.set_defaults(handler=run_report)
@@ -53,13 +54,6 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     )
     purge_.add_argument("--dry-run", action="store_true", help="say what would be erased, erase nothing")
     purge_.set_defaults(handler=run_purge)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date such as 2026-11-24") from None
 
 
 def manager_name(args_name: str | None, config: Config) -> str:
