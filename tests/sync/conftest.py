@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,21 @@ from flask.testing import FlaskClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sync_helpers import load
+from sync_helpers import ServerProcess, load
 
 from server.app import create_app
 from shared.config import Config
 from shared.store import FeedbackStore
 from sms.sender import ConsoleSender
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """The real server (``run_sms.py`` under waitress) on 127.0.0.1, killed after the test."""
+    server = ServerProcess(tmp_path / "server")
+    server.start()
+    yield server
+    server.kill()
 
 
 @pytest.fixture

@@ -22,14 +22,6 @@ from tests.modes import UMASKS, mode, not_private, umask
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def server(tmp_path: Path):
-    server = ServerProcess(tmp_path / "server")
-    server.start()
-    yield server
-    server.kill()
-
-
 def post_batch(server: ServerProcess, entries: list[Any]) -> tuple[int, Any]:
     request = urllib.request.Request(
         f"{server.url}/api/ratings",

@@ -28,14 +28,6 @@ from shared.store import FeedbackStore, utc_now
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def server(tmp_path: Path):
-    server = ServerProcess(tmp_path / "server")
-    server.start()
-    yield server
-    server.kill()
-
-
 def send_below(server: ServerProcess, **fields) -> str:
     below = rating(Outcome.BELOW, **fields)
     body = orjson.dumps({"entries": [entry("record", below)]})

@@ -36,14 +36,6 @@ MARKUP = ["1 too slow [/bold] really", "[link=https://evil]x[/link]", "[@click=a
 SMS_AUTH_TOKEN = "t" * 32  # what ServerProcess gives the server
 
 
-@pytest.fixture
-def server(tmp_path: Path):
-    server = ServerProcess(tmp_path / "server")
-    server.start()
-    yield server
-    server.kill()
-
-
 def send(server: ServerProcess, *ratings) -> None:
     body = orjson.dumps({"entries": [entry("record", r) for r in ratings]})
     request = urllib.request.Request(
