@@ -14,6 +14,7 @@ import signal
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 from textual import events
@@ -59,7 +60,7 @@ class KioskApp(App[None]):
     """
 
     TITLE = "Feedback kiosk"
-    CSS_PATH = "kiosk.tcss"
+    CSS_PATH = Path(__file__).with_name("kiosk.tcss")  # absolute: a subclass elsewhere (a bench) finds it too
     ENABLE_COMMAND_PALETTE = False
     AUTO_FOCUS = None  # no screen starts with a choice focused: a stray Enter answers nothing
     BINDINGS: ClassVar[list[BindingType]] = [
