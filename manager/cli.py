@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     )
     report.add_argument("--since", type=day, metavar="YYYY-MM-DD", help="first local day")
     report.add_argument("--until", type=day, metavar="YYYY-MM-DD", help="last local day (default: today)")
-    report.add_argument("--format", choices=["text", "csv", "html"], default="text")
+    report.add_argument("--format", choices=["text", "csv", "html", "json"], default="text")
     report.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     report.set_defaults(handler=run_report)
 

@@ -20,7 +20,7 @@ from shared.stats import LoopTimes, OutcomeCounts, Stats, compute, utc_days_for
 from shared.store import FeedbackStore
 from shared.text import printable
 
-FORMATS = ("text", "csv", "html")
+FORMATS = ("text", "csv", "html", "json")
 
 
 def gather(
@@ -56,6 +56,10 @@ def render(stats: Stats, fmt: str, *, business: str = "", labels: Mapping[str, s
         return render_csv(stats, labels=labels)
     if fmt == "html":
         return render_html(stats, business=business, labels=labels)
+    if fmt == "json":
+        from manager.report_json import render_json
+
+        return render_json(stats, business=business, labels=labels)
     raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from manager.report import gather, render_csv, render_html, render_text
+from manager.report_json import render_json
 from shared.stats import OutcomeCounts, Stats, compute, local_days
 from shared.store import FeedbackStore
 
@@ -199,3 +201,41 @@ def test_every_format_shows_the_shops_reason_labels(day_stats: Stats) -> None:
     assert ["reason", "Manners", "below", "2"] in rows and ["reason", "Queue too long", "below", "2"] in rows
     page = render_html(day_stats, labels={**labels, "rude": "<b>Manners</b>"})
     assert "<td>&lt;b&gt;Manners&lt;/b&gt;</td>" in page and "<td>wait time</td>" not in page
+
+
+def test_the_json_report_has_stable_keys_and_every_figure(day_stats: Stats) -> None:
+    document = json.loads(render_json(day_stats, business="Corner <Café>", labels={"wait time": "Queue"}))
+    assert list(document) == [
+        *("schema", "business", "period", "totals", "channels", "stations"),
+        *("staff", "reasons", "shoutouts", "hours", "days"),
+    ]
+    assert document["schema"] == 1 and document["business"] == "Corner <Café>"
+    assert document["period"] == {"since": "2026-11-10", "until": "2026-11-10", "timezone": dataset.ZONE}
+    totals = document["totals"]
+    assert (totals["answers"], totals["below"], totals["met"], totals["exceeded"]) == (10, 3, 4, 3)
+    assert totals["met_or_exceeded_share"] == pytest.approx(0.7) and totals[
+        "resolved_within_target_share"
+    ] == pytest.approx(1 / 3)
+    assert (totals["median_seconds_to_claim"], totals["median_seconds_to_resolve"], totals["target_seconds"]) == (
+        360,
+        1200,
+        900,
+    )
+    assert {"name": "", "answers": 2, "below": 1, "met": 0, "exceeded": 1, "met_or_exceeded_share": 0.5} in document[
+        "staff"
+    ]
+    assert document["reasons"][0] == {"key": "wait time", "label": "Queue", "below": 2}
+    assert document["hours"][9] == {"hour": 9, "answers": 5}
+    assert document["days"] == [
+        {"date": "2026-11-10", "answers": 10, "below": 3, "met": 4, "exceeded": 3, "met_or_exceeded_share": 0.7}
+    ]
+
+
+def test_an_empty_json_report_has_null_shares_not_zero() -> None:
+    empty = compute(
+        {}, [], since=dataset.DAY, until=dataset.DAY, zone=ZoneInfo(dataset.ZONE), now=dataset.NOW, target=TARGET
+    )
+    totals = json.loads(render_json(empty))["totals"]
+    assert (
+        totals["answers"] == 0 and totals["met_or_exceeded_share"] is None and totals["median_seconds_to_claim"] is None
+    )
