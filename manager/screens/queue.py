@@ -38,6 +38,7 @@ from manager.screens.confirm import ConfirmScreen
 from manager.screens.filter import FilterScreen
 from manager.screens.find import FindScreen
 from manager.screens.resolve import ResolveChoice, ResolveScreen
+from manager.widgets.queue_table import QueueTable
 from manager.words import Urgency, resolution_words
 from shared.followups import AlreadyClaimed, FollowUp, FollowUpError, normalise_ref
 from shared.ratings import Channel
@@ -98,7 +99,7 @@ class QueueScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
-        yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield QueueTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield Static(id="details")
         yield Footer()
 
@@ -176,7 +177,7 @@ class QueueScreen(Screen[None]):
         """
         if not self._ready:
             return
-        table = self.query_one(DataTable)
+        table = self.query_one(QueueTable)
         selected = self.selected()
         items = self._current()
         now = self.manager_app.now
@@ -190,7 +191,7 @@ class QueueScreen(Screen[None]):
             del self._shown[gone]
             self._static.pop(gone, None)
         kept = [followup_id for followup_id in self._order if followup_id in fresh]
-        added = []
+        added, changes = [], []
         for followup in items:
             texts, cells = self._cells(followup, now)
             shown = self._shown.get(followup.id)
@@ -201,10 +202,10 @@ class QueueScreen(Screen[None]):
                 for key, _ in self._columns:
                     text = texts[key]
                     if shown[key] != text:
-                        # Measuring a column costs a pass over every row: only when the text outgrows it.
                         grows = cell_len(text) > table.columns[ColumnKey(key)].content_width
-                        table.update_cell(followup.id, key, cells[key], update_width=grows)
+                        changes.append((followup.id, key, cells[key], grows))
             self._shown[followup.id] = texts
+        table.update_cells(changes)
         self._items = fresh
         self._order = [followup.id for followup in items]
         if kept + added != self._order:

@@ -78,3 +78,18 @@ def test_index_entries_from_before_the_flag_still_find_an_archived_followup(
     found = fresh.followup_of(rating)
     assert found is not None and found.status is FollowUpStatus.RESOLVED
     assert fresh.get_followup(f"fu-{rating.id}") == found
+
+
+def test_a_queue_read_again_shows_what_another_process_changed(
+    store: FeedbackStore, make_rating: MakeRating, clock: FakeClock
+) -> None:
+    """The queue's parsed follow-ups are reused only while their records are unchanged."""
+    first = store.record_rating(make_rating("below")).followup
+    second = store.record_rating(make_rating("below")).followup
+    assert first is not None and second is not None
+    console = FeedbackStore(store.root, clock=clock)
+    assert {f.id: f.claimed_by for f in console.open_followups()} == {first.id: "", second.id: ""}
+    store.claim(first.id, "ann")
+    store.resolve(second.id, Resolution.APOLOGISED, by="bo")
+    again = console.open_followups()
+    assert [(f.id, f.claimed_by, f.status) for f in again] == [(first.id, "ann", FollowUpStatus.CLAIMED)]
