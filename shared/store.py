@@ -44,7 +44,8 @@ from shared.followups import (
     FollowUpStatus,
     Resolution,
 )
-from shared.ratings import DEFAULT_LIMITS, Channel, Contact, Limits, Rating, check_bounds, check_fields
+from shared.interactions import DEFAULT_WINDOW, INTERACTION_KEY, Interaction, Pair, still_waiting, view_for
+from shared.ratings import DEFAULT_LIMITS, Channel, Contact, Limits, Outcome, Rating, check_bounds, check_fields
 from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, storage_signature
 from shared.summary import apply_change, hour_of, summarise
 
@@ -54,6 +55,7 @@ ID_SHARDS = 256
 # written before this flag lack it and say nothing. Written with the id, so it costs no write.
 FOLLOWED_UP = "f"
 INDEX_START = "ids/start"
+VIEWS_OPEN = "views/open"  # staff views waiting for the customer's answer: small, read on every record
 
 
 def day_name(day: date) -> str:
@@ -151,8 +153,10 @@ class FeedbackStore:
         lock_timeout: float = 10.0,
         clock: Callable[[], datetime] = utc_now,
         limits: Limits = DEFAULT_LIMITS,
+        view_window: timedelta = DEFAULT_WINDOW,
     ) -> None:
         self.root = Path(root)
+        self.view_window = view_window
         self.followup_target = followup_target
         self.clock = clock
         self.limits = limits
@@ -202,6 +206,7 @@ class FeedbackStore:
             followup_target=config.followup_target,
             lock_timeout=config.lock_timeout,
             limits=config.limits,
+            view_window=config.view_window,
         )
 
     @classmethod
@@ -278,6 +283,7 @@ class FeedbackStore:
                     results.append(Recorded(existing, self._find_followup(tx, f"fu-{rating.id}", existing), True))
                     continue
                 rating = dataclasses.replace(rating, received=rating.received or pending.now)
+                rating = self._pair_view(tx, rating, pending.now)
                 fresh[rating.id] = rating
                 followup = None
                 if rating.needs_follow_up:
@@ -334,6 +340,7 @@ class FeedbackStore:
             if existing is None:
                 raise UnknownRating(f"no rating {rating.id} was recorded around {day_name(rating.ts.date())}")
             rating = dataclasses.replace(rating, ts=existing.ts, received=existing.received)
+            rating = self._keep_pairing(tx, existing, rating)
             self._write_ratings(tx, rating.ts.date(), [(existing, rating)])
             followup = self._find_followup(tx, f"fu-{rating.id}", rating)
             queue = tx.db(QUEUE).table("followups")
@@ -738,6 +745,87 @@ class FeedbackStore:
             if record is not None:
                 return FollowUp.from_record(record)
         return None
+
+    # -- staff views and their pairs (the perception gap) ---------------------------
+
+    def record_interaction(
+        self,
+        interaction_id: str,
+        view: Outcome,
+        *,
+        staff: str = "",
+        station: str = "",
+        touchpoint: str = "",
+        prompt: str = "",
+        expires_after: timedelta | None = None,
+        now: datetime | None = None,
+    ) -> Interaction:
+        """Keep a staff view until the customer's answer pairs with it (by ``prompt``, else by station
+        within :attr:`view_window`, or ``expires_after``). Durable when it returns; returns the view."""
+        now = now or self.clock()
+        interaction = Interaction(
+            id=interaction_id,
+            at=now,
+            view=view,
+            expires=now + (expires_after or self.view_window),
+            staff=staff,
+            station=station,
+            touchpoint=touchpoint,
+            prompt=prompt,
+        )
+        with self.transaction() as tx:
+            table = tx.db(VIEWS_OPEN).table("open")
+            gone = [str(doc.doc_id) for doc in table.all() if not still_waiting(Interaction.from_record(doc), now)]
+            tx.change(VIEWS_OPEN, {"open": ({interaction.id: interaction.to_record()}, gone)})
+            table.clear_cache()
+        return interaction
+
+    def pairs(self, since: date, until: date) -> list[Pair]:
+        """The staff views paired with an answer given in the UTC days [since, until], oldest first.
+
+        Pairs are kept by month of the answer, apart from the ratings: a report reads these, never the ratings.
+        """
+        first, after = since.isoformat(), (until + timedelta(days=1)).isoformat()
+        found: list[Pair] = []
+        for path in sorted((self.root / "views").glob("*-*.json")):
+            if not (first[:7] <= path.stem <= until.isoformat()[:7]):
+                continue
+            with self.transaction() as tx:
+                records = tx.db(f"views/{path.stem}").table("pairs").all()
+            found += [Pair.from_record(record) for record in records if first <= record["rating_ts"] < after]
+        return sorted(found, key=lambda pair: pair.rating_ts)
+
+    def _pair_view(self, tx: Transaction, rating: Rating, now: datetime) -> Rating:
+        """Pair a new answer with its staff view, if one waits (one view per interaction); return the
+        rating marked with the interaction's id. Costs a file check when no view is open."""
+        waiting: list[Interaction] = []
+        opened = (self.root / f"{VIEWS_OPEN}.json").exists()
+        if opened:
+            waiting = [Interaction.from_record(doc) for doc in tx.db(VIEWS_OPEN).table("open").all()]
+        interaction = view_for(rating, waiting)
+        if interaction is None:
+            return rating
+        if any(interaction.id == other.id for other in waiting):
+            tx.delete(VIEWS_OPEN, "open", [interaction.id])
+            tx.db(VIEWS_OPEN).table("open").clear_cache()
+        rating = dataclasses.replace(rating, extra={**rating.extra, INTERACTION_KEY: interaction.id})
+        pair = Pair.of(interaction, rating)
+        tx.append(f"views/{month_name(rating.ts.date())}", "pairs", {interaction.id: pair.to_record()})
+        return rating
+
+    def _keep_pairing(self, tx: Transaction, existing: Rating, rating: Rating) -> Rating:
+        """A corrected answer keeps its pairing (a kiosk's copy may lack the mark), and its pair follows the answer."""
+        interaction = existing.extra.get(INTERACTION_KEY)
+        if not interaction:
+            return rating
+        rating = dataclasses.replace(rating, extra={**rating.extra, INTERACTION_KEY: interaction})
+        if rating.outcome is not existing.outcome:
+            name = f"views/{month_name(existing.ts.date())}"
+            record = tx.db(name).table("pairs").get(doc_id=interaction)
+            if record is not None:
+                tx.append(name, "pairs", {interaction: {**record, "answer": str(rating.outcome)}})
+                tx.db(name).table("pairs").clear_cache()
+        return rating
 
     # -- follow-up records for statistics (managers' console) ------------------------
 
