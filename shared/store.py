@@ -34,6 +34,7 @@ from typing import Any
 
 from tinydb.table import Table
 
+from shared.check_backs import CheckBack
 from shared.config import Config
 from shared.door import EVERY_TOPIC, NoPhoneNumber, Topic
 from shared.files import LOCK_LONGEST_WAIT, StoreBusy, StoreFiles, Transaction, put, put_many, remove
@@ -55,6 +56,7 @@ ID_SHARDS = 256
 # written before this flag lack it and say nothing. Written with the id, so it costs no write.
 FOLLOWED_UP = "f"
 INDEX_START = "ids/start"
+CHECK_BACKS_OPEN = "checkbacks/open"  # check-backs still to send or awaiting an answer
 VIEWS_OPEN = "views/open"  # staff views waiting for the customer's answer: small, read on every record
 
 
@@ -827,6 +829,62 @@ class FeedbackStore:
                 tx.db(name).table("pairs").clear_cache()
         return rating
 
+    # -- check-backs ("did we make it right?") ---------------------------------------
+
+    def resolved_since(self, moment: datetime) -> list[FollowUp]:
+        """Follow-ups resolved at or after ``moment`` and still resolved (archive months from its month on)."""
+        found: list[FollowUp] = []
+        with self.transaction() as tx:
+            for path in sorted((self.root / "followups").glob("*.json")):
+                if path.stem >= month_name(moment):
+                    records = tx.db(f"followups/{path.stem}").table("followups").all()
+                    found += [
+                        FollowUp.from_record(r) for r in records if (r.get("resolved_at") or "") >= moment.isoformat()
+                    ]
+        return found
+
+    def schedule_check_backs(self, checks: Sequence[CheckBack]) -> list[CheckBack]:
+        """Keep the check-backs not known yet (one per follow-up, ever); return those that were new."""
+        fresh: list[CheckBack] = []
+        with self.transaction() as tx:
+            for check in checks:
+                if tx.db(_check_back_file(check)).table("checkbacks").get(doc_id=check.followup_id) is None:
+                    self._write_check_back(tx, check)
+                    fresh.append(check)
+        return fresh
+
+    def open_check_backs(self) -> list[CheckBack]:
+        """Check-backs still to send or still listening for an answer (a small table)."""
+        if not (self.root / f"{CHECK_BACKS_OPEN}.json").exists():
+            return []
+        with self.transaction() as tx:
+            return [CheckBack.from_record(record) for record in tx.db(CHECK_BACKS_OPEN).table("open").all()]
+
+    def save_check_back(self, check: CheckBack) -> CheckBack:
+        """Keep a check-back's new state (sent, answered, skipped)."""
+        with self.transaction() as tx:
+            self._write_check_back(tx, check)
+        return check
+
+    def check_backs(self, since: date, until: date) -> list[CheckBack]:
+        """Check-backs of follow-ups created in the UTC days [since, until]."""
+        first, after = since.isoformat(), (until + timedelta(days=1)).isoformat()
+        found: list[CheckBack] = []
+        for path in sorted((self.root / "checkbacks").glob("*-*.json")):
+            if first[:7] <= path.stem <= until.isoformat()[:7]:
+                with self.transaction() as tx:
+                    records = tx.db(f"checkbacks/{path.stem}").table("checkbacks").all()
+                found += [CheckBack.from_record(r) for r in records if first <= r["created"] < after]
+        return found
+
+    def _write_check_back(self, tx: Transaction, check: CheckBack) -> None:
+        """The month's record first, then the open table (kept only while it is open)."""
+        tx.append(_check_back_file(check), "checkbacks", {check.followup_id: check.to_record()})
+        if check.is_open:
+            tx.append(CHECK_BACKS_OPEN, "open", {check.followup_id: check.to_record()})
+        elif (self.root / f"{CHECK_BACKS_OPEN}.json").exists():
+            tx.delete(CHECK_BACKS_OPEN, "open", [check.followup_id])
+
     # -- follow-up records for statistics (managers' console) ------------------------
 
     def followup_records(self, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:
@@ -858,6 +916,11 @@ _FILE_TOPICS = {
     "summaries": Topic.RATINGS,
     "audit": Topic.AUDIT,
 }
+
+
+def _check_back_file(check: CheckBack) -> str:
+    """Kept by the month its follow-up was created: found again whatever happens to the follow-up."""
+    return f"checkbacks/{month_name(check.created.date())}"
 
 
 def _id_shard(rating_id: str) -> str:

@@ -25,13 +25,17 @@ def test_kiosk_answer_at_the_station_pairs_with_the_tills_view(
     assert rating.extra[INTERACTION_KEY] == "i-1"
 
 
-def test_answer_at_another_station_does_not_pair(store: FeedbackStore, clock: FakeClock, make_rating: MakeRating) -> None:
+def test_answer_at_another_station_does_not_pair(
+    store: FeedbackStore, clock: FakeClock, make_rating: MakeRating
+) -> None:
     store.record_interaction("i-1", Outcome.MET, station="front")
     store.record_rating(make_rating(station="back"))
     assert store.pairs(clock.now.date(), clock.now.date()) == []
 
 
-def test_unpaired_view_expires_after_the_window(store: FeedbackStore, clock: FakeClock, make_rating: MakeRating) -> None:
+def test_unpaired_view_expires_after_the_window(
+    store: FeedbackStore, clock: FakeClock, make_rating: MakeRating
+) -> None:
     store.record_interaction("i-1", Outcome.MET, station="front")
     clock.advance(seconds=121)
     store.record_rating(make_rating(station="front"))

@@ -1,0 +1,314 @@
+"""The report's two "close the loop" sections: the perception gap and the recovery rate as customers said it.
+
+:func:`gather_loop` reads the paired staff views and the check-backs of the period (never the
+ratings, except the few an interaction staff thought went well that the customer rated below, for
+their reasons); the rest are pure renderers that :mod:`manager.report`, :mod:`manager.report_json`
+and the statistics screen call, one section each.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Mapping
+from datetime import date, tzinfo
+from typing import Any
+
+from manager.words import percent, resolution_words
+from shared.check_backs import Recovery, RecoveryRow, recovery
+from shared.interactions import Pair
+from shared.perception import SMALL_SAMPLE, Gap, Perception, Share, Surprise, is_surprise, perception
+from shared.ratings import Outcome
+from shared.reasons import reason_label
+from shared.store import FeedbackStore
+from shared.text import printable
+
+OUTCOMES = (Outcome.EXCEEDED, Outcome.MET, Outcome.BELOW)
+_COLOURS = {Outcome.BELOW: "#d9534f", Outcome.MET: "#5b9bd5", Outcome.EXCEEDED: "#5cb85c"}
+_WORDS = {Outcome.BELOW: "fell short", Outcome.MET: "met", Outcome.EXCEEDED: "exceeded"}
+
+
+def gather_loop(
+    store: object, first: date, last: date, *, since: date, until: date, zone: tzinfo
+) -> tuple[Perception | None, Recovery | None]:
+    """Both sections for the local days [since, until] (UTC days [first, last] read); None from a
+    store that does not keep them (a console on another machine reads its server's report)."""
+    if not isinstance(store, FeedbackStore):
+        return None, None
+
+    def local(moment: Any) -> bool:
+        return since <= moment.astimezone(zone).date() <= until
+
+    pairs = [pair for pair in store.pairs(first, last) if local(pair.rating_ts)]
+    surprises = [_surprise(store, pair) for pair in pairs if is_surprise(pair)]
+    checks = [check for check in store.check_backs(first, last) if local(check.created)]
+    return perception(pairs, surprises), recovery(checks)
+
+
+def _surprise(store: FeedbackStore, pair: Pair) -> Surprise:
+    rating = store.get_rating(pair.rating_id, around=pair.rating_ts)
+    return Surprise(pair, () if rating is None else rating.reasons, "" if rating is None else rating.comment)
+
+
+# -- words ---------------------------------------------------------------------------------
+
+
+def share_words(share: Share) -> str:
+    """ "67 % (8 of 12, 39–86 %)": the share, its count and its 95 % interval."""
+    interval = share.interval
+    if interval is None:
+        return "–"
+    low, high = interval
+    return f"{percent(share.value)} ({share.count} of {share.total}, {low * 100:.0f}–{high * 100:.0f} %)"
+
+
+def pairs_words(gap: Gap) -> str:
+    return f"{gap.pairs} pair{'s' if gap.pairs != 1 else ''}{' (small sample)' if gap.small else ''}"
+
+
+def groups(found: Perception) -> list[tuple[str, Gap]]:
+    """(label, gap): overall first, then each member of staff, then each station."""
+    rows = [("Overall", found.overall)]
+    rows += [(f"Staff: {printable(name) or '(none)'}", gap) for name, gap in found.by_staff.items()]
+    rows += [(f"Station: {printable(name) or '(none)'}", gap) for name, gap in found.by_station.items()]
+    return rows
+
+
+def surprise_lines(found: Perception, labels: Mapping[str, str], zone: tzinfo) -> list[str]:
+    lines = []
+    for surprise in found.surprises:
+        pair = surprise.pair
+        where = ", ".join(printable(part) for part in (pair.station, pair.staff) if part) or "(no station)"
+        reasons = ", ".join(printable(reason_label(key, labels)) for key in surprise.reasons) or "no reason given"
+        comment = f' "{printable(surprise.comment)}"' if surprise.comment else ""
+        when = f"{pair.rating_ts.astimezone(zone):%d %b %H:%M}"
+        lines.append(f"{when} {where}: staff said {pair.view}; {reasons}{comment}")
+    return lines
+
+
+def recovery_rows(found: Recovery) -> list[tuple[str, int, int, str]]:
+    """(outcome code in words, asked, answered, made right as the customers said)."""
+    rows = [(resolution_words(code), *_row(row)) for code, row in found.by_resolution.items()]  # type: ignore[arg-type]
+    return [*rows, ("all", *_row(found.overall))]
+
+
+def _row(row: RecoveryRow) -> tuple[int, int, str]:
+    return row.asked, row.answered, share_words(row.made_right)
+
+
+# -- text ----------------------------------------------------------------------------------
+
+
+def text_lines(found: Perception | None, checks: Recovery | None, labels: Mapping[str, str], zone: tzinfo) -> list[str]:
+    """The plain-text sections (none when the store does not keep them)."""
+    lines: list[str] = []
+    if found is not None:
+        lines += [
+            "",
+            "Perception gap: how staff thought it went, beside the customer's answer on the same interactions",
+        ]
+        if not found.overall.pairs:
+            lines.append("  (no staff views paired with an answer)")
+        for label, gap in groups(found) if found.overall.pairs else []:
+            lines.append(f"  {label}: {pairs_words(gap)}, agreed {share_words(gap.agreement)}")
+            for outcome in OUTCOMES:
+                lines.append(
+                    f"    {_WORDS[outcome]:<11} staff {share_words(gap.staff[outcome]):<26} "
+                    f"customers {share_words(gap.customers[outcome])}"
+                )
+        if found.surprises:
+            lines += ["", "Staff thought it went well, the customer said we fell short"]
+            lines += [f"  {line}" for line in surprise_lines(found, labels, zone)]
+    if checks is not None:
+        lines += ["", f"{'Did we make it right? (by outcome code)':<40} {'asked':>6} {'answered':>9}  made right"]
+        lines += [
+            f"  {code:<38} {asked:>6} {answered:>9}  {right}" for code, asked, answered, right in recovery_rows(checks)
+        ]
+    return lines
+
+
+# -- CSV -----------------------------------------------------------------------------------
+
+
+def csv_rows(found: Perception | None, checks: Recovery | None) -> Iterator[list[str | int]]:
+    """Long format rows (section, name, measure, value), as the rest of the CSV report."""
+    if found is not None:
+        named = [("perception_overall", "", found.overall)]
+        named += [("perception_staff", name, gap) for name, gap in found.by_staff.items()]
+        named += [("perception_station", name, gap) for name, gap in found.by_station.items()]
+        for section, name, gap in named:
+            yield [section, name, "pairs", gap.pairs]
+            yield [section, name, "small_sample", int(gap.small)]
+            yield from _share_rows(section, name, "agreement", gap.agreement)
+            for outcome in Outcome:
+                yield from _share_rows(section, name, f"staff_{outcome}", gap.staff[outcome])
+                yield from _share_rows(section, name, f"customers_{outcome}", gap.customers[outcome])
+        for surprise in found.surprises:
+            pair = surprise.pair
+            for measure, value in (
+                ("time", pair.rating_ts.isoformat()),
+                ("station", pair.station),
+                ("staff", pair.staff),
+                ("staff_view", str(pair.view)),
+                ("reasons", ";".join(surprise.reasons)),
+                ("comment", surprise.comment),
+            ):
+                yield ["perception_surprise", pair.rating_id, measure, value]
+    if checks is not None:
+        for code, row in [*checks.by_resolution.items(), ("all", checks.overall)]:
+            yield ["recovery", code, "asked", row.asked]
+            yield ["recovery", code, "answered", row.answered]
+            yield from _share_rows("recovery", code, "made_right", row.made_right)
+
+
+def _share_rows(section: str, name: str, measure: str, share: Share) -> Iterator[list[str | int]]:
+    interval = share.interval
+    yield [section, name, measure, share.count]
+    yield [section, name, f"{measure}_share", "" if share.value is None else f"{share.value:.4f}"]
+    yield [section, name, f"{measure}_low", "" if interval is None else f"{interval[0]:.4f}"]
+    yield [section, name, f"{measure}_high", "" if interval is None else f"{interval[1]:.4f}"]
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+
+def share_document(share: Share) -> dict[str, Any]:
+    interval = share.interval
+    return {
+        "share": share.value,
+        "count": share.count,
+        "of": share.total,
+        "low": None if interval is None else interval[0],
+        "high": None if interval is None else interval[1],
+    }
+
+
+def gap_document(gap: Gap) -> dict[str, Any]:
+    return {
+        "pairs": gap.pairs,
+        "small_sample": gap.small,
+        "staff": {str(outcome): share_document(gap.staff[outcome]) for outcome in Outcome},
+        "customers": {str(outcome): share_document(gap.customers[outcome]) for outcome in Outcome},
+        "agreement": share_document(gap.agreement),
+    }
+
+
+def perception_document(found: Perception | None, labels: Mapping[str, str]) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "small_sample_below": SMALL_SAMPLE,
+        "overall": gap_document(found.overall),
+        "by_staff": [{"name": name, **gap_document(gap)} for name, gap in found.by_staff.items()],
+        "by_station": [{"name": name, **gap_document(gap)} for name, gap in found.by_station.items()],
+        "surprises": [
+            {
+                "rating_id": s.pair.rating_id,
+                "time": s.pair.rating_ts.isoformat(),
+                "channel": str(s.pair.channel),
+                "station": s.pair.station,
+                "staff": s.pair.staff,
+                "touchpoint": s.pair.touchpoint,
+                "staff_view": str(s.pair.view),
+                "reasons": [{"key": key, "label": reason_label(key, labels)} for key in s.reasons],
+                "comment": s.comment,
+            }
+            for s in found.surprises
+        ],
+    }
+
+
+def recovery_document(checks: Recovery | None) -> dict[str, Any] | None:
+    if checks is None:
+        return None
+
+    def row(found: RecoveryRow) -> dict[str, Any]:
+        return {"asked": found.asked, "answered": found.answered, "made_right": share_document(found.made_right)}
+
+    return {
+        "overall": row(checks.overall),
+        "by_resolution": [{"resolution": code, **row(found)} for code, found in checks.by_resolution.items()],
+    }
+
+
+# -- HTML ----------------------------------------------------------------------------------
+
+
+def html_sections(
+    found: Perception | None, checks: Recovery | None, labels: Mapping[str, str], zone: tzinfo
+) -> list[str]:
+    """Headings, the gap chart (inline SVG) and tables; every name escaped."""
+    esc = html.escape
+    parts: list[str] = []
+    if found is not None:
+        parts += [
+            "<h2>Perception gap</h2>",
+            "<p>How staff thought each interaction went, beside what the customer answered on the same "
+            "interactions. Shares with their 95 % interval; fewer than "
+            f"{SMALL_SAMPLE} pairs is a small sample.</p>",
+        ]
+        if found.overall.pairs:
+            parts.append(gap_chart_svg(groups(found)))
+            head = "".join(
+                f"<th>{esc(who)} {esc(_WORDS[outcome])}</th>" for who in ("Staff", "Customers") for outcome in OUTCOMES
+            )
+            rows = []
+            for label, gap in groups(found):
+                cells = [esc(label), esc(pairs_words(gap)), esc(share_words(gap.agreement))]
+                cells += [esc(share_words(gap.staff[outcome])) for outcome in OUTCOMES]
+                cells += [esc(share_words(gap.customers[outcome])) for outcome in OUTCOMES]
+                rows.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+            parts.append(
+                f"<table><thead><tr><th></th><th>Pairs</th><th>Agreed</th>{head}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>"
+            )
+        else:
+            parts.append("<p>(no staff views paired with an answer)</p>")
+        if found.surprises:
+            parts += ["<h2>Staff thought it went well, the customer said we fell short</h2>", "<ul>"]
+            parts += [f"<li>{esc(line)}</li>" for line in surprise_lines(found, labels, zone)]
+            parts.append("</ul>")
+    if checks is not None:
+        parts.append("<h2>Did we make it right? (by outcome code)</h2>")
+        body = "".join(
+            "<tr>" + "".join(f"<td>{esc(str(cell))}</td>" for cell in row) + "</tr>" for row in recovery_rows(checks)
+        )
+        parts.append(
+            "<table><thead><tr><th>Outcome code</th><th>Asked</th><th>Answered</th><th>Made right</th></tr></thead>"
+            f"<tbody>{body}</tbody></table>"
+        )
+    return parts
+
+
+def gap_chart_svg(rows: list[tuple[str, Gap]]) -> str:
+    """Two stacked bars per group: what staff said, what customers said (exceeded, met, fell short)."""
+    label_width, bar_width, bar_height, gap_between = 200, 480, 16, 14
+    height = len(rows) * (2 * bar_height + gap_between) + 24
+    shapes = []
+    y = 4
+    for label, gap in rows:
+        shapes.append(f'<text x="0" y="{y + bar_height + 4}">{html.escape(label)} ({gap.pairs})</text>')
+        for who, shares in (("staff", gap.staff), ("customers", gap.customers)):
+            x = float(label_width)
+            shapes.append(f'<text x="{label_width - 60}" y="{y + 12}">{who}</text>')
+            for outcome in OUTCOMES:
+                value = shares[outcome].value or 0.0
+                width = value * bar_width
+                shapes.append(
+                    f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{bar_height - 2}" '
+                    f'fill="{_COLOURS[outcome]}"><title>{who}: {percent(value)} {_WORDS[outcome]}</title></rect>'
+                )
+                if value >= 0.08:
+                    shapes.append(f'<text x="{x + 3:.1f}" y="{y + 11}" style="fill:#fff">{percent(value)}</text>')
+                x += width
+            y += bar_height
+        y += gap_between
+    legend_x = label_width
+    for outcome in OUTCOMES:
+        shapes.append(f'<rect x="{legend_x}" y="{y}" width="10" height="10" fill="{_COLOURS[outcome]}"/>')
+        shapes.append(f'<text x="{legend_x + 14}" y="{y + 9}">{_WORDS[outcome]}</text>')
+        legend_x += 90
+    width = label_width + bar_width + 10
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-label="perception gap">{"".join(shapes)}</svg>'
+    )
