@@ -13,6 +13,10 @@ from collections.abc import Iterator, Mapping
 from datetime import date, tzinfo
 from typing import Any
 
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
 from manager.words import percent, resolution_words
 from shared.check_backs import Recovery, RecoveryRow, recovery
 from shared.interactions import Pair
@@ -124,6 +128,62 @@ def text_lines(found: Perception | None, checks: Recovery | None, labels: Mappin
             f"  {code:<38} {asked:>6} {answered:>9}  {right}" for code, asked, answered, right in recovery_rows(checks)
         ]
     return lines
+
+
+# -- the console's statistics screen ---------------------------------------------------------
+
+
+def compact_share(share: Share) -> str:
+    """ "44 % 4/9 19–73": the console's narrow cell for a share, its count and its 95 % interval."""
+    interval = share.interval
+    if interval is None:
+        return "–"
+    return f"{percent(share.value)} {share.count}/{share.total} {interval[0] * 100:.0f}–{interval[1] * 100:.0f}"
+
+
+def console_view(found: Perception | None, checks: Recovery | None) -> Group | None:
+    """The gap and the recovery rate as Rich tables, or None when there is nothing to show yet."""
+    tables: list[Table] = []
+    if found is not None and found.overall.pairs:
+        gap_table = Table(
+            title="Perception gap (staff's view / customer's answer, 95 % interval)",
+            box=None,
+            padding=(0, 1),
+            expand=True,
+            title_justify="left",
+            title_style="bold",
+        )
+        gap_table.add_column("", no_wrap=True, overflow="ellipsis", ratio=1)
+        gap_table.add_column("pairs", justify="right", no_wrap=True)
+        for outcome in OUTCOMES:
+            gap_table.add_column(_WORDS[outcome], justify="right", no_wrap=True)
+        gap_table.add_column("agreed", justify="right", no_wrap=True)
+        for label, gap in groups(found):
+            pairs = f"{gap.pairs}{' small' if gap.small else ''}"
+            gap_table.add_row(
+                Text(f"{label} · staff"),
+                pairs,
+                *(compact_share(gap.staff[o]) for o in OUTCOMES),
+                compact_share(gap.agreement),
+            )
+            gap_table.add_row(Text("  customers"), "", *(compact_share(gap.customers[o]) for o in OUTCOMES), "")
+        tables.append(gap_table)
+    if checks is not None and checks.overall.asked:
+        back = Table(
+            title="Did we make it right? (as customers said)",
+            box=None,
+            padding=(0, 1),
+            expand=True,
+            title_justify="left",
+            title_style="bold",
+        )
+        for header in ("outcome code", "asked", "answered", "made right"):
+            back.add_column(header, justify="left" if header == "outcome code" else "right", no_wrap=True)
+        for code, asked, answered, _ in recovery_rows(checks):
+            row = checks.overall if code == "all" else checks.by_resolution[code.replace(" ", "_")]
+            back.add_row(Text(code), str(asked), str(answered), compact_share(row.made_right))
+        tables.append(back)
+    return Group(*tables) if tables else None
 
 
 # -- CSV -----------------------------------------------------------------------------------
