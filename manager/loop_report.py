@@ -19,11 +19,11 @@ from rich.text import Text
 
 from manager.words import percent, resolution_words
 from shared.check_backs import Recovery, RecoveryRow, recovery
+from shared.door import CheckBacksDoor, InteractionsDoor, RatingsDoor
 from shared.interactions import Pair
 from shared.perception import SMALL_SAMPLE, Gap, Perception, Share, Surprise, is_surprise, perception
 from shared.ratings import Outcome
 from shared.reasons import reason_label
-from shared.store import FeedbackStore
 from shared.text import printable
 
 OUTCOMES = (Outcome.EXCEEDED, Outcome.MET, Outcome.BELOW)
@@ -36,19 +36,19 @@ def gather_loop(
 ) -> tuple[Perception | None, Recovery | None]:
     """Both sections for the local days [since, until] (UTC days [first, last] read); None from a
     store that does not keep them (a console on another machine reads its server's report)."""
-    if not isinstance(store, FeedbackStore):
+    if not (isinstance(store, InteractionsDoor) and isinstance(store, CheckBacksDoor)):
         return None, None
 
     def local(moment: Any) -> bool:
         return since <= moment.astimezone(zone).date() <= until
 
     pairs = [pair for pair in store.pairs(first, last) if local(pair.rating_ts)]
-    surprises = [_surprise(store, pair) for pair in pairs if is_surprise(pair)]
+    surprises = [_surprise(store, pair) for pair in pairs if is_surprise(pair)]  # type: ignore[arg-type]
     checks = [check for check in store.check_backs(first, last) if local(check.created)]
     return perception(pairs, surprises), recovery(checks)
 
 
-def _surprise(store: FeedbackStore, pair: Pair) -> Surprise:
+def _surprise(store: RatingsDoor, pair: Pair) -> Surprise:
     rating = store.get_rating(pair.rating_id, around=pair.rating_ts)
     return Surprise(pair, () if rating is None else rating.reasons, "" if rating is None else rating.comment)
 

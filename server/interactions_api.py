@@ -15,8 +15,8 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from server.auth import Role, role_required
+from shared.door import InteractionsDoor
 from shared.interactions import InvalidView, check_names, parse_view
-from shared.store import FeedbackStore
 
 blueprint = Blueprint("interactions", __name__, url_prefix="/api")
 
@@ -26,7 +26,7 @@ def new_interaction_id() -> str:
 
 
 def record_view(
-    store: FeedbackStore,
+    store: InteractionsDoor,
     view: object,
     details: dict[str, str],
     *,
