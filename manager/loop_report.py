@@ -1,9 +1,8 @@
 """The report's two "close the loop" sections: the perception gap and the recovery rate as customers said it.
 
-:func:`gather_loop` reads the paired staff views and the check-backs of the period (never the
-ratings, except the few an interaction staff thought went well that the customer rated below, for
-their reasons); the rest are pure renderers that :mod:`manager.report`, :mod:`manager.report_json`
-and the statistics screen call, one section each.
+:func:`gather_loop` reads the paired staff views and the check-backs of the period, never the
+ratings (a pair keeps the customer's reasons and comment); the rest are pure renderers that
+:mod:`manager.report`, :mod:`manager.report_json` and the statistics screen call, one section each.
 """
 
 from __future__ import annotations
@@ -19,9 +18,8 @@ from rich.text import Text
 
 from manager.words import percent, resolution_words
 from shared.check_backs import Recovery, RecoveryRow, recovery
-from shared.door import CheckBacksDoor, InteractionsDoor, RatingsDoor
-from shared.interactions import Pair
-from shared.perception import SMALL_SAMPLE, Gap, Perception, Share, Surprise, is_surprise, perception
+from shared.door import CheckBacksDoor, InteractionsDoor
+from shared.perception import SMALL_SAMPLE, Gap, Perception, Share, perception
 from shared.ratings import Outcome
 from shared.reasons import reason_label
 from shared.text import printable
@@ -43,14 +41,8 @@ def gather_loop(
         return since <= moment.astimezone(zone).date() <= until
 
     pairs = [pair for pair in store.pairs(first, last) if local(pair.rating_ts)]
-    surprises = [_surprise(store, pair) for pair in pairs if is_surprise(pair)]  # type: ignore[arg-type]
     checks = [check for check in store.check_backs(first, last) if local(check.created)]
-    return perception(pairs, surprises), recovery(checks)
-
-
-def _surprise(store: RatingsDoor, pair: Pair) -> Surprise:
-    rating = store.get_rating(pair.rating_id, around=pair.rating_ts)
-    return Surprise(pair, () if rating is None else rating.reasons, "" if rating is None else rating.comment)
+    return perception(pairs), recovery(checks)
 
 
 # -- words ---------------------------------------------------------------------------------
@@ -79,11 +71,10 @@ def groups(found: Perception) -> list[tuple[str, Gap]]:
 
 def surprise_lines(found: Perception, labels: Mapping[str, str], zone: tzinfo) -> list[str]:
     lines = []
-    for surprise in found.surprises:
-        pair = surprise.pair
+    for pair in found.surprises:
         where = ", ".join(printable(part) for part in (pair.station, pair.staff) if part) or "(no station)"
-        reasons = ", ".join(printable(reason_label(key, labels)) for key in surprise.reasons) or "no reason given"
-        comment = f' "{printable(surprise.comment)}"' if surprise.comment else ""
+        reasons = ", ".join(printable(reason_label(key, labels)) for key in pair.reasons) or "no reason given"
+        comment = f' "{printable(pair.comment)}"' if pair.comment else ""
         when = f"{pair.rating_ts.astimezone(zone):%d %b %H:%M}"
         lines.append(f"{when} {where}: staff said {pair.view}; {reasons}{comment}")
     return lines
@@ -202,15 +193,14 @@ def csv_rows(found: Perception | None, checks: Recovery | None) -> Iterator[list
             for outcome in Outcome:
                 yield from _share_rows(section, name, f"staff_{outcome}", gap.staff[outcome])
                 yield from _share_rows(section, name, f"customers_{outcome}", gap.customers[outcome])
-        for surprise in found.surprises:
-            pair = surprise.pair
+        for pair in found.surprises:
             for measure, value in (
                 ("time", pair.rating_ts.isoformat()),
                 ("station", pair.station),
                 ("staff", pair.staff),
                 ("staff_view", str(pair.view)),
-                ("reasons", ";".join(surprise.reasons)),
-                ("comment", surprise.comment),
+                ("reasons", ";".join(pair.reasons)),
+                ("comment", pair.comment),
             ):
                 yield ["perception_surprise", pair.rating_id, measure, value]
     if checks is not None:
@@ -262,13 +252,13 @@ def perception_document(found: Perception | None, labels: Mapping[str, str]) -> 
         "by_station": [{"name": name, **gap_document(gap)} for name, gap in found.by_station.items()],
         "surprises": [
             {
-                "rating_id": s.pair.rating_id,
-                "time": s.pair.rating_ts.isoformat(),
-                "channel": str(s.pair.channel),
-                "station": s.pair.station,
-                "staff": s.pair.staff,
-                "touchpoint": s.pair.touchpoint,
-                "staff_view": str(s.pair.view),
+                "rating_id": s.rating_id,
+                "time": s.rating_ts.isoformat(),
+                "channel": str(s.channel),
+                "station": s.station,
+                "staff": s.staff,
+                "touchpoint": s.touchpoint,
+                "staff_view": str(s.view),
                 "reasons": [{"key": key, "label": reason_label(key, labels)} for key in s.reasons],
                 "comment": s.comment,
             }

@@ -9,12 +9,13 @@ answered in time expires unpaired; a view pairs with one answer, an answer with 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.ratings import Channel, InvalidRating, Outcome, Rating, parse_time, utc
+from shared.ratings import Channel, Outcome, Rating, parse_time, utc
 
 DEFAULT_WINDOW = timedelta(seconds=120)
 # A till's clock and a kiosk's may differ by a few seconds: an answer this much before the view still pairs.
@@ -113,6 +114,8 @@ class Pair:
     staff: str = ""
     station: str = ""
     touchpoint: str = ""
+    reasons: tuple[str, ...] = ()  # the customer's, kept with the pair so a report never reads the rating
+    comment: str = ""
 
     @classmethod
     def of(cls, interaction: Interaction, rating: Rating) -> Pair:
@@ -126,7 +129,13 @@ class Pair:
             staff=interaction.staff or rating.staff,
             station=interaction.station or rating.station,
             touchpoint=interaction.touchpoint or rating.touchpoint,
+            reasons=rating.reasons,
+            comment=rating.comment,
         )
+
+    def answered(self, rating: Rating) -> Pair:
+        """The pair after the customer changed or added to their answer."""
+        return dataclasses.replace(self, answer=rating.outcome, reasons=rating.reasons, comment=rating.comment)
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -139,6 +148,8 @@ class Pair:
             "staff": self.staff,
             "station": self.station,
             "touchpoint": self.touchpoint,
+            "reasons": list(self.reasons),
+            "comment": self.comment,
         }
 
     @classmethod
@@ -153,6 +164,8 @@ class Pair:
             staff=str(record.get("staff", "")),
             station=str(record.get("station", "")),
             touchpoint=str(record.get("touchpoint", "")),
+            reasons=tuple(record.get("reasons") or ()),
+            comment=str(record.get("comment", "")),
         )
 
 
@@ -199,7 +212,6 @@ def check_names(**names: object) -> dict[str, str]:
 __all__ = [
     "DEFAULT_WINDOW",
     "Interaction",
-    "InvalidRating",
     "InvalidView",
     "Pair",
     "check_names",

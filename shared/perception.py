@@ -62,22 +62,13 @@ class Gap:
 
 
 @dataclass(frozen=True, slots=True)
-class Surprise:
-    """An interaction staff thought went well (met or exceeded) that the customer rated below."""
-
-    pair: Pair
-    reasons: tuple[str, ...] = ()
-    comment: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class Perception:
     """The gap overall, by member of staff and by station (most pairs first), and the surprises."""
 
     overall: Gap
     by_staff: dict[str, Gap]
     by_station: dict[str, Gap]
-    surprises: tuple[Surprise, ...] = field(default=())
+    surprises: tuple[Pair, ...] = field(default=())  # staff said met or exceeded, the customer below
 
 
 def gap(pairs: Iterable[Pair]) -> Gap:
@@ -93,17 +84,18 @@ def gap(pairs: Iterable[Pair]) -> Gap:
 
 
 def is_surprise(pair: Pair) -> bool:
+    """Staff thought it went well (met or exceeded); the customer said we fell short."""
     return pair.view is not Outcome.BELOW and pair.answer is Outcome.BELOW
 
 
-def perception(pairs: Iterable[Pair], surprises: Iterable[Surprise] = ()) -> Perception:
-    """Group the pairs; ``surprises`` carry the reasons the customers gave (looked up for those few only)."""
+def perception(pairs: Iterable[Pair]) -> Perception:
+    """Group the pairs, and pick the interactions staff thought went well that the customer rated below."""
     pairs = list(pairs)
     return Perception(
         overall=gap(pairs),
         by_staff=_grouped(pairs, lambda pair: pair.staff),
         by_station=_grouped(pairs, lambda pair: pair.station),
-        surprises=tuple(sorted(surprises, key=lambda surprise: surprise.pair.rating_ts)),
+        surprises=tuple(sorted((pair for pair in pairs if is_surprise(pair)), key=lambda pair: pair.rating_ts)),
     )
 
 

@@ -816,17 +816,18 @@ class FeedbackStore:
         return rating
 
     def _keep_pairing(self, tx: Transaction, existing: Rating, rating: Rating) -> Rating:
-        """A corrected answer keeps its pairing (a kiosk's copy may lack the mark), and its pair follows the answer."""
+        """A corrected answer keeps its pairing (a kiosk's copy may lack the mark), and its pair follows the
+        answer, its reasons and comment (so a report reads the pairs, never the ratings)."""
         interaction = existing.extra.get(INTERACTION_KEY)
         if not interaction:
             return rating
         rating = dataclasses.replace(rating, extra={**rating.extra, INTERACTION_KEY: interaction})
-        if rating.outcome is not existing.outcome:
-            name = f"views/{month_name(existing.ts.date())}"
-            record = tx.db(name).table("pairs").get(doc_id=interaction)
-            if record is not None:
-                tx.append(name, "pairs", {interaction: {**record, "answer": str(rating.outcome)}})
-                tx.db(name).table("pairs").clear_cache()
+        name = f"views/{month_name(existing.ts.date())}"
+        record = tx.db(name).table("pairs").get(doc_id=interaction)
+        if record is not None:
+            pair = Pair.from_record(record)
+            if pair.answered(rating) != pair:
+                tx.append(name, "pairs", {interaction: pair.answered(rating).to_record()})
         return rating
 
     # -- check-backs ("did we make it right?") ---------------------------------------

@@ -62,7 +62,7 @@ def test_the_gap_overall_by_staff_and_by_station(loop_stats: Stats) -> None:
 def test_staff_thought_it_went_well_the_customer_said_below_with_reasons(loop_stats: Stats) -> None:
     found = loop_stats.perception
     assert found is not None
-    seen = [(s.pair.rating_id, s.pair.view, s.reasons, s.comment) for s in found.surprises]
+    seen = [(pair.rating_id, pair.view, pair.reasons, pair.comment) for pair in found.surprises]
     assert seen == [("k3", E, ("wait time",), ""), ("s6", E, (), "cold"), ("s7", M, (), "")]
 
 
