@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Mapping
-from datetime import date, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from rich.console import Group
@@ -37,12 +37,10 @@ def gather_loop(
     if not (isinstance(store, InteractionsDoor) and isinstance(store, CheckBacksDoor)):
         return None, None
 
-    def local(moment: Any) -> bool:
-        return since <= moment.astimezone(zone).date() <= until
-
-    pairs = [pair for pair in store.pairs(first, last) if local(pair.rating_ts)]
-    checks = [check for check in store.check_backs(first, last) if local(check.created)]
-    return perception(pairs), recovery(checks)
+    start = datetime.combine(since, time(0), zone)
+    end = datetime.combine(until + timedelta(days=1), time(0), zone)
+    checks = [check for check in store.check_backs(first, last) if start <= check.created < end]
+    return perception(store.pair_tally(start, end)), recovery(checks)
 
 
 # -- words ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from shared.check_backs import CheckBack
 from shared.followups import FollowUp, FollowUpError, Resolution
-from shared.interactions import Interaction, Pair
+from shared.interactions import Interaction, Pair, PairTally
 from shared.ratings import Outcome, Rating
 from shared.storage import StoreError
 
@@ -147,6 +147,8 @@ class InteractionsDoor(Protocol):
     ) -> Interaction: ...
 
     def pairs(self, since: date, until: date) -> list[Pair]: ...
+
+    def pair_tally(self, start: datetime, end: datetime) -> PairTally: ...
 
 
 @runtime_checkable

@@ -169,6 +169,24 @@ class Pair:
         )
 
 
+PairKey = tuple[str, str, Outcome, Outcome]
+"""staff, station, the staff's view, the customer's answer: all the gap's figures need of a pair."""
+
+
+@dataclass(frozen=True, slots=True)
+class PairTally:
+    """The pairs of a period, counted by :data:`PairKey`, and in full those staff thought went well
+    that the customer rated below (few): what a report reads instead of every pair."""
+
+    counts: Mapping[PairKey, int]
+    surprises: tuple[Pair, ...] = ()
+
+
+def is_surprise(view: Outcome, answer: Outcome) -> bool:
+    """Staff thought it went well (met or exceeded); the customer said we fell short."""
+    return view is not Outcome.BELOW and answer is Outcome.BELOW
+
+
 def own_view(rating: Rating) -> Interaction | None:
     """The view a kiosk carried in its rating (its staff key, paired on the kiosk), or None."""
     value = rating.extra.get(VIEW_KEY)

@@ -1,7 +1,7 @@
 """The perception gap: what staff believed against what the customer said, on the same interactions.
 
-Pure. The input is the paired views (:class:`shared.interactions.Pair`), never the ratings: a
-report reads the pairs of its period and nothing else. Every share comes with its count and a
+Pure. The input is the period's pairs counted by staff, station, view and answer
+(:class:`shared.interactions.PairTally`), never the ratings. Every share comes with its count and a
 95 % Wilson score interval (it stays inside 0–1 and behaves on small counts, where the normal
 approximation does not), and a group with fewer than :data:`SMALL_SAMPLE` pairs is marked small.
 """
@@ -9,10 +9,11 @@ approximation does not), and a group with fewer than :data:`SMALL_SAMPLE` pairs 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from shared.interactions import Pair
+from shared.interactions import Pair, PairTally, is_surprise
 from shared.ratings import Outcome
 
 Z95 = 1.959964  # the normal quantile for a two-sided 95 % interval
@@ -71,37 +72,49 @@ class Perception:
     surprises: tuple[Pair, ...] = field(default=())  # staff said met or exceeded, the customer below
 
 
-def gap(pairs: Iterable[Pair]) -> Gap:
-    """The figures of one group of pairs."""
-    pairs = list(pairs)
-    total = len(pairs)
-
-    def shares(of: Callable[[Pair], Outcome]) -> dict[Outcome, Share]:
-        return {outcome: Share(sum(1 for pair in pairs if of(pair) is outcome), total) for outcome in Outcome}
-
-    agreed = sum(1 for pair in pairs if pair.view is pair.answer)
-    return Gap(total, shares(lambda pair: pair.view), shares(lambda pair: pair.answer), Share(agreed, total))
-
-
-def is_surprise(pair: Pair) -> bool:
-    """Staff thought it went well (met or exceeded); the customer said we fell short."""
-    return pair.view is not Outcome.BELOW and pair.answer is Outcome.BELOW
-
-
-def perception(pairs: Iterable[Pair]) -> Perception:
-    """Group the pairs, and pick the interactions staff thought went well that the customer rated below."""
-    pairs = list(pairs)
-    return Perception(
-        overall=gap(pairs),
-        by_staff=_grouped(pairs, lambda pair: pair.staff),
-        by_station=_grouped(pairs, lambda pair: pair.station),
-        surprises=tuple(sorted((pair for pair in pairs if is_surprise(pair)), key=lambda pair: pair.rating_ts)),
+def gap(counts: Mapping[tuple[Outcome, Outcome], int]) -> Gap:
+    """The figures of one group, from its pairs counted by (staff's view, customer's answer)."""
+    total = sum(counts.values())
+    views: Counter[Outcome] = Counter()
+    answers: Counter[Outcome] = Counter()
+    agreed = 0
+    for (view, answer), count in counts.items():
+        views[view] += count
+        answers[answer] += count
+        agreed += count if view is answer else 0
+    return Gap(
+        total,
+        {outcome: Share(views[outcome], total) for outcome in Outcome},
+        {outcome: Share(answers[outcome], total) for outcome in Outcome},
+        Share(agreed, total),
     )
 
 
-def _grouped(pairs: list[Pair], key: Callable[[Pair], str]) -> dict[str, Gap]:
-    groups: dict[str, list[Pair]] = {}
-    for pair in pairs:
-        groups.setdefault(key(pair), []).append(pair)
-    ranked = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
-    return {name: gap(members) for name, members in ranked}
+def perception(counted: PairTally) -> Perception:
+    """The gap overall, by staff and by station, from a period's tally (one pass over its counts)."""
+    overall: Counter[tuple[Outcome, Outcome]] = Counter()
+    staff: dict[str, Counter[tuple[Outcome, Outcome]]] = {}
+    stations: dict[str, Counter[tuple[Outcome, Outcome]]] = {}
+    for (member, station, view, answer), count in counted.counts.items():
+        overall[view, answer] += count
+        staff.setdefault(member, Counter())[view, answer] += count
+        stations.setdefault(station, Counter())[view, answer] += count
+    return Perception(
+        overall=gap(overall),
+        by_staff=_ranked(staff),
+        by_station=_ranked(stations),
+        surprises=tuple(sorted(counted.surprises, key=lambda pair: pair.rating_ts)),
+    )
+
+
+def tally(pairs: Iterable[Pair]) -> PairTally:
+    """Count pairs already in memory (the store counts them as it reads, without building each)."""
+    pairs = list(pairs)
+    counts = Counter((pair.staff, pair.station, pair.view, pair.answer) for pair in pairs)
+    return PairTally(dict(counts), tuple(pair for pair in pairs if is_surprise(pair.view, pair.answer)))
+
+
+def _ranked(groups: dict[str, Counter[tuple[Outcome, Outcome]]]) -> dict[str, Gap]:
+    """Most pairs first, then by name."""
+    ranked = sorted(groups.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+    return {name: gap(counts) for name, counts in ranked}

@@ -25,6 +25,7 @@ import dataclasses
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -45,8 +46,28 @@ from shared.followups import (
     FollowUpStatus,
     Resolution,
 )
-from shared.interactions import DEFAULT_WINDOW, INTERACTION_KEY, Interaction, Pair, still_waiting, view_for
-from shared.ratings import DEFAULT_LIMITS, Channel, Contact, Limits, Outcome, Rating, check_bounds, check_fields
+from shared.interactions import (
+    DEFAULT_WINDOW,
+    INTERACTION_KEY,
+    Interaction,
+    Pair,
+    PairKey,
+    PairTally,
+    is_surprise,
+    still_waiting,
+    view_for,
+)
+from shared.ratings import (
+    DEFAULT_LIMITS,
+    Channel,
+    Contact,
+    Limits,
+    Outcome,
+    Rating,
+    check_bounds,
+    check_fields,
+    utc,
+)
 from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, storage_signature
 from shared.summary import apply_change, hour_of, summarise
 
@@ -796,6 +817,26 @@ class FeedbackStore:
                 records = tx.db(f"views/{path.stem}").table("pairs").all()
             found += [Pair.from_record(record) for record in records if first <= record["rating_ts"] < after]
         return sorted(found, key=lambda pair: pair.rating_ts)
+
+    def pair_tally(self, start: datetime, end: datetime) -> PairTally:
+        """The pairs whose answer came in [start, end), counted (see :class:`PairTally`): the records are
+        read as stored and counted, and only the few surprises become :class:`Pair` objects."""
+        first, after = utc(start).isoformat(), utc(end).isoformat()
+        counts: Counter[PairKey] = Counter()
+        surprises: list[Pair] = []
+        outcomes = {str(outcome): outcome for outcome in Outcome}
+        for path in sorted((self.root / "views").glob("*-*.json")):
+            if not (first[:7] <= path.stem <= after[:7]):
+                continue
+            with self.transaction() as tx:
+                records = (tx.db(f"views/{path.stem}").storage.read() or {}).get("pairs", {})
+                for record in records.values():
+                    if first <= record["rating_ts"] < after:
+                        view, answer = outcomes[record["view"]], outcomes[record["answer"]]
+                        counts[record.get("staff", ""), record.get("station", ""), view, answer] += 1
+                        if is_surprise(view, answer):
+                            surprises.append(Pair.from_record(record))
+        return PairTally(dict(counts), tuple(surprises))
 
     def _pair_view(self, tx: Transaction, rating: Rating, now: datetime) -> Rating:
         """Pair a new answer with its staff view, if one waits (one view per interaction); return the
