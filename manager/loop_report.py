@@ -334,7 +334,9 @@ def gap_chart_svg(rows: list[tuple[str, Gap]]) -> str:
     shapes = []
     y = 4
     for label, gap in rows:
-        shapes.append(f'<text x="0" y="{y + bar_height + 4}">{html.escape(label)} ({gap.pairs})</text>')
+        name = label if len(label) <= 24 else label[:23] + "…"
+        shown = f"{name} ({gap.pairs}{', small' if gap.small else ''})"
+        shapes.append(f'<text x="0" y="{y + bar_height + 4}">{html.escape(shown)}</text>')
         for who, shares in (("staff", gap.staff), ("customers", gap.customers)):
             x = float(label_width)
             shapes.append(f'<text x="{label_width - 60}" y="{y + 12}">{who}</text>')
