@@ -1,7 +1,7 @@
 """The report's two "close the loop" sections: the perception gap and the recovery rate as customers said it.
 
 :func:`gather_loop` reads the paired staff views and the check-backs of the period, never the
-ratings (a pair keeps the customer's reasons and comment); the rest are pure renderers that
+ratings (a pair keeps the customer's reasons); the rest are pure renderers that
 :mod:`manager.report`, :mod:`manager.report_json` and the statistics screen call, one section each.
 """
 
@@ -72,9 +72,8 @@ def surprise_lines(found: Perception, labels: Mapping[str, str], zone: tzinfo) -
     for pair in found.surprises:
         where = ", ".join(printable(part) for part in (pair.station, pair.staff) if part) or "(no station)"
         reasons = ", ".join(printable(reason_label(key, labels)) for key in pair.reasons) or "no reason given"
-        comment = f' "{printable(pair.comment)}"' if pair.comment else ""
         when = f"{pair.rating_ts.astimezone(zone):%d %b %H:%M}"
-        lines.append(f"{when} {where}: staff said {pair.view}; {reasons}{comment}")
+        lines.append(f"{when} {where}: staff said {pair.view}; {reasons}")
     return lines
 
 
@@ -198,7 +197,6 @@ def csv_rows(found: Perception | None, checks: Recovery | None) -> Iterator[list
                 ("staff", pair.staff),
                 ("staff_view", str(pair.view)),
                 ("reasons", ";".join(pair.reasons)),
-                ("comment", pair.comment),
             ):
                 yield ["perception_surprise", pair.rating_id, measure, value]
     if checks is not None:
@@ -258,7 +256,6 @@ def perception_document(found: Perception | None, labels: Mapping[str, str]) -> 
                 "touchpoint": s.touchpoint,
                 "staff_view": str(s.view),
                 "reasons": [{"key": key, "label": reason_label(key, labels)} for key in s.reasons],
-                "comment": s.comment,
             }
             for s in found.surprises
         ],

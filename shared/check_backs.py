@@ -28,6 +28,7 @@ class CheckBackStatus(enum.StrEnum):
     WAITING = "waiting"  # resolved; the text is due at ``due``
     SENT = "sent"  # texted; the customer's answer is awaited until ``awaits_until``
     ANSWERED = "answered"
+    UNANSWERED = "unanswered"  # texted; no answer came within the window
     SKIPPED = "skipped"  # never texted (``why``: opted out, the send failed)
 
 
@@ -70,6 +71,13 @@ class CheckBack:
         now = utc(now)
         return dataclasses.replace(self, status=CheckBackStatus.SENT, sent_at=now, awaits_until=now + answer_window)
 
+    def unanswered(self) -> CheckBack:
+        return dataclasses.replace(self, status=CheckBackStatus.UNANSWERED)
+
+    def is_past_answer(self, now: datetime) -> bool:
+        """Texted, and the window for an answer has closed."""
+        return self.status is CheckBackStatus.SENT and self.awaits_until is not None and utc(now) >= self.awaits_until
+
     def skipped(self, why: str) -> CheckBack:
         return dataclasses.replace(self, status=CheckBackStatus.SKIPPED, why=why)
 
@@ -86,8 +94,11 @@ class CheckBack:
         """Still to send, or still listening for the answer."""
         return self.status in (CheckBackStatus.WAITING, CheckBackStatus.SENT)
 
-    def to_record(self) -> dict[str, Any]:
+    def to_record(self, *, with_phone: bool = True) -> dict[str, Any]:
+        """``with_phone=False`` for the record kept for reports: the number is needed only while it is open."""
         record = dataclasses.asdict(self)
+        if not with_phone:
+            record["phone"] = ""
         for key, value in record.items():
             if isinstance(value, datetime):
                 record[key] = value.isoformat()

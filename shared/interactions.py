@@ -114,8 +114,9 @@ class Pair:
     staff: str = ""
     station: str = ""
     touchpoint: str = ""
-    reasons: tuple[str, ...] = ()  # the customer's, kept with the pair so a report never reads the rating
-    comment: str = ""
+    # The customer's reasons, kept with the pair so a report never reads the rating. Never their comment:
+    # personal data is erased from ratings after the retention period, and a copy here would outlive it.
+    reasons: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, interaction: Interaction, rating: Rating) -> Pair:
@@ -130,12 +131,11 @@ class Pair:
             station=interaction.station or rating.station,
             touchpoint=interaction.touchpoint or rating.touchpoint,
             reasons=rating.reasons,
-            comment=rating.comment,
         )
 
     def answered(self, rating: Rating) -> Pair:
         """The pair after the customer changed or added to their answer."""
-        return dataclasses.replace(self, answer=rating.outcome, reasons=rating.reasons, comment=rating.comment)
+        return dataclasses.replace(self, answer=rating.outcome, reasons=rating.reasons)
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -149,7 +149,6 @@ class Pair:
             "station": self.station,
             "touchpoint": self.touchpoint,
             "reasons": list(self.reasons),
-            "comment": self.comment,
         }
 
     @classmethod
@@ -165,7 +164,6 @@ class Pair:
             station=str(record.get("station", "")),
             touchpoint=str(record.get("touchpoint", "")),
             reasons=tuple(record.get("reasons") or ()),
-            comment=str(record.get("comment", "")),
         )
 
 

@@ -858,7 +858,7 @@ class FeedbackStore:
 
     def _keep_pairing(self, tx: Transaction, existing: Rating, rating: Rating) -> Rating:
         """A corrected answer keeps its pairing (a kiosk's copy may lack the mark), and its pair follows the
-        answer, its reasons and comment (so a report reads the pairs, never the ratings)."""
+        answer and its reasons (so a report reads the pairs, never the ratings)."""
         interaction = existing.extra.get(INTERACTION_KEY)
         if not interaction:
             return rating
@@ -920,8 +920,8 @@ class FeedbackStore:
         return found
 
     def _write_check_back(self, tx: Transaction, check: CheckBack) -> None:
-        """The month's record first, then the open table (kept only while it is open)."""
-        tx.append(_check_back_file(check), "checkbacks", {check.followup_id: check.to_record()})
+        """The month's record (without the number) first, then the open table (only while it is open)."""
+        tx.append(_check_back_file(check), "checkbacks", {check.followup_id: check.to_record(with_phone=False)})
         if check.is_open:
             tx.append(CHECK_BACKS_OPEN, "open", {check.followup_id: check.to_record()})
         elif (self.root / f"{CHECK_BACKS_OPEN}.json").exists():

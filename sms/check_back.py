@@ -68,7 +68,12 @@ class CheckBacker:
         if wanted:
             for check in self.store.schedule_check_backs(wanted):
                 log.info("check-back for %s due at %s", check.followup_id, check.due.isoformat())
-        waiting = [check for check in self.store.open_check_backs() if check.status is CheckBackStatus.WAITING]
+        waiting = []
+        for check in self.store.open_check_backs():
+            if check.is_past_answer(now):
+                self.store.save_check_back(check.unanswered())  # closed: its number leaves the store
+            elif check.status is CheckBackStatus.WAITING:
+                waiting.append(check)
         if self.in_quiet_hours(now):  # they wait for the quiet hours to end
             return now + QUIET_RECHECK if any(check.is_due(now) for check in waiting) else None
         for check in waiting:

@@ -10,7 +10,7 @@ Nine pairs::
     3  ann    front     kiosk    exceeded    below         surprise (reason: wait time)
     4  ann    front     kiosk    met         met           agreed
     5  ann    front     kiosk    met         exceeded
-    6  bob    drive-in  sms      exceeded    below         surprise ("cold")
+    6  bob    drive-in  sms      exceeded    below         surprise (reason: price; their comment is not copied)
     7  bob    drive-in  sms      met         below         surprise
     8  bob    drive-in  sms      below       below         agreed
     9  cy     back      kiosk    met         met           agreed (the kiosk's own staff key)
@@ -83,7 +83,7 @@ def build(store: FeedbackStore) -> dict[int, Rating]:
     kiosk(3, 10, "exceeded", "below", staff="ann", station="front", reasons=("wait time",), contact=Contact(PHONE))
     kiosk(4, 15, "met", "met", staff="ann", station="front")
     kiosk(5, 20, "met", "exceeded", staff="ann", station="front")
-    sms(6, 0, "exceeded", "below", comment="cold")
+    sms(6, 0, "exceeded", "below", comment="cold", reasons=("price",))
     sms(7, 5, "met", "below")
     sms(8, 10, "below", "below")
     own = Rating(

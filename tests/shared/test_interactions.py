@@ -100,3 +100,13 @@ def test_a_changed_answer_moves_its_pair(store: FeedbackStore, clock: FakeClock,
     updated = store.update_rating(kiosk_copy).rating
     [pair] = store.pairs(clock.now.date(), clock.now.date())
     assert pair.answer is Outcome.BELOW and updated.extra[INTERACTION_KEY] == "i-1"
+
+
+def test_reasons_added_later_reach_the_pair_but_never_the_comment(
+    store: FeedbackStore, clock: FakeClock, make_rating: MakeRating
+) -> None:
+    store.record_interaction("i-1", Outcome.EXCEEDED, station="front")
+    rating = store.record_rating(make_rating(Outcome.BELOW)).rating
+    store.update_rating(rating.enriched(reasons=["wait time"], comment="20 minutes"))
+    [pair] = store.pairs(clock.now.date(), clock.now.date())
+    assert pair.reasons == ("wait time",) and "20 minutes" not in str(pair.to_record())

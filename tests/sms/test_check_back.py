@@ -171,3 +171,7 @@ def test_an_answer_after_the_window_is_read_as_an_ordinary_text(
     backer.run_once()
     clock.advance(hours=49)  # the answer window is the prompt's expiry (48 h)
     assert texter.reply_of("yes") not in (DEFAULT_TEXTS["check_back_thanks"], DEFAULT_TEXTS["check_back_sorry"])
+    backer.run_once()
+    [check] = store.check_backs(clock().date() - timedelta(days=3), clock().date())
+    assert check.status is CheckBackStatus.UNANSWERED and store.open_check_backs() == []
+    assert check.phone == ""  # closed: the customer's number is no longer kept with it

@@ -105,7 +105,7 @@ def test_staff_view_on_a_prompt_pairs_with_the_texted_answer(
     assert perception["overall"]["staff"]["exceeded"]["share"] == 1.0  # type: ignore[index]
     assert perception["overall"]["customers"]["below"]["share"] == 1.0  # type: ignore[index]
     [surprise] = perception["surprises"]  # type: ignore[index]
-    assert (surprise["staff"], surprise["staff_view"], surprise["comment"]) == ("Ana", "exceeded", "slow")
+    assert (surprise["staff"], surprise["staff_view"], surprise["station"]) == ("Ana", "exceeded", "Till 2")
 
 
 def test_bad_staff_view_is_refused_and_nothing_is_texted(
