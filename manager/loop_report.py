@@ -129,18 +129,15 @@ def compact_share(share: Share) -> str:
     return f"{percent(share.value)} {share.count}/{share.total} {interval[0] * 100:.0f}–{interval[1] * 100:.0f}"
 
 
+def _titled(title: str) -> Table:
+    return Table(title=title, box=None, padding=(0, 1), expand=True, title_justify="left", title_style="bold")
+
+
 def console_view(found: Perception | None, checks: Recovery | None) -> Group | None:
     """The gap and the recovery rate as Rich tables, or None when there is nothing to show yet."""
     tables: list[Table] = []
     if found is not None and found.overall.pairs:
-        gap_table = Table(
-            title="Perception gap (staff's view / customer's answer, 95 % interval)",
-            box=None,
-            padding=(0, 1),
-            expand=True,
-            title_justify="left",
-            title_style="bold",
-        )
+        gap_table = _titled("Perception gap (staff's view / customer's answer, 95 % interval)")
         gap_table.add_column("", no_wrap=True, overflow="ellipsis", ratio=1)
         gap_table.add_column("pairs", justify="right", no_wrap=True)
         for outcome in OUTCOMES:
@@ -157,14 +154,7 @@ def console_view(found: Perception | None, checks: Recovery | None) -> Group | N
             gap_table.add_row(Text("  customers"), "", *(compact_share(gap.customers[o]) for o in OUTCOMES), "")
         tables.append(gap_table)
     if checks is not None and checks.overall.asked:
-        back = Table(
-            title="Did we make it right? (as customers said)",
-            box=None,
-            padding=(0, 1),
-            expand=True,
-            title_justify="left",
-            title_style="bold",
-        )
+        back = _titled("Did we make it right? (as customers said)")
         for header in ("outcome code", "asked", "answered", "made right"):
             back.add_column(header, justify="left" if header == "outcome code" else "right", no_wrap=True)
         for code, asked, answered, _ in recovery_rows(checks):

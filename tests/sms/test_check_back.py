@@ -36,6 +36,15 @@ def fell_short(texter: Texter, store: FeedbackStore) -> FollowUp:
     return followup
 
 
+def checked_back(config: Config, store: FeedbackStore, clock: Clock, texter: Texter) -> FollowUp:
+    """A texted fell short, resolved as recovered, and the check-back sent 30 minutes later."""
+    followup = fell_short(texter, store)
+    store.resolve(followup.id, Resolution.RECOVERED, by="dee")
+    clock.advance(minutes=30)
+    checker(config, store, clock).run_once()
+    return followup
+
+
 def asked(fake_twilio: FakeTwilio) -> list[str]:
     return [message.body for message in fake_twilio.to(CUSTOMER) if message.body == QUESTION]
 
@@ -135,11 +144,7 @@ def test_switched_off(tmp_path: Path, twilio_env: dict[str, str], clock: Clock, 
 def test_yes_is_kept_and_thanked_and_a_later_text_is_read_as_ever(
     config: Config, store: FeedbackStore, clock: Clock, texter: Texter, fake_twilio: FakeTwilio
 ) -> None:
-    backer = checker(config, store, clock)
-    followup = fell_short(texter, store)
-    store.resolve(followup.id, Resolution.RECOVERED, by="dee")
-    clock.advance(minutes=30)
-    backer.run_once()
+    followup = checked_back(config, store, clock, texter)
     assert texter.reply_of("3 you did, thanks") == DEFAULT_TEXTS["check_back_thanks"]
     [check] = store.check_backs(clock().date(), clock().date())
     assert (check.status, check.answer, check.made_right) == (CheckBackStatus.ANSWERED, Outcome.EXCEEDED, True)
@@ -151,11 +156,7 @@ def test_yes_is_kept_and_thanked_and_a_later_text_is_read_as_ever(
 def test_fell_short_again_reopens_it_as_a_new_flag(
     config: Config, store: FeedbackStore, clock: Clock, texter: Texter, fake_twilio: FakeTwilio
 ) -> None:
-    backer = checker(config, store, clock)
-    followup = fell_short(texter, store)
-    store.resolve(followup.id, Resolution.RECOVERED, by="dee")
-    clock.advance(minutes=30)
-    backer.run_once()
+    followup = checked_back(config, store, clock, texter)
     clock.advance(minutes=5)
     assert texter.reply_of("1") == DEFAULT_TEXTS["check_back_sorry"]
     [again] = store.open_followups()
@@ -165,13 +166,10 @@ def test_fell_short_again_reopens_it_as_a_new_flag(
 def test_an_answer_after_the_window_is_read_as_an_ordinary_text(
     config: Config, store: FeedbackStore, clock: Clock, texter: Texter, fake_twilio: FakeTwilio
 ) -> None:
-    backer = checker(config, store, clock)
-    store.resolve(fell_short(texter, store).id, Resolution.RECOVERED, by="dee")
-    clock.advance(minutes=30)
-    backer.run_once()
+    checked_back(config, store, clock, texter)
     clock.advance(hours=49)  # the answer window is the prompt's expiry (48 h)
     assert texter.reply_of("yes") not in (DEFAULT_TEXTS["check_back_thanks"], DEFAULT_TEXTS["check_back_sorry"])
-    backer.run_once()
+    checker(config, store, clock).run_once()
     [check] = store.check_backs(clock().date() - timedelta(days=3), clock().date())
     assert check.status is CheckBackStatus.UNANSWERED and store.open_check_backs() == []
     assert check.phone == ""  # closed: the customer's number is no longer kept with it

@@ -4,7 +4,6 @@ against the local fake API: a staff view paired by its prompt, and "did we make 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -15,11 +14,11 @@ from pathlib import Path
 
 import pytest
 from fake_twilio import FakeTwilio
-from sms_helpers import ACCOUNT_SID, API_TOKEN, AUTH_TOKEN, CUSTOMER, SHOP_NUMBER
-from test_end_to_end import MANAGER, PUBLIC, ROOT, read_port, text
+from sms_helpers import API_TOKEN, CUSTOMER
+from test_end_to_end import MANAGER, ROOT, start_sms, text
 
 from shared.check_backs import CheckBackStatus
-from shared.followups import FollowUpStatus, Resolution
+from shared.followups import FollowUp, FollowUpStatus, Resolution
 from shared.store import FeedbackStore
 from sms.settings import DEFAULT_TEXTS
 from tests.processes import stop
@@ -34,28 +33,9 @@ def start_server(tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[Callable[[
     processes: list[subprocess.Popen[str]] = []
 
     def start(sms_settings: str = "") -> Server:
-        config = tmp_path / "feedback.toml"
-        config.write_text(
-            f'business_name = "Corner Cafe"\n[sms]\nquiet_hours = "off"\n{sms_settings}\n'
-            f'[alerts]\nmanagers = ["{MANAGER}"]\n',
-            encoding="utf-8",
-        )
-        data = tmp_path / "data"
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(tmp_path),
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM_NUMBER": SHOP_NUMBER,
-            "TWILIO_API_BASE": fake_twilio.url,
-            "PUBLIC_URL": PUBLIC,
-            "FEEDBACK_API_TOKEN": API_TOKEN,
-            "FEEDBACK_CONFIG": str(config),
-        }
-        args = [sys.executable, str(ROOT / "run_sms.py"), "--port", "0", "--data", str(data)]
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process, base, data, env = start_sms(tmp_path, fake_twilio, sms_settings)
         processes.append(process)
-        return f"http://127.0.0.1:{read_port(process)}", data, env
+        return base, data, env
 
     yield start
     for process in processes:
@@ -150,13 +130,22 @@ def test_check_back_after_resolving_and_a_no_reopens_with_an_alert(
     assert check.status is CheckBackStatus.ANSWERED and check.answer == "below"
 
 
-def test_yes_is_thanked_and_leaves_it_resolved(start_server: Callable[[str], Server], fake_twilio: FakeTwilio) -> None:
-    base, data, _ = start_server("check_back_after_minutes = 0")
+def resolved_walk_in(
+    base: str, data: Path, fake_twilio: FakeTwilio, *, opt_out: bool = False
+) -> tuple[FeedbackStore, FollowUp]:
+    """A texted fell short (and, with ``opt_out``, a STOP), resolved by a manager's console on the same store."""
     text(base, "1", "SM" + "a" * 32)
     fake_twilio.wait_for(1)
+    if opt_out:
+        text(base, "STOP", "SM" + "b" * 32)
     store = FeedbackStore(data)
     [followup] = store.open_followups()
-    store.resolve(followup.id, Resolution.APOLOGISED, by="dee")
+    return store, store.resolve(followup.id, Resolution.APOLOGISED, by="dee")
+
+
+def test_yes_is_thanked_and_leaves_it_resolved(start_server: Callable[[str], Server], fake_twilio: FakeTwilio) -> None:
+    base, data, _ = start_server("check_back_after_minutes = 0")
+    store, followup = resolved_walk_in(base, data, fake_twilio)
     fake_twilio.wait_for(2, timeout=10)
     status, twiml = text(base, "Yes thanks", "SM" + "b" * 32)
     assert status == 200 and "glad we could put it right" in twiml
@@ -173,12 +162,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 
 def test_opted_out_number_is_never_checked_back(start_server: Callable[[str], Server], fake_twilio: FakeTwilio) -> None:
     base, data, _ = start_server("check_back_after_minutes = 0")
-    text(base, "1", "SM" + "a" * 32)
-    fake_twilio.wait_for(1)
-    text(base, "STOP", "SM" + "b" * 32)
-    store = FeedbackStore(data)
-    [followup] = store.open_followups()
-    store.resolve(followup.id, Resolution.RECOVERED, by="dee")
+    store, followup = resolved_walk_in(base, data, fake_twilio, opt_out=True)
     day = followup.created.date()
     wait_until(lambda: [c.status for c in store.check_backs(day, day)] == [CheckBackStatus.SKIPPED])
     assert fake_twilio.to(CUSTOMER) == []
@@ -186,11 +170,7 @@ def test_opted_out_number_is_never_checked_back(start_server: Callable[[str], Se
 
 def test_no_check_back_when_switched_off(start_server: Callable[[str], Server], fake_twilio: FakeTwilio) -> None:
     base, data, _ = start_server("check_back = false\ncheck_back_after_minutes = 0")
-    text(base, "1", "SM" + "a" * 32)
-    fake_twilio.wait_for(1)
-    store = FeedbackStore(data)
-    [followup] = store.open_followups()
-    store.resolve(followup.id, Resolution.RECOVERED, by="dee")
+    store, followup = resolved_walk_in(base, data, fake_twilio)
     status, _ = text(base, "2", "SM" + "c" * 32)  # a later text is read as ever, not as a check-back answer
     assert status == 200
     assert store.check_backs(followup.created.date(), followup.created.date()) == []
