@@ -25,6 +25,7 @@ from shared.phones import mask_phone
 from shared.ratings import Outcome, utc
 from shared.storage import StoreError
 from shared.store import FeedbackStore, UnknownFollowUp, utc_now
+from sms.conversations import Conversation
 from sms.records import SmsRecords
 from sms.sender import Sender, SendFailed
 from sms.settings import SmsConfig
@@ -123,13 +124,21 @@ class CheckBacker:
 
 
 def answer_check_back(
-    store: FeedbackStore, phone: str, outcome: Outcome, body: str, now: datetime
+    store: FeedbackStore,
+    phone: str,
+    outcome: Outcome,
+    body: str,
+    now: datetime,
+    conversation: Conversation | None = None,
 ) -> CheckBackAnswer | None:
     """Take a rating reply as the answer to this number's check-back, if one awaits it; else None.
 
-    Called under the store's lock by the responder, so a repeated delivery finds it answered.
+    Called under the store's lock by the responder, so a repeated delivery finds it answered. A prompt
+    sent after the check-back and not answered yet (``conversation``) takes the reply instead.
     """
     waiting = [c for c in store.open_check_backs() if c.phone == phone and c.awaits_answer(now)]
+    if conversation is not None and conversation.awaits_late_answer:  # a question sent since asks first
+        waiting = [c for c in waiting if c.sent_at is not None and c.sent_at > conversation.opened]
     if not waiting:
         return None
     check = max(waiting, key=lambda c: c.sent_at or c.due)

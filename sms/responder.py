@@ -134,11 +134,11 @@ class Responder:
             return Handled(text("opted_in"), "opted_in")
         if reply.kind is ReplyKind.HELP:
             return Handled(text("help"), "help")
+        conversation = records.conversation(phone)
         if reply.outcome is not None and (
-            back := answer_check_back(self.store, phone, reply.outcome, message.body, now)
+            back := answer_check_back(self.store, phone, reply.outcome, message.body, now, conversation)
         ):
             return self._answer(turn, back.text, back.action, followup_id=back.followup_id)
-        conversation = records.conversation(phone)
         if conversation is not None and conversation.is_expired(now) and not conversation.awaits_late_answer:
             conversation = None  # over: whatever comes now starts a new visit
         previous = None

@@ -173,3 +173,17 @@ def test_an_answer_after_the_window_is_read_as_an_ordinary_text(
     [check] = store.check_backs(clock().date() - timedelta(days=3), clock().date())
     assert check.status is CheckBackStatus.UNANSWERED and store.open_check_backs() == []
     assert check.phone == ""  # closed: the customer's number is no longer kept with it
+
+
+def test_a_question_sent_after_the_check_back_takes_the_reply(
+    config: Config,
+    store: FeedbackStore,
+    clock: Clock,
+    texter: Texter,
+    send_prompt,  # type: ignore[no-untyped-def]
+) -> None:
+    checked_back(config, store, clock, texter)
+    clock.advance(hours=2)
+    assert send_prompt(staff="Ana").sent  # a new visit, and its question
+    assert texter.reply_of("2") == DEFAULT_TEXTS["thanks_met"]
+    assert [check.status for check in store.open_check_backs()] == [CheckBackStatus.SENT]
