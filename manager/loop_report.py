@@ -129,39 +129,41 @@ def compact_share(share: Share) -> str:
     return f"{percent(share.value)} {share.count}/{share.total} {interval[0] * 100:.0f}–{interval[1] * 100:.0f}"
 
 
-def _titled(title: str) -> Table:
-    return Table(title=title, box=None, padding=(0, 1), expand=True, title_justify="left", title_style="bold")
+def _columns(*, header: bool) -> Table:
+    """Fixed widths, so the tables of every group line up under one header (80 columns are enough)."""
+    table = Table(box=None, padding=(0, 1), show_header=header, header_style="bold")
+    table.add_column("", width=11, no_wrap=True)
+    for outcome in OUTCOMES:
+        table.add_column(_WORDS[outcome], width=16, justify="right", no_wrap=True, overflow="ellipsis")
+    return table
 
 
 def console_view(found: Perception | None, checks: Recovery | None) -> Group | None:
-    """The gap and the recovery rate as Rich tables, or None when there is nothing to show yet."""
-    tables: list[Table] = []
+    """The gap and the recovery rate for the statistics screen, or None when there is nothing to show yet.
+
+    Each group's name is a line of its own (names are text, never markup), its two rows below it.
+    """
+    parts: list[Text | Table] = []
     if found is not None and found.overall.pairs:
-        gap_table = _titled("Perception gap (staff's view / customer's answer, 95 % interval)")
-        gap_table.add_column("", no_wrap=True, overflow="ellipsis", ratio=1)
-        gap_table.add_column("pairs", justify="right", no_wrap=True)
-        for outcome in OUTCOMES:
-            gap_table.add_column(_WORDS[outcome], justify="right", no_wrap=True)
-        gap_table.add_column("agreed", justify="right", no_wrap=True)
+        parts += [Text("Perception gap: staff's view beside the customer's answer (95 % interval)", style="bold")]
+        parts.append(_columns(header=True))
         for label, gap in groups(found):
-            pairs = f"{gap.pairs}{' small' if gap.small else ''}"
-            gap_table.add_row(
-                Text(f"{label} · staff"),
-                pairs,
-                *(compact_share(gap.staff[o]) for o in OUTCOMES),
-                compact_share(gap.agreement),
-            )
-            gap_table.add_row(Text("  customers"), "", *(compact_share(gap.customers[o]) for o in OUTCOMES), "")
-        tables.append(gap_table)
+            parts.append(Text(f"{label}: {pairs_words(gap)}, agreed {compact_share(gap.agreement)}", no_wrap=True))
+            table = _columns(header=False)
+            table.add_row("  staff", *(compact_share(gap.staff[outcome]) for outcome in OUTCOMES))
+            table.add_row("  customers", *(compact_share(gap.customers[outcome]) for outcome in OUTCOMES))
+            parts.append(table)
     if checks is not None and checks.overall.asked:
-        back = _titled("Did we make it right? (as customers said)")
-        for header in ("outcome code", "asked", "answered", "made right"):
-            back.add_column(header, justify="left" if header == "outcome code" else "right", no_wrap=True)
+        parts.append(Text("Did we make it right? (as customers said, by outcome code)", style="bold"))
+        back = Table(box=None, padding=(0, 1), header_style="bold")
+        back.add_column("outcome code", width=16, no_wrap=True)
+        for header in ("asked", "answered", "made right"):
+            back.add_column(header, justify="right", no_wrap=True)
         for code, asked, answered, _ in recovery_rows(checks):
             row = checks.overall if code == "all" else checks.by_resolution[code.replace(" ", "_")]
             back.add_row(Text(code), str(asked), str(answered), compact_share(row.made_right))
-        tables.append(back)
-    return Group(*tables) if tables else None
+        parts.append(back)
+    return Group(*parts) if parts else None
 
 
 # -- CSV -----------------------------------------------------------------------------------

@@ -142,13 +142,14 @@ async def test_the_statistics_screen_shows_the_gap_and_the_recovery_rate(tmp_pat
         Rating(id="k-x", ts=dataset.local(20), channel=Channel.KIOSK, outcome=B, station="front"), now=dataset.local(20)
     )
     app = ManagerApp(config, name="dee", clock=FakeClock(dataset.NOW))
-    async with app.run_test(size=(160, 60)) as pilot:
+    async with app.run_test(size=(80, 60)) as pilot:
         await pilot.press("s")
         await pilot.pause()
         loop = app.screen.query_one("#loop")
         assert loop.display
         text = painted(loop)
     assert "Perception gap" in text and "Did we make it right?" in text
-    assert "Overall · staff" in text and "10 small" in text  # nine pairs and the hostile one
-    assert "Staff: [bold]x[/bold] · staff" in text  # a name is text, never markup
+    assert "Overall: 10 pairs (small sample), agreed 40 % 4/10 17–69" in text  # nine pairs and the hostile one
+    assert "Staff: [bold]x[/bold]: 1 pair (small sample)" in text  # a name is text, never markup
+    assert any(line.split()[:5] == ["customers", "20", "%", "2/10", "6–51"] for line in text.splitlines())
     assert "50 % 1/2 9–91" in text
