@@ -69,19 +69,21 @@ class CheckBacker:
         if wanted:
             for check in self.store.schedule_check_backs(wanted):
                 log.info("check-back for %s due at %s", check.followup_id, check.due.isoformat())
-        waiting = []
+        waiting, listening = [], []
         for check in self.store.open_check_backs():
             if check.is_past_answer(now):
                 self.store.save_check_back(check.unanswered())  # closed: its number leaves the store
             elif check.status is CheckBackStatus.WAITING:
                 waiting.append(check)
-        if self.in_quiet_hours(now):  # they wait for the quiet hours to end
-            return now + QUIET_RECHECK if any(check.is_due(now) for check in waiting) else None
+            elif check.awaits_until is not None:
+                listening.append(check.awaits_until)
+        if self.in_quiet_hours(now) and any(check.is_due(now) for check in waiting):
+            return now + QUIET_RECHECK  # they wait for the quiet hours to end
         for check in waiting:
             if check.is_due(now):
                 self._send(check, now)
-        later = [check.due for check in waiting if not check.is_due(now)]
-        return min(later, default=None)
+        # Look again when the next one falls due, or an answer window closes.
+        return min([check.due for check in waiting if not check.is_due(now)] + listening, default=None)
 
     def _send(self, check: CheckBack, now: datetime) -> None:
         with self.store.transaction() as tx, SmsRecords(tx, self.settings.retention) as records:
@@ -93,7 +95,8 @@ class CheckBacker:
         try:
             self.sender.send(check.phone, self.settings.text("check_back"))
         except SendFailed as error:
-            self.store.save_check_back(check.skipped(f"send failed: {error}"))
+            # Kept for good: Twilio's code, never its message (which may quote the number).
+            self.store.save_check_back(check.skipped(f"send failed (Twilio error {error.code or 'unknown'})"))
             if error.opted_out:
                 with self.store.transaction() as tx, SmsRecords(tx, self.settings.retention) as records:
                     records.opt_out(check.phone, now, source="twilio-21610")

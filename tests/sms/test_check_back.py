@@ -19,6 +19,7 @@ from shared.followups import FollowUp, FollowUpStatus, Resolution
 from shared.ratings import Channel, Contact, Outcome, Rating
 from shared.store import FeedbackStore
 from sms.check_back import CheckBacker
+from sms.records import SmsRecords
 from sms.sender import TwilioSender
 from sms.settings import DEFAULT_TEXTS, load_sms_config
 
@@ -187,3 +188,15 @@ def test_a_question_sent_after_the_check_back_takes_the_reply(
     assert send_prompt(staff="Ana").sent  # a new visit, and its question
     assert texter.reply_of("2") == DEFAULT_TEXTS["thanks_met"]
     assert [check.status for check in store.open_check_backs()] == [CheckBackStatus.SENT]
+
+
+def test_number_opted_out_upstream_is_skipped_and_remembered(
+    config: Config, store: FeedbackStore, clock: Clock, texter: Texter, fake_twilio: FakeTwilio
+) -> None:
+    fake_twilio.opted_out.add(CUSTOMER)
+    checked_back(config, store, clock, texter)
+    [check] = store.check_backs(clock().date(), clock().date())
+    assert (check.status, check.why) == (CheckBackStatus.SKIPPED, "send failed (Twilio error 21610)")
+    assert CUSTOMER not in str(check.to_record())
+    with store.transaction() as tx:
+        assert SmsRecords(tx).is_opted_out(CUSTOMER)
