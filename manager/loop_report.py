@@ -29,18 +29,15 @@ _COLOURS = {Outcome.BELOW: "#d9534f", Outcome.MET: "#5b9bd5", Outcome.EXCEEDED: 
 _WORDS = {Outcome.BELOW: "fell short", Outcome.MET: "met", Outcome.EXCEEDED: "exceeded"}
 
 
-def gather_loop(
-    store: object, first: date, last: date, *, since: date, until: date, zone: tzinfo
-) -> tuple[Perception | None, Recovery | None]:
-    """Both sections for the local days [since, until] (UTC days [first, last] read); None from a
+def gather_loop(store: object, *, since: date, until: date, zone: tzinfo) -> tuple[Perception | None, Recovery | None]:
+    """Both sections for the local days [since, until], counted by the store as it reads; None from a
     store that does not keep them (a console on another machine reads its server's report)."""
     if not (isinstance(store, InteractionsDoor) and isinstance(store, CheckBacksDoor)):
         return None, None
 
     start = datetime.combine(since, time(0), zone)
     end = datetime.combine(until + timedelta(days=1), time(0), zone)
-    checks = [check for check in store.check_backs(first, last) if start <= check.created < end]
-    return perception(store.pair_tally(start, end)), recovery(checks)
+    return perception(store.pair_tally(start, end)), recovery(store.check_back_tally(start, end))
 
 
 # -- words ---------------------------------------------------------------------------------

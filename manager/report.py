@@ -50,12 +50,12 @@ def gather(
         summaries = store.daily_summaries(first, last)
         times = LoopTimes.of_fell_short(store.followup_records(first, last))
     stats = compute(summaries, times, since=since, until=until, zone=zone, now=now, target=target)
-    return _with_loop(stats, store, first, last, zone)
+    return _with_loop(stats, store, zone)
 
 
-def _with_loop(stats: Stats, store: FeedbackStore, first: date, last: date, zone: tzinfo) -> Stats:
+def _with_loop(stats: Stats, store: FeedbackStore, zone: tzinfo) -> Stats:
     """The perception gap and the recovery rate (:mod:`manager.loop_report`)."""
-    found, checks = gather_loop(store, first, last, since=stats.since, until=stats.until, zone=zone)
+    found, checks = gather_loop(store, since=stats.since, until=stats.until, zone=zone)
     return dataclasses.replace(stats, perception=found, recovery=checks)
 
 

@@ -155,17 +155,38 @@ class Recovery:
     by_resolution: dict[str, RecoveryRow]
 
 
-def _row(checks: list[CheckBack]) -> RecoveryRow:
-    asked = [check for check in checks if check.sent_at is not None]
-    answered = [check for check in asked if check.made_right is not None]
-    return RecoveryRow(len(asked), len(answered), Share(sum(1 for c in answered if c.made_right), len(answered)))
+CheckBackKey = tuple[Resolution, bool, Outcome | None]
+"""The outcome code, whether the customer was texted, and their answer: all recovery needs of one."""
 
 
-def recovery(checks: Iterable[CheckBack]) -> Recovery:
-    """The recovery rate as customers said it: made right among those who answered, by the manager's code."""
-    checks = list(checks)
+def key_of(check: CheckBack) -> CheckBackKey:
+    return check.resolution, check.sent_at is not None, check.answer
+
+
+def _row(counts: Mapping[CheckBackKey, int], codes: frozenset[Resolution]) -> RecoveryRow:
+    asked = answered = right = 0
+    for (code, sent, answer), count in counts.items():
+        if code in codes and sent:
+            asked += count
+            answered += count if answer is not None else 0
+            right += count if answer is not None and answer is not Outcome.BELOW else 0
+    return RecoveryRow(asked, answered, Share(right, answered))
+
+
+def recovery(counts: Mapping[CheckBackKey, int]) -> Recovery:
+    """The recovery rate as customers said it: made right among those who answered, by the manager's code.
+
+    From the period's check-backs counted by :data:`CheckBackKey` (the store counts them as it reads)."""
     codes = [code for code in Resolution if code in ASKED_AFTER]
     return Recovery(
-        overall=_row(checks),
-        by_resolution={str(code): _row([check for check in checks if check.resolution is code]) for code in codes},
+        overall=_row(counts, ASKED_AFTER),
+        by_resolution={str(code): _row(counts, frozenset({code})) for code in codes},
     )
+
+
+def tally(checks: Iterable[CheckBack]) -> dict[CheckBackKey, int]:
+    """Count check-backs already in memory."""
+    counts: dict[CheckBackKey, int] = {}
+    for check in checks:
+        counts[key_of(check)] = counts.get(key_of(check), 0) + 1
+    return counts

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from shared.check_backs import CheckBack
+from shared.check_backs import CheckBack, CheckBackKey
 from shared.followups import FollowUp, FollowUpError, Resolution
 from shared.interactions import Interaction, Pair, PairTally
 from shared.ratings import Outcome, Rating
@@ -164,6 +164,8 @@ class CheckBacksDoor(Protocol):
     def save_check_back(self, check: CheckBack) -> CheckBack: ...
 
     def check_backs(self, since: date, until: date) -> list[CheckBack]: ...
+
+    def check_back_tally(self, start: datetime, end: datetime) -> dict[CheckBackKey, int]: ...
 
 
 @runtime_checkable

@@ -35,7 +35,7 @@ from typing import Any
 
 from tinydb.table import Table
 
-from shared.check_backs import CheckBack
+from shared.check_backs import CheckBack, CheckBackKey
 from shared.config import Config
 from shared.door import EVERY_TOPIC, NoPhoneNumber, Topic
 from shared.files import LOCK_LONGEST_WAIT, StoreBusy, StoreFiles, Transaction, put, put_many, remove
@@ -51,9 +51,7 @@ from shared.interactions import (
     INTERACTION_KEY,
     Interaction,
     Pair,
-    PairKey,
     PairTally,
-    is_surprise,
     still_waiting,
     view_for,
 )
@@ -820,23 +818,26 @@ class FeedbackStore:
 
     def pair_tally(self, start: datetime, end: datetime) -> PairTally:
         """The pairs whose answer came in [start, end), counted (see :class:`PairTally`): the records are
-        read as stored and counted, and only the few surprises become :class:`Pair` objects."""
+        counted as stored, and only the few surprises become :class:`Pair` objects."""
         first, after = utc(start).isoformat(), utc(end).isoformat()
-        counts: Counter[PairKey] = Counter()
+        raw: Counter[tuple[str, str, str, str]] = Counter()
         surprises: list[Pair] = []
-        outcomes = {str(outcome): outcome for outcome in Outcome}
-        for path in sorted((self.root / "views").glob("*-*.json")):
-            if not (first[:7] <= path.stem <= after[:7]):
-                continue
-            with self.transaction() as tx:
-                records = (tx.db(f"views/{path.stem}").storage.read() or {}).get("pairs", {})
-                for record in records.values():
-                    if first <= record["rating_ts"] < after:
-                        view, answer = outcomes[record["view"]], outcomes[record["answer"]]
-                        counts[record.get("staff", ""), record.get("station", ""), view, answer] += 1
-                        if is_surprise(view, answer):
-                            surprises.append(Pair.from_record(record))
-        return PairTally(dict(counts), tuple(surprises))
+        for records in self._month_records("views", "pairs", first, after):
+            kept = [r for r in records.values() if first <= r["rating_ts"] < after]
+            raw.update((r["staff"], r["station"], r["view"], r["answer"]) for r in kept)
+            surprises += [Pair.from_record(r) for r in kept if r["answer"] == "below" and r["view"] != "below"]
+        counts = {
+            (staff, station, Outcome(view), Outcome(answer)): n for (staff, station, view, answer), n in raw.items()
+        }
+        return PairTally(counts, tuple(surprises))
+
+    def _month_records(self, folder: str, table: str, first: str, after: str) -> Iterator[dict[str, Any]]:
+        """A month file's records as stored, for each month of [first, after) (ISO times), one transaction each."""
+        for path in sorted((self.root / folder).glob("*-*.json")):
+            if first[:7] <= path.stem <= after[:7]:
+                with self.transaction() as tx:
+                    records = (tx.db(f"{folder}/{path.stem}").storage.read() or {}).get(table, {})
+                yield records
 
     def _pair_view(self, tx: Transaction, rating: Rating, now: datetime) -> Rating:
         """Pair a new answer with its staff view, if one waits (one view per interaction); return the
@@ -918,6 +919,20 @@ class FeedbackStore:
                     records = tx.db(f"checkbacks/{path.stem}").table("checkbacks").all()
                 found += [CheckBack.from_record(r) for r in records if first <= r["created"] < after]
         return found
+
+    def check_back_tally(self, start: datetime, end: datetime) -> dict[CheckBackKey, int]:
+        """Check-backs of follow-ups created in [start, end), counted as stored (see :data:`CheckBackKey`)."""
+        first, after = utc(start).isoformat(), utc(end).isoformat()
+        raw: Counter[tuple[str, bool, str]] = Counter()
+        for records in self._month_records("checkbacks", "checkbacks", first, after):
+            raw.update(
+                (r["resolution"], bool(r["sent_at"]), r["answer"] or "")
+                for r in records.values()
+                if first <= r["created"] < after
+            )
+        return {
+            (Resolution(code), sent, Outcome(answer) if answer else None): n for (code, sent, answer), n in raw.items()
+        }
 
     def _write_check_back(self, tx: Transaction, check: CheckBack) -> None:
         """The month's record (without the number) first, then the open table (only while it is open)."""
