@@ -41,6 +41,7 @@ from kiosk.screens.step import StepScreen
 from kiosk.screens.thanks import ThanksScreen
 from kiosk.screens.timed import TimedScreen
 from kiosk.settings import KioskSettings, load_kiosk_settings
+from kiosk.staff_view import PendingView
 from kiosk.today import TodayCounts, today_counts, utc_days_of_local_day
 from shared.config import Config
 from shared.ratings import Channel, Contact, Outcome, Rating
@@ -109,6 +110,7 @@ class KioskApp(App[None]):
             self.recorder = RemoteRecorder(RemoteSender(remote), self.outbox)
         self.bursts = BurstDetector(self.settings.burst_limit, self.settings.burst_window)
         self.test_mode = False
+        self.staff_view = PendingView(config.view_window)
         self.current: Rating | None = None
         self._visit_notes: list[str] = []
         self._retry_timer: Timer | None = None
@@ -208,6 +210,7 @@ class KioskApp(App[None]):
             suspect=suspect or self.test_mode,
             extra=dict(TEST_MARK) if self.test_mode else {},
         )
+        rating = self.staff_view.given_to(rating, now)
         self._submit(Operation.RECORD, rating)
         self.current = rating
         self._visit_notes = []
@@ -311,6 +314,7 @@ class KioskApp(App[None]):
                 timeout=max(self.settings.step_timeout_seconds, 60.0),
                 clock=self.clock,
                 no_counts=self._no_counts(),
+                waiting_view=self.staff_view.describe(self.clock()),
             ),
             self._menu_done,
         )
@@ -321,6 +325,8 @@ class KioskApp(App[None]):
         elif choice == "test":
             self.test_mode = not self.test_mode
             self._refresh_status()
+        elif choice and choice.startswith("view-"):
+            self.staff_view.give(Outcome(choice.removeprefix("view-")), self.clock())
 
     def _no_counts(self) -> str:
         """What the staff menu says when it has no counts to show."""

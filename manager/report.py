@@ -6,12 +6,16 @@ ratings themselves); the renderers are pure functions of :class:`shared.stats.St
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from manager import loop_report
+from manager.loop_report import gather_loop
 from manager.words import duration_words, percent
 from shared.csv_safe import SafeWriter
 from shared.progress import Steps
@@ -45,7 +49,14 @@ def gather(
     else:  # a console on another machine: the server does the reading
         summaries = store.daily_summaries(first, last)
         times = LoopTimes.of_fell_short(store.followup_records(first, last))
-    return compute(summaries, times, since=since, until=until, zone=zone, now=now, target=target)
+    stats = compute(summaries, times, since=since, until=until, zone=zone, now=now, target=target)
+    return _with_loop(stats, store, zone)
+
+
+def _with_loop(stats: Stats, store: FeedbackStore, zone: tzinfo) -> Stats:
+    """The perception gap and the recovery rate (:mod:`manager.loop_report`)."""
+    found, checks = gather_loop(store, since=stats.since, until=stats.until, zone=zone)
+    return dataclasses.replace(stats, perception=found, recovery=checks)
 
 
 def render(stats: Stats, fmt: str, *, business: str = "", labels: Mapping[str, str] = DEFAULT_REASONS) -> str:
@@ -61,6 +72,13 @@ def render(stats: Stats, fmt: str, *, business: str = "", labels: Mapping[str, s
 
         return render_json(stats, business=business, labels=labels)
     raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _zone(stats: Stats) -> tzinfo:
+    try:
+        return ZoneInfo(stats.timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        return UTC
 
 
 def _period(stats: Stats) -> str:
@@ -138,6 +156,7 @@ def render_text(stats: Stats, *, business: str = "", labels: Mapping[str, str] =
     for hour, count in enumerate(stats.answers_by_hour):
         if count:
             lines.append(f"  {hour:02d}:00 {count:>6} {'█' * max(1, round(count / peak * 40))}")
+    lines += loop_report.text_lines(stats.perception, stats.recovery, labels, _zone(stats))
     return "\n".join(lines) + "\n"
 
 
@@ -182,6 +201,7 @@ def csv_rows(stats: Stats, labels: Mapping[str, str] = DEFAULT_REASONS) -> Itera
     for day, counts in stats.answers_by_day.items():
         for measure in ("answers", "below", "met", "exceeded"):
             yield ["day", day.isoformat(), measure, getattr(counts, measure)]
+    yield from loop_report.csv_rows(stats.perception, stats.recovery)
 
 
 def _ratio(value: float | None) -> str:
@@ -245,6 +265,7 @@ def render_html(stats: Stats, *, business: str = "", labels: Mapping[str, str] =
     parts.append("</div>")
     if stats.shoutouts:
         parts += ["<h2>Shout-outs</h2>", _table(["Name", "Count"], shoutout_rows(stats))]
+    parts += loop_report.html_sections(stats.perception, stats.recovery, labels, _zone(stats))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 

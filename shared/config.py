@@ -40,6 +40,7 @@ class Config:
     phone_region: str = "US"
     lock_timeout: float = 10.0
     limits: Limits = DEFAULT_LIMITS
+    view_window: timedelta = timedelta(seconds=120)  # a staff view pairs with a kiosk answer this soon after it
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
     source: Path | None = None
@@ -97,6 +98,7 @@ def load_config(
         "lock_timeout_seconds",
         "max_past_days",
         "max_future_minutes",
+        "staff_view_window_seconds",
     }
     if unknown:
         raise ConfigError(f"unknown setting(s) in {source}: {', '.join(sorted(unknown))}")
@@ -118,6 +120,7 @@ def load_config(
         phone_region=_text(general, "phone_region", "US").upper(),
         lock_timeout=_number(general, "lock_timeout_seconds", 10.0),
         limits=limits,
+        view_window=timedelta(seconds=_number(general, "staff_view_window_seconds", 120)),
         sections=sections,
         env=env,
         source=source,

@@ -14,12 +14,14 @@ The roles are small protocols, so a function asks only for what it uses (a repor
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from shared.check_backs import CheckBack, CheckBackKey
 from shared.followups import FollowUp, FollowUpError, Resolution
-from shared.ratings import Rating
+from shared.interactions import Interaction, Pair, PairTally
+from shared.ratings import Outcome, Rating
 from shared.storage import StoreError
 
 
@@ -128,10 +130,53 @@ class ExportDoor(Protocol):
 
 
 @runtime_checkable
+class InteractionsDoor(Protocol):
+    """Staff views waiting for the customer's answer, and the pairs they made (the perception gap)."""
+
+    def record_interaction(
+        self,
+        interaction_id: str,
+        view: Outcome,
+        *,
+        staff: str = "",
+        station: str = "",
+        touchpoint: str = "",
+        prompt: str = "",
+        expires_after: timedelta | None = None,
+        now: datetime | None = None,
+    ) -> Interaction: ...
+
+    def pairs(self, since: date, until: date) -> list[Pair]: ...
+
+    def pair_tally(self, start: datetime, end: datetime) -> PairTally: ...
+
+
+@runtime_checkable
+class CheckBacksDoor(Protocol):
+    """ "Did we make it right?": the texts after a resolution and what customers answered."""
+
+    def resolved_since(self, moment: datetime) -> list[FollowUp]: ...
+
+    def schedule_check_backs(self, checks: Sequence[CheckBack]) -> list[CheckBack]: ...
+
+    def open_check_backs(self) -> list[CheckBack]: ...
+
+    def save_check_back(self, check: CheckBack) -> CheckBack: ...
+
+    def check_backs(self, since: date, until: date) -> list[CheckBack]: ...
+
+    def check_back_tally(self, start: datetime, end: datetime) -> dict[CheckBackKey, int]: ...
+
+
+@runtime_checkable
 class ConsoleDoor(QueueDoor, ChangesDoor, StatsDoor, Protocol):
     """What the managers' console needs: the local store and the remote client both give it."""
 
 
 @runtime_checkable
 class FeedbackDoor(RatingsDoor, QueueDoor, ChangesDoor, StatsDoor, ExportDoor, Protocol):
-    """The whole door, as the local store gives it and a database backend would."""
+    """The whole door, as the local store gives it and a database backend would.
+
+    The local store also gives :class:`InteractionsDoor` and :class:`CheckBacksDoor`; a console on
+    another machine does not (yet), so its report leaves the perception gap and recovery out.
+    """

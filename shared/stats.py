@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from shared.check_backs import Recovery
 from shared.followups import FollowUp, FollowUpKind, FollowUpStatus
+from shared.perception import Perception
 from shared.ratings import Outcome
 from shared.summary import ANSWERS, SUSPECT, counter_key, split_key
 
@@ -78,6 +80,8 @@ class Stats:
     within_target: int
     decided: int
     target: timedelta = field(default=timedelta(minutes=15))
+    perception: Perception | None = None  # staff views beside customers' answers (None: not read here)
+    recovery: Recovery | None = None  # what customers said when asked "did we make it right?"
 
     @property
     def answers(self) -> int:

@@ -25,6 +25,7 @@ import dataclasses
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from typing import Any
 
 from tinydb.table import Table
 
+from shared.check_backs import CheckBack, CheckBackKey
 from shared.config import Config
 from shared.door import EVERY_TOPIC, NoPhoneNumber, Topic
 from shared.files import LOCK_LONGEST_WAIT, StoreBusy, StoreFiles, Transaction, put, put_many, remove
@@ -44,7 +46,26 @@ from shared.followups import (
     FollowUpStatus,
     Resolution,
 )
-from shared.ratings import DEFAULT_LIMITS, Channel, Contact, Limits, Rating, check_bounds, check_fields
+from shared.interactions import (
+    DEFAULT_WINDOW,
+    INTERACTION_KEY,
+    Interaction,
+    Pair,
+    PairTally,
+    still_waiting,
+    view_for,
+)
+from shared.ratings import (
+    DEFAULT_LIMITS,
+    Channel,
+    Contact,
+    Limits,
+    Outcome,
+    Rating,
+    check_bounds,
+    check_fields,
+    utc,
+)
 from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, storage_signature
 from shared.summary import apply_change, hour_of, summarise
 
@@ -54,6 +75,8 @@ ID_SHARDS = 256
 # written before this flag lack it and say nothing. Written with the id, so it costs no write.
 FOLLOWED_UP = "f"
 INDEX_START = "ids/start"
+CHECK_BACKS_OPEN = "checkbacks/open"  # check-backs still to send or awaiting an answer
+VIEWS_OPEN = "views/open"  # staff views waiting for the customer's answer: small, read on every record
 
 
 def day_name(day: date) -> str:
@@ -151,8 +174,10 @@ class FeedbackStore:
         lock_timeout: float = 10.0,
         clock: Callable[[], datetime] = utc_now,
         limits: Limits = DEFAULT_LIMITS,
+        view_window: timedelta = DEFAULT_WINDOW,
     ) -> None:
         self.root = Path(root)
+        self.view_window = view_window
         self.followup_target = followup_target
         self.clock = clock
         self.limits = limits
@@ -205,6 +230,7 @@ class FeedbackStore:
             followup_target=config.followup_target,
             lock_timeout=config.lock_timeout,
             limits=config.limits,
+            view_window=config.view_window,
         )
 
     @classmethod
@@ -281,6 +307,7 @@ class FeedbackStore:
                     results.append(Recorded(existing, self._find_followup(tx, f"fu-{rating.id}", existing), True))
                     continue
                 rating = dataclasses.replace(rating, received=rating.received or pending.now)
+                rating = self._pair_view(tx, rating, pending.now)
                 fresh[rating.id] = rating
                 followup = None
                 if rating.needs_follow_up:
@@ -337,6 +364,7 @@ class FeedbackStore:
             if existing is None:
                 raise UnknownRating(f"no rating {rating.id} was recorded around {day_name(rating.ts.date())}")
             rating = dataclasses.replace(rating, ts=existing.ts, received=existing.received)
+            rating = self._keep_pairing(tx, existing, rating)
             self._write_ratings(tx, rating.ts.date(), [(existing, rating)])
             followup = self._find_followup(tx, f"fu-{rating.id}", rating)
             queue = tx.db(QUEUE).table("followups")
@@ -749,6 +777,181 @@ class FeedbackStore:
                 return FollowUp.from_record(record)
         return None
 
+    # -- staff views and their pairs (the perception gap) ---------------------------
+
+    def record_interaction(
+        self,
+        interaction_id: str,
+        view: Outcome,
+        *,
+        staff: str = "",
+        station: str = "",
+        touchpoint: str = "",
+        prompt: str = "",
+        expires_after: timedelta | None = None,
+        now: datetime | None = None,
+    ) -> Interaction:
+        """Keep a staff view until the customer's answer pairs with it (by ``prompt``, else by station
+        within :attr:`view_window`, or ``expires_after``). Durable when it returns; returns the view."""
+        now = now or self.clock()
+        interaction = Interaction(
+            id=interaction_id,
+            at=now,
+            view=view,
+            expires=now + (expires_after or self.view_window),
+            staff=staff,
+            station=station,
+            touchpoint=touchpoint,
+            prompt=prompt,
+        )
+        with self.transaction() as tx:
+            table = tx.db(VIEWS_OPEN).table("open")
+            gone = [str(doc.doc_id) for doc in table.all() if not still_waiting(Interaction.from_record(doc), now)]
+            tx.change(VIEWS_OPEN, {"open": ({interaction.id: interaction.to_record()}, gone)})
+            table.clear_cache()
+        return interaction
+
+    def pairs(self, since: date, until: date) -> list[Pair]:
+        """The staff views paired with an answer given in the UTC days [since, until], oldest first.
+
+        Pairs are kept by month of the answer, apart from the ratings: a report reads these, never the ratings.
+        """
+        first, after = since.isoformat(), (until + timedelta(days=1)).isoformat()
+        found: list[Pair] = []
+        for path in sorted((self.root / "views").glob("*-*.json")):
+            if not (first[:7] <= path.stem <= until.isoformat()[:7]):
+                continue
+            with self.transaction() as tx:
+                records = tx.db(f"views/{path.stem}").table("pairs").all()
+            found += [Pair.from_record(record) for record in records if first <= record["rating_ts"] < after]
+        return sorted(found, key=lambda pair: pair.rating_ts)
+
+    def pair_tally(self, start: datetime, end: datetime) -> PairTally:
+        """The pairs whose answer came in [start, end), counted (see :class:`PairTally`): the records are
+        counted as stored, and only the few surprises become :class:`Pair` objects."""
+        first, after = utc(start).isoformat(), utc(end).isoformat()
+        raw: Counter[tuple[str, str, str, str]] = Counter()
+        surprises: list[Pair] = []
+        for records in self._month_records("views", "pairs", first, after):
+            kept = [r for r in records.values() if first <= r["rating_ts"] < after]
+            raw.update((r["staff"], r["station"], r["view"], r["answer"]) for r in kept)
+            surprises += [Pair.from_record(r) for r in kept if r["answer"] == "below" and r["view"] != "below"]
+        counts = {
+            (staff, station, Outcome(view), Outcome(answer)): n for (staff, station, view, answer), n in raw.items()
+        }
+        return PairTally(counts, tuple(surprises))
+
+    def _month_records(self, folder: str, table: str, first: str, after: str) -> Iterator[dict[str, Any]]:
+        """A month file's records as stored, for each month of [first, after) (ISO times), one transaction each."""
+        for path in sorted((self.root / folder).glob("*-*.json")):
+            if first[:7] <= path.stem <= after[:7]:
+                with self.transaction() as tx:
+                    records = (tx.db(f"{folder}/{path.stem}").storage.read() or {}).get(table, {})
+                yield records
+
+    def _pair_view(self, tx: Transaction, rating: Rating, now: datetime) -> Rating:
+        """Pair a new answer with its staff view, if one waits (one view per interaction); return the
+        rating marked with the interaction's id. Costs a file check when no view is open."""
+        waiting: list[Interaction] = []
+        opened = (self.root / f"{VIEWS_OPEN}.json").exists()
+        if opened:
+            waiting = [Interaction.from_record(doc) for doc in tx.db(VIEWS_OPEN).table("open").all()]
+        interaction = view_for(rating, waiting)
+        if interaction is None:
+            return rating
+        if any(interaction.id == other.id for other in waiting):
+            tx.delete(VIEWS_OPEN, "open", [interaction.id])
+            tx.db(VIEWS_OPEN).table("open").clear_cache()
+        rating = dataclasses.replace(rating, extra={**rating.extra, INTERACTION_KEY: interaction.id})
+        pair = Pair.of(interaction, rating)
+        tx.append(f"views/{month_name(rating.ts.date())}", "pairs", {interaction.id: pair.to_record()})
+        return rating
+
+    def _keep_pairing(self, tx: Transaction, existing: Rating, rating: Rating) -> Rating:
+        """A corrected answer keeps its pairing (a kiosk's copy may lack the mark), and its pair follows the
+        answer and its reasons (so a report reads the pairs, never the ratings)."""
+        interaction = existing.extra.get(INTERACTION_KEY)
+        if not interaction:
+            return rating
+        rating = dataclasses.replace(rating, extra={**rating.extra, INTERACTION_KEY: interaction})
+        name = f"views/{month_name(existing.ts.date())}"
+        record = tx.db(name).table("pairs").get(doc_id=interaction)
+        if record is not None:
+            pair = Pair.from_record(record)
+            if pair.answered(rating) != pair:
+                tx.append(name, "pairs", {interaction: pair.answered(rating).to_record()})
+        return rating
+
+    # -- check-backs ("did we make it right?") ---------------------------------------
+
+    def resolved_since(self, moment: datetime) -> list[FollowUp]:
+        """Follow-ups resolved at or after ``moment`` and still resolved (archive months from its month on)."""
+        found: list[FollowUp] = []
+        with self.transaction() as tx:
+            for path in sorted((self.root / "followups").glob("*.json")):
+                if path.stem >= month_name(moment):
+                    records = tx.db(f"followups/{path.stem}").table("followups").all()
+                    found += [
+                        FollowUp.from_record(r) for r in records if (r.get("resolved_at") or "") >= moment.isoformat()
+                    ]
+        return found
+
+    def schedule_check_backs(self, checks: Sequence[CheckBack]) -> list[CheckBack]:
+        """Keep the check-backs not known yet (one per follow-up, ever); return those that were new."""
+        fresh: list[CheckBack] = []
+        with self.transaction() as tx:
+            for check in checks:
+                if tx.db(_check_back_file(check)).table("checkbacks").get(doc_id=check.followup_id) is None:
+                    self._write_check_back(tx, check)
+                    fresh.append(check)
+        return fresh
+
+    def open_check_backs(self) -> list[CheckBack]:
+        """Check-backs still to send or still listening for an answer (a small table)."""
+        if not (self.root / f"{CHECK_BACKS_OPEN}.json").exists():
+            return []
+        with self.transaction() as tx:
+            return [CheckBack.from_record(record) for record in tx.db(CHECK_BACKS_OPEN).table("open").all()]
+
+    def save_check_back(self, check: CheckBack) -> CheckBack:
+        """Keep a check-back's new state (sent, answered, skipped)."""
+        with self.transaction() as tx:
+            self._write_check_back(tx, check)
+        return check
+
+    def check_backs(self, since: date, until: date) -> list[CheckBack]:
+        """Check-backs of follow-ups created in the UTC days [since, until]."""
+        first, after = since.isoformat(), (until + timedelta(days=1)).isoformat()
+        found: list[CheckBack] = []
+        for path in sorted((self.root / "checkbacks").glob("*-*.json")):
+            if first[:7] <= path.stem <= until.isoformat()[:7]:
+                with self.transaction() as tx:
+                    records = tx.db(f"checkbacks/{path.stem}").table("checkbacks").all()
+                found += [CheckBack.from_record(r) for r in records if first <= r["created"] < after]
+        return found
+
+    def check_back_tally(self, start: datetime, end: datetime) -> dict[CheckBackKey, int]:
+        """Check-backs of follow-ups created in [start, end), counted as stored (see :data:`CheckBackKey`)."""
+        first, after = utc(start).isoformat(), utc(end).isoformat()
+        raw: Counter[tuple[str, bool, str]] = Counter()
+        for records in self._month_records("checkbacks", "checkbacks", first, after):
+            raw.update(
+                (r["resolution"], bool(r["sent_at"]), r["answer"] or "")
+                for r in records.values()
+                if first <= r["created"] < after
+            )
+        return {
+            (Resolution(code), sent, Outcome(answer) if answer else None): n for (code, sent, answer), n in raw.items()
+        }
+
+    def _write_check_back(self, tx: Transaction, check: CheckBack) -> None:
+        """The month's record (without the number) first, then the open table (only while it is open)."""
+        tx.append(_check_back_file(check), "checkbacks", {check.followup_id: check.to_record(with_phone=False)})
+        if check.is_open:
+            tx.append(CHECK_BACKS_OPEN, "open", {check.followup_id: check.to_record()})
+        elif (self.root / f"{CHECK_BACKS_OPEN}.json").exists():
+            tx.delete(CHECK_BACKS_OPEN, "open", [check.followup_id])
+
     # -- follow-up records for statistics (managers' console) ------------------------
 
     def followup_records(self, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:
@@ -780,6 +983,11 @@ _FILE_TOPICS = {
     "summaries": Topic.RATINGS,
     "audit": Topic.AUDIT,
 }
+
+
+def _check_back_file(check: CheckBack) -> str:
+    """Kept by the month its follow-up was created: found again whatever happens to the follow-up."""
+    return f"checkbacks/{month_name(check.created.date())}"
 
 
 def _id_shard(rating_id: str) -> str:

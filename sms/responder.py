@@ -16,6 +16,7 @@ from datetime import datetime
 from shared.phones import InvalidPhoneNumber, mask_phone, normalise_phone
 from shared.ratings import COMMENT_CHARS, Channel, Contact, Outcome, Rating
 from shared.store import FeedbackStore, UnknownFollowUp, utc_now
+from sms.check_back import answer_check_back
 from sms.conversations import Conversation, RateLimiter, Step, next_step
 from sms.records import SmsRecords
 from sms.replies import Reply, ReplyKind, parse_reply
@@ -134,6 +135,10 @@ class Responder:
         if reply.kind is ReplyKind.HELP:
             return Handled(text("help"), "help")
         conversation = records.conversation(phone)
+        if reply.outcome is not None and (
+            back := answer_check_back(self.store, phone, reply.outcome, message.body, now, conversation)
+        ):
+            return self._answer(turn, back.text, back.action, followup_id=back.followup_id)
         if conversation is not None and conversation.is_expired(now) and not conversation.awaits_late_answer:
             conversation = None  # over: whatever comes now starts a new visit
         previous = None

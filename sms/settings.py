@@ -38,6 +38,11 @@ DEFAULT_TEXTS: dict[str, str] = {
     "opted_out": "{business}: you will not get any more texts from us. Reply START to opt back in.",
     "opted_in": "{business}: you can get texts from us again. Reply STOP to opt out.",
     "help": "{business} feedback texts: one question after a visit. Reply STOP to opt out, START to opt back in.",
+    "check_back": (
+        "{business}: a manager looked into what went wrong on your visit. Did we make it right? Reply YES or NO."
+    ),
+    "check_back_thanks": "Thank you! We are glad we could put it right.",
+    "check_back_sorry": "Sorry we have not put it right yet. A manager will look into it again.",
     "alert": "{business}: fell short {ref} ({where}): {reasons}. Number {phone}. {comment}",
     "escalation": "{business}: {ref} overdue, escalated ({where}): {reasons}. Number {phone}. {comment}",
     "alert_backlog": "{business}: alerts are on; {count} already open (see the console). New flags come one by one.",
@@ -137,6 +142,8 @@ class SmsConfig:
     store_wait_seconds: float = 3.0  # how long a text waits for the store before it is spooled
     spool_dir: Path = Path("sms/spool")  # texts the store could not take yet (<data>/sms/spool)
     reasons: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_REASONS))  # [kiosk] reasons: labels
+    check_back: bool = True  # text "did we make it right?" after a manager resolved a follow-up
+    check_back_after: timedelta = timedelta(minutes=30)
 
     @property
     def questions(self) -> tuple[str, ...]:
@@ -198,6 +205,8 @@ def load_sms_config(config: Config) -> SmsConfig:
         "texts",
         "store_wait_seconds",
         "spool_dir",
+        "check_back",
+        "check_back_after_minutes",
     }
     _refuse_unknown("sms", sms, known)
     _refuse_unknown("alerts", alerts, {"managers", "escalation", "max_age_minutes"})
@@ -246,6 +255,8 @@ def load_sms_config(config: Config) -> SmsConfig:
         store_wait_seconds=store_wait,
         spool_dir=Path(spool_dir).expanduser() if spool_dir else config.data_dir / "sms" / "spool",
         reasons=reason_labels(config),
+        check_back=_flag(sms, "check_back", True),
+        check_back_after=timedelta(minutes=_number(sms, "check_back_after_minutes", 30)),
     )
 
 
@@ -274,6 +285,13 @@ def _number(table: Mapping[str, Any], key: str, default: float, *, minimum: floa
     if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
         raise ConfigError(f"{key} must be a number of at least {minimum:g}, not {value!r}")
     return float(value)
+
+
+def _flag(table: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"[sms] {key} must be true or false, not {value!r}")
+    return value
 
 
 def _table(table: Mapping[str, Any], key: str) -> Mapping[str, Any]:

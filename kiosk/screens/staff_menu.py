@@ -17,9 +17,12 @@ from kiosk.screens.timed import TimedScreen
 from kiosk.today import TodayCounts
 from shared.text import printable
 
+VIEW_BUTTONS = (("view-below", "✗ fell short"), ("view-met", "✓ met"), ("view-exceeded", "★ exceeded"))
+
 
 class StaffMenuScreen(ArrowFocus, TimedScreen[str]):
-    """Dismisses with ``"exit"``, ``"test"`` (toggle test mode) or ``"back"``."""
+    """Dismisses with ``"exit"``, ``"test"`` (toggle test mode), ``"back"``, or ``"view-<outcome>"``: how
+    staff think the interaction with the customer now at the counter went, kept for that customer's answer."""
 
     CSS_PATH = "staff_menu.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -37,6 +40,7 @@ class StaffMenuScreen(ArrowFocus, TimedScreen[str]):
         timeout: float,
         clock: Callable[[], datetime],
         no_counts: str,
+        waiting_view: str = "",
     ) -> None:
         super().__init__(timeout=timeout, clock=clock)
         self.counts = counts
@@ -44,6 +48,7 @@ class StaffMenuScreen(ArrowFocus, TimedScreen[str]):
         self.pending = pending
         self.problem = problem
         self.test_mode = test_mode
+        self.waiting_view = waiting_view
 
     def compose(self) -> ComposeResult:
         with Vertical(id="card"):
@@ -59,6 +64,13 @@ class StaffMenuScreen(ArrowFocus, TimedScreen[str]):
                 )
             pending = f"Waiting in the outbox: {self.pending}" if self.pending else "Outbox: empty"
             yield Static(Text(pending + (f"\n{printable(self.problem)}" if self.problem else "")), id="outbox")
+            yield Static(
+                Text(self.waiting_view or "How did it go with the customer now at the counter? (never shown to them)"),
+                id="view-note",
+            )
+            with Horizontal(id="view-actions"):
+                for button_id, label in VIEW_BUTTONS:
+                    yield Button(label, id=button_id)
             with Horizontal(id="menu-actions"):
                 yield Button("Back", id="back", variant="primary")
                 yield Button("Leave test mode" if self.test_mode else "Test mode", id="test", variant="warning")

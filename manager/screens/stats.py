@@ -19,6 +19,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from manager.loop_report import console_view
 from manager.report import breakdowns, gather, group_rows, headline, reasons_by_label
 from manager.widgets.hour_chart import HourChart
 from shared.stats import Stats, local_days
@@ -66,6 +67,7 @@ class StatsScreen(Screen[None]):
                 yield Static(id="channel", classes="group")
                 yield Static(id="station", classes="group")
                 yield Static(id="staff", classes="group")
+            yield Static(id="loop")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -125,6 +127,14 @@ class StatsScreen(Screen[None]):
             for name, answers, below, met in group_rows(groups):
                 table.add_row(Text(name), str(answers), str(below), met)
             self.query_one(f"#{title.lower()}", Static).update(table)
+        self._paint_loop(stats)
+
+    def _paint_loop(self, stats: Stats) -> None:
+        """The perception gap and the recovery rate (:mod:`manager.loop_report`), once there are any."""
+        view = console_view(stats.perception, stats.recovery)
+        loop = self.query_one("#loop", Static)
+        loop.display = view is not None
+        loop.update(view or "")
 
 
 def app_reasons(screen: StatsScreen) -> Mapping[str, str]:

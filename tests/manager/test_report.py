@@ -207,7 +207,7 @@ def test_the_json_report_has_stable_keys_and_every_figure(day_stats: Stats) -> N
     document = json.loads(render_json(day_stats, business="Corner <Café>", labels={"wait time": "Queue"}))
     assert list(document) == [
         *("schema", "business", "period", "totals", "channels", "stations"),
-        *("staff", "reasons", "shoutouts", "hours", "days"),
+        *("staff", "reasons", "shoutouts", "hours", "days", "perception", "recovery"),
     ]
     assert document["schema"] == 1 and document["business"] == "Corner <Café>"
     assert document["period"] == {"since": "2026-11-10", "until": "2026-11-10", "timezone": dataset.ZONE}

@@ -44,11 +44,14 @@ def read_port(process: subprocess.Popen[str], timeout: float = 20.0) -> int:
     raise AssertionError(f"run_sms.py did not start: {process.stderr.read() if process.stderr else ''}")
 
 
-@pytest.fixture
-def server(tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[tuple[str, Path, dict[str, str]]]:
+def start_sms(
+    tmp_path: Path, fake_twilio: FakeTwilio, sms_settings: str = ""
+) -> tuple[subprocess.Popen[str], str, Path, dict[str, str]]:
+    """``run_sms.py`` on a free port with the real Client sending to the fake API; ``sms_settings`` go in ``[sms]``."""
     config = tmp_path / "feedback.toml"
     config.write_text(
-        f'business_name = "Corner Cafe"\n[sms]\nquiet_hours = "off"\n[alerts]\nmanagers = ["{MANAGER}"]\n',
+        f'business_name = "Corner Cafe"\n[sms]\nquiet_hours = "off"\n{sms_settings}\n'
+        f'[alerts]\nmanagers = ["{MANAGER}"]\n',
         encoding="utf-8",
     )
     data = tmp_path / "data"
@@ -61,12 +64,22 @@ def server(tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[tuple[str, Path,
         "TWILIO_API_BASE": fake_twilio.url,  # test only: the real Client, a local Twilio
         "PUBLIC_URL": PUBLIC,
         "FEEDBACK_API_TOKEN": API_TOKEN,
+        "FEEDBACK_CONFIG": str(config),  # the report and export commands read it too
     }
     args = [sys.executable, str(ROOT / "run_sms.py"), "--port", "0", "--data", str(data), "--config", str(config)]
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        port = read_port(process)
-        yield f"http://127.0.0.1:{port}", data, env
+        return process, f"http://127.0.0.1:{read_port(process)}", data, env
+    except BaseException:
+        stop(process)
+        raise
+
+
+@pytest.fixture
+def server(tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[tuple[str, Path, dict[str, str]]]:
+    process, base, data, env = start_sms(tmp_path, fake_twilio)
+    try:
+        yield base, data, env
     finally:
         logs = stop(process)
         assert "2025550143" not in logs, "a phone number was logged in clear"
