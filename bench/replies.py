@@ -5,7 +5,9 @@ allows it (a trailing ``?``: a person will read it). A wrong rating (a rating ot
 expected one) and a wrong opt-out (an opt-out where none was meant) are counted apart: the
 target is none of either and at least 97 % acceptable.
 
-    python bench/replies.py [--cases tests/sms/replies_cases.toml] [--show]
+    python bench/replies.py [--cases tests/sms/replies_cases.toml ...] [--show]
+
+Without ``--cases`` it reads the table and its siblings (``tests/sms/replies_cases*.toml``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sms.replies import ReplyKind, parse_reply
 
-CASES = Path(__file__).resolve().parents[1] / "tests" / "sms" / "replies_cases.toml"
+CASES = sorted((Path(__file__).resolve().parents[1] / "tests" / "sms").glob("replies_cases*.toml"))
 
 
 def verdict(text: str) -> str:
@@ -43,10 +45,12 @@ def judge(got: str, expected: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=Path, default=CASES)
+    parser.add_argument("--cases", type=Path, nargs="+", default=CASES)
     parser.add_argument("--show", action="store_true", help="list every row that is not acceptable")
     args = parser.parse_args()
-    table = tomllib.loads(args.cases.read_text(encoding="utf-8"))
+    table = {}
+    for path in args.cases:
+        table.update(tomllib.loads(path.read_text(encoding="utf-8")))
     total: Counter[str] = Counter()
     print(f"{'category':<20} {'rows':>5} {'ok %':>7} {'wrong rating':>13} {'wrong opt-out':>14} {'missed':>7}")
     for category, section in table.items():

@@ -26,7 +26,10 @@ LABELS: dict[str, Outcome] = {
 }
 _PREFIX = re.compile(
     r"^\W*(?:(?:my\s+)?(?:rating|rate|answer|score|vote|reply)(?:\s+is)?|i(?:'?d|\s+would)?\s+(?:say|give\s+(?:it|you|u|ya)|rate\s+(?:it|you|u))"
-    r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)|(?:definitely|def|defo|easily|absolutely|clearly|obviously|happily|gladly)(?=\s+(?:an?\s+)?(?:\d|one\b|two\b|three\b))|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟])"
+    r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)"
+    r"|i(?:'?ll|\s+will)\s+(?:say|go\s+(?:with|for)|give\s+(?:it|you|u|ya))|(?:i'?m\s+)?(?:going\s+to|gonna)\s+(?:say|go\s+with)"
+    r"|i\s+want\s+to\s+say|(?:it|that)(?:'?s|\s+was|\s+is)\s+(?=an?\s)|(?:i'?d\s+)?give\s+(?:you|u|ya)\s+(?:guys|all|folks)"
+    r"|(?:definitely|def|defo|easily|absolutely|clearly|obviously|happily|gladly|solid|strong|firm)(?=\s+(?:an?\s+)?(?:\d|one\b|two\b|three\b))|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟])"
     r"|^\W*an?\s+(?=\d|one\b|two\b|three\b|uno\b|dos\b|tres\b)",
     re.IGNORECASE,
 )
@@ -56,6 +59,16 @@ _LABEL_LEAD = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _CURRENCY = "$£€¥₹"
+_GREETING = re.compile(
+    r"^\W*(?:hi|hello|hey|hiya|heya|howdy|dear\s+\w+|good\s+(?:morning|afternoon|evening))"
+    r"(?:\s+(?:there|team|guys|all|folks|everyone))?(?:\s*[,.!:;-]+\s*|\s+)(?=\S)",
+    re.IGNORECASE,
+)
+# "#1 service", "number one store": praise, not the answer 1 (a person reads it).
+_RANKED = re.compile(
+    r"^\W*(?:#|number|no\.|num|nr\.?)\s*(?:1|one)\s+(?=[^\W\d_])(?!(?:please|pls|thanks|thank|cheers|ta)\b)",
+    re.IGNORECASE,
+)
 _SEPARATORS = " \t\n-–—:;.,!?)]}*~=>/|\\'\""
 
 
@@ -143,6 +156,9 @@ def rating(message: Message) -> Reply | None:
     text = message.text
     if re.match(rf"^\s*[{_CURRENCY}]|^\s*-\s*\d", text):
         return None  # "$3", "-1"
+    text = _GREETING.sub("", text, count=1)  # "Hello, 1 - the wait"
+    if _RANKED.match(text):
+        return Reply(ReplyKind.UNCLEAR, rule="rating")
     text = _PREFIX.sub("", text.lstrip("([{*'\" "), count=1).strip()
     stars = len(text) - len(text.lstrip("⭐🌟"))
     if stars:
@@ -190,8 +206,8 @@ def rating(message: Message) -> Reply | None:
     outcome = LABELS.get(lead) or LABELS.get(close_typo(lead, LABELS, shortest=5) or "")
     if outcome is None:
         return None
-    if rest.lstrip().startswith("?") and rest.strip("? "):
-        return Reply(ReplyKind.UNCLEAR, rule="rating")  # "Exceeded? Hardly."
+    if rest.lstrip().startswith("?"):
+        return Reply(ReplyKind.UNCLEAR, rule="rating")  # "Exceeded? Hardly.", "fell short?" asked back
     return _rated(outcome, rest, strict_words=True)  # "met and exceeded" is unclear, "exceeded 👍" is not
 
 

@@ -80,6 +80,14 @@ _QUESTION = re.compile(
 )
 
 
+# A rating said in so many words, anywhere in a longer text: "..., I'd say 3, thank you".
+_STATED = re.compile(
+    r"(?<!\w)(?:(?:i ?d|i would|i ?ll|i will|id) (?:say|give (?:it|you|u|ya|you guys|yall)"
+    r"|rate (?:it|you|u|you guys|us))|my (?:rating|score|answer) (?:is|would be|=)|(?:rating|score)(?: is)?\s*[:=-])"
+    r"\s*(?:an? )?([123])(?![\w:/%$]|[.,]\d)"
+)
+
+
 def read_words(text: str) -> Reading:
     """Yes/no, idioms, then every outcome word with negation applied, emoji and emoticons too."""
     known = lexicon()
@@ -94,6 +102,10 @@ def read_words(text: str) -> Reading:
         text = pattern.sub(replacement, text)
     for phrase in known.neutral:
         text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " , ", text)
+    stated_numbers = {int(found.group(1)) for found in _STATED.finditer(text)}
+    stated = NUMBERS[stated_numbers.pop()] if len(stated_numbers) == 1 else None
+    if stated is not None:
+        text = _STATED.sub(" , ", text)  # the answer is taken; the words around it must agree in direction
     signals: list[tuple[Outcome, int]] = []  # (outcome, strength)
     for pattern, outcome in _phrases():
         if pattern.search(text):
@@ -109,6 +121,7 @@ def read_words(text: str) -> Reading:
     positive = False
     only_signals = True
     trailing: Outcome | None = None
+    set_apart = False
     turns: list[int] = []  # where "but" and the like fell among the signals
     content = False  # a word we do not know, or a topic
     clause_start = 0
@@ -135,6 +148,7 @@ def read_words(text: str) -> Reading:
                 return Reading(unclear=True, only_signals=False)  # "solid 8", "good, 7": another scale
             if last and sum(other.isdecimal() for other in tokens) == 1 and int(token) in NUMBERS and meaningful:
                 trailing = NUMBERS[int(token)]  # "Great service from Ana. 3": it confirms or contradicts the words
+                set_apart = index > 0 and tokens[index - 1] in ",.;:-–—"  # "Ana was at the counter, 3"
                 if any(known_word(other) in known.negators for other in tokens[max(clause_start, index - 3) : index]):
                     return Reading(unclear=True, only_signals=False)  # "not 3"
             continue
@@ -200,8 +214,13 @@ def read_words(text: str) -> Reading:
         signals = [(Outcome.EXCEEDED if outcome is Outcome.MET else outcome, STRONG) for outcome, _ in signals]
         if positive and not signals:
             signals.append((Outcome.EXCEEDED, STRONG))  # "can't believe how quick"
-    if trailing is not None and (signals or not content):  # "Feedback 3" yes, "stop 3" no
-        signals.append((trailing, STRONG))
+    keywords = known.opt_out_keywords | known.opt_in_keywords | known.help_keywords
+    if trailing is not None and (signals or not content or (set_apart and not keywords & set(tokens))):
+        signals.append((trailing, STRONG))  # "Feedback 3", "stopped by for lunch, 3" yes; "stop 3", "stop, 3" no
+    if stated is not None:
+        if any(strength > BARE and outcome.is_unmet != stated.is_unmet for outcome, strength in signals):
+            return Reading(unclear=True, only_signals=False)  # "the wait was awful, I'd say 3"
+        return Reading(((stated, STRONG),), positive, only_signals=False)
     if turns and signals and any(turn in (0, len(signals)) for turn in turns):
         return Reading(unclear=True, only_signals=False)  # "It was great but I wish you had oat milk"
     return Reading(tuple(signals), positive, only_signals)

@@ -68,7 +68,7 @@ CASES = [
     ("no me escribas más", OPT_OUT, None, "", "opt_out_phrase"),
     ("baja", OPT_OUT, None, "", "opt_out_phrase"),
     ("the staff wouldn't stop talking", UNCLEAR, None, "", "none"),
-    ("Reply STOP to opt out", UNCLEAR, None, "", "none"),
+    ("Reply STOP to opt out", UNCLEAR, None, "", "echo"),
     ("wrong number", UNCLEAR, None, "", "words"),
     # reaction: only what stands outside the quote decides; the quote is never read for keywords or numbers
     (f"Liked “{QUESTION}”", RATING, MET, "", "reaction"),
@@ -191,6 +191,42 @@ CASES = [
     ("lol", UNCLEAR, None, "", "none"),
     ("", UNCLEAR, None, "", "none"),
     ("who is this?", UNCLEAR, None, "", "words"),
+    # echo: our question pasted back without quotation marks; only the rest is read, never for an opt-out
+    ("Did we meet your expectations? yes", RATING, MET, "", "words"),
+    ("Re: Did we meet your expectations? 1", RATING, BELOW, "", "rating"),
+    (f"{QUESTION} 3", RATING, EXCEEDED, "", "rating"),
+    ("3 if we exceeded them", UNCLEAR, None, "", "echo"),  # our own "3 if…": a person reads it
+    ("Reply 1 if we fell short", UNCLEAR, None, "", "echo"),
+    ("STOP to opt out", UNCLEAR, None, "", "echo"),
+    (f"{QUESTION} STOP", UNCLEAR, None, "", "echo"),
+    ("you met them", RATING, MET, "you met them", "words"),  # two words of ours are the customer's own
+    # rating: lead-ins, greetings, "#1" as praise, a label asked back
+    ("I'll go with three", RATING, EXCEEDED, "", "rating"),
+    ("it was a three", RATING, EXCEEDED, "", "rating"),
+    ("give you guys a 3", RATING, EXCEEDED, "", "rating"),
+    ("I'm going to say two", RATING, MET, "", "rating"),
+    ("solid 3", RATING, EXCEEDED, "", "rating"),
+    ("it was a nightmare", RATING, BELOW, "", "words"),
+    ("Hello,\n\n1 - the wait.\n\nThanks", RATING, BELOW, "the wait. Thanks", "rating"),
+    ("number 1 service", UNCLEAR, None, "", "rating"),
+    ("#1 please", RATING, BELOW, "please", "rating"),
+    ("fell short?", UNCLEAR, None, "", "rating"),
+    # words: a rating said in a longer text decides when the words agree in direction
+    (
+        "the lady was so patient with us, I'd say 3, thank you",
+        RATING,
+        EXCEEDED,
+        "the lady was so patient with us, I'd say 3, thank you",
+        "words",
+    ),
+    ("good coffee, I'd say 3", RATING, EXCEEDED, "good coffee, I'd say 3", "words"),
+    ("the wait was awful, I'd say 3", UNCLEAR, None, "", "words"),
+    ("stopped by for lunch, 3", RATING, EXCEEDED, "stopped by for lunch, 3", "words"),
+    ("great, another 40 minutes", UNCLEAR, None, "", "words"),
+    ("love that I had to ask three times", UNCLEAR, None, "", "words"),
+    ("sh*t service", RATING, BELOW, "", "words"),
+    ("nothing special", UNCLEAR, None, "", "words"),
+    ("1 Regards, Mary", RATING, BELOW, "Regards, Mary", "rating"),
 ]
 
 
@@ -203,8 +239,14 @@ def test_reply_table(text: str, kind: ReplyKind, outcome: Outcome | None, commen
 
 
 def _real_world() -> list[tuple[str, str, str]]:
-    table = tomllib.loads((Path(__file__).parent / "replies_cases.toml").read_text(encoding="utf-8"))
-    return [(category, text, expected) for category, section in table.items() for text, expected in section["cases"]]
+    """The table and its siblings (``replies_cases_r12.toml``: a red-team round kept in its own file)."""
+    rows = []
+    for path in sorted(Path(__file__).parent.glob("replies_cases*.toml")):
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+        rows += [
+            (category, text, expected) for category, section in table.items() for text, expected in section["cases"]
+        ]
+    return rows
 
 
 REAL_WORLD = _real_world()
@@ -263,7 +305,8 @@ def test_station_code_is_taken_out_of_the_text() -> None:
 
 
 def test_rules_run_in_the_documented_order() -> None:
-    assert [name for name, _ in RULES] == ["opt_out_type", "reaction", "keyword", "opt_out_phrase", "rating", "words"]
+    names = ["opt_out_type", "reaction", "echo", "keyword", "opt_out_phrase", "rating", "words"]
+    assert [name for name, _ in RULES] == names
 
 
 def test_bare_rating_is_distinguished_from_a_comment() -> None:
