@@ -16,6 +16,9 @@ def opt_out_type(message: Message) -> Reply | None:
     return Reply(kind) if kind else None
 
 
+_JOINED_STARTS = frozenset({"stop", "opt", "un", "start", "help"})
+
+
 def keyword(message: Message) -> Reply | None:
     """Twilio's own keywords, alone: "Stop.", "STOP!!", "stop 🛑", "opt-out", "stop all"."""
     known = lexicon()
@@ -23,7 +26,10 @@ def keyword(message: Message) -> Reply | None:
     kept = [word for word in words.split() if word not in known.courtesies]
     if kept and len(kept) < len(words.split()):
         words = " ".join(kept)  # "stop merci", "stop please and thank you", "help please"
-    compact = words.replace(" ", "")
+    parts = words.split()
+    # "s t o p", "stop all", "opt out" are the keyword; "STO P" is not
+    joined = len(parts) < 2 or all(len(part) == 1 for part in parts) or parts[0] in _JOINED_STARTS
+    compact = words.replace(" ", "") if joined else words
     if compact in known.opt_out_keywords:
         return Reply(ReplyKind.OPT_OUT)
     if message.opted_out and words in known.opt_in_when_opted_out:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from shared.ratings import Outcome
-from sms.replies.message import EMOJI, NEUTRAL_EMOJI, NUMBERS, Message, is_emoji
+from sms.replies.message import EMOJI, NEUTRAL_EMOJI, NUMBERS, SARCASM, Message, is_emoji
 from sms.replies.reply import Reply, ReplyKind
 from sms.replies.words import BARE, Reading, close_typo, known_word, read_words, unclear_phrase
 from sms.words import fold, lexicon
@@ -28,7 +28,7 @@ _PREFIX = re.compile(
     r"^\W*(?:(?:my\s+)?(?:rating|rate|answer|score|vote|reply)(?:\s+is)?|i(?:'?d|\s+would)?\s+(?:say|give\s+(?:it|you|u|ya)|rate\s+(?:it|you|u))"
     r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)"
     r"|i(?:'?ll|\s+will)\s+(?:say|go\s+(?:with|for)|give\s+(?:it|you|u|ya))|(?:i'?m\s+)?(?:going\s+to|gonna)\s+(?:say|go\s+with)"
-    r"|i\s+want\s+to\s+say|(?:it|that)(?:'?s|\s+was|\s+is)\s+(?=an?\s)|(?:i'?d\s+)?give\s+(?:you|u|ya)\s+(?:guys|all|folks)"
+    r"|i\s+want\s+to\s+say|(?:it|that)(?:'?s|\s+was|\s+is)\s+(?=an?\s)|(?:i'?d\s+|i\s+)?give\s+(?:it|you|u|ya)(?:\s+(?:guys|all|folks))?|(?:you|u)\s+get"
     r"|(?:definitely|def|defo|easily|absolutely|clearly|obviously|happily|gladly|solid|strong|firm)(?=\s+(?:an?\s+)?(?:\d|one\b|two\b|three\b))|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟])"
     r"|^\W*an?\s+(?=\d|one\b|two\b|three\b|uno\b|dos\b|tres\b)",
     re.IGNORECASE,
@@ -93,8 +93,8 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_w
     and the words too ("👍 great" is unclear, "👍 thanks" met).
     """
     unclear = Reply(ReplyKind.UNCLEAR, rule="rating")
-    if outcome is None or unclear_phrase(fold(rest)):
-        return unclear  # "3 /s", "2 jk"
+    if outcome is None or unclear_phrase(fold(rest)) or SARCASM & set(rest):
+        return unclear  # "3 /s", "2 jk", "3 🙄"
     comment = rest.strip(_SEPARATORS + " ").strip()
     # The comment may start by repeating the answer ("3 exceeded", "1 - fell short", "3 👍").
     while (echoed := _echo(comment)) is not None:
@@ -189,6 +189,8 @@ def rating(message: Message) -> Reply | None:
             return Reply(ReplyKind.UNCLEAR, rule="rating")  # "3.5"
         if _is_quantity(rest):
             return None  # read for words: "3 hours wait, terrible"
+        if re.match(r"^[^\W\d_]", rest):
+            return Reply(ReplyKind.UNCLEAR, rule="rating")  # "3e", "2w": a typo, an ordinal, a code?
         number = int(found.group(1)) if len(found.group(1)) < 6 else 0
         if _says_nothing_after(rest):
             return Reply(ReplyKind.UNCLEAR, rule="rating")  # "1 guy at the register": a count or an answer?
@@ -198,7 +200,10 @@ def rating(message: Message) -> Reply | None:
         return None
     lead, rest = fold(found.group("lead")), found.group("rest")
     if lead in lexicon().numbers:
-        courtesy = all(word in lexicon().courtesies for word in re.findall(r"[^\W\d_]+", fold(rest)))  # "two please"
+        confirmed = fold(rest)
+        for phrase in lexicon().confirmations:  # "three for sure", "a three from me"
+            confirmed = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", confirmed)
+        courtesy = all(word in lexicon().courtesies for word in re.findall(r"[^\W\d_]+", confirmed))  # "two please"
         apart = not rest.strip() or re.match(r"\s*[-–—:;.,!)]|\s*$", rest) or is_emoji(rest.strip()[0])
         if not apart and not courtesy:
             return None  # "one of your staff was rude" is not an answer "1"

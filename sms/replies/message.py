@@ -14,6 +14,7 @@ from sms.words import emoji, fold
 EMOJI: dict[str, Outcome] = emoji().outcomes
 NEUTRAL_EMOJI = emoji().neutral
 STARS = emoji().stars
+SARCASM = emoji().sarcasm
 _EMOTICONS = emoji().emoticons
 _EMOTICON = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(face) for face in _EMOTICONS) + r")(?!\S)", re.IGNORECASE)
 NUMBERS = {1: Outcome.BELOW, 2: Outcome.MET, 3: Outcome.EXCEEDED}

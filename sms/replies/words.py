@@ -88,6 +88,20 @@ _STATED = re.compile(
 )
 
 
+# A time that says the customer waited: "20 minutes for a sandwich", "an hour", "2 hrs"; "only 5 mins" is quick.
+_DURATION = re.compile(
+    r"(?<!only )(?<!just )(?<!under )(?<!in )(?<!within )(?<!than )(?<![\w.:])(\d+|an|a|one|two|three|half an)"
+    r" ?(min|mins|minute|minutes|m|h|hr|hrs|hour|hours|day|days|week|weeks)\b"
+)
+
+
+def _is_long(found: re.Match[str]) -> bool:
+    amount, unit = found.groups()
+    if unit.startswith("m"):
+        return amount.isdecimal() and int(amount) >= 10
+    return not (amount == "a" and unit.startswith(("d", "w")))  # "a day" and "a week" are often no wait
+
+
 def read_words(text: str) -> Reading:
     """Yes/no, idioms, then every outcome word with negation applied, emoji and emoticons too."""
     known = lexicon()
@@ -98,10 +112,13 @@ def read_words(text: str) -> Reading:
     hesitant = text.rstrip().endswith(("?", "...", "…"))
     if hesitant and asked and all(word in known.yes or word in known.no or word in _MILD for word in asked):
         return Reading(unclear=True, only_signals=False)  # "yes?", "No??", "ok...": asking back or holding back
+    if text.rstrip().endswith("?") and 0 < len(asked) <= 2 and all(word in known.words for word in asked):
+        return Reading(unclear=True, only_signals=False)  # "good?", "met?": asked back
     for pattern, replacement in known.rewrites:
         text = pattern.sub(replacement, text)
     for phrase in known.neutral:
         text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " , ", text)
+    long_wait = any(_is_long(found) for found in _DURATION.finditer(text))  # praise beside it is doubtful
     stated_numbers = {int(found.group(1)) for found in _STATED.finditer(text)}
     stated = NUMBERS[stated_numbers.pop()] if len(stated_numbers) == 1 else None
     if stated is not None:
@@ -122,6 +139,7 @@ def read_words(text: str) -> Reading:
     only_signals = True
     trailing: Outcome | None = None
     set_apart = False
+    excepted = False  # "great as usual except the wait": praise with an exception is for a person
     turns: list[int] = []  # where "but" and the like fell among the signals
     content = False  # a word we do not know, or a topic
     clause_start = 0
@@ -148,7 +166,7 @@ def read_words(text: str) -> Reading:
                 return Reading(unclear=True, only_signals=False)  # "solid 8", "good, 7": another scale
             if last and sum(other.isdecimal() for other in tokens) == 1 and int(token) in NUMBERS and meaningful:
                 trailing = NUMBERS[int(token)]  # "Great service from Ana. 3": it confirms or contradicts the words
-                set_apart = index > 0 and tokens[index - 1] in ",.;:-–—"  # "Ana was at the counter, 3"
+                set_apart = meaningful > 1 and tokens[index - 1] in ",.:-–—"  # "Ana was at the counter, 3"
                 if any(known_word(other) in known.negators for other in tokens[max(clause_start, index - 3) : index]):
                     return Reading(unclear=True, only_signals=False)  # "not 3"
             continue
@@ -160,10 +178,14 @@ def read_words(text: str) -> Reading:
         if token in known.conditions and signals:
             return Reading(unclear=True, only_signals=False)  # "great service if you're invisible"
         if token in known.contrasts or token in known.concessions:
+            excepted = excepted or token == "except"
             clause_start = index + 1
             only_signals = False
             if token in known.contrasts:
                 turns.append(len(signals))  # "good but slow": each side must say the same, and say something
+            continue
+        if token in known.numbers and not content and all(not other[0].isalnum() for other in tokens[index + 1 :]):
+            trailing = NUMBERS.get(known.numbers[token])  # "for sure three", "definitely two"
             continue
         word = known_word(token)
         first = meaningful == 0
@@ -217,6 +239,8 @@ def read_words(text: str) -> Reading:
     keywords = known.opt_out_keywords | known.opt_in_keywords | known.help_keywords
     if trailing is not None and (signals or not content or (set_apart and not keywords & set(tokens))):
         signals.append((trailing, STRONG))  # "Feedback 3", "stopped by for lunch, 3" yes; "stop 3", "stop, 3" no
+    if (long_wait or excepted) and any(outcome is not Outcome.BELOW for outcome, _ in signals):
+        return Reading(unclear=True, only_signals=False)  # "amazing, 20 minutes for a sandwich"
     if stated is not None:
         if any(strength > BARE and outcome.is_unmet != stated.is_unmet for outcome, strength in signals):
             return Reading(unclear=True, only_signals=False)  # "the wait was awful, I'd say 3"

@@ -58,6 +58,7 @@ class Lexicon:
     intensifiers: tuple[str, ...]
     plainly_denied: frozenset[str]
     courtesies: frozenset[str]
+    confirmations: tuple[str, ...]
     topics: frozenset[str]
     aliases: dict[str, str]
     phrases: dict[str, Outcome]
@@ -126,6 +127,7 @@ def lexicon() -> Lexicon:
         intensifiers=tuple(sorted(merged("words", "intensifiers"), key=len, reverse=True)),
         plainly_denied=frozenset(merged("words", "plainly_denied")),
         courtesies=frozenset(merged("words", "courtesies")),
+        confirmations=tuple(sorted(merged("words", "confirmations"), key=len, reverse=True)),
         topics=frozenset(merged("words", "topics")),
         aliases=aliases,
         phrases={key: Outcome(value) for key, value in merged_map("phrases").items()},
@@ -165,6 +167,7 @@ class Emoji:
     outcomes: dict[str, Outcome]
     neutral: frozenset[str]
     stars: frozenset[str]
+    sarcasm: frozenset[str]
     emoticons: dict[str, str]
 
 
@@ -178,5 +181,6 @@ def emoji() -> Emoji:
         outcomes=outcomes,
         neutral=frozenset(table["emoji"]["neutral"]),
         stars=frozenset(table["emoji"]["stars"]),
+        sarcasm=frozenset(table["emoji"]["sarcasm"]),
         emoticons=dict(table["emoticons"]),
     )
