@@ -45,7 +45,8 @@ def _is_our_question(quote: Quote, questions: tuple[str, ...]) -> bool:
     for question in (*questions, *DEFAULT_QUESTIONS):
         template = _words_of(question)
         match = difflib.SequenceMatcher(None, words, template, autojunk=False).find_longest_match()
-        if match.size >= 5 or (match.size >= 2 and match.size >= len(words) - 4):
+        short_enough = match.size >= 2 and match.size >= len(words) - 4 and words[:1] != ["thanks"]
+        if match.size >= 5 or short_enough:  # a short "Thanks! Glad we met your expectations." is no question
             return True
     return bool(_QUESTION_LIKE.search(fold(quote.text)))
 

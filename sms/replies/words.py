@@ -90,15 +90,16 @@ _STATED = re.compile(
 
 # A time that says the customer waited: "20 minutes for a sandwich", "an hour", "2 hrs"; "only 5 mins" is quick.
 _DURATION = re.compile(
-    r"(?<!only )(?<!just )(?<!under )(?<!in )(?<!within )(?<!than )(?<![\w.:])(\d+|an|a|one|two|three|half an)"
+    r"(?<![\w.:])(?:(only|just|under|in|within|than) )?(\d+|an|a|one|two|three|half an)"
     r" ?(min|mins|minute|minutes|m|h|hr|hrs|hour|hours|day|days|week|weeks)\b"
 )
 
 
 def _is_long(found: re.Match[str]) -> bool:
-    amount, unit = found.groups()
+    """Twenty minutes or more, or ten when not said to be quick ("in 15 minutes"); an hour ("only an hour" too)."""
+    quick, amount, unit = found.groups()
     if unit.startswith("m"):
-        return amount.isdecimal() and int(amount) >= 10
+        return amount.isdecimal() and (int(amount) >= 20 or (int(amount) >= 10 and not quick))
     return not (amount == "a" and unit.startswith(("d", "w")))  # "a day" and "a week" are often no wait
 
 
