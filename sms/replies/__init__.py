@@ -39,6 +39,10 @@ from sms.replies.words import words
 
 __all__ = ["RULES", "Message", "Reply", "ReplyKind", "parse_reply"]
 
+# Twilio joins a long text into one of at most 1,600 characters: a longer one came from no phone.
+# Only Twilio's own OptOutType is taken from it; a person reads the rest (and no rule reads 10,000 characters).
+MAX_LENGTH = 1600
+
 RULES: tuple[tuple[str, Rule], ...] = (
     ("opt_out_type", opt_out_type),
     ("reaction", reaction),
@@ -59,6 +63,8 @@ def parse_reply(text: str, *, opted_out: bool = False, questions: Iterable[str] 
     """
     message = prepare(text, opted_out=opted_out, questions=questions, opt_out_type=opt_out_type)
     for name, rule in RULES:
+        if len(message.text) > MAX_LENGTH and name != "opt_out_type":
+            break
         reply = rule(message)
         if reply is not None:
             return Reply(

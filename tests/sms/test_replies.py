@@ -395,3 +395,56 @@ def test_numbers_that_are_not_answers_are_not_recorded_as_answers(
 ) -> None:
     texter.text(body)
     assert [rating.outcome for rating in store.ratings()] == ([outcome] if outcome else [])
+
+
+@pytest.mark.parametrize(
+    ("body", "outcome"),
+    [
+        (f"{ASKED}\n3", EXCEEDED),
+        ("Did we meet your expectations? yes", MET),
+        ("Re: Did we meet your expectations? 1", BELOW),
+    ],
+)
+def test_our_question_pasted_back_is_read_by_what_the_customer_added(
+    texter: Texter, store: FeedbackStore, body: str, outcome: Outcome
+) -> None:
+    texter.text(body)
+    assert [rating.outcome for rating in store.ratings()] == [outcome]
+
+
+@pytest.mark.parametrize(
+    "body", [f"{ASKED} STOP", "STOP to opt out", "Reply STOP to opt out", "Reply 1 if we fell short"]
+)
+def test_our_question_pasted_back_is_never_an_opt_out_nor_an_answer(
+    texter: Texter, store: FeedbackStore, body: str
+) -> None:
+    texter.text(body)
+    assert list(store.ratings()) == []
+    assert not _opted_out(store)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["3 " * 5000, "stop " * 2000, "great " * 2000, "\u202e" * 9000 + "STOP", "[bold]" * 2000, "1" * 10000],
+    ids=["threes", "stops", "greats", "rtl-stop", "markup", "digits"],
+)
+def test_a_text_longer_than_any_phone_sends_is_left_to_a_person(text: str) -> None:
+    """Twilio joins a long text into at most 1,600 characters: 10,000 came from no phone (and would be slow to read)."""
+    assert parse_reply(text).kind is UNCLEAR
+    assert parse_reply(text, opt_out_type="STOP").kind is OPT_OUT  # Twilio's own keyword match still wins
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("\u202ePOTS", UNCLEAR),  # shown as "STOP" by the override, but the customer sent no STOP
+        ("STO P", UNCLEAR),
+        ("s t o p", OPT_OUT),
+        ("\u200b3\u200b", RATING),
+        ("[bold]1[/bold]", UNCLEAR),  # markup around a digit: a person reads it
+        ("<script>alert(1)</script>", UNCLEAR),
+        ('=HYPERLINK("http://x","3")', UNCLEAR),
+    ],
+)
+def test_hostile_characters_neither_hide_nor_invent_an_answer(text: str, verdict: ReplyKind) -> None:
+    assert parse_reply(text).kind is verdict
