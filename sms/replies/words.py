@@ -165,7 +165,11 @@ def read_words(text: str) -> Reading:
                 continue  # "at 3", "by 2": a time
             if last and meaningful and int(token) not in NUMBERS and following not in known.units:
                 return Reading(unclear=True, only_signals=False)  # "solid 8", "good, 7": another scale
-            if last and sum(other.isdecimal() for other in tokens) == 1 and int(token) in NUMBERS and meaningful:
+            counted = sum(  # "in and out in 5 minutes… 2": an amount is no other answer
+                other.isdecimal() and (tokens[spot + 1] if spot + 1 < len(tokens) else "") not in known.units
+                for spot, other in enumerate(tokens)
+            )
+            if last and counted == 1 and int(token) in NUMBERS and meaningful:
                 trailing = NUMBERS[int(token)]  # "Great service from Ana. 3": it confirms or contradicts the words
                 set_apart = meaningful > 1 and tokens[index - 1] in ",.:-–—"  # "Ana was at the counter, 3"
                 if any(known_word(other) in known.negators for other in tokens[max(clause_start, index - 3) : index]):
