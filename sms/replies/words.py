@@ -95,6 +95,14 @@ _DURATION = re.compile(
 )
 
 
+def _counted(after: str) -> bool:
+    """What follows a stated number makes it no answer: "I'd give it 3 stars", "3 out of 5", "3 hours"."""
+    following = re.match(r"\s*(/|[^\W\d_]+)", after)
+    return bool(following) and (
+        following.group(1) in ("/", "star", "stars", "out", "outta") or following.group(1) in lexicon().units
+    )
+
+
 def _is_long(found: re.Match[str]) -> bool:
     """Twenty minutes or more, or ten when not said to be quick ("in 15 minutes"); an hour ("only an hour" too)."""
     quick, amount, unit = found.groups()
@@ -120,7 +128,7 @@ def read_words(text: str) -> Reading:
     for phrase in known.neutral:
         text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " , ", text)
     long_wait = any(_is_long(found) for found in _DURATION.finditer(text))  # praise beside it is doubtful
-    stated_numbers = {int(found.group(1)) for found in _STATED.finditer(text)}
+    stated_numbers = {int(found.group(1)) for found in _STATED.finditer(text) if not _counted(text[found.end() :])}
     stated = NUMBERS[stated_numbers.pop()] if len(stated_numbers) == 1 else None
     if stated is not None:
         text = _STATED.sub(" , ", text)  # the answer is taken; the words around it must agree in direction

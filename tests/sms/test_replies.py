@@ -211,6 +211,10 @@ CASES = [
     ("number 1 service", UNCLEAR, None, "", "rating"),
     ("#1 please", RATING, BELOW, "please", "rating"),
     ("fell short?", UNCLEAR, None, "", "rating"),
+    ("3 🙄", UNCLEAR, None, "", "rating"),
+    ("3e", UNCLEAR, None, "", "rating"),
+    ("Three for sure", RATING, EXCEEDED, "for sure", "rating"),
+    ("A three from me", RATING, EXCEEDED, "from me", "rating"),
     # words: a rating said in a longer text decides when the words agree in direction
     (
         "the lady was so patient with us, I'd say 3, thank you",
@@ -221,6 +225,13 @@ CASES = [
     ),
     ("good coffee, I'd say 3", RATING, EXCEEDED, "good coffee, I'd say 3", "words"),
     ("the wait was awful, I'd say 3", UNCLEAR, None, "", "words"),
+    ("Good coffee, I'd give it 3 stars", UNCLEAR, None, "", "words"),  # three of five stars
+    ("amazing, 20 minutes for a sandwich", UNCLEAR, None, "", "words"),  # praise beside a long wait
+    ("wow, so fast, only 50 minutes", UNCLEAR, None, "", "words"),
+    ("in and out in 5 minutes, great", RATING, EXCEEDED, "in and out in 5 minutes, great", "words"),
+    ("great as usual except the wait", UNCLEAR, None, "", "words"),
+    ("good?", UNCLEAR, None, "", "words"),
+    ("For sure three", RATING, EXCEEDED, "", "words"),
     ("stopped by for lunch, 3", RATING, EXCEEDED, "stopped by for lunch, 3", "words"),
     ("great, another 40 minutes", UNCLEAR, None, "", "words"),
     ("love that I had to ask three times", UNCLEAR, None, "", "words"),
