@@ -31,6 +31,8 @@ def keyword(message: Message) -> Reply | None:
     joined = len(parts) < 2 or all(len(part) == 1 for part in parts) or parts[0] in _JOINED_STARTS
     compact = words.replace(" ", "") if joined else words
     if compact in known.opt_out_keywords:
+        if re.search(r"\?[\s!?.]*$", message.text):
+            return Reply(ReplyKind.UNCLEAR, rule="keyword")  # "STOP?": asked, not said; a person answers
         return Reply(ReplyKind.OPT_OUT)
     if message.opted_out and words in known.opt_in_when_opted_out:
         return Reply(ReplyKind.OPT_IN)

@@ -97,6 +97,8 @@ def reaction(message: Message) -> Reply | None:
     is_tapback, outcome, removed = _tapback(quote.outside)
     ours = _is_our_question(quote, message.questions)
     if is_tapback:
+        if any(mark in quote.text for mark in "“”«»„"):
+            return Reply(ReplyKind.UNCLEAR, rule="reaction", is_reaction=True)  # two reactions in one text
         if outcome is not None and ours and not removed:
             return Reply(ReplyKind.RATING, outcome, rule="reaction", is_reaction=True)
         return Reply(ReplyKind.UNCLEAR, rule="reaction", is_reaction=True, removed=removed)
@@ -123,7 +125,9 @@ def _answer_beside(quote: Quote, message: Message) -> Reply | None:
 def _media_reaction(message: Message) -> Reply | None:
     """``Liked an image``, ``Le gustó una imagen``: a tapback on something that is not our question."""
     plain = _words_and_emoji(message.text)
+    unadorned = " ".join(word for word in plain.split() if not is_emoji(word))  # "👍 Liked your message"
     for noun in reactions().media:
-        if plain.endswith(" " + noun) and _tapback(plain.removesuffix(noun))[0]:
-            return Reply(ReplyKind.UNCLEAR, rule="reaction", is_reaction=True)
+        for shape in (plain, unadorned):
+            if shape.endswith(" " + noun) and _tapback(shape.removesuffix(noun))[0]:
+                return Reply(ReplyKind.UNCLEAR, rule="reaction", is_reaction=True)
     return None

@@ -121,8 +121,10 @@ def read_words(text: str) -> Reading:
     hesitant = text.rstrip().endswith(("?", "...", "…"))
     if hesitant and asked and all(word in known.yes or word in known.no or word in _MILD for word in asked):
         return Reading(unclear=True, only_signals=False)  # "yes?", "No??", "ok...": asking back or holding back
-    if text.rstrip().endswith("?") and 0 < len(asked) <= 2 and all(word in known.words for word in asked):
-        return Reading(unclear=True, only_signals=False)  # "good?", "met?": asked back
+    if text.rstrip().endswith("?") and 0 < len(asked) <= 2 and any(word in known.words for word in asked):
+        return Reading(unclear=True, only_signals=False)  # "good?", "happy now?": asked back
+    if re.fullmatch(r"\W*[a-z]{1,2}-\d+\W*", text):
+        return Reading(unclear=True, only_signals=False)  # "A-1", "B-2": a grade or a seat, not the answer
     for pattern, replacement in known.rewrites:
         text = pattern.sub(replacement, text)
     for phrase in known.neutral:

@@ -212,6 +212,13 @@ CASES = [
     ("#1 please", RATING, BELOW, "please", "rating"),
     ("fell short?", UNCLEAR, None, "", "rating"),
     ("3 🙄", UNCLEAR, None, "", "rating"),
+    ("A-1", UNCLEAR, None, "", "words"),  # a grade or a seat
+    ("top notch rudeness", UNCLEAR, None, "", "words"),
+    ("happy now?", UNCLEAR, None, "", "words"),
+    ("oh it was GREAT", UNCLEAR, None, "", "words"),
+    ("STOP?", UNCLEAR, None, "", "keyword"),  # asked, not said
+    ("👍 Liked your message", UNCLEAR, None, "", "reaction"),
+    (f"Liked “{QUESTION}” Disliked “{QUESTION}”", UNCLEAR, None, "", "reaction"),
     ("3e", UNCLEAR, None, "", "rating"),
     ("Three for sure", RATING, EXCEEDED, "for sure", "rating"),
     ("A three from me", RATING, EXCEEDED, "from me", "rating"),
