@@ -35,7 +35,8 @@ def without_our_words(text: str, questions: Iterable[str] = ()) -> tuple[str, bo
     removed = False
     for question in (*questions, *DEFAULT_QUESTIONS):
         template = _template(question)
-        while True:
+        vocabulary = frozenset(template)
+        while sum(fold(word) in vocabulary for word in _WORD.findall(text)) >= _RUN:  # else no run of ours is there
             spans = [(fold(found.group()), found.start(), found.end()) for found in _WORD.finditer(text)]
             match = difflib.SequenceMatcher(
                 None, [word for word, _, _ in spans], template, autojunk=False

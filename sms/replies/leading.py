@@ -7,7 +7,7 @@ import re
 from shared.ratings import Outcome
 from sms.replies.message import EMOJI, NEUTRAL_EMOJI, NUMBERS, SARCASM, Message, is_emoji
 from sms.replies.reply import Reply, ReplyKind
-from sms.replies.words import BARE, Reading, close_typo, known_word, read_words, unclear_phrase
+from sms.replies.words import BARE, Reading, any_of, close_typo, known_word, read_words, unclear_phrase
 from sms.words import fold, lexicon
 
 LABELS: dict[str, Outcome] = {
@@ -200,9 +200,7 @@ def rating(message: Message) -> Reply | None:
         return None
     lead, rest = fold(found.group("lead")), found.group("rest")
     if lead in lexicon().numbers:
-        confirmed = fold(rest)
-        for phrase in lexicon().confirmations:  # "three for sure", "a three from me"
-            confirmed = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", confirmed)
+        confirmed = any_of(lexicon().confirmations).sub(" ", fold(rest))  # "three for sure", "a three from me"
         courtesy = all(word in lexicon().courtesies for word in re.findall(r"[^\W\d_]+", confirmed))  # "two please"
         apart = not rest.strip() or re.match(r"\s*[-–—:;.,!)]|\s*$", rest) or is_emoji(rest.strip()[0])
         if not apart and not courtesy:

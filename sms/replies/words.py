@@ -24,6 +24,18 @@ def _phrases() -> tuple[tuple[re.Pattern[str], Outcome], ...]:
     return tuple((re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)"), outcome) for phrase, outcome in ordered)
 
 
+@functools.lru_cache(maxsize=16)
+def any_of(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for a list of whole words or phrases, the longest first: read once, not once a phrase."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(phrase) for phrase in ordered) + r")(?!\w)")
+
+
+@functools.cache
+def _any_phrase() -> re.Pattern[str]:
+    return any_of(tuple(lexicon().phrases))
+
+
 @functools.cache
 def _unclear_phrases() -> re.Pattern[str]:
     words = sorted(lexicon().unclear, key=len, reverse=True)
@@ -127,22 +139,19 @@ def read_words(text: str) -> Reading:
         return Reading(unclear=True, only_signals=False)  # "A-1", "B-2": a grade or a seat, not the answer
     for pattern, replacement in known.rewrites:
         text = pattern.sub(replacement, text)
-    for phrase in known.neutral:
-        text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " , ", text)
+    text = any_of(known.neutral).sub(" , ", text)
     long_wait = any(_is_long(found) for found in _DURATION.finditer(text))  # praise beside it is doubtful
     stated_numbers = {int(found.group(1)) for found in _STATED.finditer(text) if not _counted(text[found.end() :])}
     stated = NUMBERS[stated_numbers.pop()] if len(stated_numbers) == 1 else None
     if stated is not None:
         text = _STATED.sub(" , ", text)  # the answer is taken; the words around it must agree in direction
     signals: list[tuple[Outcome, int]] = []  # (outcome, strength)
-    for pattern, outcome in _phrases():
+    for pattern, outcome in _phrases() if _any_phrase().search(text) else ():
         if pattern.search(text):
             signals.append((outcome, MILD if outcome is Outcome.MET else STRONG))
             text = pattern.sub(" , ", text)
-    raised = False  # "never had such good service": what follows is said strongly
-    for phrase in known.intensifiers:
-        text, found = re.subn(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", text)
-        raised = raised or bool(found)
+    text, found = any_of(known.intensifiers).subn(" ", text)
+    raised = bool(found)  # "never had such good service": what follows is said strongly
     if _unclear_phrases().search(text):
         return Reading(unclear=True, only_signals=False)
     tokens = _TOKEN.findall(text)
