@@ -206,7 +206,8 @@ def rating(message: Message) -> Reply | None:
         if not apart and not courtesy:
             return None  # "one of your staff was rude" is not an answer "1"
         return _rated(NUMBERS.get(lexicon().numbers[lead]), rest)
-    outcome = LABELS.get(lead) or LABELS.get(close_typo(lead, LABELS, shortest=5) or "")
+    typo = close_typo(lead, LABELS, shortest=5) if lead not in lexicon().topics else None  # "excess" is a word
+    outcome = LABELS.get(lead) or LABELS.get(typo or "")
     if outcome is None:
         return None
     if rest.lstrip().startswith("?"):

@@ -108,6 +108,9 @@ def reaction(message: Message) -> Reply | None:
     if not ours and len(quote.text.split()) <= 3:
         if read_words(quote.text).signals:
             return Reply(ReplyKind.UNCLEAR, rule="reaction")  # scare quotes: "Great" service lol
+        beside = read_words(quote.outside.replace("{q}", " "))
+        if any(outcome is not Outcome.BELOW for outcome, _ in beside.signals):
+            return Reply(ReplyKind.UNCLEAR, rule="reaction")  # praise for the new 'system': scare quotes too
         return None  # the customer's own quotation marks: the "manager" was rude
     return _answer_beside(quote, message) or Reply(ReplyKind.UNCLEAR, rule="reaction")
 
