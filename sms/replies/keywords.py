@@ -62,6 +62,20 @@ def _denied(message: Message, before: str, after: str) -> bool:
     return denied or any(after.strip().startswith(word) for word in known.denied_after)
 
 
+_REQUEST = re.compile(r"^(?:(?:can|could|would|will|pls|please|plz) (?:you|u|ya)|please|pls|plz)\b")
+
+
+def _asked_or_conditional(text: str, pattern: re.Pattern[str]) -> bool:
+    """The sentence with the phrase asks ("Remove me?", but "can you remove me?" is a request) or sets a
+    condition ("I'll unsubscribe if you keep texting"): a person reads it."""
+    for sentence in re.findall(r"[^.!?]+[.!?]*", text):
+        words = plain(sentence)
+        if pattern.search(words):
+            asked = sentence.rstrip().endswith("?") and not _REQUEST.search(words)
+            return asked or bool(re.search(r"\b(?:if|unless)\b", words))
+    return False
+
+
 def opt_out_phrase(message: Message) -> Reply | None:
     """Plain opt-out wording; never "Reply STOP to opt out" quoted back, nor "wouldn't stop talking"."""
     text = plain(message.text)
@@ -72,11 +86,12 @@ def opt_out_phrase(message: Message) -> Reply | None:
         return None  # "can I unsubscribe later?"
     for pattern in known.opt_out_phrases:
         if (found := pattern.search(text)) and not _denied(message, text[: found.start()], text[found.end() :]):
-            if re.search(r"(?<!\w)[123](?!\w)", text[found.end() :]):
+            if re.search(r"(?<!\w)[123](?!\w)", text[found.end() :]) or _asked_or_conditional(message.text, pattern):
                 return Reply(ReplyKind.UNCLEAR, rule="opt_out_phrase")  # "leave me alone lol 3": a person reads it
             return Reply(ReplyKind.OPT_OUT)
     first, _, rest = message.text.partition(" ")
-    answerless = not re.search(r"\d", rest) and not read_words(rest).signals
+    said = read_words(rest)
+    answerless = not re.search(r"\d", rest) and not said.signals and not said.positive  # "Stop, you're too kind"
     if plain(first) in known.opt_out_keywords and first[-1:] in ".!,;:" and answerless:
         return Reply(ReplyKind.OPT_OUT)  # "Stop. Wrong number.", "Stop, I never visited"
     return None

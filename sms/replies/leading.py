@@ -95,6 +95,8 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_w
     unclear = Reply(ReplyKind.UNCLEAR, rule="rating")
     if outcome is None or unclear_phrase(fold(rest)) or SARCASM & set(rest):
         return unclear  # "3 /s", "2 jk", "3 🙄"
+    if lexicon().opt_out_keywords & set(re.findall(r"[^\W\d_]+", fold(rest))):
+        return unclear  # "1. Stop.": an answer, and a wish to hear no more? A person reads it
     comment = rest.strip(_SEPARATORS + " ").strip()
     # The comment may start by repeating the answer ("3 exceeded", "1 - fell short", "3 👍").
     while (echoed := _echo(comment)) is not None:

@@ -67,6 +67,15 @@ CASES = [
     ("para de enviarme mensajes", OPT_OUT, None, "", "opt_out_phrase"),
     ("no me escribas más", OPT_OUT, None, "", "opt_out_phrase"),
     ("baja", OPT_OUT, None, "", "opt_out_phrase"),
+    ("can you stop texting me?", OPT_OUT, None, "", "opt_out_phrase"),  # a request, though asked
+    ("I said stop", OPT_OUT, None, "", "opt_out_phrase"),
+    ("Wrong number, stop", OPT_OUT, None, "", "opt_out_phrase"),
+    ("Remove me? no", UNCLEAR, None, "", "opt_out_phrase"),  # asked, not said
+    ("take me off the list? no thanks", UNCLEAR, None, "", "opt_out_phrase"),
+    ("I'll unsubscribe if you keep texting", UNCLEAR, None, "", "opt_out_phrase"),  # a condition
+    ("stop, you're making me blush", UNCLEAR, None, "", "none"),
+    ("no, stop", UNCLEAR, None, "", "words"),
+    ("1. Stop.", UNCLEAR, None, "", "rating"),
     ("the staff wouldn't stop talking", UNCLEAR, None, "", "none"),
     ("Reply STOP to opt out", UNCLEAR, None, "", "echo"),
     ("wrong number", UNCLEAR, None, "", "words"),
