@@ -93,6 +93,8 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_w
     and the words too ("👍 great" is unclear, "👍 thanks" met).
     """
     unclear = Reply(ReplyKind.UNCLEAR, rule="rating")
+    if re.match(r"\s*(?:\.{2,}|…)\s*[^\s.…]", rest):
+        return unclear  # "5 stars... for the parking": a thought held back
     if outcome is None or unclear_phrase(fold(rest)) or SARCASM & set(rest):
         return unclear  # "3 /s", "2 jk", "3 🙄"
     if lexicon().opt_out_keywords & set(re.findall(r"[^\W\d_]+", fold(rest))):

@@ -58,6 +58,7 @@ class Lexicon:
     intensifiers: tuple[str, ...]
     plainly_denied: frozenset[str]
     courtesies: frozenset[str]
+    hashtags: dict[str, str]
     confirmations: tuple[str, ...]
     topics: frozenset[str]
     aliases: dict[str, str]
@@ -127,6 +128,7 @@ def lexicon() -> Lexicon:
         intensifiers=tuple(sorted(merged("words", "intensifiers"), key=len, reverse=True)),
         plainly_denied=frozenset(merged("words", "plainly_denied")),
         courtesies=frozenset(merged("words", "courtesies")),
+        hashtags={key: fold(value) for key, value in merged_map("hashtags").items()},
         confirmations=tuple(sorted(merged("words", "confirmations"), key=len, reverse=True)),
         topics=frozenset(merged("words", "topics")),
         aliases=aliases,

@@ -221,6 +221,9 @@ CASES = [
     ("#1 please", RATING, BELOW, "please", "rating"),
     ("fell short?", UNCLEAR, None, "", "rating"),
     ("3 🙄", UNCLEAR, None, "", "rating"),
+    ("5 stars... for the parking", UNCLEAR, None, "", "rating"),  # a thought held back
+    ("10/10 would not recommend", UNCLEAR, None, "", "rating"),
+    ("great #not", UNCLEAR, None, "", "words"),  # a hashtag that is a word, not a station
     ("A-1", UNCLEAR, None, "", "words"),  # a grade or a seat
     ("top notch rudeness", UNCLEAR, None, "", "words"),
     ("happy now?", UNCLEAR, None, "", "words"),
@@ -325,6 +328,7 @@ def test_a_removed_reaction_is_no_answer() -> None:
 
 
 def test_station_code_is_taken_out_of_the_text() -> None:
+    assert parse_reply("great #not").station_code == ""  # "#not", "#fail" are words
     reply = parse_reply("#Front-Desk 1 slow")
     assert (reply.station_code, reply.outcome, reply.comment) == ("front-desk", BELOW, "slow")
     assert parse_reply("Feedback #drive-thru").station_code == "drive-thru"
