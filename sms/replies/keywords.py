@@ -86,7 +86,11 @@ def opt_out_phrase(message: Message) -> Reply | None:
         return None  # "can I unsubscribe later?"
     for pattern in known.opt_out_phrases:
         if (found := pattern.search(text)) and not _denied(message, text[: found.start()], text[found.end() :]):
-            if re.search(r"(?<!\w)[123](?!\w)", text[found.end() :]) or _asked_or_conditional(message.text, pattern):
+            if (
+                re.search(r"(?<!\w)[123](?!\w)", text[found.end() :])
+                or _asked_or_conditional(message.text, pattern)
+                or any(other.search(text) for other in known.opt_out_unclear)  # "don't text me, call me"
+            ):
                 return Reply(ReplyKind.UNCLEAR, rule="opt_out_phrase")  # "leave me alone lol 3": a person reads it
             return Reply(ReplyKind.OPT_OUT)
     first, _, rest = message.text.partition(" ")

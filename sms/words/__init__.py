@@ -37,6 +37,7 @@ class Lexicon:
     help_keywords: frozenset[str]
     opt_out_phrases: tuple[re.Pattern[str], ...]
     not_opt_out: tuple[re.Pattern[str], ...]
+    opt_out_unclear: tuple[re.Pattern[str], ...]
     denied_before: tuple[str, ...]
     denied_after: tuple[str, ...]
     asked: tuple[re.Pattern[str], ...]
@@ -107,6 +108,7 @@ def lexicon() -> Lexicon:
         help_keywords=frozenset(merged("keywords", "help")),
         opt_out_phrases=tuple(re.compile(pattern) for pattern in merged("opt_out", "phrases")),
         not_opt_out=tuple(re.compile(pattern) for pattern in merged("opt_out", "not_phrases")),
+        opt_out_unclear=tuple(re.compile(pattern) for pattern in merged("opt_out", "unclear_with")),
         denied_before=tuple(merged("opt_out", "denied_before")),
         denied_after=tuple(merged("opt_out", "denied_after")),
         asked=tuple(re.compile(pattern) for pattern in merged("opt_out", "asked")),

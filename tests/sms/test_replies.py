@@ -74,6 +74,11 @@ CASES = [
     ("take me off the list? no thanks", UNCLEAR, None, "", "opt_out_phrase"),
     ("I'll unsubscribe if you keep texting", UNCLEAR, None, "", "opt_out_phrase"),  # a condition
     ("stop, you're making me blush", UNCLEAR, None, "", "none"),
+    ("the staff wouldn't leave me alone", UNCLEAR, None, "", "none"),  # pushy staff, not our texts
+    ("take me off your waiting list", UNCLEAR, None, "", "none"),
+    ("don't text me, call me", UNCLEAR, None, "", "opt_out_phrase"),  # another way to reach them
+    ("stop texting me so early", UNCLEAR, None, "", "opt_out_phrase"),  # only some times
+    ("leave me alone", OPT_OUT, None, "", "opt_out_phrase"),
     ("no, stop", UNCLEAR, None, "", "words"),
     ("1. Stop.", UNCLEAR, None, "", "rating"),
     ("the staff wouldn't stop talking", UNCLEAR, None, "", "none"),
