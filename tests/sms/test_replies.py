@@ -79,6 +79,9 @@ CASES = [
     ("don't text me, call me", UNCLEAR, None, "", "opt_out_phrase"),  # another way to reach them
     ("stop texting me so early", UNCLEAR, None, "", "opt_out_phrase"),  # only some times
     ("leave me alone", OPT_OUT, None, "", "opt_out_phrase"),
+    ("do not contact me about the refund", UNCLEAR, None, "", "opt_out_phrase"),  # something else
+    ("opt me out of the loyalty scheme", UNCLEAR, None, "", "opt_out_phrase"),
+    ("no more texts from your store", OPT_OUT, None, "", "opt_out_phrase"),
     ("no, stop", UNCLEAR, None, "", "words"),
     ("1. Stop.", UNCLEAR, None, "", "rating"),
     ("the staff wouldn't stop talking", UNCLEAR, None, "", "none"),
