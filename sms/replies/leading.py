@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from shared.ratings import Outcome
@@ -42,6 +43,15 @@ _STAR_WORDS = re.compile(
 _WORD_SCALE = re.compile(r"^([^\W\d_]+)(\s+(?:out\s+of|outta|of)\s+)([^\W\d_]+|\d+)(?!\w)", re.IGNORECASE)
 
 
+@functools.cache
+def _greeting() -> re.Pattern[str]:
+    """A greeting (the ``greetings`` lists) and a "Dear Sam" before the answer, with the marks after them."""
+    words = "|".join(
+        re.escape(word).replace(r"\ ", r"\s+") for word in sorted(lexicon().greetings, key=len, reverse=True)
+    )
+    return re.compile(rf"^\W*(?:{words}|dear\s+\w+)(?:\s*[,.!:;-]+\s*|\s+)(?=\S)", re.IGNORECASE)
+
+
 def _scale_in_digits(found: re.Match[str]) -> str:
     counted = {**lexicon().numbers, **lexicon().scale_words}
     number, top = (fold(found.group(index)) for index in (1, 3))
@@ -59,11 +69,6 @@ _LABEL_LEAD = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _CURRENCY = "$£€¥₹"
-_GREETING = re.compile(
-    r"^\W*(?:hi|hello|hey|hiya|heya|howdy|dear\s+\w+|good\s+(?:morning|afternoon|evening))"
-    r"(?:\s+(?:there|team|guys|all|folks|everyone))?(?:\s*[,.!:;-]+\s*|\s+)(?=\S)",
-    re.IGNORECASE,
-)
 # "#1 service", "number one store": praise, not the answer 1 (a person reads it).
 _RANKED = re.compile(
     r"^\W*(?:#|number|no\.|num|nr\.?)\s*(?:1|one)\s+(?=[^\W\d_])(?!(?:please|pls|thanks|thank|cheers|ta)\b)",
@@ -160,7 +165,7 @@ def rating(message: Message) -> Reply | None:
     text = message.text
     if re.match(rf"^\s*[{_CURRENCY}]|^\s*-\s*\d", text):
         return None  # "$3", "-1"
-    text = _GREETING.sub("", text, count=1)  # "Hello, 1 - the wait"
+    text = _greeting().sub("", text, count=1)  # "Hello, 1 - the wait", "Hola, 3"
     if _RANKED.match(text):
         return Reply(ReplyKind.UNCLEAR, rule="rating")
     text = _PREFIX.sub("", text.lstrip("([{*'\" "), count=1).strip()

@@ -59,6 +59,7 @@ class Lexicon:
     intensifiers: tuple[str, ...]
     plainly_denied: frozenset[str]
     courtesies: frozenset[str]
+    greetings: tuple[str, ...]
     hashtags: dict[str, str]
     confirmations: tuple[str, ...]
     topics: frozenset[str]
@@ -130,6 +131,7 @@ def lexicon() -> Lexicon:
         intensifiers=tuple(sorted(merged("words", "intensifiers"), key=len, reverse=True)),
         plainly_denied=frozenset(merged("words", "plainly_denied")),
         courtesies=frozenset(merged("words", "courtesies")),
+        greetings=tuple(merged("words", "greetings")),
         hashtags={key: fold(value) for key, value in merged_map("hashtags").items()},
         confirmations=tuple(sorted(merged("words", "confirmations"), key=len, reverse=True)),
         topics=frozenset(merged("words", "topics")),

@@ -225,6 +225,8 @@ CASES = [
     ("solid 3", RATING, EXCEEDED, "", "rating"),
     ("it was a nightmare", RATING, BELOW, "", "words"),
     ("Hello,\n\n1 - the wait.\n\nThanks", RATING, BELOW, "the wait. Thanks", "rating"),
+    ("Hola, 3", RATING, EXCEEDED, "", "rating"),  # the greetings lists of every language
+    ("Hallo, 1 zu langsam", RATING, BELOW, "zu langsam", "rating"),
     ("number 1 service", UNCLEAR, None, "", "rating"),
     ("#1 please", RATING, BELOW, "please", "rating"),
     ("fell short?", UNCLEAR, None, "", "rating"),
