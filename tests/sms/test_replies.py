@@ -235,6 +235,8 @@ CASES = [
     ("10/10 would not recommend", UNCLEAR, None, "", "rating"),
     ("great #not", UNCLEAR, None, "", "words"),  # a hashtag that is a word, not a station
     ("A-1", UNCLEAR, None, "", "words"),  # a grade or a seat
+    ("definitely not 1", UNCLEAR, None, "", "words"),  # "not 1" is no answer, and no "definitely not"
+    ("a strong 3", RATING, EXCEEDED, "", "rating"),
     ("top notch rudeness", UNCLEAR, None, "", "words"),
     ("happy now?", UNCLEAR, None, "", "words"),
     ("oh it was GREAT", UNCLEAR, None, "", "words"),
