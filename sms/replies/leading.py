@@ -6,7 +6,7 @@ import functools
 import re
 
 from shared.ratings import Outcome
-from sms.replies.message import EMOJI, NEUTRAL_EMOJI, NUMBERS, SARCASM, Message, is_emoji
+from sms.replies.message import EMOJI, NEUTRAL_EMOJI, NUMBERS, SARCASM, STARS, Message, is_emoji
 from sms.replies.reply import Reply, ReplyKind
 from sms.replies.words import BARE, Reading, any_of, close_typo, known_word, read_words, unclear_phrase
 from sms.words import fold, lexicon
@@ -30,7 +30,7 @@ _PREFIX = re.compile(
     r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)"
     r"|i(?:'?ll|\s+will)\s+(?:say|go\s+(?:with|for)|give\s+(?:it|you|u|ya))|(?:i'?m\s+)?(?:going\s+to|gonna)\s+(?:say|go\s+with)"
     r"|i\s+want\s+to\s+say|(?:it|that)(?:'?s|\s+was|\s+is)\s+(?=an?\s)|(?:i'?d\s+|i\s+)?give\s+(?:it|you|u|ya)(?:\s+(?:guys|all|folks))?|(?:you|u)\s+get"
-    r"|(?:an?\s+)?(?:definitely|def|defo|easily|absolutely|clearly|obviously|happily|gladly|solid|strong|firm)(?=\s+(?:an?\s+)?(?:\d|one\b|two\b|three\b))|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟])"
+    r"|(?:an?\s+)?(?:definitely|def|defo|easily|absolutely|clearly|obviously|happily|gladly|solid|strong|firm)(?=\s+(?:an?\s+)?(?:\d|one\b|two\b|three\b))|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟★])"
     r"|^\W*an?\s+(?=\d|one\b|two\b|three\b|uno\b|dos\b|tres\b)",
     re.IGNORECASE,
 )
@@ -38,7 +38,7 @@ _PREFIX = re.compile(
 SCALE_TOPS = frozenset({3, 4, 5, 6, 7, 10, 20, 100})
 _SCALE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:/|out\s+of|outta|of|de|sur|von|su)\s*(\d+)(?![\d:])", re.IGNORECASE)
 _STAR_WORDS = re.compile(
-    r"^(\w+)[\s-]*(?:stars?|estrellas?|étoiles?|sterne?|stelle|estrelas?|[⭐🌟]+)(?!\w)", re.IGNORECASE
+    r"^(\w+)[\s-]*(?:stars?|estrellas?|étoiles?|sterne?|stelle|estrelas?|[⭐🌟★]+)(?!\w)", re.IGNORECASE
 )
 _WORD_SCALE = re.compile(r"^([^\W\d_]+)(\s+(?:out\s+of|outta|of)\s+)([^\W\d_]+|\d+)(?!\w)", re.IGNORECASE)
 
@@ -169,7 +169,7 @@ def rating(message: Message) -> Reply | None:
     if _RANKED.match(text):
         return Reply(ReplyKind.UNCLEAR, rule="rating")
     text = _PREFIX.sub("", text.lstrip("([{*'\" "), count=1).strip()
-    stars = len(text) - len(text.lstrip("⭐🌟"))
+    stars = len(text) - len(text.lstrip("".join(STARS)))
     if stars:
         return _rated(Outcome.EXCEEDED if stars >= 5 else None, text[stars:])
     text = _WORD_SCALE.sub(_scale_in_digits, text, count=1)  # "ten out of ten" is "10 out of 10"
