@@ -195,7 +195,8 @@ CASES = [
     ("excelent", RATING, EXCEEDED, "", "words"),
     ("gr8", RATING, EXCEEDED, "", "words"),
     ("sooo slow", RATING, BELOW, "", "words"),
-    ("unsatisfied", UNCLEAR, None, "", "none"),  # not a typo of "satisfied"
+    ("unsatisfied", RATING, BELOW, "", "words"),  # a word of its own, never a typo of "satisfied"
+    ("appointment", UNCLEAR, None, "", "none"),  # not a typo of "disappointment"
     ("sí", RATING, MET, "", "words"),
     ("pésimo", RATING, BELOW, "", "words"),
     ("excelente", RATING, EXCEEDED, "", "words"),
