@@ -5,13 +5,16 @@ allows it (a trailing ``?``: a person will read it). A wrong rating (a rating ot
 expected one) and a wrong opt-out (an opt-out where none was meant) are counted apart: the
 target is none of either and at least 97 % acceptable.
 
-    python bench/replies.py [--cases tests/sms/replies_cases.toml] [--show]
+    python bench/replies.py [--cases tests/sms/replies_cases.toml ...] [--show]
+
+Without ``--cases`` it reads the table and its siblings (``tests/sms/replies_cases*.toml``).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -20,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sms.replies import ReplyKind, parse_reply
 
-CASES = Path(__file__).resolve().parents[1] / "tests" / "sms" / "replies_cases.toml"
+CASES = sorted((Path(__file__).resolve().parents[1] / "tests" / "sms").glob("replies_cases*.toml"))
 
 
 def verdict(text: str) -> str:
@@ -43,16 +46,21 @@ def judge(got: str, expected: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=Path, default=CASES)
+    parser.add_argument("--cases", type=Path, nargs="+", default=CASES)
     parser.add_argument("--show", action="store_true", help="list every row that is not acceptable")
     args = parser.parse_args()
-    table = tomllib.loads(args.cases.read_text(encoding="utf-8"))
+    table = {}
+    for path in args.cases:
+        table.update(tomllib.loads(path.read_text(encoding="utf-8")))
     total: Counter[str] = Counter()
+    reading = 0.0  # seconds spent in the parser alone
     print(f"{'category':<20} {'rows':>5} {'ok %':>7} {'wrong rating':>13} {'wrong opt-out':>14} {'missed':>7}")
     for category, section in table.items():
         counts: Counter[str] = Counter()
         for text, expected in section["cases"]:
+            started = time.perf_counter()
             got = verdict(text)
+            reading += time.perf_counter() - started
             result = judge(got, expected)
             counts[result] += 1
             if args.show and result != "ok":
@@ -68,6 +76,7 @@ def main() -> int:
         f"{'all':<20} {rows:>5} {100 * total['ok'] / rows:>6.1f}% {total['wrong_rating']:>13} "
         f"{total['wrong_opt_out']:>14} {total['missed']:>7}"
     )
+    print(f"read {rows} texts in {reading:.2f} s: {1e6 * reading / rows:.0f} µs a text")
     return 0 if total["wrong_rating"] == total["wrong_opt_out"] == 0 and total["ok"] >= 0.97 * rows else 1
 
 

@@ -8,13 +8,16 @@ file a language (``sms/words/*.toml``):
 2. ``reaction``       a text with a quote: the quote is never read. A tapback (``Liked “…”``,
                       ``Le gustó “…”``, ``👍 to “…”``) is read by its verb and is never an
                       opt-out; any other text by what stands beside the quote
-3. ``keyword``        STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT; START, UNSTOP
+3. ``echo``           our question pasted back without quotation marks ("Did we meet your
+                      expectations? yes", "3 if we exceeded them"): only the rest is read, never
+                      for an opt-out ("STOP to opt out" is no opt-out)
+4. ``keyword``        STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT; START, UNSTOP
                       (YES from an opted-out number); HELP, INFO: alone in the message
-4. ``opt_out_phrase`` "stop texting me", "unsubscribe me", "no me escribas más", "baja"
-5. ``rating``         a leading answer (1, 2, 3, keycaps, number words, x/3, 10/10, 5 stars,
+5. ``opt_out_phrase`` "stop texting me", "unsubscribe me", "no me escribas más", "baja"
+6. ``rating``         a leading answer (1, 2, 3, keycaps, number words, x/3, 10/10, 5 stars,
                       exceeded/met/fell short, an emoji) and the comment after it; a number
                       with a unit ("3 hours", "$3", "3pm") is not an answer
-6. ``words``          yes/no, idioms ("could have been better"), then outcome words anywhere,
+7. ``words``          yes/no, idioms ("could have been better"), then outcome words anywhere,
                       with negation, typos and other languages; a mixed text, a wish or a
                       question is unclear
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sms.replies.echo import echo
 from sms.replies.keywords import keyword, opt_out_phrase, opt_out_type
 from sms.replies.leading import rating
 from sms.replies.message import Message, Rule, prepare
@@ -35,9 +39,14 @@ from sms.replies.words import words
 
 __all__ = ["RULES", "Message", "Reply", "ReplyKind", "parse_reply"]
 
+# Twilio joins a long text into one of at most 1,600 characters: a longer one came from no phone.
+# Only Twilio's own OptOutType is taken from it; a person reads the rest (and no rule reads 10,000 characters).
+MAX_LENGTH = 1600
+
 RULES: tuple[tuple[str, Rule], ...] = (
     ("opt_out_type", opt_out_type),
     ("reaction", reaction),
+    ("echo", echo),
     ("keyword", keyword),
     ("opt_out_phrase", opt_out_phrase),
     ("rating", rating),
@@ -54,6 +63,8 @@ def parse_reply(text: str, *, opted_out: bool = False, questions: Iterable[str] 
     """
     message = prepare(text, opted_out=opted_out, questions=questions, opt_out_type=opt_out_type)
     for name, rule in RULES:
+        if len(message.text) > MAX_LENGTH and name != "opt_out_type":
+            break
         reply = rule(message)
         if reply is not None:
             return Reply(

@@ -16,6 +16,9 @@ def opt_out_type(message: Message) -> Reply | None:
     return Reply(kind) if kind else None
 
 
+_JOINED_STARTS = frozenset({"stop", "opt", "un", "start", "help"})
+
+
 def keyword(message: Message) -> Reply | None:
     """Twilio's own keywords, alone: "Stop.", "STOP!!", "stop 🛑", "opt-out", "stop all"."""
     known = lexicon()
@@ -23,8 +26,13 @@ def keyword(message: Message) -> Reply | None:
     kept = [word for word in words.split() if word not in known.courtesies]
     if kept and len(kept) < len(words.split()):
         words = " ".join(kept)  # "stop merci", "stop please and thank you", "help please"
-    compact = words.replace(" ", "")
+    parts = words.split()
+    # "s t o p", "stop all", "opt out" are the keyword; "STO P" is not
+    joined = len(parts) < 2 or all(len(part) == 1 for part in parts) or parts[0] in _JOINED_STARTS
+    compact = words.replace(" ", "") if joined else words
     if compact in known.opt_out_keywords:
+        if re.search(r"\?[\s!?.]*$", message.text):
+            return Reply(ReplyKind.UNCLEAR, rule="keyword")  # "STOP?": asked, not said; a person answers
         return Reply(ReplyKind.OPT_OUT)
     if message.opted_out and words in known.opt_in_when_opted_out:
         return Reply(ReplyKind.OPT_IN)
@@ -54,6 +62,20 @@ def _denied(message: Message, before: str, after: str) -> bool:
     return denied or any(after.strip().startswith(word) for word in known.denied_after)
 
 
+_REQUEST = re.compile(r"^(?:(?:can|could|would|will|pls|please|plz) (?:you|u|ya)|please|pls|plz)\b")
+
+
+def _asked_or_conditional(text: str, pattern: re.Pattern[str]) -> bool:
+    """The sentence with the phrase asks ("Remove me?", but "can you remove me?" is a request) or sets a
+    condition ("I'll unsubscribe if you keep texting"): a person reads it."""
+    for sentence in re.findall(r"[^.!?]+[.!?]*", text):
+        words = plain(sentence)
+        if pattern.search(words):
+            asked = sentence.rstrip().endswith("?") and not _REQUEST.search(words)
+            return asked or bool(re.search(r"\b(?:if|unless)\b", words))
+    return False
+
+
 def opt_out_phrase(message: Message) -> Reply | None:
     """Plain opt-out wording; never "Reply STOP to opt out" quoted back, nor "wouldn't stop talking"."""
     text = plain(message.text)
@@ -64,11 +86,16 @@ def opt_out_phrase(message: Message) -> Reply | None:
         return None  # "can I unsubscribe later?"
     for pattern in known.opt_out_phrases:
         if (found := pattern.search(text)) and not _denied(message, text[: found.start()], text[found.end() :]):
-            if re.search(r"(?<!\w)[123](?!\w)", text[found.end() :]):
+            if (
+                re.search(r"(?<!\w)[123](?!\w)", text[found.end() :])
+                or _asked_or_conditional(message.text, pattern)
+                or any(other.search(text) for other in known.opt_out_unclear)  # "don't text me, call me"
+            ):
                 return Reply(ReplyKind.UNCLEAR, rule="opt_out_phrase")  # "leave me alone lol 3": a person reads it
             return Reply(ReplyKind.OPT_OUT)
     first, _, rest = message.text.partition(" ")
-    answerless = not re.search(r"\d", rest) and not read_words(rest).signals
+    said = read_words(rest)
+    answerless = not re.search(r"\d", rest) and not said.signals and not said.positive  # "Stop, you're too kind"
     if plain(first) in known.opt_out_keywords and first[-1:] in ".!,;:" and answerless:
         return Reply(ReplyKind.OPT_OUT)  # "Stop. Wrong number.", "Stop, I never visited"
     return None

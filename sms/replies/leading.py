@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from shared.ratings import Outcome
-from sms.replies.message import EMOJI, NEUTRAL_EMOJI, NUMBERS, Message, is_emoji
+from sms.replies.message import EMOJI, NEUTRAL_EMOJI, NUMBERS, SARCASM, STARS, Message, is_emoji
 from sms.replies.reply import Reply, ReplyKind
-from sms.replies.words import BARE, Reading, close_typo, known_word, read_words, unclear_phrase
+from sms.replies.words import BARE, Reading, any_of, close_typo, known_word, read_words, unclear_phrase
 from sms.words import fold, lexicon
 
 LABELS: dict[str, Outcome] = {
@@ -26,7 +27,10 @@ LABELS: dict[str, Outcome] = {
 }
 _PREFIX = re.compile(
     r"^\W*(?:(?:my\s+)?(?:rating|rate|answer|score|vote|reply)(?:\s+is)?|i(?:'?d|\s+would)?\s+(?:say|give\s+(?:it|you|u|ya)|rate\s+(?:it|you|u))"
-    r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)|(?:definitely|def|defo|easily|absolutely|clearly|obviously|happily|gladly)(?=\s+(?:an?\s+)?(?:\d|one\b|two\b|three\b))|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟])"
+    r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)"
+    r"|i(?:'?ll|\s+will)\s+(?:say|go\s+(?:with|for)|give\s+(?:it|you|u|ya))|(?:i'?m\s+)?(?:going\s+to|gonna)\s+(?:say|go\s+with)"
+    r"|i\s+want\s+to\s+say|(?:it|that)(?:'?s|\s+was|\s+is)\s+(?=an?\s)|(?:i'?d\s+|i\s+)?give\s+(?:it|you|u|ya)(?:\s+(?:guys|all|folks))?|(?:you|u)\s+get"
+    r"|(?:an?\s+)?(?:definitely|def|defo|easily|absolutely|clearly|obviously|happily|gladly|solid|strong|firm)(?=\s+(?:an?\s+)?(?:\d|one\b|two\b|three\b))|option|number|no\.|num|nr\.?|#)\W*(?:an?\s+)?(?=\w|[⭐🌟★])"
     r"|^\W*an?\s+(?=\d|one\b|two\b|three\b|uno\b|dos\b|tres\b)",
     re.IGNORECASE,
 )
@@ -34,9 +38,18 @@ _PREFIX = re.compile(
 SCALE_TOPS = frozenset({3, 4, 5, 6, 7, 10, 20, 100})
 _SCALE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:/|out\s+of|outta|of|de|sur|von|su)\s*(\d+)(?![\d:])", re.IGNORECASE)
 _STAR_WORDS = re.compile(
-    r"^(\w+)[\s-]*(?:stars?|estrellas?|étoiles?|sterne?|stelle|estrelas?|[⭐🌟]+)(?!\w)", re.IGNORECASE
+    r"^(\w+)[\s-]*(?:stars?|estrellas?|étoiles?|sterne?|stelle|estrelas?|[⭐🌟★]+)(?!\w)", re.IGNORECASE
 )
 _WORD_SCALE = re.compile(r"^([^\W\d_]+)(\s+(?:out\s+of|outta|of)\s+)([^\W\d_]+|\d+)(?!\w)", re.IGNORECASE)
+
+
+@functools.cache
+def _greeting() -> re.Pattern[str]:
+    """A greeting (the ``greetings`` lists) and a "Dear Sam" before the answer, with the marks after them."""
+    words = "|".join(
+        re.escape(word).replace(r"\ ", r"\s+") for word in sorted(lexicon().greetings, key=len, reverse=True)
+    )
+    return re.compile(rf"^\W*(?:{words}|dear\s+\w+)(?:\s*[,.!:;-]+\s*|\s+)(?=\S)", re.IGNORECASE)
 
 
 def _scale_in_digits(found: re.Match[str]) -> str:
@@ -56,6 +69,11 @@ _LABEL_LEAD = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _CURRENCY = "$£€¥₹"
+# "#1 service", "number one store": praise, not the answer 1 (a person reads it).
+_RANKED = re.compile(
+    r"^\W*(?:#|number|no\.|num|nr\.?)\s*(?:1|one)\s+(?=[^\W\d_])(?!(?:please|pls|thanks|thank|cheers|ta)\b)",
+    re.IGNORECASE,
+)
 _SEPARATORS = " \t\n-–—:;.,!?)]}*~=>/|\\'\""
 
 
@@ -80,8 +98,12 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_w
     and the words too ("👍 great" is unclear, "👍 thanks" met).
     """
     unclear = Reply(ReplyKind.UNCLEAR, rule="rating")
-    if outcome is None or unclear_phrase(fold(rest)):
-        return unclear  # "3 /s", "2 jk"
+    if re.match(r"\s*(?:\.{2,}|…)\s*[^\s.…]", rest):
+        return unclear  # "5 stars... for the parking": a thought held back
+    if outcome is None or unclear_phrase(fold(rest)) or SARCASM & set(rest):
+        return unclear  # "3 /s", "2 jk", "3 🙄"
+    if lexicon().opt_out_keywords & set(re.findall(r"[^\W\d_]+", fold(rest))):
+        return unclear  # "1. Stop.": an answer, and a wish to hear no more? A person reads it
     comment = rest.strip(_SEPARATORS + " ").strip()
     # The comment may start by repeating the answer ("3 exceeded", "1 - fell short", "3 👍").
     while (echoed := _echo(comment)) is not None:
@@ -143,8 +165,11 @@ def rating(message: Message) -> Reply | None:
     text = message.text
     if re.match(rf"^\s*[{_CURRENCY}]|^\s*-\s*\d", text):
         return None  # "$3", "-1"
+    text = _greeting().sub("", text, count=1)  # "Hello, 1 - the wait", "Hola, 3"
+    if _RANKED.match(text):
+        return Reply(ReplyKind.UNCLEAR, rule="rating")
     text = _PREFIX.sub("", text.lstrip("([{*'\" "), count=1).strip()
-    stars = len(text) - len(text.lstrip("⭐🌟"))
+    stars = len(text) - len(text.lstrip("".join(STARS)))
     if stars:
         return _rated(Outcome.EXCEEDED if stars >= 5 else None, text[stars:])
     text = _WORD_SCALE.sub(_scale_in_digits, text, count=1)  # "ten out of ten" is "10 out of 10"
@@ -173,6 +198,8 @@ def rating(message: Message) -> Reply | None:
             return Reply(ReplyKind.UNCLEAR, rule="rating")  # "3.5"
         if _is_quantity(rest):
             return None  # read for words: "3 hours wait, terrible"
+        if re.match(r"^[^\W\d_]", rest):
+            return Reply(ReplyKind.UNCLEAR, rule="rating")  # "3e", "2w": a typo, an ordinal, a code?
         number = int(found.group(1)) if len(found.group(1)) < 6 else 0
         if _says_nothing_after(rest):
             return Reply(ReplyKind.UNCLEAR, rule="rating")  # "1 guy at the register": a count or an answer?
@@ -182,16 +209,18 @@ def rating(message: Message) -> Reply | None:
         return None
     lead, rest = fold(found.group("lead")), found.group("rest")
     if lead in lexicon().numbers:
-        courtesy = all(word in lexicon().courtesies for word in re.findall(r"[^\W\d_]+", fold(rest)))  # "two please"
+        confirmed = any_of(lexicon().confirmations).sub(" ", fold(rest))  # "three for sure", "a three from me"
+        courtesy = all(word in lexicon().courtesies for word in re.findall(r"[^\W\d_]+", confirmed))  # "two please"
         apart = not rest.strip() or re.match(r"\s*[-–—:;.,!)]|\s*$", rest) or is_emoji(rest.strip()[0])
         if not apart and not courtesy:
             return None  # "one of your staff was rude" is not an answer "1"
         return _rated(NUMBERS.get(lexicon().numbers[lead]), rest)
-    outcome = LABELS.get(lead) or LABELS.get(close_typo(lead, LABELS, shortest=5) or "")
+    typo = close_typo(lead, LABELS, shortest=5) if lead not in lexicon().topics else None  # "excess" is a word
+    outcome = LABELS.get(lead) or LABELS.get(typo or "")
     if outcome is None:
         return None
-    if rest.lstrip().startswith("?") and rest.strip("? "):
-        return Reply(ReplyKind.UNCLEAR, rule="rating")  # "Exceeded? Hardly."
+    if rest.lstrip().startswith("?"):
+        return Reply(ReplyKind.UNCLEAR, rule="rating")  # "Exceeded? Hardly.", "fell short?" asked back
     return _rated(outcome, rest, strict_words=True)  # "met and exceeded" is unclear, "exceeded 👍" is not
 
 

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from shared.ratings import Outcome
 from sms.replies.reply import Reply
-from sms.words import emoji, fold
+from sms.words import emoji, fold, lexicon
 
 EMOJI: dict[str, Outcome] = emoji().outcomes
 NEUTRAL_EMOJI = emoji().neutral
 STARS = emoji().stars
+SARCASM = emoji().sarcasm
 _EMOTICONS = emoji().emoticons
 _EMOTICON = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(face) for face in _EMOTICONS) + r")(?!\S)", re.IGNORECASE)
 NUMBERS = {1: Outcome.BELOW, 2: Outcome.MET, 3: Outcome.EXCEEDED}
@@ -87,6 +88,11 @@ _QR_PREFILL = re.compile(r"^[\s,:;.\-–—]*(?:feedback\b[\s,:;.\-–—]*)?", 
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
 
 
+def _word_tag(found: re.Match[str]) -> str:
+    """A hashtag that is a word (``#not``, ``#fail``) is read as the word; any other is a station code."""
+    return f" {lexicon().hashtags[word]} " if (word := fold(found.group(1))) in lexicon().hashtags else found.group()
+
+
 def _quote(text: str) -> Quote | None:
     """The first quoted span, to the last mark that closes it (or to the end, when cut off)."""
     starts = [
@@ -118,6 +124,7 @@ def prepare(text: str, *, opted_out: bool = False, questions: Iterable[str] = ()
     simple = _INVISIBLE.sub("", simple)
     simple = _SIGNATURE.sub("", simple)
     simple = _EMOTICON.sub(lambda found: _EMOTICONS[found.group().casefold()], simple)
+    simple = _STATION.sub(_word_tag, simple)  # "great #not" is no station "not"
     quote = _quote(simple)
     simple = simple.translate(_QUOTES)
     found = _STATION.search(quote.outside if quote else simple)

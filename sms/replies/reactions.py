@@ -45,7 +45,8 @@ def _is_our_question(quote: Quote, questions: tuple[str, ...]) -> bool:
     for question in (*questions, *DEFAULT_QUESTIONS):
         template = _words_of(question)
         match = difflib.SequenceMatcher(None, words, template, autojunk=False).find_longest_match()
-        if match.size >= 5 or (match.size >= 2 and match.size >= len(words) - 4):
+        short_enough = match.size >= 2 and match.size >= len(words) - 4 and words[:1] != ["thanks"]
+        if match.size >= 5 or short_enough:  # a short "Thanks! Glad we met your expectations." is no question
             return True
     return bool(_QUESTION_LIKE.search(fold(quote.text)))
 
@@ -96,6 +97,8 @@ def reaction(message: Message) -> Reply | None:
     is_tapback, outcome, removed = _tapback(quote.outside)
     ours = _is_our_question(quote, message.questions)
     if is_tapback:
+        if any(mark in quote.text for mark in "“”«»„"):
+            return Reply(ReplyKind.UNCLEAR, rule="reaction", is_reaction=True)  # two reactions in one text
         if outcome is not None and ours and not removed:
             return Reply(ReplyKind.RATING, outcome, rule="reaction", is_reaction=True)
         return Reply(ReplyKind.UNCLEAR, rule="reaction", is_reaction=True, removed=removed)
@@ -105,6 +108,9 @@ def reaction(message: Message) -> Reply | None:
     if not ours and len(quote.text.split()) <= 3:
         if read_words(quote.text).signals:
             return Reply(ReplyKind.UNCLEAR, rule="reaction")  # scare quotes: "Great" service lol
+        beside = read_words(quote.outside.replace("{q}", " "))
+        if any(outcome is not Outcome.BELOW for outcome, _ in beside.signals):
+            return Reply(ReplyKind.UNCLEAR, rule="reaction")  # praise for the new 'system': scare quotes too
         return None  # the customer's own quotation marks: the "manager" was rude
     return _answer_beside(quote, message) or Reply(ReplyKind.UNCLEAR, rule="reaction")
 
@@ -122,7 +128,9 @@ def _answer_beside(quote: Quote, message: Message) -> Reply | None:
 def _media_reaction(message: Message) -> Reply | None:
     """``Liked an image``, ``Le gustó una imagen``: a tapback on something that is not our question."""
     plain = _words_and_emoji(message.text)
+    unadorned = " ".join(word for word in plain.split() if not is_emoji(word))  # "👍 Liked your message"
     for noun in reactions().media:
-        if plain.endswith(" " + noun) and _tapback(plain.removesuffix(noun))[0]:
-            return Reply(ReplyKind.UNCLEAR, rule="reaction", is_reaction=True)
+        for shape in (plain, unadorned):
+            if shape.endswith(" " + noun) and _tapback(shape.removesuffix(noun))[0]:
+                return Reply(ReplyKind.UNCLEAR, rule="reaction", is_reaction=True)
     return None

@@ -24,6 +24,18 @@ def _phrases() -> tuple[tuple[re.Pattern[str], Outcome], ...]:
     return tuple((re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)"), outcome) for phrase, outcome in ordered)
 
 
+@functools.lru_cache(maxsize=16)
+def any_of(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for a list of whole words or phrases, the longest first: read once, not once a phrase."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(phrase) for phrase in ordered) + r")(?!\w)")
+
+
+@functools.cache
+def _any_phrase() -> re.Pattern[str]:
+    return any_of(tuple(lexicon().phrases))
+
+
 @functools.cache
 def _unclear_phrases() -> re.Pattern[str]:
     words = sorted(lexicon().unclear, key=len, reverse=True)
@@ -80,6 +92,37 @@ _QUESTION = re.compile(
 )
 
 
+# A rating said in so many words, anywhere in a longer text: "..., I'd say 3, thank you".
+_STATED = re.compile(
+    r"(?<!\w)(?:(?:i ?d|i would|i ?ll|i will|id) (?:say|give (?:it|you|u|ya|you guys|yall)"
+    r"|rate (?:it|you|u|you guys|us))|my (?:rating|score|answer) (?:is|would be|=)|(?:rating|score)(?: is)?\s*[:=-])"
+    r"\s*(?:an? )?([123])(?![\w:/%$]|[.,]\d)"
+)
+
+
+# A time that says the customer waited: "20 minutes for a sandwich", "an hour", "2 hrs"; "only 5 mins" is quick.
+_DURATION = re.compile(
+    r"(?<![\w.:])(?:(only|just|under|in|within|than) )?(\d+|an|a|one|two|three|half an)"
+    r" ?(min|mins|minute|minutes|m|h|hr|hrs|hour|hours|day|days|week|weeks)\b"
+)
+
+
+def _counted(after: str) -> bool:
+    """What follows a stated number makes it no answer: "I'd give it 3 stars", "3 out of 5", "3 hours"."""
+    following = re.match(r"\s*(/|[^\W\d_]+)", after)
+    return bool(following) and (
+        following.group(1) in ("/", "star", "stars", "out", "outta") or following.group(1) in lexicon().units
+    )
+
+
+def _is_long(found: re.Match[str]) -> bool:
+    """Twenty minutes or more, or ten when not said to be quick ("in 15 minutes"); an hour ("only an hour" too)."""
+    quick, amount, unit = found.groups()
+    if unit.startswith("m"):
+        return amount.isdecimal() and (int(amount) >= 20 or (int(amount) >= 10 and not quick))
+    return not (amount == "a" and unit.startswith(("d", "w")))  # "a day" and "a week" are often no wait
+
+
 def read_words(text: str) -> Reading:
     """Yes/no, idioms, then every outcome word with negation applied, emoji and emoticons too."""
     known = lexicon()
@@ -90,25 +133,33 @@ def read_words(text: str) -> Reading:
     hesitant = text.rstrip().endswith(("?", "...", "…"))
     if hesitant and asked and all(word in known.yes or word in known.no or word in _MILD for word in asked):
         return Reading(unclear=True, only_signals=False)  # "yes?", "No??", "ok...": asking back or holding back
+    if text.rstrip().endswith("?") and 0 < len(asked) <= 2 and any(word in known.words for word in asked):
+        return Reading(unclear=True, only_signals=False)  # "good?", "happy now?": asked back
+    if re.fullmatch(r"\W*[a-z]{1,2}-\d+\W*", text):
+        return Reading(unclear=True, only_signals=False)  # "A-1", "B-2": a grade or a seat, not the answer
     for pattern, replacement in known.rewrites:
         text = pattern.sub(replacement, text)
-    for phrase in known.neutral:
-        text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " , ", text)
+    text = any_of(known.neutral).sub(" , ", text)
+    long_wait = any(_is_long(found) for found in _DURATION.finditer(text))  # praise beside it is doubtful
+    stated_numbers = {int(found.group(1)) for found in _STATED.finditer(text) if not _counted(text[found.end() :])}
+    stated = NUMBERS[stated_numbers.pop()] if len(stated_numbers) == 1 else None
+    if stated is not None:
+        text = _STATED.sub(" , ", text)  # the answer is taken; the words around it must agree in direction
     signals: list[tuple[Outcome, int]] = []  # (outcome, strength)
-    for pattern, outcome in _phrases():
+    for pattern, outcome in _phrases() if _any_phrase().search(text) else ():
         if pattern.search(text):
             signals.append((outcome, MILD if outcome is Outcome.MET else STRONG))
             text = pattern.sub(" , ", text)
-    raised = False  # "never had such good service": what follows is said strongly
-    for phrase in known.intensifiers:
-        text, found = re.subn(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", text)
-        raised = raised or bool(found)
+    text, found = any_of(known.intensifiers).subn(" ", text)
+    raised = bool(found)  # "never had such good service": what follows is said strongly
     if _unclear_phrases().search(text):
         return Reading(unclear=True, only_signals=False)
     tokens = _TOKEN.findall(text)
     positive = False
     only_signals = True
     trailing: Outcome | None = None
+    set_apart = False
+    excepted = False  # "great as usual except the wait": praise with an exception is for a person
     turns: list[int] = []  # where "but" and the like fell among the signals
     content = False  # a word we do not know, or a topic
     clause_start = 0
@@ -133,8 +184,13 @@ def read_words(text: str) -> Reading:
                 continue  # "at 3", "by 2": a time
             if last and meaningful and int(token) not in NUMBERS and following not in known.units:
                 return Reading(unclear=True, only_signals=False)  # "solid 8", "good, 7": another scale
-            if last and sum(other.isdecimal() for other in tokens) == 1 and int(token) in NUMBERS and meaningful:
+            counted = sum(  # "in and out in 5 minutes… 2": an amount is no other answer
+                other.isdecimal() and (tokens[spot + 1] if spot + 1 < len(tokens) else "") not in known.units
+                for spot, other in enumerate(tokens)
+            )
+            if last and counted == 1 and int(token) in NUMBERS and meaningful:
                 trailing = NUMBERS[int(token)]  # "Great service from Ana. 3": it confirms or contradicts the words
+                set_apart = meaningful > 1 and tokens[index - 1] in ",.:-–—"  # "Ana was at the counter, 3"
                 if any(known_word(other) in known.negators for other in tokens[max(clause_start, index - 3) : index]):
                     return Reading(unclear=True, only_signals=False)  # "not 3"
             continue
@@ -146,10 +202,14 @@ def read_words(text: str) -> Reading:
         if token in known.conditions and signals:
             return Reading(unclear=True, only_signals=False)  # "great service if you're invisible"
         if token in known.contrasts or token in known.concessions:
+            excepted = excepted or token == "except"
             clause_start = index + 1
             only_signals = False
             if token in known.contrasts:
                 turns.append(len(signals))  # "good but slow": each side must say the same, and say something
+            continue
+        if token in known.numbers and not content and all(not other[0].isalnum() for other in tokens[index + 1 :]):
+            trailing = NUMBERS.get(known.numbers[token])  # "for sure three", "definitely two"
             continue
         word = known_word(token)
         first = meaningful == 0
@@ -200,8 +260,17 @@ def read_words(text: str) -> Reading:
         signals = [(Outcome.EXCEEDED if outcome is Outcome.MET else outcome, STRONG) for outcome, _ in signals]
         if positive and not signals:
             signals.append((Outcome.EXCEEDED, STRONG))  # "can't believe how quick"
-    if trailing is not None and (signals or not content):  # "Feedback 3" yes, "stop 3" no
-        signals.append((trailing, STRONG))
+    keywords = known.opt_out_keywords | known.opt_in_keywords | known.help_keywords
+    if signals and len(tokens) <= 4 and known.opt_out_keywords & set(tokens):
+        return Reading(unclear=True, only_signals=False)  # "no, stop": an answer, or no more texts?
+    if trailing is not None and (signals or not content or (set_apart and not keywords & set(tokens))):
+        signals.append((trailing, STRONG))  # "Feedback 3", "stopped by for lunch, 3" yes; "stop 3", "stop, 3" no
+    if (long_wait or excepted) and any(outcome is not Outcome.BELOW for outcome, _ in signals):
+        return Reading(unclear=True, only_signals=False)  # "amazing, 20 minutes for a sandwich"
+    if stated is not None:
+        if any(strength > BARE and outcome.is_unmet != stated.is_unmet for outcome, strength in signals):
+            return Reading(unclear=True, only_signals=False)  # "the wait was awful, I'd say 3"
+        return Reading(((stated, STRONG),), positive, only_signals=False)
     if turns and signals and any(turn in (0, len(signals)) for turn in turns):
         return Reading(unclear=True, only_signals=False)  # "It was great but I wish you had oat milk"
     return Reading(tuple(signals), positive, only_signals)

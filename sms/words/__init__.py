@@ -37,6 +37,7 @@ class Lexicon:
     help_keywords: frozenset[str]
     opt_out_phrases: tuple[re.Pattern[str], ...]
     not_opt_out: tuple[re.Pattern[str], ...]
+    opt_out_unclear: tuple[re.Pattern[str], ...]
     denied_before: tuple[str, ...]
     denied_after: tuple[str, ...]
     asked: tuple[re.Pattern[str], ...]
@@ -58,6 +59,9 @@ class Lexicon:
     intensifiers: tuple[str, ...]
     plainly_denied: frozenset[str]
     courtesies: frozenset[str]
+    greetings: tuple[str, ...]
+    hashtags: dict[str, str]
+    confirmations: tuple[str, ...]
     topics: frozenset[str]
     aliases: dict[str, str]
     phrases: dict[str, Outcome]
@@ -105,6 +109,7 @@ def lexicon() -> Lexicon:
         help_keywords=frozenset(merged("keywords", "help")),
         opt_out_phrases=tuple(re.compile(pattern) for pattern in merged("opt_out", "phrases")),
         not_opt_out=tuple(re.compile(pattern) for pattern in merged("opt_out", "not_phrases")),
+        opt_out_unclear=tuple(re.compile(pattern) for pattern in merged("opt_out", "unclear_with")),
         denied_before=tuple(merged("opt_out", "denied_before")),
         denied_after=tuple(merged("opt_out", "denied_after")),
         asked=tuple(re.compile(pattern) for pattern in merged("opt_out", "asked")),
@@ -126,6 +131,9 @@ def lexicon() -> Lexicon:
         intensifiers=tuple(sorted(merged("words", "intensifiers"), key=len, reverse=True)),
         plainly_denied=frozenset(merged("words", "plainly_denied")),
         courtesies=frozenset(merged("words", "courtesies")),
+        greetings=tuple(merged("words", "greetings")),
+        hashtags={key: fold(value) for key, value in merged_map("hashtags").items()},
+        confirmations=tuple(sorted(merged("words", "confirmations"), key=len, reverse=True)),
         topics=frozenset(merged("words", "topics")),
         aliases=aliases,
         phrases={key: Outcome(value) for key, value in merged_map("phrases").items()},
@@ -165,6 +173,7 @@ class Emoji:
     outcomes: dict[str, Outcome]
     neutral: frozenset[str]
     stars: frozenset[str]
+    sarcasm: frozenset[str]
     emoticons: dict[str, str]
 
 
@@ -178,5 +187,6 @@ def emoji() -> Emoji:
         outcomes=outcomes,
         neutral=frozenset(table["emoji"]["neutral"]),
         stars=frozenset(table["emoji"]["stars"]),
+        sarcasm=frozenset(table["emoji"]["sarcasm"]),
         emoticons=dict(table["emoticons"]),
     )

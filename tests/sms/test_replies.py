@@ -67,8 +67,25 @@ CASES = [
     ("para de enviarme mensajes", OPT_OUT, None, "", "opt_out_phrase"),
     ("no me escribas más", OPT_OUT, None, "", "opt_out_phrase"),
     ("baja", OPT_OUT, None, "", "opt_out_phrase"),
+    ("can you stop texting me?", OPT_OUT, None, "", "opt_out_phrase"),  # a request, though asked
+    ("I said stop", OPT_OUT, None, "", "opt_out_phrase"),
+    ("Wrong number, stop", OPT_OUT, None, "", "opt_out_phrase"),
+    ("Remove me? no", UNCLEAR, None, "", "opt_out_phrase"),  # asked, not said
+    ("take me off the list? no thanks", UNCLEAR, None, "", "opt_out_phrase"),
+    ("I'll unsubscribe if you keep texting", UNCLEAR, None, "", "opt_out_phrase"),  # a condition
+    ("stop, you're making me blush", UNCLEAR, None, "", "none"),
+    ("the staff wouldn't leave me alone", UNCLEAR, None, "", "none"),  # pushy staff, not our texts
+    ("take me off your waiting list", UNCLEAR, None, "", "none"),
+    ("don't text me, call me", UNCLEAR, None, "", "opt_out_phrase"),  # another way to reach them
+    ("stop texting me so early", UNCLEAR, None, "", "opt_out_phrase"),  # only some times
+    ("leave me alone", OPT_OUT, None, "", "opt_out_phrase"),
+    ("do not contact me about the refund", UNCLEAR, None, "", "opt_out_phrase"),  # something else
+    ("opt me out of the loyalty scheme", UNCLEAR, None, "", "opt_out_phrase"),
+    ("no more texts from your store", OPT_OUT, None, "", "opt_out_phrase"),
+    ("no, stop", UNCLEAR, None, "", "words"),
+    ("1. Stop.", UNCLEAR, None, "", "rating"),
     ("the staff wouldn't stop talking", UNCLEAR, None, "", "none"),
-    ("Reply STOP to opt out", UNCLEAR, None, "", "none"),
+    ("Reply STOP to opt out", UNCLEAR, None, "", "echo"),
     ("wrong number", UNCLEAR, None, "", "words"),
     # reaction: only what stands outside the quote decides; the quote is never read for keywords or numbers
     (f"Liked “{QUESTION}”", RATING, MET, "", "reaction"),
@@ -178,7 +195,8 @@ CASES = [
     ("excelent", RATING, EXCEEDED, "", "words"),
     ("gr8", RATING, EXCEEDED, "", "words"),
     ("sooo slow", RATING, BELOW, "", "words"),
-    ("unsatisfied", UNCLEAR, None, "", "none"),  # not a typo of "satisfied"
+    ("unsatisfied", RATING, BELOW, "", "words"),  # a word of its own, never a typo of "satisfied"
+    ("appointment", UNCLEAR, None, "", "none"),  # not a typo of "disappointment"
     ("sí", RATING, MET, "", "words"),
     ("pésimo", RATING, BELOW, "", "words"),
     ("excelente", RATING, EXCEEDED, "", "words"),
@@ -191,6 +209,67 @@ CASES = [
     ("lol", UNCLEAR, None, "", "none"),
     ("", UNCLEAR, None, "", "none"),
     ("who is this?", UNCLEAR, None, "", "words"),
+    # echo: our question pasted back without quotation marks; only the rest is read, never for an opt-out
+    ("Did we meet your expectations? yes", RATING, MET, "", "words"),
+    ("Re: Did we meet your expectations? 1", RATING, BELOW, "", "rating"),
+    (f"{QUESTION} 3", RATING, EXCEEDED, "", "rating"),
+    ("3 if we exceeded them", UNCLEAR, None, "", "echo"),  # our own "3 if…": a person reads it
+    ("Reply 1 if we fell short", UNCLEAR, None, "", "echo"),
+    ("STOP to opt out", UNCLEAR, None, "", "echo"),
+    (f"{QUESTION} STOP", UNCLEAR, None, "", "echo"),
+    ("you met them", RATING, MET, "you met them", "words"),  # two words of ours are the customer's own
+    # rating: lead-ins, greetings, "#1" as praise, a label asked back
+    ("I'll go with three", RATING, EXCEEDED, "", "rating"),
+    ("it was a three", RATING, EXCEEDED, "", "rating"),
+    ("give you guys a 3", RATING, EXCEEDED, "", "rating"),
+    ("I'm going to say two", RATING, MET, "", "rating"),
+    ("solid 3", RATING, EXCEEDED, "", "rating"),
+    ("it was a nightmare", RATING, BELOW, "", "words"),
+    ("Hello,\n\n1 - the wait.\n\nThanks", RATING, BELOW, "the wait. Thanks", "rating"),
+    ("Hola, 3", RATING, EXCEEDED, "", "rating"),  # the greetings lists of every language
+    ("Hallo, 1 zu langsam", RATING, BELOW, "zu langsam", "rating"),
+    ("number 1 service", UNCLEAR, None, "", "rating"),
+    ("#1 please", RATING, BELOW, "please", "rating"),
+    ("fell short?", UNCLEAR, None, "", "rating"),
+    ("3 🙄", UNCLEAR, None, "", "rating"),
+    ("5 stars... for the parking", UNCLEAR, None, "", "rating"),  # a thought held back
+    ("10/10 would not recommend", UNCLEAR, None, "", "rating"),
+    ("great #not", UNCLEAR, None, "", "words"),  # a hashtag that is a word, not a station
+    ("A-1", UNCLEAR, None, "", "words"),  # a grade or a seat
+    ("definitely not 1", UNCLEAR, None, "", "words"),  # "not 1" is no answer, and no "definitely not"
+    ("a strong 3", RATING, EXCEEDED, "", "rating"),
+    ("top notch rudeness", UNCLEAR, None, "", "words"),
+    ("happy now?", UNCLEAR, None, "", "words"),
+    ("oh it was GREAT", UNCLEAR, None, "", "words"),
+    ("STOP?", UNCLEAR, None, "", "keyword"),  # asked, not said
+    ("👍 Liked your message", UNCLEAR, None, "", "reaction"),
+    (f"Liked “{QUESTION}” Disliked “{QUESTION}”", UNCLEAR, None, "", "reaction"),
+    ("3e", UNCLEAR, None, "", "rating"),
+    ("Three for sure", RATING, EXCEEDED, "for sure", "rating"),
+    ("A three from me", RATING, EXCEEDED, "from me", "rating"),
+    # words: a rating said in a longer text decides when the words agree in direction
+    (
+        "the lady was so patient with us, I'd say 3, thank you",
+        RATING,
+        EXCEEDED,
+        "the lady was so patient with us, I'd say 3, thank you",
+        "words",
+    ),
+    ("good coffee, I'd say 3", RATING, EXCEEDED, "good coffee, I'd say 3", "words"),
+    ("the wait was awful, I'd say 3", UNCLEAR, None, "", "words"),
+    ("Good coffee, I'd give it 3 stars", UNCLEAR, None, "", "words"),  # three of five stars
+    ("amazing, 20 minutes for a sandwich", UNCLEAR, None, "", "words"),  # praise beside a long wait
+    ("wow, so fast, only 50 minutes", UNCLEAR, None, "", "words"),
+    ("in and out in 5 minutes, great", RATING, EXCEEDED, "in and out in 5 minutes, great", "words"),
+    ("great as usual except the wait", UNCLEAR, None, "", "words"),
+    ("good?", UNCLEAR, None, "", "words"),
+    ("For sure three", RATING, EXCEEDED, "", "words"),
+    ("stopped by for lunch, 3", RATING, EXCEEDED, "stopped by for lunch, 3", "words"),
+    ("great, another 40 minutes", UNCLEAR, None, "", "words"),
+    ("love that I had to ask three times", UNCLEAR, None, "", "words"),
+    ("sh*t service", RATING, BELOW, "", "words"),
+    ("nothing special", UNCLEAR, None, "", "words"),
+    ("1 Regards, Mary", RATING, BELOW, "Regards, Mary", "rating"),
 ]
 
 
@@ -203,8 +282,14 @@ def test_reply_table(text: str, kind: ReplyKind, outcome: Outcome | None, commen
 
 
 def _real_world() -> list[tuple[str, str, str]]:
-    table = tomllib.loads((Path(__file__).parent / "replies_cases.toml").read_text(encoding="utf-8"))
-    return [(category, text, expected) for category, section in table.items() for text, expected in section["cases"]]
+    """The table and its siblings (``replies_cases_r12.toml``: a red-team round kept in its own file)."""
+    rows = []
+    for path in sorted(Path(__file__).parent.glob("replies_cases*.toml")):
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+        rows += [
+            (category, text, expected) for category, section in table.items() for text, expected in section["cases"]
+        ]
+    return rows
 
 
 REAL_WORLD = _real_world()
@@ -256,6 +341,7 @@ def test_a_removed_reaction_is_no_answer() -> None:
 
 
 def test_station_code_is_taken_out_of_the_text() -> None:
+    assert parse_reply("great #not").station_code == ""  # "#not", "#fail" are words
     reply = parse_reply("#Front-Desk 1 slow")
     assert (reply.station_code, reply.outcome, reply.comment) == ("front-desk", BELOW, "slow")
     assert parse_reply("Feedback #drive-thru").station_code == "drive-thru"
@@ -263,7 +349,8 @@ def test_station_code_is_taken_out_of_the_text() -> None:
 
 
 def test_rules_run_in_the_documented_order() -> None:
-    assert [name for name, _ in RULES] == ["opt_out_type", "reaction", "keyword", "opt_out_phrase", "rating", "words"]
+    names = ["opt_out_type", "reaction", "echo", "keyword", "opt_out_phrase", "rating", "words"]
+    assert [name for name, _ in RULES] == names
 
 
 def test_bare_rating_is_distinguished_from_a_comment() -> None:
@@ -352,3 +439,56 @@ def test_numbers_that_are_not_answers_are_not_recorded_as_answers(
 ) -> None:
     texter.text(body)
     assert [rating.outcome for rating in store.ratings()] == ([outcome] if outcome else [])
+
+
+@pytest.mark.parametrize(
+    ("body", "outcome"),
+    [
+        (f"{ASKED}\n3", EXCEEDED),
+        ("Did we meet your expectations? yes", MET),
+        ("Re: Did we meet your expectations? 1", BELOW),
+    ],
+)
+def test_our_question_pasted_back_is_read_by_what_the_customer_added(
+    texter: Texter, store: FeedbackStore, body: str, outcome: Outcome
+) -> None:
+    texter.text(body)
+    assert [rating.outcome for rating in store.ratings()] == [outcome]
+
+
+@pytest.mark.parametrize(
+    "body", [f"{ASKED} STOP", "STOP to opt out", "Reply STOP to opt out", "Reply 1 if we fell short"]
+)
+def test_our_question_pasted_back_is_never_an_opt_out_nor_an_answer(
+    texter: Texter, store: FeedbackStore, body: str
+) -> None:
+    texter.text(body)
+    assert list(store.ratings()) == []
+    assert not _opted_out(store)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["3 " * 5000, "stop " * 2000, "great " * 2000, "\u202e" * 9000 + "STOP", "[bold]" * 2000, "1" * 10000],
+    ids=["threes", "stops", "greats", "rtl-stop", "markup", "digits"],
+)
+def test_a_text_longer_than_any_phone_sends_is_left_to_a_person(text: str) -> None:
+    """Twilio joins a long text into at most 1,600 characters: 10,000 came from no phone (and would be slow to read)."""
+    assert parse_reply(text).kind is UNCLEAR
+    assert parse_reply(text, opt_out_type="STOP").kind is OPT_OUT  # Twilio's own keyword match still wins
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("\u202ePOTS", UNCLEAR),  # shown as "STOP" by the override, but the customer sent no STOP
+        ("STO P", UNCLEAR),
+        ("s t o p", OPT_OUT),
+        ("\u200b3\u200b", RATING),
+        ("[bold]1[/bold]", UNCLEAR),  # markup around a digit: a person reads it
+        ("<script>alert(1)</script>", UNCLEAR),
+        ('=HYPERLINK("http://x","3")', UNCLEAR),
+    ],
+)
+def test_hostile_characters_neither_hide_nor_invent_an_answer(text: str, verdict: ReplyKind) -> None:
+    assert parse_reply(text).kind is verdict
