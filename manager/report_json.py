@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from manager.report_trends import json_days, json_sections
 from shared.reasons import DEFAULT_REASONS, reason_label
 from shared.stats import OutcomeCounts, Stats
 
@@ -32,7 +33,8 @@ def report_document(stats: Stats, *, business: str = "", labels: Mapping[str, st
         "reasons": _reasons(stats, labels),
         "shoutouts": [{"name": name, "count": count} for name, count in stats.shoutouts.items()],
         "hours": [{"hour": hour, "answers": count} for hour, count in enumerate(stats.answers_by_hour)],
-        "days": [{"date": day.isoformat(), **_counts(counts)} for day, counts in stats.answers_by_day.items()],
+        "days": json_days(stats),
+        **json_sections(stats, labels),
     }
 
 

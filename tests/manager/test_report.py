@@ -205,7 +205,7 @@ def test_every_format_shows_the_shops_reason_labels(day_stats: Stats) -> None:
 
 def test_the_json_report_has_stable_keys_and_every_figure(day_stats: Stats) -> None:
     document = json.loads(render_json(day_stats, business="Corner <Café>", labels={"wait time": "Queue"}))
-    assert list(document) == [
+    assert list(document)[:11] == [  # later sections add keys after these (see test_trends_report.py)
         *("schema", "business", "period", "totals", "channels", "stations"),
         *("staff", "reasons", "shoutouts", "hours", "days"),
     ]
@@ -226,9 +226,9 @@ def test_the_json_report_has_stable_keys_and_every_figure(day_stats: Stats) -> N
     ]
     assert document["reasons"][0] == {"key": "wait time", "label": "Queue", "below": 2}
     assert document["hours"][9] == {"hour": 9, "answers": 5}
-    assert document["days"] == [
-        {"date": "2026-11-10", "answers": 10, "below": 3, "met": 4, "exceeded": 3, "met_or_exceeded_share": 0.7}
-    ]
+    [day] = document["days"]
+    expected = {"date": "2026-11-10", "answers": 10, "below": 3, "met": 4, "exceeded": 3, "met_or_exceeded_share": 0.7}
+    assert expected.items() <= day.items()
 
 
 def test_an_empty_json_report_has_null_shares_not_zero() -> None:
