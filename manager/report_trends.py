@@ -194,7 +194,7 @@ def stats_zone(stats: Stats) -> tzinfo:
 # -- CSV -----------------------------------------------------------------------------
 
 
-def _span_csv(section: str, name: str, span: Span) -> Iterator[list[str | int]]:
+def _span_csv(section: str, name: str, span: Span, prefix: str = "") -> Iterator[list[str | int]]:
     low_high = span.below_interval
     for measure, value in (
         ("answers", span.counts.answers),
@@ -205,7 +205,7 @@ def _span_csv(section: str, name: str, span: Span) -> Iterator[list[str | int]]:
         ("below_low", _ratio(low_high[0] if low_high else None)),
         ("below_high", _ratio(low_high[1] if low_high else None)),
     ):
-        yield [section, name, f"{span.name} {measure}" if name else measure, value]
+        yield [section, name, prefix + measure, value]
 
 
 def csv_rows(stats: Stats, labels: Mapping[str, str] = DEFAULT_REASONS) -> Iterator[list[str | int]]:
@@ -221,8 +221,7 @@ def csv_rows(stats: Stats, labels: Mapping[str, str] = DEFAULT_REASONS) -> Itera
             for series, unit in ((trends.group_days, "day"), (trends.group_weeks, "week")):
                 for name, spans in series[kind].items():
                     for span in spans:
-                        for section, _, measure, value in _span_csv(f"{kind}_{unit}", "-", span):
-                            yield [section, name, measure, value]
+                        yield from _span_csv(f"{kind}_{unit}", name, span, f"{span.name} ")
         for key, weeks in trends.reason_weeks.items():
             for span in weeks:
                 label = printable(reason_label(key, labels))

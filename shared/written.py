@@ -71,6 +71,9 @@ class Writings:
 
 def writings_of(record: Mapping[str, Any]) -> list[Written]:
     """The comment and the later words of one stored follow-up (see :meth:`FollowUp.to_record`)."""
+    comment, later = str(record.get("comment") or "").strip(), record.get("later") or ()
+    if not comment and not later:
+        return []  # most follow-ups: read no further
     kind = FollowUp.kind_of(record)
     common = {
         "kind": kind,
@@ -81,10 +84,10 @@ def writings_of(record: Mapping[str, Any]) -> list[Written]:
         "reasons": tuple(record.get("reasons") or ()),
     }
     found = []
-    if comment := str(record.get("comment") or "").strip():
+    if comment:
         at = datetime.fromisoformat(record.get("rating_ts") or record["created"])
         found.append(Written(at=at, text=mask_numbers(comment), source=Source.COMMENT, **common))
-    for words in record.get("later") or ():
+    for words in later:
         if text := str(words.get("text", "")).strip():
             at = datetime.fromisoformat(words["at"])
             found.append(Written(at=at, text=mask_numbers(text), source=Source.LATER, **common))

@@ -187,7 +187,7 @@ def test_feedback_report_command_writes_each_format(history: FeedbackStore, tmp_
     )
     assert done.returncode == 0, done.stderr
     assert "wrote the html report" in done.stderr
-    assert out.read_text(encoding="utf-8").count("<svg") == 2  # hours and days
+    assert out.read_text(encoding="utf-8").count("<svg") == 3  # hours, days and the weekly fell-short share
     wrong = subprocess.run([*base, "--since", "2026-11-10", "--until", "2026-11-01"], capture_output=True, text=True)
     assert wrong.returncode == 2 and "--since is after --until" in wrong.stderr
 
