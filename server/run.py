@@ -15,6 +15,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer
 from server.app import create_app, refuse_unchecked_host
 from shared.config import Config
 from sms.alerts import Alerter
+from sms.hot_spot_alerts import SpotAlerter
 from sms.settings import SmsConfig
 
 log = logging.getLogger("server")
@@ -85,6 +86,7 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
         log.warning("--insecure-dev: no PUBLIC_URL, so signatures are checked against the Host a client sends")
     signal.signal(signal.SIGTERM, _stop)
     thread, stop = alerter.start()
+    workers = [SpotAlerter(channel.settings, channel.store, channel.sender).start()]
     spool_thread, spool_stop = channel.intake.start()  # also stores what an earlier run left in the spool
     log.info("%s", channel.settings.describe())
     print(f"feedback sms: listening on http://{host}:{server.effective_port}", flush=True)  # type: ignore[union-attr]
@@ -96,6 +98,9 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
         stop.set()
         spool_stop.set()
         thread.join(timeout=5)
+        for worker, worker_stop in workers:
+            worker_stop.set()
+            worker.join(timeout=5)
         spool_thread.join(timeout=5)
         server.close()
         if unwritten := channel.intake.spool.write_pending():  # a last try: memory ends with this process
