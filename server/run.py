@@ -14,7 +14,9 @@ from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from server.app import create_app, refuse_unchecked_host
 from shared.config import Config
+from shared.hooks import load_hook_settings
 from sms.alerts import Alerter
+from sms.hooks import HookWorker
 from sms.hot_spot_alerts import SpotAlerter
 from sms.settings import SmsConfig
 
@@ -79,6 +81,7 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
     channel = app.extensions["sms"]
     refuse_unchecked_host(channel.settings, insecure_dev)
     alerter = Alerter(channel.settings, channel.store, channel.sender)
+    hooks = load_hook_settings(config)
     server = _bind(app, host, port, threads, channel.settings)
     if insecure_dev and not channel.settings.auth_token:
         print(INSECURE_WARNING, file=sys.stderr, flush=True)
@@ -87,6 +90,9 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
     signal.signal(signal.SIGTERM, _stop)
     thread, stop = alerter.start()
     workers = [SpotAlerter(channel.settings, channel.store, channel.sender).start()]
+    if hooks.endpoints:
+        labels = channel.settings.reasons
+        workers.append(HookWorker(hooks, channel.store, business=config.business_name, labels=labels).start())
     spool_thread, spool_stop = channel.intake.start()  # also stores what an earlier run left in the spool
     log.info("%s", channel.settings.describe())
     print(f"feedback sms: listening on http://{host}:{server.effective_port}", flush=True)  # type: ignore[union-attr]
