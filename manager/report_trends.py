@@ -16,6 +16,9 @@ from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rich.table import Table
+from rich.text import Text
+
 from manager.words import percent
 from shared.followups import FollowUpKind
 from shared.reasons import DEFAULT_REASONS, reason_label
@@ -189,6 +192,22 @@ def _paren(text: str) -> str:
 
 def stats_zone(stats: Stats) -> tzinfo:
     return ZoneInfo(stats.timezone)
+
+
+def wrote_table(stats: Stats) -> Table:
+    """What customers wrote, newest first, for the console (each cell a :class:`rich.text.Text`: never markup)."""
+    title = "What customers wrote"
+    if stats.writings is not None and stats.writings.total > len(stats.writings.items):
+        title += f" (newest {len(stats.writings.items)} of {stats.writings.total}; the report lists more)"
+    table = Table(title=title, title_justify="left", title_style="bold", box=None, padding=(0, 1), expand=True)
+    for header in ("when", "station", "outcome", "ref"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("words", ratio=1, overflow="fold")
+    for item in stats.writings.items if stats.writings is not None else ():
+        table.add_row(*(Text(cell) for cell in writing_line(item, stats_zone(stats))))
+    if not table.row_count:
+        table.add_row("(nothing written in this period)", "", "", "", "")
+    return table
 
 
 # -- CSV -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from shared.followups import FollowUp, FollowUpError, Resolution
+from shared.hot_spots import Spot
 from shared.ratings import Rating
 from shared.storage import StoreError
 
@@ -110,6 +111,13 @@ class StatsDoor(Protocol):
     def daily_summaries(self, since: date, until: date) -> dict[str, dict[str, dict[str, int]]]: ...
 
     def followup_records(self, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]: ...
+
+
+@runtime_checkable
+class SpotsDoor(Protocol):
+    """Hot-spot and great-streak alerts the server kept (the console shows the recent ones)."""
+
+    def spots_since(self, moment: datetime) -> list[Spot]: ...
 
 
 @runtime_checkable

@@ -20,6 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from manager.report import breakdowns, gather, group_rows, headline, reasons_by_label
+from manager.report_trends import TrendOptions, wrote_table
+from manager.widgets.day_chart import DayChart
 from manager.widgets.hour_chart import HourChart
 from shared.stats import Stats, local_days
 from shared.storage import StoreError
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 PERIODS = {"today": "Today", "7d": "Last 7 days"}
 OTHER = {"today": "7d", "7d": "today"}
 MIN_SECONDS_BETWEEN_UPDATES = 2.0
+WROTE_SHOWN = 20  # the newest of what customers wrote; the report lists more
 
 
 class StatsScreen(Screen[None]):
@@ -61,11 +64,15 @@ class StatsScreen(Screen[None]):
                 with Vertical(id="chart-box"):
                     yield Static("Answers by hour", classes="heading")
                     yield HourChart(id="chart")
+                with Vertical(id="day-box"):
+                    yield Static("Answers by day · fell short", classes="heading")
+                    yield DayChart(id="days")
             with Horizontal(id="groups"):
                 yield Static(id="reasons", classes="group")
                 yield Static(id="channel", classes="group")
                 yield Static(id="station", classes="group")
                 yield Static(id="staff", classes="group")
+            yield Static(id="wrote")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -95,7 +102,13 @@ class StatsScreen(Screen[None]):
         since, until = local_days(self.period, now, app.config.zone)
         try:
             self.stats = gather(
-                app.store, since=since, until=until, zone=app.config.zone, now=now, target=app.config.followup_target
+                app.store,
+                since=since,
+                until=until,
+                zone=app.config.zone,
+                now=now,
+                target=app.config.followup_target,
+                trends=TrendOptions(limit=WROTE_SHOWN),
             )
         except StoreError as error:
             self.notify(printable(str(error)), title="Could not read the statistics", severity="error", markup=False)
@@ -114,6 +127,8 @@ class StatsScreen(Screen[None]):
             figures.add_row(label, value)
         self.query_one("#figures", Static).update(figures)
         self.query_one(HourChart).counts = stats.answers_by_hour
+        self.query_one(DayChart).days = stats.answers_by_day
+        self.query_one("#wrote", Static).update(wrote_table(stats))
         reasons = _table("Fell short by reason", ("count",))
         for reason, count in reasons_by_label(stats, app_reasons(self)).items():
             reasons.add_row(Text(reason), str(count))
