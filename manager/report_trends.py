@@ -106,7 +106,7 @@ def change_words(change: int | None) -> str:
 
 def comparison_line(change: Change, labels: Mapping[str, str]) -> str:
     """``station front: fell short 10 % → 25 % (2 of 20 → 5 of 20), p = 0.012``."""
-    name = reason_label(change.name, labels) if change.subject == "reason" else change.name
+    name = reason_label(change.name, labels) if change.subject == "reason" else change.name or "(none)"
     who = printable(f"{change.subject} {name}" if change.subject != "total" else "all answers")
     measure = "fell short for this reason" if change.subject == "reason" else "fell short"
     p = "–" if change.p_value is None else f"{change.p_value:.3f}"
