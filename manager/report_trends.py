@@ -194,12 +194,12 @@ def stats_zone(stats: Stats) -> tzinfo:
     return ZoneInfo(stats.timezone)
 
 
-def wrote_table(stats: Stats) -> Table:
+def wrote_table(stats: Stats, only: Filter = Filter(), labels: Mapping[str, str] = DEFAULT_REASONS) -> Table:  # noqa: B008
     """What customers wrote, newest first, for the console (each cell a :class:`rich.text.Text`: never markup)."""
-    title = "What customers wrote"
+    title = "What customers wrote" + (f" ({shown})" if (shown := only.describe(labels)) else "") + " · w: filter"
     if stats.writings is not None and stats.writings.total > len(stats.writings.items):
         title += f" (newest {len(stats.writings.items)} of {stats.writings.total}; the report lists more)"
-    table = Table(title=title, title_justify="left", title_style="bold", box=None, padding=(0, 1), expand=True)
+    table = Table(title=Text(title), title_justify="left", title_style="bold", box=None, padding=(0, 1), expand=True)
     for header in ("when", "station", "outcome", "ref"):
         table.add_column(header, no_wrap=True)
     table.add_column("words", ratio=1, overflow="fold")

@@ -15,6 +15,8 @@ from typing import Any
 
 from shared.followups import FollowUp, FollowUpKind, short_ref
 from shared.phones import mask_numbers
+from shared.reasons import reason_label
+from shared.text import printable
 from shared.trends import week_name, week_of
 from shared.words_count import Frequent, most_frequent
 
@@ -50,6 +52,17 @@ class Filter:
     station: str | None = None
     reason: str | None = None
     kind: FollowUpKind | None = None
+
+    def describe(self, labels: Mapping[str, str]) -> str:
+        """``station Till 1 · reason Wait time · fell short``; "" when it admits everything."""
+        parts = []
+        if self.station is not None:
+            parts.append(f"station {printable(self.station) or '(none)'}")
+        if self.reason is not None:
+            parts.append(f"reason {printable(reason_label(self.reason, labels))}")
+        if self.kind is not None:
+            parts.append(str(self.kind).replace("_", " "))
+        return " · ".join(parts)
 
     def admits(self, written: Written) -> bool:
         return (

@@ -21,11 +21,13 @@ from textual.widgets import Footer, Static
 
 from manager.report import breakdowns, gather, group_rows, headline, reasons_by_label
 from manager.report_trends import TrendOptions, wrote_table
+from manager.screens.wrote_filter import WroteFilterScreen
 from manager.widgets.day_chart import DayChart
 from manager.widgets.hour_chart import HourChart
 from shared.stats import Stats, local_days
 from shared.storage import StoreError
 from shared.text import printable
+from shared.written import Filter
 
 if TYPE_CHECKING:
     from manager.app import ManagerApp
@@ -40,11 +42,13 @@ class StatsScreen(Screen[None]):
     CSS_PATH = "stats.tcss"
     BINDINGS: ClassVar = [
         Binding("t", "toggle_period", "Today / 7 days"),
+        Binding("w", "filter_wrote", "Filter what was written"),
         Binding("s,escape", "app.show_queue", "Queue"),
         Binding("q", "app.quit", "Quit"),
     ]
 
     period: reactive[str] = reactive("today")
+    wrote_filter: reactive[Filter] = reactive(Filter)
 
     def __init__(self) -> None:
         super().__init__()
@@ -83,6 +87,21 @@ class StatsScreen(Screen[None]):
         if self.is_mounted:
             self.recompute()
 
+    def watch_wrote_filter(self) -> None:
+        if self.is_mounted:
+            self.recompute()
+
+    def action_filter_wrote(self) -> None:
+        stats = self.stats
+        stations = sorted(set(stats.by_station) - {""}) if stats else []
+        reasons = sorted(stats.below_by_reason) if stats else []
+        screen = WroteFilterScreen(self.wrote_filter, stations, reasons, app_reasons(self))
+        self.app.push_screen(screen, callback=self._set_wrote_filter)
+
+    def _set_wrote_filter(self, chosen: Filter | None) -> None:
+        if chosen is not None:
+            self.wrote_filter = chosen
+
     def action_toggle_period(self) -> None:
         self.period = OTHER[self.period]
 
@@ -108,7 +127,7 @@ class StatsScreen(Screen[None]):
                 zone=app.config.zone,
                 now=now,
                 target=app.config.followup_target,
-                trends=TrendOptions(limit=WROTE_SHOWN),
+                trends=TrendOptions(only=self.wrote_filter, limit=WROTE_SHOWN),
             )
         except StoreError as error:
             self.notify(printable(str(error)), title="Could not read the statistics", severity="error", markup=False)
@@ -128,7 +147,7 @@ class StatsScreen(Screen[None]):
         self.query_one("#figures", Static).update(figures)
         self.query_one(HourChart).counts = stats.answers_by_hour
         self.query_one(DayChart).days = stats.answers_by_day
-        self.query_one("#wrote", Static).update(wrote_table(stats))
+        self.query_one("#wrote", Static).update(wrote_table(stats, self.wrote_filter, app_reasons(self)))
         reasons = _table("Fell short by reason", ("count",))
         for reason, count in reasons_by_label(stats, app_reasons(self)).items():
             reasons.add_row(Text(reason), str(count))

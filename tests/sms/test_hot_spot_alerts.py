@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fake_twilio import FakeTwilio
-from sms_helpers import Clock, write_config
+from sms_helpers import NOON, Clock, write_config
 
 from shared.config import Config, ConfigError
 from shared.hot_spots import Spot, SpotKind
@@ -103,19 +104,10 @@ def test_a_great_streak_when_asked_for(
 
 @pytest.mark.parametrize("kind", list(SpotKind))
 def test_the_default_texts_fit_one_gsm7_segment(config: Config, kind: SpotKind) -> None:
-    settings = load_sms_config(config)
-    settings = type(settings)(
-        **{**{f: getattr(settings, f) for f in settings.__slots__}, "business_name": "B" * BUSINESS_NAME_BUDGET}
-    )
-    spot = Spot(kind, "S" * 20, settings_now(), timedelta(minutes=15), 40, 25, "friendliness")
+    settings = dataclasses.replace(load_sms_config(config), business_name="B" * BUSINESS_NAME_BUDGET)
+    spot = Spot(kind, "S" * 20, NOON, timedelta(minutes=15), 40, 25, "friendliness")
     length = gsm7_length(spot_text(settings, spot))
     assert length is not None and length <= 160
-
-
-def settings_now():
-    from sms_helpers import NOON
-
-    return NOON
 
 
 def test_a_bad_hot_spot_setting_is_one_clear_error(tmp_path: Path) -> None:
