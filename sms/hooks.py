@@ -40,6 +40,7 @@ log = logging.getLogger("sms.hooks")
 # Events are looked for since the last look, less this much: a change written just as the last
 # look read the store is seen the next time (the outbox never queues an event twice).
 OVERLAP = timedelta(minutes=2)
+EVENT_TOPICS = frozenset({Topic.QUEUE, Topic.FOLLOWUPS})  # new flags, hot spots kept, follow-ups resolved
 
 
 class HookWorker:
@@ -61,6 +62,7 @@ class HookWorker:
         self.labels = labels or {}
         self.clock = clock
         self.session = session or requests.Session()
+        self._looked_at: int | None = None  # the store's revision at the last look for events
 
     def collect(self) -> int:
         """Queue a delivery for each new event and endpoint that wants it; return how many were new.
@@ -167,13 +169,18 @@ class HookWorker:
         return f"HTTP {response.status_code}"
 
     def run_once(self) -> int:
-        self.collect()
+        """Look for events when the store changed since the last look, then send what is due (retries too)."""
+        revision = self.store.revision()  # read first: a change while looking is looked at next time
+        looked = self._looked_at
+        if looked is None or (revision != looked and self.store.changes_since(looked) & EVENT_TOPICS):
+            self.collect()  # its own writes (the outbox, the cursor) are the channel's: they start no look
+        self._looked_at = revision
         return self.deliver_due()
 
     def start(self, poll: float = 0.25, every: float = 1.0) -> tuple[threading.Thread, threading.Event]:
         """Look after each change of the queue, the archive or the alerts kept, and every second (retries)."""
-        topics = {Topic.QUEUE, Topic.FOLLOWUPS}
-        return watching.start(
-            lambda stop: watching.watch(self.store, topics, self.run_once, stop, poll=poll, every=every, name="hooks"),
-            "sms-hooks",
-        )
+
+        def loop(stop: threading.Event) -> None:
+            watching.watch(self.store, EVENT_TOPICS, self.run_once, stop, poll=poll, every=every, name="hooks")
+
+        return watching.start(loop, "sms-hooks")
