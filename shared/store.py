@@ -522,24 +522,37 @@ class FeedbackStore:
     ) -> Iterator[tuple[str, dict[str, dict[str, int]]]]:
         """``(day, {hour: counts})`` for each day in [since, until] with ratings, oldest first.
 
-        One short transaction per day, so a report over years never holds the lock for long. A
-        day whose partition changed without its summary (a crash between the two writes, a
-        restored backup: new files, new signatures) is recounted from its ratings and repaired.
+        Short transactions, so a report over years never holds the lock for long: the fresh
+        summaries of one month's days are read in one (a month's summaries are one small file),
+        and a day whose partition changed without its summary (a crash between the two writes, a
+        restored backup: new files, new signatures) is recounted from its ratings, and repaired, in
+        a transaction of its own.
         """
         partitions = day_partitions(self.root, since, until)
-        for done, (day, path) in enumerate(partitions, start=1):
+        done = 0
+        while done < len(partitions):
+            found: list[tuple[date, dict[str, dict[str, int]]]] = []
             with self.brief_transaction() as tx:
-                table = self._summary_table(tx, day)
-                entry = table.get(doc_id=day.isoformat())
-                if entry is None or entry.get("signature") != storage_signature(path):
-                    records = (DurableJSONStorage(path).read() or {}).get("ratings", {})  # not kept in the cache
-                    hours = summarise(Rating.from_record(record) for record in records.values())
-                    self._store_summary(tx, day, hours)
-                else:
-                    hours = entry["hours"]
-            if steps is not None:
-                steps(done, len(partitions))
-            yield day.isoformat(), hours
+                month = month_name(partitions[done][0])
+                for day, path in partitions[done:]:
+                    if month_name(day) != month:
+                        break
+                    table = self._summary_table(tx, day)
+                    entry = table.get(doc_id=day.isoformat())
+                    if entry is not None and entry.get("signature") == storage_signature(path):
+                        found.append((day, entry["hours"]))
+                        continue
+                    if not found:  # a recount: this day alone in this transaction
+                        records = (DurableJSONStorage(path).read() or {}).get("ratings", {})  # not kept in the cache
+                        hours = summarise(Rating.from_record(record) for record in records.values())
+                        self._store_summary(tx, day, hours)
+                        found.append((day, hours))
+                    break
+            for day, hours in found:
+                done += 1
+                if steps is not None:
+                    steps(done, len(partitions))
+                yield day.isoformat(), hours
 
     def each_followup_record(self, since: date | None = None, until: date | None = None) -> Iterator[dict[str, Any]]:
         """Follow-ups created in [since, until] as stored dicts, one short transaction per file.

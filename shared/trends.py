@@ -119,14 +119,22 @@ def compute_trends(summaries: Summaries, *, since: date, until: date, zone: tzin
                 local = datetime.fromisoformat(f"{hour_key}:00+00:00").astimezone(zone).date()
                 day_of_utc[hour_key] = local
             if since <= local <= until:
-                by_day.setdefault(local, Counter()).update(counts)
+                day = by_day.get(local)
+                if day is None:
+                    by_day[local] = Counter(counts)
+                else:
+                    day.update(counts)
     totals: dict[date, OutcomeCounts] = {}
     groups: dict[str, dict[str, dict[date, OutcomeCounts]]] = {kind: {} for kind in GROUP_KINDS}
     reasons: dict[str, dict[date, int]] = {}
+    parts: dict[str, tuple[str, ...]] = {}  # a year has millions of counts but only dozens of keys
     for day, counts in sorted(by_day.items()):
         total = OutcomeCounts()
         for key, count in counts.items():
-            match split_key(key):
+            split = parts.get(key)
+            if split is None:
+                split = parts[key] = split_key(key)
+            match split:
                 case ("outcome", outcome):
                     total = total.plus(outcome, count)
                 case ("channel" | "station" | "staff" as kind, name, outcome):
