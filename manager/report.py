@@ -39,8 +39,9 @@ def gather(
 ) -> Stats:
     """Compute the figures for the local days [since, until] from the store's summaries and follow-ups.
 
-    Read a day (and an archive month) at a time, one short transaction each, so a report over
-    years, or the first after a restore (every day recounted), never keeps a kiosk waiting.
+    Read a month's summaries (a stale day alone) and an archive month at a time, one short transaction
+    each, so a report over years, or the first after a restore (every day recounted), never keeps a
+    kiosk waiting.
     With ``trends``, the same reads also give the day and week series and what customers wrote.
     """
     first, last = utc_days_for(since, until)

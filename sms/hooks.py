@@ -32,6 +32,7 @@ from shared.hooks import (
     signature,
 )
 from shared.hot_spots import SpotKind
+from shared.storage import StoreError
 from shared.store import FeedbackStore, utc_now
 from sms import watching
 
@@ -178,7 +179,15 @@ class HookWorker:
         return self.deliver_due()
 
     def start(self, poll: float = 0.25, every: float = 1.0) -> tuple[threading.Thread, threading.Event]:
-        """Look after each change of the queue, the archive or the alerts kept, and every second (retries)."""
+        """Look after each change of the queue, the archive or the alerts kept, and every second (retries).
+
+        The first look is taken here, before the server answers anyone: a flag that comes after
+        the start is never taken for one from before hooks were configured.
+        """
+        try:
+            self.collect()
+        except StoreError as error:
+            log.error("hooks: the first look failed (tried again in the background): %s", error)
 
         def loop(stop: threading.Event) -> None:
             watching.watch(self.store, EVENT_TOPICS, self.run_once, stop, poll=poll, every=every, name="hooks")
