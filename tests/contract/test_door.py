@@ -162,5 +162,6 @@ def test_hot_spots_kept_by_the_server_reach_every_console(backend: Backend) -> N
     now = datetime.now(UTC).replace(microsecond=0)
     spot = Spot(SpotKind.HOT_SPOT, "Till [1]", now, timedelta(minutes=15), 4, 3, "wait_time")
     assert backend.keep_spot(spot)
-    assert backend.door.spots_since(now - timedelta(hours=1)) == [spot]
-    assert backend.door.spots_since(now) == []
+    # (the server's own alerter may have kept one for the fell-short answers of the other tests)
+    assert [s for s in backend.door.spots_since(now - timedelta(hours=1)) if s.station == "Till [1]"] == [spot]
+    assert [s for s in backend.door.spots_since(now) if s.station == "Till [1]"] == []
