@@ -38,13 +38,14 @@ from textual.widgets import DataTable  # noqa: E402
 
 from manager.app import ManagerApp  # noqa: E402
 from manager.report import gather  # noqa: E402
+from manager.report_trends import TrendOptions  # noqa: E402
 from manager.screens.queue import QueueScreen  # noqa: E402
 from shared.check_backs import CheckBack  # noqa: E402
 from shared.config import load_config  # noqa: E402
 from shared.followups import FollowUp, Resolution  # noqa: E402
 from shared.interactions import Interaction, Pair  # noqa: E402
 from shared.ratings import Channel, Contact, Outcome, Rating  # noqa: E402
-from shared.stats import compute, utc_days_for  # noqa: E402
+from shared.stats import Stats, compute, utc_days_for  # noqa: E402
 from shared.storage import storage_signature  # noqa: E402
 from shared.store import FeedbackStore  # noqa: E402
 from shared.summary import summarise  # noqa: E402
@@ -311,14 +312,26 @@ def bench_report(base: Path, days: int, per_day: int, rounds: int = 5) -> dict[s
     since, until_ = last - timedelta(days=days - 1), last
     now = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
-    def report() -> object:
-        return gather(store, since=since, until=until_, zone=zone, now=now, target=TARGET)
+    def report(trends: TrendOptions | None = None) -> Stats:
+        return gather(store, since=since, until=until_, zone=zone, now=now, target=TARGET, trends=trends)
 
     timings = []
     for _ in range(rounds):
         started = time.perf_counter()
         fast = report()
         timings.append(time.perf_counter() - started)
+
+    with_trends = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        trended = report(TrendOptions())
+        with_trends.append(time.perf_counter() - started)
+    compared = []
+    for _ in range(max(1, rounds // 2)):
+        started = time.perf_counter()
+        report(TrendOptions(compare=True))
+        compared.append(time.perf_counter() - started)
+    assert dataclasses.replace(trended, trends=None, writings=None) == fast, "trends changed the other figures"
 
     def naive() -> object:
         first, last_utc = utc_days_for(since, until_)
@@ -336,11 +349,16 @@ def bench_report(base: Path, days: int, per_day: int, rounds: int = 5) -> dict[s
         "generated": generated,
         "report_p50": statistics.median(timings),
         "report_max": max(timings),
+        "trends_p50": statistics.median(with_trends),
+        "trends_max": max(with_trends),
+        "compare_p50": statistics.median(compared),
         "naive": naive_time,
     }
 
 
 async def run(args: argparse.Namespace, base: Path) -> None:
+    if args.report_only:
+        return report_part(args, base)
     print(f"1. flag to row ({args.flags} fell-short answers recorded by a second process)")
     flag = await bench_flag_to_row(base, args.flags)
     print(f"   p50 {ms(flag['p50'])}   p95 {ms(flag['p95'])}   max {ms(flag['max'])}   (target p95 <= 1000 ms)")
@@ -359,12 +377,20 @@ async def run(args: argparse.Namespace, base: Path) -> None:
             ("full", "full rebuild (filter)"),
         ):
             print(f"      {label:<22} p50 {ms(rep[kind + '_p50'])}  p95 {ms(rep[kind + '_p95'])}")
+    report_part(args, base)
+
+
+def report_part(args: argparse.Namespace, base: Path) -> None:
     print(f"3. report over {args.days} days x {args.per_day} answers a day")
     year = bench_report(base, args.days, args.per_day)
     print(f"   {year['ratings']:,} ratings generated in {year['generated']:.1f} s")
     print(
         f"   report p50 {ms(year['report_p50'])}  max {ms(year['report_max'])}   (target <= 500 ms)   "
         f"naive pass over every rating {ms(year['naive'])}  ({year['naive'] / year['report_p50']:.0f}x slower)"
+    )
+    print(
+        f"   with trends, writings and words p50 {ms(year['trends_p50'])}  max {ms(year['trends_max'])}   "
+        f"(target <= 500 ms); with --compare previous (two periods read) p50 {ms(year['compare_p50'])}"
     )
 
 
@@ -373,6 +399,7 @@ def main() -> None:
     parser.add_argument("--flags", type=int, default=40)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--per-day", type=int, default=1000)
+    parser.add_argument("--report-only", action="store_true", help="only the report over a year (part 3)")
     parser.add_argument("--dir", default=None, help="where to put the temporary data (default: system temp)")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="bench-manager-", dir=args.dir))

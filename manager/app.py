@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from textual.app import App
@@ -22,14 +22,17 @@ from manager.screens.name import NameScreen
 from manager.screens.queue import QueueScreen
 from manager.screens.stats import StatsScreen
 from manager.settings import ManagerSettings
+from manager.spots import spot_words
 from shared.config import Config
-from shared.door import ConsoleDoor, Topic
+from shared.door import ConsoleDoor, SpotsDoor, Topic
 from shared.escalation import due_for_escalation, escalate_if_overdue
 from shared.followups import FollowUp
+from shared.hot_spots import Spot, SpotKind
 from shared.storage import StoreError
 from shared.store import FeedbackStore, utc_now
 from shared.text import printable
 
+SPOTS_SHOWN = timedelta(hours=1)
 GC_THRESHOLD = 50_000  # allocations between young collections (Python default: 700)
 
 
@@ -44,6 +47,7 @@ class ManagerApp(App[None]):
     queue: reactive[tuple[FollowUp, ...]] = reactive(())
     now: reactive[datetime] = reactive(datetime(1970, 1, 1, tzinfo=UTC))
     revision: reactive[int] = reactive(-1)
+    spots: reactive[tuple[Spot, ...]] = reactive(())  # hot spots and great streaks of the last hour
 
     def __init__(
         self,
@@ -79,6 +83,7 @@ class ManagerApp(App[None]):
         self._seen: set[str] | None = None
         self._escalated: set[tuple[str, datetime]] = set()
         self._last_problem = ""
+        self._spots_loaded = False  # the spots already kept at start are shown, not rung for
 
     def on_mount(self) -> None:
         # A long-lived console holds thousands of widgets and rows: move what exists at start out of
@@ -137,7 +142,25 @@ class ManagerApp(App[None]):
             self._seen = set(ids)
         self.now = self.clock()
         self.queue = followups
+        self.reload_spots()
         return True
+
+    def reload_spots(self) -> None:
+        """The hot spots kept in the last hour (a store that keeps none, such as a remote one, has none)."""
+        if not isinstance(self.store, SpotsDoor):
+            return
+        try:
+            spots = tuple(self.store.spots_since(self.clock() - SPOTS_SHOWN))
+        except StoreError as error:
+            self.report_problem("Could not read the hot spots", error)
+            return
+        if self._spots_loaded and (fresh := [spot for spot in spots if spot not in self.spots]):
+            for spot in fresh:
+                self.bell()
+                severity = "error" if spot.kind is SpotKind.HOT_SPOT else "information"
+                self.notify(spot_words(spot, self.reasons), title="Alert", severity=severity, timeout=15, markup=False)
+        self.spots = spots
+        self._spots_loaded = True
 
     def reveal(self, followup_id: str) -> None:
         """Record that this manager sees the full number (the store records it before answering)."""

@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import UTC, date, datetime, timedelta
 
+from manager.report_trends import add_trend_arguments, trend_options
 from manager.settings import ManagerSettings
 from shared.arguments import day
 from shared.config import Config
@@ -41,6 +42,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     report.add_argument("--until", type=day, metavar="YYYY-MM-DD", help="last local day (default: today)")
     report.add_argument("--format", choices=["text", "csv", "html", "json"], default="text")
     report.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+    add_trend_arguments(report)
     report.set_defaults(handler=run_report)
 
     purge_ = commands.add_parser(
@@ -89,7 +91,14 @@ def run_report(args: argparse.Namespace, config: Config) -> int:
     store = FeedbackStore.existing(config)
     with terminal_progress("report") as steps:
         stats = gather(
-            store, since=since, until=until, zone=config.zone, now=now, target=config.followup_target, steps=steps
+            store,
+            since=since,
+            until=until,
+            zone=config.zone,
+            now=now,
+            target=config.followup_target,
+            steps=steps,
+            trends=trend_options(args),
         )
     text = render(stats, args.format, business=config.business_name, labels=ManagerSettings.from_config(config).reasons)
     if args.output:

@@ -31,6 +31,7 @@ import orjson
 from shared.config import Config
 from shared.door import NoPhoneNumber, NotAvailableRemotely, Topic
 from shared.followups import AlreadyClaimed, FollowUp, FollowUpError, Resolution
+from shared.hot_spots import Spot
 from shared.ratings import Contact, Rating
 from shared.remote import remote_endpoint
 from shared.storage import StoreError
@@ -243,6 +244,13 @@ class RemoteStore:
         if status != 200:
             raise RemoteUnavailable(f"the server answered {status}: {data.get('error', '')}")
         return dict(data["days"])
+
+    def spots_since(self, moment: datetime) -> list[Spot]:
+        """Hot-spot and great-streak alerts the server kept after ``moment``, newest first."""
+        status, data, _ = self._request("GET", f"/api/spots?{urllib.parse.urlencode({'since': moment.isoformat()})}")
+        if status != 200:
+            raise RemoteUnavailable(f"the server answered {status}: {data.get('error', '')}")
+        return [Spot.from_record(record) for record in data["spots"]]
 
     def followups(self, since: date | None = None, until: date | None = None) -> Iterator[FollowUp]:
         """Follow-ups opened in [since, until], oldest first (numbers masked unless revealed)."""

@@ -14,8 +14,9 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from manager import loop_report
+from manager import loop_report, report_trends
 from manager.loop_report import gather_loop
+from manager.report_trends import TrendOptions, with_trends
 from manager.words import duration_words, percent
 from shared.csv_safe import SafeWriter
 from shared.progress import Steps
@@ -23,6 +24,7 @@ from shared.reasons import DEFAULT_REASONS, reason_label
 from shared.stats import LoopTimes, OutcomeCounts, Stats, compute, utc_days_for
 from shared.store import FeedbackStore
 from shared.text import printable
+from shared.trends import previous_period
 
 FORMATS = ("text", "csv", "html", "json")
 
@@ -36,21 +38,32 @@ def gather(
     now: datetime,
     target: timedelta,
     steps: Steps | None = None,
+    trends: TrendOptions | None = None,
 ) -> Stats:
     """Compute the figures for the local days [since, until] from the store's summaries and follow-ups.
 
-    Read a day (and an archive month) at a time, one short transaction each, so a report over
-    years, or the first after a restore (every day recounted), never keeps a kiosk waiting.
+    Read a month's summaries (a stale day alone) and an archive month at a time, one short transaction
+    each, so a report over years, or the first after a restore (every day recounted), never keeps a
+    kiosk waiting.
+    With ``trends``, the same reads also give the day and week series and what customers wrote.
     """
     first, last = utc_days_for(since, until)
     if isinstance(store, FeedbackStore):
         summaries = dict(store.each_day_summary(first, last, steps=steps))
-        times = LoopTimes.of_fell_short(store.each_followup_record(first, last))
+        records = list(store.each_followup_record(first, last))
     else:  # a console on another machine: the server does the reading
         summaries = store.daily_summaries(first, last)
-        times = LoopTimes.of_fell_short(store.followup_records(first, last))
+        records = store.followup_records(first, last)
+    times = LoopTimes.of_fell_short(records)
     stats = compute(summaries, times, since=since, until=until, zone=zone, now=now, target=target)
-    return _with_loop(stats, store, zone)
+    stats = _with_loop(stats, store, zone)
+    if trends is None:
+        return stats
+    previous = None
+    if trends.compare:
+        before, after = previous_period(since, until)
+        previous = gather(store, since=before, until=after, zone=zone, now=now, target=target)
+    return with_trends(stats, summaries, records, trends, zone=zone, previous=previous)
 
 
 def _with_loop(stats: Stats, store: FeedbackStore, zone: tzinfo) -> Stats:
@@ -157,6 +170,7 @@ def render_text(stats: Stats, *, business: str = "", labels: Mapping[str, str] =
         if count:
             lines.append(f"  {hour:02d}:00 {count:>6} {'█' * max(1, round(count / peak * 40))}")
     lines += loop_report.text_lines(stats.perception, stats.recovery, labels, _zone(stats))
+    lines += report_trends.text_lines(stats, labels)
     return "\n".join(lines) + "\n"
 
 
@@ -202,6 +216,7 @@ def csv_rows(stats: Stats, labels: Mapping[str, str] = DEFAULT_REASONS) -> Itera
         for measure in ("answers", "below", "met", "exceeded"):
             yield ["day", day.isoformat(), measure, getattr(counts, measure)]
     yield from loop_report.csv_rows(stats.perception, stats.recovery)
+    yield from report_trends.csv_rows(stats, labels)
 
 
 def _ratio(value: float | None) -> str:
@@ -266,6 +281,7 @@ def render_html(stats: Stats, *, business: str = "", labels: Mapping[str, str] =
     if stats.shoutouts:
         parts += ["<h2>Shout-outs</h2>", _table(["Name", "Count"], shoutout_rows(stats))]
     parts += loop_report.html_sections(stats.perception, stats.recovery, labels, _zone(stats))
+    parts += report_trends.html_parts(stats, labels)
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 

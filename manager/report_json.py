@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from manager.loop_report import perception_document, recovery_document
+from manager.report_trends import json_days, json_sections
 from shared.reasons import DEFAULT_REASONS, reason_label
 from shared.stats import OutcomeCounts, Stats
 
@@ -33,9 +34,10 @@ def report_document(stats: Stats, *, business: str = "", labels: Mapping[str, st
         "reasons": _reasons(stats, labels),
         "shoutouts": [{"name": name, "count": count} for name, count in stats.shoutouts.items()],
         "hours": [{"hour": hour, "answers": count} for hour, count in enumerate(stats.answers_by_hour)],
-        "days": [{"date": day.isoformat(), **_counts(counts)} for day, counts in stats.answers_by_day.items()],
+        "days": json_days(stats),
         "perception": perception_document(stats.perception, labels),
         "recovery": recovery_document(stats.recovery),
+        **json_sections(stats, labels),
     }
 
 

@@ -14,8 +14,11 @@ from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from server.app import create_app, refuse_unchecked_host
 from shared.config import Config
+from shared.hooks import load_hook_settings
 from sms.alerts import Alerter
 from sms.check_back import CheckBacker
+from sms.hooks import HookWorker
+from sms.hot_spot_alerts import SpotAlerter
 from sms.settings import SmsConfig
 
 log = logging.getLogger("server")
@@ -79,6 +82,7 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
     channel = app.extensions["sms"]
     refuse_unchecked_host(channel.settings, insecure_dev)
     alerter = Alerter(channel.settings, channel.store, channel.sender)
+    hooks = load_hook_settings(config)
     server = _bind(app, host, port, threads, channel.settings)
     if insecure_dev and not channel.settings.auth_token:
         print(INSECURE_WARNING, file=sys.stderr, flush=True)
@@ -86,7 +90,13 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
         log.warning("--insecure-dev: no PUBLIC_URL, so signatures are checked against the Host a client sends")
     signal.signal(signal.SIGTERM, _stop)
     thread, stop = alerter.start()
-    checks_thread, checks_stop = CheckBacker(channel.settings, channel.store, channel.sender).start()
+    workers = [
+        CheckBacker(channel.settings, channel.store, channel.sender).start(),
+        SpotAlerter(channel.settings, channel.store, channel.sender).start(),
+    ]
+    if hooks.endpoints:
+        labels = channel.settings.reasons
+        workers.append(HookWorker(hooks, channel.store, business=config.business_name, labels=labels).start())
     spool_thread, spool_stop = channel.intake.start()  # also stores what an earlier run left in the spool
     log.info("%s", channel.settings.describe())
     print(f"feedback sms: listening on http://{host}:{server.effective_port}", flush=True)  # type: ignore[union-attr]
@@ -97,9 +107,10 @@ def serve(config: Config, host: str, port: int, *, insecure_dev: bool = False, t
     finally:
         stop.set()
         spool_stop.set()
-        checks_stop.set()
         thread.join(timeout=5)
-        checks_thread.join(timeout=5)
+        for worker, worker_stop in workers:
+            worker_stop.set()
+            worker.join(timeout=5)
         spool_thread.join(timeout=5)
         server.close()
         if unwritten := channel.intake.spool.write_pending():  # a last try: memory ends with this process

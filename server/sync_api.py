@@ -300,6 +300,23 @@ def followup(followup_id: str) -> ResponseReturnValue:
     return jsonify(followup=masked_record(found))
 
 
+@blueprint.get("/spots")
+@role_required(Role.MANAGER)
+def spots() -> ResponseReturnValue:
+    """Hot-spot and great-streak alerts kept after ``since`` (an ISO time with its zone), newest first."""
+    try:
+        since = datetime.fromisoformat(request.args.get("since", ""))
+        if since.tzinfo is None:
+            raise ValueError
+    except ValueError:
+        return jsonify(error="since must be a time with its zone, such as 2026-11-24T12:00:00+00:00"), 400
+    try:
+        kept = _state().store.spots_since(since)
+    except StoreError as error:
+        return jsonify(error=str(error)), 503
+    return jsonify(spots=[spot.to_record() for spot in kept])
+
+
 @blueprint.get("/stats")
 @role_required(Role.MANAGER)
 def stats() -> ResponseReturnValue:

@@ -20,6 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from shared.check_backs import CheckBack, CheckBackKey
 from shared.followups import FollowUp, FollowUpError, Resolution
+from shared.hot_spots import Spot
 from shared.interactions import Interaction, Pair, PairTally
 from shared.ratings import Outcome, Rating
 from shared.storage import StoreError
@@ -112,6 +113,13 @@ class StatsDoor(Protocol):
     def daily_summaries(self, since: date, until: date) -> dict[str, dict[str, dict[str, int]]]: ...
 
     def followup_records(self, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]: ...
+
+
+@runtime_checkable
+class SpotsDoor(Protocol):
+    """Hot-spot and great-streak alerts the server kept (the console shows the recent ones)."""
+
+    def spots_since(self, moment: datetime) -> list[Spot]: ...
 
 
 @runtime_checkable

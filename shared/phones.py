@@ -5,6 +5,8 @@ The only place that parses or shows a phone number; every channel calls it.
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 
@@ -56,3 +58,32 @@ def display_phone(e164: str, region: str = "US") -> str:
     same_region = phonenumbers.region_code_for_number(number) == region.upper()
     style = phonenumbers.PhoneNumberFormat.NATIONAL if same_region else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     return phonenumbers.format_number(number, style)
+
+
+_NUMBER_RUN = re.compile(r"\+?\d[\d \t().\-/]{4,}\d")
+NUMBER_DIGITS = 6  # a run of at least this many digits may be a phone, card or account number
+
+
+def mask_numbers(text: str) -> str:
+    """``text`` with every long run of digits masked but its last two: "call 555 010 1234" → "call ••• ••• ••34".
+
+    For what customers wrote, shown to managers and sent to other tools: a number in a comment may
+    be the customer's own. Short numbers ("waited 40 minutes", "till 3") stay readable.
+    """
+
+    def hide(match: re.Match[str]) -> str:
+        run = match.group()
+        digits = sum(char.isdigit() for char in run)
+        if digits < NUMBER_DIGITS:
+            return run
+        seen = 0
+        out = []
+        for char in run:
+            if char.isdigit():
+                seen += 1
+                out.append(char if seen > digits - 2 else "•")
+            else:
+                out.append(char)
+        return "".join(out)
+
+    return _NUMBER_RUN.sub(hide, text)

@@ -15,13 +15,17 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.check_backs import Recovery
 from shared.followups import FollowUp, FollowUpKind, FollowUpStatus
 from shared.perception import Perception
 from shared.ratings import Outcome
 from shared.summary import ANSWERS, SUSPECT, counter_key, split_key
+
+if TYPE_CHECKING:
+    from shared.trends import Comparison, Trends
+    from shared.written import Writings
 
 Summaries = Mapping[str, Mapping[str, Mapping[str, int]]]
 _OUTCOME_KEYS = {str(outcome): counter_key("outcome", str(outcome)) for outcome in Outcome}
@@ -82,6 +86,10 @@ class Stats:
     target: timedelta = field(default=timedelta(minutes=15))
     perception: Perception | None = None  # staff views beside customers' answers (None: not read here)
     recovery: Recovery | None = None  # what customers said when asked "did we make it right?"
+    # Filled in by the report when asked for (see manager.report_trends): None means not computed.
+    trends: Trends | None = None
+    writings: Writings | None = None
+    comparison: Comparison | None = None
 
     @property
     def answers(self) -> int:

@@ -46,6 +46,7 @@ from shared.followups import (
     FollowUpStatus,
     Resolution,
 )
+from shared.hot_spots import Spot, is_due
 from shared.interactions import (
     DEFAULT_WINDOW,
     INTERACTION_KEY,
@@ -64,12 +65,17 @@ from shared.ratings import (
     Rating,
     check_bounds,
     check_fields,
+    parse_time,
     utc,
 )
 from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, storage_signature
 from shared.summary import apply_change, hour_of, summarise
 
 QUEUE = "queue"
+SPOTS = "spots"  # hot-spot and great-streak alerts sent (the console shows them in its queue)
+SPOTS_KEPT = timedelta(days=2)
+HOOKS = "hooks"  # the hooks' outbox and its watcher's cursor
+OUTBOX_KEPT = timedelta(days=7)
 ID_SHARDS = 256
 # In an id index entry: 1 if the rating has (or had) a follow-up, 0 if it never had one; entries
 # written before this flag lack it and say nothing. Written with the id, so it costs no write.
@@ -548,24 +554,37 @@ class FeedbackStore:
     ) -> Iterator[tuple[str, dict[str, dict[str, int]]]]:
         """``(day, {hour: counts})`` for each day in [since, until] with ratings, oldest first.
 
-        One short transaction per day, so a report over years never holds the lock for long. A
-        day whose partition changed without its summary (a crash between the two writes, a
-        restored backup: new files, new signatures) is recounted from its ratings and repaired.
+        Short transactions, so a report over years never holds the lock for long: the fresh
+        summaries of one month's days are read in one (a month's summaries are one small file),
+        and a day whose partition changed without its summary (a crash between the two writes, a
+        restored backup: new files, new signatures) is recounted from its ratings, and repaired, in
+        a transaction of its own.
         """
         partitions = day_partitions(self.root, since, until)
-        for done, (day, path) in enumerate(partitions, start=1):
+        done = 0
+        while done < len(partitions):
+            found: list[tuple[date, dict[str, dict[str, int]]]] = []
             with self.brief_transaction() as tx:
-                table = self._summary_table(tx, day)
-                entry = table.get(doc_id=day.isoformat())
-                if entry is None or entry.get("signature") != storage_signature(path):
-                    records = (DurableJSONStorage(path).read() or {}).get("ratings", {})  # not kept in the cache
-                    hours = summarise(Rating.from_record(record) for record in records.values())
-                    self._store_summary(tx, day, hours)
-                else:
-                    hours = entry["hours"]
-            if steps is not None:
-                steps(done, len(partitions))
-            yield day.isoformat(), hours
+                month = month_name(partitions[done][0])
+                for day, path in partitions[done:]:
+                    if month_name(day) != month:
+                        break
+                    table = self._summary_table(tx, day)
+                    entry = table.get(doc_id=day.isoformat())
+                    if entry is not None and entry.get("signature") == storage_signature(path):
+                        found.append((day, entry["hours"]))
+                        continue
+                    if not found:  # a recount: this day alone in this transaction
+                        records = (DurableJSONStorage(path).read() or {}).get("ratings", {})  # not kept in the cache
+                        hours = summarise(Rating.from_record(record) for record in records.values())
+                        self._store_summary(tx, day, hours)
+                        found.append((day, hours))
+                    break
+            for day, hours in found:
+                done += 1
+                if steps is not None:
+                    steps(done, len(partitions))
+                yield day.isoformat(), hours
 
     def each_followup_record(self, since: date | None = None, until: date | None = None) -> Iterator[dict[str, Any]]:
         """Follow-ups created in [since, until] as stored dicts, one short transaction per file.
@@ -884,18 +903,6 @@ class FeedbackStore:
 
     # -- check-backs ("did we make it right?") ---------------------------------------
 
-    def resolved_since(self, moment: datetime) -> list[FollowUp]:
-        """Follow-ups resolved at or after ``moment`` and still resolved (archive months from its month on)."""
-        found: list[FollowUp] = []
-        with self.transaction() as tx:
-            for path in sorted((self.root / "followups").glob("*.json")):
-                if path.stem >= month_name(moment):
-                    records = tx.db(f"followups/{path.stem}").table("followups").all()
-                    found += [
-                        FollowUp.from_record(r) for r in records if (r.get("resolved_at") or "") >= moment.isoformat()
-                    ]
-        return found
-
     def schedule_check_backs(self, checks: Sequence[CheckBack]) -> list[CheckBack]:
         """Keep the check-backs not known yet (one per follow-up, ever); return those that were new."""
         fresh: list[CheckBack] = []
@@ -973,10 +980,110 @@ class FeedbackStore:
         # Times are stored as UTC ISO 8601, so comparing the text compares the days.
         return [record for record in records if first <= record["created"] < after]
 
+    # -- hot spots: the last minutes of answers, and the alerts sent for them ---------------
+
+    def ratings_since(self, moment: datetime, *, now: datetime | None = None) -> list[Rating]:
+        """Ratings timed after ``moment`` up to ``now`` (a hot-spot window: minutes), oldest first.
+
+        Reads only the day partitions that can hold them (one or two), through the cache.
+        """
+        now = now or self.clock()
+        found: list[Rating] = []
+        with self.transaction() as tx:
+            day = moment.date()
+            while day <= now.date():
+                name = self._partition_name(day)
+                if (self.root / f"{name}.json").exists():
+                    records = tx.db(name).table("ratings").all()
+                    found += [  # only the minutes asked for are parsed, not the day's thousands
+                        Rating.from_record(record) for record in records if moment < parse_time(record["ts"]) <= now
+                    ]
+                day += timedelta(days=1)
+        return sorted(found, key=lambda rating: rating.ts)
+
+    def record_spot(self, spot: Spot) -> bool:
+        """Keep a hot-spot (or great-streak) alert if it is due (:func:`shared.hot_spots.is_due`: one per window
+        and station); True when kept, and then only is it sent. Atomic: two servers send it once."""
+        with self.transaction() as tx:
+            table = tx.db(SPOTS).table("spots")
+            earlier = [Spot.from_record(record) for record in table.all()]
+            last = max((e.at for e in earlier if (e.kind, e.station) == (spot.kind, spot.station)), default=None)
+            if not is_due(spot, last):
+                return False
+            old = [f"{e.kind}|{e.station}|{e.at.isoformat()}" for e in earlier if spot.at - e.at > SPOTS_KEPT]
+            if old:
+                remove(table, old)
+            put(table, f"{spot.kind}|{spot.station}|{spot.at.isoformat()}", spot.to_record())
+            return True
+
+    def spots_since(self, moment: datetime) -> list[Spot]:
+        """Hot-spot and great-streak alerts kept after ``moment``, newest first."""
+        with self.transaction() as tx:
+            spots = [Spot.from_record(record) for record in tx.db(SPOTS).table("spots").all()]
+        return sorted((spot for spot in spots if spot.at > moment), key=lambda spot: spot.at, reverse=True)
+
+    # -- the hooks' outbox: one delivery per event and endpoint, kept until settled ------------
+
+    def enqueue_deliveries(self, deliveries: dict[str, dict[str, Any]]) -> int:
+        """Add the deliveries (by key) not already in the outbox, settled or not; return how many were new.
+
+        Keys name the event and the endpoint, so an event found again (after a restart, or on a
+        second look at the same change) is never queued twice. Deliveries settled over a week ago go.
+        """
+        with self.transaction() as tx:
+            table = tx.db(HOOKS).table("deliveries")
+            fresh = {key: record for key, record in deliveries.items() if table.get(doc_id=key) is None}
+            if fresh:
+                put_many(table, fresh)
+            old = (self.clock() - OUTBOX_KEPT).isoformat()
+            stale = [str(r.doc_id) for r in table.all() if r.get("settled_at") and r["settled_at"] < old]
+            if stale:
+                remove(table, stale)
+            return len(fresh)
+
+    def due_deliveries(self, now: datetime, limit: int = 50) -> list[tuple[str, dict[str, Any]]]:
+        """``(key, delivery)`` not settled and due by ``now``, the longest waiting first."""
+        with self.transaction() as tx:
+            records = [(str(r.doc_id), dict(r)) for r in tx.db(HOOKS).table("deliveries").all()]
+        due = [item for item in records if not item[1].get("settled_at") and item[1]["next_at"] <= now.isoformat()]
+        return sorted(due, key=lambda item: (item[1]["next_at"], item[0]))[:limit]
+
+    def update_delivery(self, key: str, changes: dict[str, Any]) -> None:
+        """Record an attempt: settled (delivered or given up), or the next try."""
+        with self.transaction() as tx:
+            table = tx.db(HOOKS).table("deliveries")
+            record = table.get(doc_id=key)
+            if record is not None:
+                put(table, key, {**record, **changes})
+
+    def hook_cursor(self) -> dict[str, Any] | None:
+        """Where the hooks' watcher stopped looking (None before its first look)."""
+        with self.transaction() as tx:
+            record = tx.db(HOOKS).table("state").get(doc_id="cursor")
+        return None if record is None else dict(record)
+
+    def set_hook_cursor(self, cursor: dict[str, Any]) -> None:
+        with self.transaction() as tx:
+            put(tx.db(HOOKS).table("state"), "cursor", cursor)
+
+    def resolved_since(self, moment: datetime) -> list[FollowUp]:
+        """Follow-ups resolved after ``moment``, oldest first, from the archive months since then."""
+        found: list[FollowUp] = []
+        with self.transaction() as tx:
+            for path in sorted((self.root / "followups").glob("*.json")):
+                if path.stem < month_name(moment):
+                    continue
+                for record in tx.db(f"followups/{path.stem}").table("followups").all():
+                    resolved = record.get("resolved_at")
+                    if resolved and datetime.fromisoformat(resolved) > moment:
+                        found.append(FollowUp.from_record(record))
+        return sorted(found, key=lambda followup: followup.resolved_at or followup.created)
+
 
 # The first part of a changed file's name, and what it holds; anything else is a channel's own data.
 _FILE_TOPICS = {
     QUEUE: Topic.QUEUE,
+    SPOTS: Topic.QUEUE,
     "followups": Topic.FOLLOWUPS,
     "ratings": Topic.RATINGS,
     "ids": Topic.RATINGS,

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.config import Config, ConfigError
+from shared.hot_spots import SpotKind, WindowRule, parse_rule
 from shared.phones import InvalidPhoneNumber, mask_phone, normalise_phone
 from shared.reasons import DEFAULT_REASONS, reason_labels
 
@@ -46,16 +47,22 @@ DEFAULT_TEXTS: dict[str, str] = {
     "alert": "{business}: fell short {ref} ({where}): {reasons}. Number {phone}. {comment}",
     "escalation": "{business}: {ref} overdue, escalated ({where}): {reasons}. Number {phone}. {comment}",
     "alert_backlog": "{business}: alerts are on; {count} already open (see the console). New flags come one by one.",
+    "hot_spot": "{business}: hot spot at {station}: {below} of {answers} fell short in {minutes} min ({share}). "
+    "Top reason: {reason}",
+    "great_streak": "{business}: great streak at {station}: {answers} answers in {minutes} min, none fell short.",
 }
-MANAGER_TEXTS = ("alert", "escalation", "alert_backlog")
+MANAGER_TEXTS = ("alert", "escalation", "alert_backlog", "hot_spot", "great_streak")
 CUSTOMER_TEXTS = tuple(name for name in DEFAULT_TEXTS if name not in MANAGER_TEXTS)
 # {id} is the short reference too: texts written before references existed keep working.
 ALERT_FIELDS = frozenset({"business", "where", "phone", "id", "ref", "reasons", "comment"})
+SPOT_FIELDS = frozenset({"business", "station", "below", "answers", "minutes", "share", "reason"})
 FIELDS: dict[str, frozenset[str]] = {
     **{name: frozenset({"business"}) for name in CUSTOMER_TEXTS},
     "alert": ALERT_FIELDS,
     "escalation": ALERT_FIELDS,
     "alert_backlog": frozenset({"business", "count"}),
+    "hot_spot": SPOT_FIELDS,
+    "great_streak": SPOT_FIELDS,
 }
 # Longest business name the default texts are checked with.
 BUSINESS_NAME_BUDGET = 24
@@ -137,6 +144,8 @@ class SmsConfig:
     managers: tuple[str, ...] = ()
     escalation_contacts: tuple[str, ...] = ()
     alert_max_age: timedelta = timedelta(hours=2)
+    hot_spot: WindowRule | None = field(default_factory=WindowRule)  # [alerts] hot_spot; None: off
+    great_streak: WindowRule | None = None  # [alerts] great_streak: off unless set
     retention: timedelta = timedelta(days=90)  # messages and numbers kept this long (retention_days)
     texts: Mapping[str, str] = field(default_factory=lambda: DEFAULT_TEXTS | POSTER_TEXTS)
     store_wait_seconds: float = 3.0  # how long a text waits for the store before it is spooled
@@ -209,7 +218,7 @@ def load_sms_config(config: Config) -> SmsConfig:
         "check_back_after_minutes",
     }
     _refuse_unknown("sms", sms, known)
-    _refuse_unknown("alerts", alerts, {"managers", "escalation", "max_age_minutes"})
+    _refuse_unknown("alerts", alerts, {"managers", "escalation", "max_age_minutes", "hot_spot", "great_streak"})
     texts = DEFAULT_TEXTS | POSTER_TEXTS
     for name, template in _table(sms, "texts").items():
         if name not in texts:
@@ -250,6 +259,8 @@ def load_sms_config(config: Config) -> SmsConfig:
         managers=_phones(alerts, "managers", region),
         escalation_contacts=_phones(alerts, "escalation", region),
         alert_max_age=timedelta(minutes=_number(alerts, "max_age_minutes", 120)),
+        hot_spot=parse_rule(alerts.get("hot_spot", {}), SpotKind.HOT_SPOT, "[alerts] hot_spot"),
+        great_streak=parse_rule(alerts.get("great_streak", False), SpotKind.GREAT_STREAK, "[alerts] great_streak"),
         retention=timedelta(days=max(config.retention_days, 1)),
         texts=texts,
         store_wait_seconds=store_wait,

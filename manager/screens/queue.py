@@ -38,9 +38,11 @@ from manager.screens.confirm import ConfirmScreen
 from manager.screens.filter import FilterScreen
 from manager.screens.find import FindScreen
 from manager.screens.resolve import ResolveChoice, ResolveScreen
+from manager.spots import spot_words
 from manager.widgets.queue_table import QueueTable
 from manager.words import Urgency, resolution_words
 from shared.followups import AlreadyClaimed, FollowUp, FollowUpError, normalise_ref
+from shared.hot_spots import Spot
 from shared.ratings import Channel
 from shared.reasons import reasons_text
 from shared.storage import StoreError
@@ -99,6 +101,7 @@ class QueueScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
+        yield Static(id="spots")
         yield QueueTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield Static(id="details")
         yield Footer()
@@ -108,6 +111,7 @@ class QueueScreen(Screen[None]):
         self._ready = True
         self.watch(self.app, "queue", self._queue_changed)
         self.watch(self.app, "now", self._time_passed, init=False)
+        self.watch(self.app, "spots", self._spots_changed)
 
     # -- painting -------------------------------------------------------------------
 
@@ -116,6 +120,13 @@ class QueueScreen(Screen[None]):
         self._columns = RESOLVED_COLUMNS if self.show_resolved else COLUMNS
         for key, label in self._columns:
             table.add_column(label, key=key)
+
+    def _spots_changed(self, spots: tuple[Spot, ...]) -> None:
+        """Hot spots of the last hour, newest first, above the queue; nothing (no line) when there are none."""
+        banner = self.query_one("#spots", Static)
+        banner.display = bool(spots)
+        reasons = self.manager_app.reasons
+        banner.update(Text("\n".join(spot_words(spot, reasons) for spot in spots[:3])))
 
     def _queue_changed(self) -> None:
         if self.show_resolved:

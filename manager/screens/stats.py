@@ -21,10 +21,14 @@ from textual.widgets import Footer, Static
 
 from manager.loop_report import console_view
 from manager.report import breakdowns, gather, group_rows, headline, reasons_by_label
+from manager.report_trends import TrendOptions, wrote_table
+from manager.screens.wrote_filter import WroteFilterScreen
+from manager.widgets.day_chart import DayChart
 from manager.widgets.hour_chart import HourChart
 from shared.stats import Stats, local_days
 from shared.storage import StoreError
 from shared.text import printable
+from shared.written import Filter
 
 if TYPE_CHECKING:
     from manager.app import ManagerApp
@@ -32,17 +36,20 @@ if TYPE_CHECKING:
 PERIODS = {"today": "Today", "7d": "Last 7 days"}
 OTHER = {"today": "7d", "7d": "today"}
 MIN_SECONDS_BETWEEN_UPDATES = 2.0
+WROTE_SHOWN = 20  # the newest of what customers wrote; the report lists more
 
 
 class StatsScreen(Screen[None]):
     CSS_PATH = "stats.tcss"
     BINDINGS: ClassVar = [
         Binding("t", "toggle_period", "Today / 7 days"),
+        Binding("w", "filter_wrote", "Filter what was written"),
         Binding("s,escape", "app.show_queue", "Queue"),
         Binding("q", "app.quit", "Quit"),
     ]
 
     period: reactive[str] = reactive("today")
+    wrote_filter: reactive[Filter] = reactive(Filter)
 
     def __init__(self) -> None:
         super().__init__()
@@ -62,12 +69,16 @@ class StatsScreen(Screen[None]):
                 with Vertical(id="chart-box"):
                     yield Static("Answers by hour", classes="heading")
                     yield HourChart(id="chart")
+                with Vertical(id="day-box"):
+                    yield Static("Answers by day · fell short", classes="heading")
+                    yield DayChart(id="days")
             with Horizontal(id="groups"):
                 yield Static(id="reasons", classes="group")
                 yield Static(id="channel", classes="group")
                 yield Static(id="station", classes="group")
                 yield Static(id="staff", classes="group")
             yield Static(id="loop")
+            yield Static(id="wrote")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -77,6 +88,21 @@ class StatsScreen(Screen[None]):
     def watch_period(self) -> None:
         if self.is_mounted:
             self.recompute()
+
+    def watch_wrote_filter(self) -> None:
+        if self.is_mounted:
+            self.recompute()
+
+    def action_filter_wrote(self) -> None:
+        stats = self.stats
+        stations = sorted(set(stats.by_station) - {""}) if stats else []
+        reasons = sorted(stats.below_by_reason) if stats else []
+        screen = WroteFilterScreen(self.wrote_filter, stations, reasons, app_reasons(self))
+        self.app.push_screen(screen, callback=self._set_wrote_filter)
+
+    def _set_wrote_filter(self, chosen: Filter | None) -> None:
+        if chosen is not None:
+            self.wrote_filter = chosen
 
     def action_toggle_period(self) -> None:
         self.period = OTHER[self.period]
@@ -97,7 +123,13 @@ class StatsScreen(Screen[None]):
         since, until = local_days(self.period, now, app.config.zone)
         try:
             self.stats = gather(
-                app.store, since=since, until=until, zone=app.config.zone, now=now, target=app.config.followup_target
+                app.store,
+                since=since,
+                until=until,
+                zone=app.config.zone,
+                now=now,
+                target=app.config.followup_target,
+                trends=TrendOptions(only=self.wrote_filter, limit=WROTE_SHOWN),
             )
         except StoreError as error:
             self.notify(printable(str(error)), title="Could not read the statistics", severity="error", markup=False)
@@ -116,6 +148,8 @@ class StatsScreen(Screen[None]):
             figures.add_row(label, value)
         self.query_one("#figures", Static).update(figures)
         self.query_one(HourChart).counts = stats.answers_by_hour
+        self.query_one(DayChart).days = stats.answers_by_day
+        self.query_one("#wrote", Static).update(wrote_table(stats, self.wrote_filter, app_reasons(self)))
         reasons = _table("Fell short by reason", ("count",))
         for reason, count in reasons_by_label(stats, app_reasons(self)).items():
             reasons.add_row(Text(reason), str(count))

@@ -16,6 +16,7 @@ from sync_helpers import KIOSK_TOKEN, MANAGER_TOKEN, OTHER_MANAGER_TOKEN, Server
 from manager.remote import RemoteSettings, RemoteStore
 from shared.audit import reveals
 from shared.door import ConsoleDoor
+from shared.hot_spots import Spot
 from shared.ratings import Channel, Contact, Outcome, Rating
 from shared.store import FeedbackStore
 
@@ -32,6 +33,7 @@ class Backend:
     other: ConsoleDoor  # a second console (a second claimer)
     send: Callable[[Rating], None]
     audit: Callable[[], list[tuple[str, str]]]  # (follow-up id, by) of every reveal, as the store keeps them
+    keep_spot: Callable[[Spot], bool]  # a hot-spot alert kept as the server's alerter keeps it
 
     def fell_short(self, *, contact: Contact | None = None, ts: datetime | None = None) -> str:
         """Open a follow-up as a customer would (a below at the kiosk); its id."""
@@ -74,6 +76,7 @@ def local_backend(tmp_path: Path) -> Backend:
         store(),  # another process's view of the same folder
         lambda rating: door.record_rating(rating),
         lambda: [(reveal.followup_id, reveal.by) for reveal in reveals(door)],
+        door.record_spot,
     )
 
 
@@ -87,6 +90,7 @@ def remote_backend(server: ServerProcess) -> Backend:
         console(OTHER_MANAGER_TOKEN),
         lambda rating: send_batch(server.url, rating),
         lambda: [(reveal.followup_id, reveal.by) for reveal in reveals(FeedbackStore(server.data))],
+        lambda spot: FeedbackStore(server.data).record_spot(spot),
     )
 
 

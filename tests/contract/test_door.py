@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from backends import Backend, remote_backend, wait_until
 
-from shared.door import ConsoleDoor, FeedbackDoor, NoPhoneNumber, NotAvailableRemotely, Topic
+from shared.door import ConsoleDoor, FeedbackDoor, NoPhoneNumber, NotAvailableRemotely, SpotsDoor, Topic
 from shared.followups import AlreadyClaimed, FollowUpError, FollowUpStatus, Resolution
+from shared.hot_spots import Spot, SpotKind
 from shared.ratings import Contact
 from shared.store import UnknownFollowUp
 from shared.summary import counter_key
@@ -154,3 +155,13 @@ def test_only_the_local_store_records_and_exports_answers(local_only: Backend, s
         remote.record_rating(next(local_only.door.ratings()))  # type: ignore[attr-defined]
     with pytest.raises(NotAvailableRemotely, match="feedback export"):
         remote.ratings()  # type: ignore[attr-defined]
+
+
+def test_hot_spots_kept_by_the_server_reach_every_console(backend: Backend) -> None:
+    assert isinstance(backend.door, SpotsDoor)
+    now = datetime.now(UTC).replace(microsecond=0)
+    spot = Spot(SpotKind.HOT_SPOT, "Till [1]", now, timedelta(minutes=15), 4, 3, "wait_time")
+    assert backend.keep_spot(spot)
+    # (the server's own alerter may have kept one for the fell-short answers of the other tests)
+    assert [s for s in backend.door.spots_since(now - timedelta(hours=1)) if s.station == "Till [1]"] == [spot]
+    assert [s for s in backend.door.spots_since(now) if s.station == "Till [1]"] == []

@@ -187,7 +187,7 @@ def test_feedback_report_command_writes_each_format(history: FeedbackStore, tmp_
     )
     assert done.returncode == 0, done.stderr
     assert "wrote the html report" in done.stderr
-    assert out.read_text(encoding="utf-8").count("<svg") == 2  # hours and days
+    assert out.read_text(encoding="utf-8").count("<svg") == 3  # hours, days and the weekly fell-short share
     wrong = subprocess.run([*base, "--since", "2026-11-10", "--until", "2026-11-01"], capture_output=True, text=True)
     assert wrong.returncode == 2 and "--since is after --until" in wrong.stderr
 
@@ -205,7 +205,7 @@ def test_every_format_shows_the_shops_reason_labels(day_stats: Stats) -> None:
 
 def test_the_json_report_has_stable_keys_and_every_figure(day_stats: Stats) -> None:
     document = json.loads(render_json(day_stats, business="Corner <Café>", labels={"wait time": "Queue"}))
-    assert list(document) == [
+    assert list(document)[:13] == [  # later sections add keys after these (see test_trends_report.py)
         *("schema", "business", "period", "totals", "channels", "stations"),
         *("staff", "reasons", "shoutouts", "hours", "days", "perception", "recovery"),
     ]
@@ -226,9 +226,9 @@ def test_the_json_report_has_stable_keys_and_every_figure(day_stats: Stats) -> N
     ]
     assert document["reasons"][0] == {"key": "wait time", "label": "Queue", "below": 2}
     assert document["hours"][9] == {"hour": 9, "answers": 5}
-    assert document["days"] == [
-        {"date": "2026-11-10", "answers": 10, "below": 3, "met": 4, "exceeded": 3, "met_or_exceeded_share": 0.7}
-    ]
+    [day] = document["days"]
+    expected = {"date": "2026-11-10", "answers": 10, "below": 3, "met": 4, "exceeded": 3, "met_or_exceeded_share": 0.7}
+    assert expected.items() <= day.items()
 
 
 def test_an_empty_json_report_has_null_shares_not_zero() -> None:

@@ -49,9 +49,14 @@ ENDPOINTS = {
     "followups": ("GET", "/api/followups", None),
     "followup": ("GET", "/api/followups/fu-none", None),
     "stats": ("GET", "/api/stats?since=2026-11-01&until=2026-11-24", None),
+    "spots": ("GET", "/api/spots?since=2026-11-24T12:00:00%2B00:00", None),
     **{action: ("POST", f"/api/followups/fu-none/{action}", {"by": "Dee"}) for action in ACTIONS},
 }
-ALLOWED = {"till": {"prompts"}, "kiosk": {"ratings"}, "manager": {"queue", "followups", "followup", "stats", *ACTIONS}}
+ALLOWED = {
+    "till": {"prompts"},
+    "kiosk": {"ratings"},
+    "manager": {"queue", "followups", "followup", "stats", "spots", *ACTIONS},
+}
 TOKENS = {"till": TILL_TOKEN, "kiosk": KIOSK_TOKEN, "manager": MANAGER_TOKEN}
 
 

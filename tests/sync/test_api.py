@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import filelock
+import pytest
 from flask.testing import FlaskClient
 from sync_helpers import CUSTOMER, KIOSK_TOKEN, MANAGER_TOKEN, OTHER_MANAGER_TOKEN, bearer, entry, rating
 
@@ -180,6 +181,12 @@ def test_statistics_are_the_stores_hourly_counts_for_a_bounded_period(client, st
     ):
         refused = client.get(f"/api/stats?{query}", headers=bearer(MANAGER_TOKEN))
         assert refused.status_code == 400 and problem in refused.json["error"], query
+
+
+@pytest.mark.parametrize("since", ["", "yesterday", "2026-11-24T12:00:00"])
+def test_hot_spots_need_a_time_with_its_zone(client, since: str) -> None:
+    refused = client.get(f"/api/spots?since={since}", headers=bearer(MANAGER_TOKEN))
+    assert refused.status_code == 400 and "with its zone" in refused.json["error"]
 
 
 def test_a_reveal_without_a_number_is_409_and_not_recorded(client, store: FeedbackStore) -> None:

@@ -1,0 +1,50 @@
+"""Run a piece of work whenever the store's change feed names one of its topics: the server's background workers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Collection
+
+from shared.door import ChangesDoor, Topic
+from shared.storage import StoreError
+
+log = logging.getLogger("sms.watching")
+
+
+def watch(
+    store: ChangesDoor,
+    topics: Collection[Topic],
+    work: Callable[[], object],
+    stop: threading.Event,
+    *,
+    poll: float = 0.25,
+    every: float | None = None,
+    name: str = "worker",
+) -> None:
+    """Call ``work`` at start, after each change of ``topics``, and (with ``every``) at least that often,
+    until ``stop`` is set. A store error pauses the work until the next poll; it never ends the thread."""
+    seen: int | None = None
+    idle = 0.0
+    while not stop.is_set():
+        try:
+            revision = store.revision()
+            due = every is not None and idle >= every
+            if revision != seen or due:
+                moved = seen is None or due or bool(set(topics) & store.changes_since(seen))
+                seen = revision
+                if moved:
+                    idle = 0.0
+                    work()
+        except StoreError as error:
+            log.error("%s paused: %s", name, error)
+        stop.wait(poll)
+        idle += poll
+
+
+def start(target: Callable[[threading.Event], None], name: str) -> tuple[threading.Thread, threading.Event]:
+    """Run ``target(stop)`` in a daemon thread; set the event to end it."""
+    stop = threading.Event()
+    thread = threading.Thread(target=target, args=(stop,), name=name, daemon=True)
+    thread.start()
+    return thread, stop
