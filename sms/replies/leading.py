@@ -52,6 +52,11 @@ def _greeting() -> re.Pattern[str]:
     return re.compile(rf"^\W*(?:{words}|dear\s+\w+)(?:\s*[,.!:;-]+\s*|\s+)(?=\S)", re.IGNORECASE)
 
 
+@functools.cache
+def _numbered_phrases() -> tuple[str, ...]:
+    return tuple(phrase for phrase in lexicon().phrases if phrase[:1].isdecimal())
+
+
 def _scale_in_digits(found: re.Match[str]) -> str:
     counted = {**lexicon().numbers, **lexicon().scale_words}
     number, top = (fold(found.group(index)) for index in (1, 3))
@@ -204,6 +209,8 @@ def rating(message: Message) -> Reply | None:
         return _rated(EMOJI.get(text[0]), text[1:], strict=True)
     if found := _NUMBER.match(text):
         rest = found.group("rest")
+        if any(fold(text).startswith(phrase) for phrase in _numbered_phrases()):
+            return None  # "2 thumbs up": the number belongs to a listed phrase, which the words rule reads
         if re.match(r"^[.,]\d(?!\d*\s*[%:])", rest):
             return Reply(ReplyKind.UNCLEAR, rule="rating")  # "3.5"
         if _is_quantity(rest):
