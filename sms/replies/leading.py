@@ -126,6 +126,10 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_w
     said = read_words(comment) if comment else Reading()
     if said.unclear:
         return unclear  # "2 kind of", "3 not sure"
+    if outcome is Outcome.BELOW and re.match(r"(?:even )?(?:though|although|tho|despite)\b", fold(comment)):
+        # A complaint stands despite a kind word ("1 even though the cake was nice"); praise with a
+        # complaint ("3 though the wait was long") is for a person.
+        return Reply(ReplyKind.RATING, outcome, comment=comment, rule="rating")
     for other, strength in said.signals:
         if other is not outcome and strength > BARE and (strict or strict_words or not _agree(other, outcome)):
             return unclear  # "1 great service" (a scale read upside down), "👍 great", "3 but terrible"

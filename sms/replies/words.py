@@ -276,7 +276,7 @@ def read_words(text: str) -> Reading:
         if positive and not signals:
             signals.append((Outcome.EXCEEDED, STRONG))  # "can't believe how quick"
     keywords = known.opt_out_keywords | known.opt_in_keywords | known.help_keywords
-    opening = len(tokens) > 1 and tokens[0] in known.opt_out_keywords and tokens[1] in ",.!;:-–—"  # "Stop! Best… 3"
+    opening = bool(tokens) and tokens[0] in known.opt_out_keywords  # "Stop! Best… 3", "Stop? No way, keep them coming"
     if signals and (opening or (len(tokens) <= 4 and known.opt_out_keywords & set(tokens))):
         return Reading(unclear=True, only_signals=False)  # "no, stop": an answer, or no more texts?
     if trailing is not None and (signals or not content or (set_apart and not keywords & set(tokens))):
