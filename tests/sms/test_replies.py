@@ -560,3 +560,19 @@ def test_an_opt_out_keyword_set_apart_from_a_name_opts_out(text: str, kind: Repl
 def test_edges_of_a_leading_answer(text: str, kind: ReplyKind, outcome: Outcome | None) -> None:
     reply = parse_reply(text)
     assert (reply.kind, reply.outcome) == (kind, outcome)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("How do I unsubscribe from the app notifications", UNCLEAR),
+        ("Remove me from the email list", UNCLEAR),
+        ("Don't send me a receipt next time", UNCLEAR),
+        ("unsubscribe from newsletter please", UNCLEAR),
+        ("Don't contact me about the survey", OPT_OUT),
+        ("Please stop sending these surveys", OPT_OUT),
+    ],
+)
+def test_opt_out_wording_about_another_channel_or_thing_is_for_a_person(text: str, kind: ReplyKind) -> None:
+    """Only our texts are stopped by a phrase; the newsletter, the app or a receipt may be what is meant."""
+    assert parse_reply(text).kind is kind
