@@ -94,7 +94,12 @@ def opt_out_phrase(message: Message) -> Reply | None:
                 return Reply(ReplyKind.UNCLEAR, rule="opt_out_phrase")  # "leave me alone lol 3": a person reads it
             return Reply(ReplyKind.OPT_OUT)
     # the keyword set apart by a mark ("Stop. Wrong number.", "Stop - Mike"), not joined ("stop-start service")
-    found = re.match(r"^\W*([^\W\d_]+)(?:\s*[.!,;:]+|\s+[-–—]+|[-–—]+\s)\s*(.*)$", message.text, re.DOTALL)
+    found = re.match(
+        r"^\W*([^\W\d_]+)(?:\s*[.!,;:]+|\s+[-–—]+|[-–—]+\s"
+        r"|\s+(?=(?:please|pls|thanks|thank you|thx|ty|cheers)\b))\s*(.*)$",  # "Stop thanks Jenny"
+        message.text,
+        re.DOTALL | re.IGNORECASE,
+    )
     if not found or plain(found.group(1)) not in known.opt_out_keywords:
         return None
     rest = found.group(2)

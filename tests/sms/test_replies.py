@@ -539,7 +539,14 @@ def test_a_text_opening_with_an_opt_out_keyword_never_gives_a_rating(keyword: st
 
 
 @pytest.mark.parametrize(
-    ("text", "kind"), [("Stop - Mike", OPT_OUT), ("STOP — Anna", OPT_OUT), ("stop-start service", UNCLEAR)]
+    ("text", "kind"),
+    [
+        ("Stop - Mike", OPT_OUT),
+        ("STOP — Anna", OPT_OUT),
+        ("stop-start service", UNCLEAR),
+        ("Stop thanks Jenny", OPT_OUT),
+        ("stop thanks 3", UNCLEAR),
+    ],
 )
 def test_an_opt_out_keyword_set_apart_from_a_name_opts_out(text: str, kind: ReplyKind) -> None:
     assert parse_reply(text).kind is kind
