@@ -214,8 +214,9 @@ def read_words(text: str) -> Reading:
             excepted = excepted or token == "except"
             clause_start = index + 1
             only_signals = False
-            if token in known.contrasts:
-                turns.append(len(signals))  # "good but slow": each side must say the same, and say something
+            praised = any(outcome is not Outcome.BELOW for outcome, _ in signals)  # a complaint stands despite
+            if token in known.contrasts or (token in known.concessions and praised):
+                turns.append(len(signals))  # "good but slow", "great, although I waited": each side must say something
             continue
         if token in known.numbers and not content and all(not other[0].isalnum() for other in tokens[index + 1 :]):
             trailing = NUMBERS.get(known.numbers[token])  # "for sure three", "definitely two"
@@ -228,8 +229,8 @@ def read_words(text: str) -> Reading:
         if word is None:
             only_signals, content = False, True
             continue
-        window = tokens[max(clause_start, index - 3) : index]
         start = max(clause_start, index - 3)
+        window = tokens[start:index]
         denials = [other for other in window if other[0].isalnum() and known_word(other) in known.negators]
         if denials and (word in known.words or word in known.positive):
             spent.update(spot for spot in range(start, index) if spot in denying)
