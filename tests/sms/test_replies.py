@@ -557,6 +557,8 @@ def test_an_opt_out_keyword_set_apart_from_a_name_opts_out(text: str, kind: Repl
     [
         ("1 even though the cake was nice", RATING, BELOW),  # a complaint stands despite a kind word
         ("3 though the wait was long", UNCLEAR, None),  # praise with a complaint is for a person
+        ("Great, thanks. Although I did wait a while", UNCLEAR, None),
+        ("Waited 25 min for a table even though I had a reservation", RATING, BELOW),
         ("3 x", RATING, EXCEEDED),  # a kiss to sign off
         ("3 x 2", UNCLEAR, None),
         ("100% yes", RATING, MET),  # an emphatic yes
@@ -564,7 +566,7 @@ def test_an_opt_out_keyword_set_apart_from_a_name_opts_out(text: str, kind: Repl
         ("3 🤡", UNCLEAR, None),
     ],
 )
-def test_edges_of_a_leading_answer(text: str, kind: ReplyKind, outcome: Outcome | None) -> None:
+def test_edges_where_an_answer_meets_other_signals(text: str, kind: ReplyKind, outcome: Outcome | None) -> None:
     reply = parse_reply(text)
     assert (reply.kind, reply.outcome) == (kind, outcome)
 
