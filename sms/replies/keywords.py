@@ -93,9 +93,16 @@ def opt_out_phrase(message: Message) -> Reply | None:
             ):
                 return Reply(ReplyKind.UNCLEAR, rule="opt_out_phrase")  # "leave me alone lol 3": a person reads it
             return Reply(ReplyKind.OPT_OUT)
-    first, _, rest = message.text.partition(" ")
+    # the keyword set apart by a mark ("Stop. Wrong number.", "Stop - Mike"), not joined ("stop-start service")
+    found = re.match(
+        r"^\W*([^\W\d_]+)(?:\s*[.!,;:]+|\s+[-–—]+|[-–—]+\s"
+        r"|\s+(?=(?:please|pls|thanks|thank you|thx|ty|cheers)\b))\s*(.*)$",  # "Stop thanks Jenny"
+        message.text,
+        re.DOTALL | re.IGNORECASE,
+    )
+    if not found or plain(found.group(1)) not in known.opt_out_keywords:
+        return None
+    rest = found.group(2)
     said = read_words(rest)
     answerless = not re.search(r"\d", rest) and not said.signals and not said.positive  # "Stop, you're too kind"
-    if plain(first) in known.opt_out_keywords and first[-1:] in ".!,;:" and answerless:
-        return Reply(ReplyKind.OPT_OUT)  # "Stop. Wrong number.", "Stop, I never visited"
-    return None
+    return Reply(ReplyKind.OPT_OUT) if answerless else None  # "Stop. Wrong number.", "Stop - Mike"

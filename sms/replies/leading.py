@@ -8,7 +8,7 @@ import re
 from shared.ratings import Outcome
 from sms.replies.message import EMOJI, NEUTRAL_EMOJI, NUMBERS, SARCASM, STARS, Message, is_emoji
 from sms.replies.reply import Reply, ReplyKind
-from sms.replies.words import BARE, Reading, any_of, close_typo, known_word, read_words, unclear_phrase
+from sms.replies.words import BARE, Reading, any_of, close_typo, complaint_cue, known_word, read_words, unclear_phrase
 from sms.words import fold, lexicon
 
 LABELS: dict[str, Outcome] = {
@@ -26,7 +26,7 @@ LABELS: dict[str, Outcome] = {
     "falls short": Outcome.BELOW,
 }
 _PREFIX = re.compile(
-    r"^\W*(?:(?:my\s+)?(?:rating|rate|answer|score|vote|reply)(?:\s+is)?|i(?:'?d|\s+would)?\s+(?:say|give\s+(?:it|you|u|ya)|rate\s+(?:it|you|u))"
+    r"^\W*(?:(?:my\s+)?(?:rating|rate|answer|score|vote|reply)(?:\s+is)?|i(?:'?d|\s+would)?\s+(?:say|give(?:\s+(?:it|you|u|ya))?|rate\s+(?:it|you|u))"
     r"|id\s+(?:say|give\s+(?:it|you|u))|i\s+(?:choose|pick|vote)"
     r"|i(?:'?ll|\s+will)\s+(?:say|go\s+(?:with|for)|give\s+(?:it|you|u|ya))|(?:i'?m\s+)?(?:going\s+to|gonna)\s+(?:say|go\s+with)"
     r"|i\s+want\s+to\s+say|(?:it|that)(?:'?s|\s+was|\s+is)\s+(?=an?\s)|(?:i'?d\s+|i\s+)?give\s+(?:it|you|u|ya)(?:\s+(?:guys|all|folks))?|(?:you|u)\s+get"
@@ -50,6 +50,11 @@ def _greeting() -> re.Pattern[str]:
         re.escape(word).replace(r"\ ", r"\s+") for word in sorted(lexicon().greetings, key=len, reverse=True)
     )
     return re.compile(rf"^\W*(?:{words}|dear\s+\w+)(?:\s*[,.!:;-]+\s*|\s+)(?=\S)", re.IGNORECASE)
+
+
+@functools.cache
+def _numbered_phrases() -> tuple[str, ...]:
+    return tuple(phrase for phrase in lexicon().phrases if phrase[:1].isdecimal())
 
 
 def _scale_in_digits(found: re.Match[str]) -> str:
@@ -116,9 +121,15 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_w
     for number in re.finditer(r"(?<![\w.,:/])\d+(?P<rest>.*)", comment, re.DOTALL):
         if not _is_quantity(number.group("rest")):
             return unclear  # "2 maybe 3", "1 then 2"
+    if outcome is not Outcome.BELOW and complaint_cue(fold(comment)):
+        return unclear  # "3 still waiting", "2 for effort lol": the comment takes the answer back
     said = read_words(comment) if comment else Reading()
     if said.unclear:
         return unclear  # "2 kind of", "3 not sure"
+    if outcome is Outcome.BELOW and re.match(r"(?:even )?(?:though|although|tho|despite)\b", fold(comment)):
+        # A complaint stands despite a kind word ("1 even though the cake was nice"); praise with a
+        # complaint ("3 though the wait was long") is for a person.
+        return Reply(ReplyKind.RATING, outcome, comment=comment, rule="rating")
     for other, strength in said.signals:
         if other is not outcome and strength > BARE and (strict or strict_words or not _agree(other, outcome)):
             return unclear  # "1 great service" (a scale read upside down), "👍 great", "3 but terrible"
@@ -131,7 +142,7 @@ def _agree(first: Outcome, second: Outcome) -> bool:
 
 def _is_quantity(rest: str) -> bool:
     """What follows a number makes it an amount: "3 hours", "3pm", "2nd", "$3", "1:30", "3 people"."""
-    if re.match(rf"^\s*[{_CURRENCY}%]|^[:h]\d|^[.,]\d|^\s*[x×](?!\w)", rest, re.IGNORECASE):
+    if re.match(rf"^\s*[{_CURRENCY}%]|^[:h]\d|^[.,]\d|^[x×](?!\w)|^\s+[x×](?!\w)(?!\s*$)", rest, re.IGNORECASE):
         return True
     found = re.match(r"^\s*([^\W\d_]+(?:\.[a-z])?)", fold(rest), re.IGNORECASE)  # "3 o'clock"
     if not found:
@@ -142,7 +153,7 @@ def _is_quantity(rest: str) -> bool:
     if any(folded.startswith(phrase) for phrase in known.phrases):
         return False  # "3 of course"
     if word in known.units:
-        return True
+        return not (folded == word and word in known.courtesies)  # "3 x": a kiss to sign off, not "3 times"
     listed = word in known.words or word in known.fillers or word in known.positive or word in LABELS
     # "3 coffees", "2 cashiers": a plural that is no answer word is something counted
     return len(word) >= 4 and word.endswith("s") and not listed and word not in ("thanks", "was", "is", "has", "yes")
@@ -157,7 +168,14 @@ def _says_nothing_after(rest: str) -> bool:
         return False  # "3 Maria": the answer and who made the day (a count would be "3 coffees")
     word = known_word(fold(found.group(1)))
     reading = read_words(rest)
-    return word is None and found.group(1).casefold() not in LABELS and not reading.signals and not reading.positive
+    courtesy = fold(found.group(1)) in lexicon().courtesies  # "3 x": a kiss
+    return (
+        word is None
+        and not courtesy
+        and found.group(1).casefold() not in LABELS
+        and not reading.signals
+        and not reading.positive
+    )
 
 
 def rating(message: Message) -> Reply | None:
@@ -186,14 +204,17 @@ def rating(message: Message) -> Reply | None:
             return _rated(_scale_outcome(count, int(top.group(1))), rest[top.end() :])
         return _rated(Outcome.EXCEEDED if count >= 5 else Outcome.BELOW if count <= 1 else None, rest)
     if found := _PERCENT.match(text):
-        percent = int(found.group(1))
-        return _rated(
-            Outcome.EXCEEDED if percent >= 100 else Outcome.BELOW if percent == 0 else None, text[found.end() :]
-        )
+        percent, rest = int(found.group(1)), text[found.end() :]
+        said = read_words(rest)
+        if percent >= 100 and said.signals and all(strength == BARE for _, strength in said.signals):
+            return _rated(said.outcome(), rest)  # "100% yes": an emphatic yes, which is met
+        return _rated(Outcome.EXCEEDED if percent >= 100 else Outcome.BELOW if percent == 0 else None, rest)
     if text and (text[0] in EMOJI or text[0] in NEUTRAL_EMOJI):
         return _rated(EMOJI.get(text[0]), text[1:], strict=True)
     if found := _NUMBER.match(text):
         rest = found.group("rest")
+        if any(fold(text).startswith(phrase) for phrase in _numbered_phrases()):
+            return None  # "2 thumbs up": the number belongs to a listed phrase, which the words rule reads
         if re.match(r"^[.,]\d(?!\d*\s*[%:])", rest):
             return Reply(ReplyKind.UNCLEAR, rule="rating")  # "3.5"
         if _is_quantity(rest):

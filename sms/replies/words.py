@@ -42,6 +42,12 @@ def _unclear_phrases() -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(word) for word in words) + r")(?!\w)")
 
 
+def complaint_cue(text: str) -> bool:
+    """Whether a folded text has a sign that something went wrong without an outcome word ("still waiting")."""
+    cues = lexicon().complaint_cues
+    return bool(cues) and bool(any_of(cues).search(text))
+
+
 def unclear_phrase(text: str) -> bool:
     """Whether a folded text says "so so", "jk", "/s" or another listed word that leaves it to a person."""
     return bool(_unclear_phrases().search(text))
@@ -152,6 +158,7 @@ def read_words(text: str) -> Reading:
             text = pattern.sub(" , ", text)
     text, found = any_of(known.intensifiers).subn(" ", text)
     raised = bool(found)  # "never had such good service": what follows is said strongly
+    cued = complaint_cue(text)  # "again no oat milk", "still waiting"
     if _unclear_phrases().search(text):
         return Reading(unclear=True, only_signals=False)
     tokens = _TOKEN.findall(text)
@@ -162,6 +169,8 @@ def read_words(text: str) -> Reading:
     excepted = False  # "great as usual except the wait": praise with an exception is for a person
     turns: list[int] = []  # where "but" and the like fell among the signals
     content = False  # a word we do not know, or a topic
+    denying: set[int] = set()  # where a negation stood ("no oat milk", "nobody came")
+    spent: set[int] = set()  # the negations that denied an outcome word ("not good") or answered ("no")
     clause_start = 0
     meaningful = 0
     for index, token in enumerate(tokens):
@@ -205,8 +214,9 @@ def read_words(text: str) -> Reading:
             excepted = excepted or token == "except"
             clause_start = index + 1
             only_signals = False
-            if token in known.contrasts:
-                turns.append(len(signals))  # "good but slow": each side must say the same, and say something
+            praised = any(outcome is not Outcome.BELOW for outcome, _ in signals)  # a complaint stands despite
+            if token in known.contrasts or (token in known.concessions and praised):
+                turns.append(len(signals))  # "good but slow", "great, although I waited": each side must say something
             continue
         if token in known.numbers and not content and all(not other[0].isalnum() for other in tokens[index + 1 :]):
             trailing = NUMBERS.get(known.numbers[token])  # "for sure three", "definitely two"
@@ -214,11 +224,16 @@ def read_words(text: str) -> Reading:
         word = known_word(token)
         first = meaningful == 0
         meaningful += 1
+        if word in known.negators and word not in known.quiet_negators:
+            denying.add(index)  # "no oat milk", "didn't get served", "Great job. Not."; "nothing to add" says nothing
         if word is None:
             only_signals, content = False, True
             continue
-        window = tokens[max(clause_start, index - 3) : index]
+        start = max(clause_start, index - 3)
+        window = tokens[start:index]
         denials = [other for other in window if other[0].isalnum() and known_word(other) in known.negators]
+        if denials and (word in known.words or word in known.positive):
+            spent.update(spot for spot in range(start, index) if spot in denying)
         if len([other for other in denials if known_word(other) not in known.no]) > 1:
             return Reading(unclear=True, only_signals=False)  # "it wasn't not good"
         negated = bool(denials)
@@ -239,6 +254,7 @@ def read_words(text: str) -> Reading:
             signals.append((Outcome.MET, BARE))  # "will definitely come back" is no "yes"
         elif word in known.no and (alone or (first and following in known.starters)) and single:
             signals.append((Outcome.BELOW, STRONG))  # "No", "nah 😡", "Sadly no", "no they didn't"
+            spent.add(index)
             clause_start = index + 1  # "no it was bad": a new sentence; "no good", "no estuvo bien" negate
         elif word in known.words:
             outcome = known.words[word]
@@ -261,12 +277,16 @@ def read_words(text: str) -> Reading:
         if positive and not signals:
             signals.append((Outcome.EXCEEDED, STRONG))  # "can't believe how quick"
     keywords = known.opt_out_keywords | known.opt_in_keywords | known.help_keywords
-    if signals and len(tokens) <= 4 and known.opt_out_keywords & set(tokens):
+    opening = bool(tokens) and tokens[0] in known.opt_out_keywords  # "Stop! Best… 3", "Stop? No way, keep them coming"
+    if signals and (opening or (len(tokens) <= 4 and known.opt_out_keywords & set(tokens))):
         return Reading(unclear=True, only_signals=False)  # "no, stop": an answer, or no more texts?
     if trailing is not None and (signals or not content or (set_apart and not keywords & set(tokens))):
         signals.append((trailing, STRONG))  # "Feedback 3", "stopped by for lunch, 3" yes; "stop 3", "stop, 3" no
-    if (long_wait or excepted) and any(outcome is not Outcome.BELOW for outcome, _ in signals):
-        return Reading(unclear=True, only_signals=False)  # "amazing, 20 minutes for a sandwich"
+    complained = long_wait or excepted or cued or bool(denying - spent)
+    if complained and any(outcome is not Outcome.BELOW for outcome, _ in signals):
+        # Praise beside a complaint cue says two things: "amazing, 20 minutes for a sandwich", "great, again no
+        # oat milk", "lovely, still waiting", "perfect, nobody at the till". A person reads it.
+        return Reading(unclear=True, only_signals=False)
     if stated is not None:
         if any(strength > BARE and outcome.is_unmet != stated.is_unmet for outcome, strength in signals):
             return Reading(unclear=True, only_signals=False)  # "the wait was awful, I'd say 3"

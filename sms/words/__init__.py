@@ -53,6 +53,7 @@ class Lexicon:
     concessions: frozenset[str]
     conditionals: frozenset[str]
     negators: frozenset[str]
+    quiet_negators: frozenset[str]
     fillers: frozenset[str]
     conditions: frozenset[str]
     before_amounts: frozenset[str]
@@ -63,6 +64,7 @@ class Lexicon:
     hashtags: dict[str, str]
     confirmations: tuple[str, ...]
     topics: frozenset[str]
+    complaint_cues: tuple[str, ...]
     aliases: dict[str, str]
     phrases: dict[str, Outcome]
     rewrites: tuple[tuple[re.Pattern[str], str], ...]
@@ -123,8 +125,9 @@ def lexicon() -> Lexicon:
         contrasts=frozenset(merged("words", "contrasts")),
         concessions=frozenset(merged("words", "concessions")),
         conditionals=frozenset(merged("words", "conditionals")),
-        neutral=tuple(sorted(merged("words", "neutral"), key=len, reverse=True)),
+        neutral=tuple(sorted(merged("words", "neutral") + merged("words", "reassurances"), key=len, reverse=True)),
         negators=frozenset(merged("words", "negators")),
+        quiet_negators=frozenset(merged("words", "quiet_negators")),
         fillers=frozenset(merged("words", "fillers")),
         conditions=frozenset(merged("words", "conditions")),
         before_amounts=frozenset(merged("words", "before_amounts")),
@@ -135,6 +138,7 @@ def lexicon() -> Lexicon:
         hashtags={key: fold(value) for key, value in merged_map("hashtags").items()},
         confirmations=tuple(sorted(merged("words", "confirmations"), key=len, reverse=True)),
         topics=frozenset(merged("words", "topics")),
+        complaint_cues=tuple(merged("words", "complaint_cues")),
         aliases=aliases,
         phrases={key: Outcome(value) for key, value in merged_map("phrases").items()},
         rewrites=tuple(

@@ -15,6 +15,7 @@ from shared.store import FeedbackStore
 from sms.records import SmsRecords
 from sms.replies import RULES, Reply, ReplyKind, parse_reply
 from sms.settings import DEFAULT_TEXTS
+from sms.words import lexicon
 
 BELOW, MET, EXCEEDED = Outcome.BELOW, Outcome.MET, Outcome.EXCEEDED
 RATING, OPT_OUT, OPT_IN, HELP, UNCLEAR = (
@@ -492,3 +493,95 @@ def test_a_text_longer_than_any_phone_sends_is_left_to_a_person(text: str) -> No
 )
 def test_hostile_characters_neither_hide_nor_invent_an_answer(text: str, verdict: ReplyKind) -> None:
     assert parse_reply(text).kind is verdict
+
+
+PRAISE = ["Great", "Amazing", "Lovely", "Perfect", "Excellent service", "Good", "3", "2", "👍"]
+
+
+@pytest.mark.parametrize("cue", sorted(lexicon().complaint_cues))
+@pytest.mark.parametrize("praise", PRAISE)
+def test_praise_beside_a_complaint_cue_is_never_a_rating_that_disagrees(praise: str, cue: str) -> None:
+    """Signals that disagree ("Great, again no oat milk", "3 still waiting") go to a person, whatever the cue."""
+    reply = parse_reply(f"{praise}, {cue} the coffee")
+    assert reply.kind is not OPT_OUT
+    assert reply.kind is UNCLEAR or reply.outcome is BELOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Great, again no oat milk",
+        "Great job. Not.",
+        "great. I'll be sure never to come back",
+        "Lovely, didn't get my receipt",
+    ],
+)
+def test_a_negation_that_denies_no_outcome_word_makes_praise_unclear(text: str) -> None:
+    assert parse_reply(text).kind is UNCLEAR
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [("Amazing, no queue!", EXCEEDED), ("lovely, never had to wait", EXCEEDED), ("Great, no issues", EXCEEDED)],
+)
+def test_a_complaint_denied_is_no_complaint_cue(text: str, outcome: Outcome) -> None:
+    assert (parse_reply(text).kind, parse_reply(text).outcome) == (RATING, outcome)
+
+
+def test_a_complaint_denied_alone_is_no_answer() -> None:
+    assert parse_reply("No wait").kind is UNCLEAR  # "no, wait…"?
+
+
+@pytest.mark.parametrize("keyword", sorted(lexicon().opt_out_keywords))
+@pytest.mark.parametrize("tail", ["! Best cafe ever 3", "? No way, keep them coming", " by again, great"])
+def test_a_text_opening_with_an_opt_out_keyword_never_gives_a_rating(keyword: str, tail: str) -> None:
+    assert parse_reply(f"{keyword.capitalize()}{tail}").kind is not RATING
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Stop - Mike", OPT_OUT),
+        ("STOP — Anna", OPT_OUT),
+        ("stop-start service", UNCLEAR),
+        ("Stop thanks Jenny", OPT_OUT),
+        ("stop thanks 3", UNCLEAR),
+    ],
+)
+def test_an_opt_out_keyword_set_apart_from_a_name_opts_out(text: str, kind: ReplyKind) -> None:
+    assert parse_reply(text).kind is kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "outcome"),
+    [
+        ("1 even though the cake was nice", RATING, BELOW),  # a complaint stands despite a kind word
+        ("3 though the wait was long", UNCLEAR, None),  # praise with a complaint is for a person
+        ("Great, thanks. Although I did wait a while", UNCLEAR, None),
+        ("Waited 25 min for a table even though I had a reservation", RATING, BELOW),
+        ("3 x", RATING, EXCEEDED),  # a kiss to sign off
+        ("3 x 2", UNCLEAR, None),
+        ("100% yes", RATING, MET),  # an emphatic yes
+        ("2 thumbs up", RATING, EXCEEDED),  # the number belongs to the phrase
+        ("3 🤡", UNCLEAR, None),
+    ],
+)
+def test_edges_where_an_answer_meets_other_signals(text: str, kind: ReplyKind, outcome: Outcome | None) -> None:
+    reply = parse_reply(text)
+    assert (reply.kind, reply.outcome) == (kind, outcome)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("How do I unsubscribe from the app notifications", UNCLEAR),
+        ("Remove me from the email list", UNCLEAR),
+        ("Don't send me a receipt next time", UNCLEAR),
+        ("unsubscribe from newsletter please", UNCLEAR),
+        ("Don't contact me about the survey", OPT_OUT),
+        ("Please stop sending these surveys", OPT_OUT),
+    ],
+)
+def test_opt_out_wording_about_another_channel_or_thing_is_for_a_person(text: str, kind: ReplyKind) -> None:
+    """Only our texts are stopped by a phrase; the newsletter, the app or a receipt may be what is meant."""
+    assert parse_reply(text).kind is kind
