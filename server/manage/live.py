@@ -29,9 +29,10 @@ class ManageDoor(QueueDoor, ChangesDoor):
 class QueueWatcher:
     """The open follow-ups as of the last change, and a version number that moves with them."""
 
-    def __init__(self, store: ManageDoor, *, poll_seconds: float = 0.1) -> None:
+    def __init__(self, store: ManageDoor, *, poll_seconds: float = 0.1, reload_seconds: float = 0.25) -> None:
         self.store = store
         self.poll_seconds = poll_seconds
+        self.reload_seconds = reload_seconds  # at most one reload in this time, however busy the store
         self._changed = threading.Condition()
         self._version = 0
         self._queue: tuple[FollowUp, ...] = ()
@@ -96,6 +97,7 @@ class QueueWatcher:
             revision = current
             if moved & QUEUE_TOPICS:
                 self._reload()
+                self.stopping.wait(self.reload_seconds)  # changes meanwhile are caught at the next look
 
 
 class StreamSlots:

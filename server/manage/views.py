@@ -56,6 +56,8 @@ from shared.text import printable
 blueprint = Blueprint("manage", __name__, url_prefix="/manage", template_folder="templates", static_folder="static")
 
 NOTE_LIMIT = 2000
+ROWS_SHOWN = 60  # the most urgent; a phone shows a handful, and a busier queue is filtered by station
+FRAGMENT_SECONDS = 15  # times left in a cached list are at most this old (the page refreshes every 30 s)
 RESOLUTIONS = [(resolution, resolution_words(resolution).capitalize()) for resolution in Resolution]
 CONTENT_SECURITY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -111,6 +113,8 @@ class ManageState:
     attempts: AttemptWindow
     labels: Mapping[str, str]
     notices: dict[str, list[str]] = field(default_factory=dict)  # session key → messages for its next page
+    # The list as rendered, by (version, station, quarter-minute): fifty open pages cost one render.
+    fragments: dict[tuple[int, str, int], tuple[int, bytes]] = field(default_factory=dict)
 
     def tell(self, session: WebSession, message: str) -> None:
         self.notices.setdefault(session.key, []).append(message)
@@ -267,7 +271,7 @@ def logout(session: WebSession) -> ResponseReturnValue:
 # -- the queue ---------------------------------------------------------------------------------
 
 
-def _row(followup: FollowUp, now: datetime, labels: Mapping[str, str], account: str) -> dict[str, Any]:
+def _row(followup: FollowUp, now: datetime, labels: Mapping[str, str]) -> dict[str, Any]:
     """What a row shows, from the console's own cells (manager.rows): the same words, the same order."""
     cells = static_cells(followup, labels)
     ticking = ticking_cells(followup, now)
@@ -283,20 +287,19 @@ def _row(followup: FollowUp, now: datetime, labels: Mapping[str, str], account: 
         "waiting": followup.customer_waiting,
         "to_read": followup.is_to_read,
         "active": followup.is_active,
-        "mine": followup.claimed_by == account,
         "note": printable(followup.note),
         "has_phone": followup.contact is not None,
     }
 
 
-def _queue_rows(session: WebSession, station: str) -> tuple[int, list[dict[str, Any]], list[str]]:
+def _queue_rows(station: str) -> tuple[int, list[dict[str, Any]], list[str], int]:
     state = _state()
     state.watcher.start()
     version, queue = state.watcher.queue()
     now = state.clock()
     shown = visible(queue, QueueFilter(station=station), now)
     stations = sorted({followup.station for followup in queue if followup.station})
-    return version, [_row(f, now, state.labels, session.account) for f in shown], stations
+    return version, [_row(f, now, state.labels) for f in shown[:ROWS_SHOWN]], stations, len(shown)
 
 
 def _station() -> str:
@@ -308,12 +311,13 @@ def _station() -> str:
 def queue(session: WebSession) -> ResponseReturnValue:
     state = _state()
     station = _station()
-    version, rows, stations = _queue_rows(session, station)
+    version, rows, stations, total = _queue_rows(station)
     if station and station not in stations:
         stations.append(station)
     return render_template(
         "manage/queue.html",
         rows=rows,
+        total=total,
         version=version,
         station=station,
         stations=stations,
@@ -332,10 +336,18 @@ def rows(session: WebSession) -> ResponseReturnValue:
     if request.args.get("v", "") == str(state.watcher.version):
         return Response(status=204)
     station = _station()
-    version, rows, _ = _queue_rows(session, station)
-    back = url_for("manage.queue", station=station) if station else url_for("manage.queue")
-    response = Response(render_template("manage/_rows.html", rows=rows, station=station, here=back))
-    response.headers["X-Queue-Version"] = str(version)
+    key = (state.watcher.version, station, int(state.clock().timestamp() // FRAGMENT_SECONDS))
+    cached = state.fragments.get(key)
+    if cached is None:
+        version, rows, _, total = _queue_rows(station)
+        back = url_for("manage.queue", station=station) if station else url_for("manage.queue")
+        page = render_template("manage/_rows.html", rows=rows, total=total, station=station, here=back)
+        cached = (version, page.encode())
+        if len(state.fragments) > 64:
+            state.fragments.clear()
+        state.fragments[key] = cached
+    response = Response(cached[1], mimetype="text/html")
+    response.headers["X-Queue-Version"] = str(cached[0])
     return response
 
 
@@ -383,7 +395,7 @@ def _back(default: str) -> str:
 def followup(session: WebSession, followup_id: str) -> ResponseReturnValue:
     state = _state()
     item = _followup(followup_id)
-    row = _row(item, state.clock(), state.labels, session.account)
+    row = _row(item, state.clock(), state.labels)
     row["phone"] = mask_phone(item.contact.phone) if item.contact else ""
     return render_template(
         "manage/followup.html",
@@ -475,7 +487,7 @@ def resolved(session: WebSession) -> ResponseReturnValue:
     items = [item for item in items if QueueFilter(station=station).matches(item)][:100]
     return render_template(
         "manage/resolved.html",
-        rows=[_row(item, now, state.labels, session.account) for item in items],
+        rows=[_row(item, now, state.labels) for item in items],
         notices=state.told(session),
         here=url_for("manage.resolved"),
     )

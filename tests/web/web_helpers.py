@@ -103,8 +103,8 @@ class WebServer:
     def text(self, body: str, sender: str = "") -> tuple[int, str]:
         """A customer's text through the real webhook, signed as Twilio signs it."""
         sender = sender or f"+1202555{next(_numbers):04d}"
-        params = {"MessageSid": f"SM{next(_sids):032x}", "From": sender, "To": SHOP, "Body": body}
-        signature = RequestValidator(AUTH_TOKEN).compute_signature(f"{PUBLIC}/sms", params)
+        params = {"MessageSid": f"SMe{next(_sids):031x}", "From": sender, "To": SHOP, "Body": body}
+        signature = RequestValidator(self.env["TWILIO_AUTH_TOKEN"]).compute_signature(f"{PUBLIC}/sms", params)
         request = urllib.request.Request(
             f"{self.url}/sms", data=urllib.parse.urlencode(params).encode(), headers={"X-Twilio-Signature": signature}
         )
