@@ -82,25 +82,6 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def session_cookie(url: str) -> str:
-    """Log in over HTTP as a browser would (login token, then the form) and return the session cookie."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    connection.request("GET", "/manage/login")
-    response = connection.getresponse()
-    response.read()
-    login = response.headers["Set-Cookie"].split(";", 1)[0]
-    token = login.split("=", 1)[1]
-    body = urllib.parse.urlencode({"csrf": token, "name": "Bench", "password": PASSWORD})
-    headers = {"Cookie": login, "Content-Type": "application/x-www-form-urlencoded"}
-    connection.request("POST", "/manage/login", body=body, headers=headers)
-    response = connection.getresponse()
-    response.read()
-    cookies = response.headers.get_all("Set-Cookie") or []
-    [session] = [c.split(";", 1)[0] for c in cookies if c.startswith("feedback_session=")]
-    return session
-
-
 # -- the emulated pages (a process of their own) --------------------------------------------------
 
 
@@ -142,7 +123,7 @@ def run_pages(url: str, cookie: str, count: int, seconds: float) -> None:
             count_up("streams")
             try:
                 while time.monotonic() < stop:
-                    line = response.fp.readline()
+                    line = response.readline()
                     if not line:
                         break
                     if line.startswith(b"data: ") and line[6:].strip().decode() != version:
@@ -268,7 +249,7 @@ def main() -> int:
         timer = PaintTimer(server)
         quiet = timer.flags(args.flags)
         clear_queue(server)
-        cookie = session_cookie(server.url)
+        cookie = server.session_cookie("Bench", PASSWORD)
         pages = subprocess.Popen(
             [sys.executable, __file__, "--run-pages", server.url, cookie, str(args.pages), str(args.seconds + 8)],
             stdout=subprocess.PIPE,

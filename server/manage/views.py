@@ -56,6 +56,7 @@ from shared.text import printable
 blueprint = Blueprint("manage", __name__, url_prefix="/manage", template_folder="templates", static_folder="static")
 
 NOTE_LIMIT = 2000
+HEARTBEAT_SECONDS = 5.0  # a closed page is noticed (and its stream slot freed) at the next write
 ROWS_SHOWN = 60  # the most urgent; a phone shows a handful, and a busier queue is filtered by station
 FRAGMENT_SECONDS = 15  # times left in a cached list are at most this old (the page refreshes every 30 s)
 RESOLUTIONS = [(resolution, resolution_words(resolution).capitalize()) for resolution in Resolution]
@@ -364,7 +365,7 @@ def events(session: WebSession) -> ResponseReturnValue:
         state.watcher,
         state.slots,
         since=state.watcher.version,
-        heartbeat=15.0,
+        heartbeat=HEARTBEAT_SECONDS,
         lifetime=state.settings.stream_minutes * 60,
     )
     response = Response(stream_with_context(stream), mimetype="text/event-stream")

@@ -91,7 +91,7 @@ def test_a_text_appears_without_reload_and_a_claim_shows_on_a_second_phone(
         assert server.text("1 the till was closed")[0] == 200
         row(lou, "till was closed").wait_for(timeout=2000)
         row(lou, "till was closed").get_by_role("button", name=re.compile("Claim")).click()
-        expect_soon(lambda: "Claimed by Lou" in row(dee, "till was closed").inner_text())
+        expect_soon(lambda: "Claimed by Lou" in row(dee, "till was closed").inner_text(), seconds=3)
     finally:
         lou.context.close()
     events = [(event.account, event.action) for event in store(server).account_events()]
@@ -150,6 +150,7 @@ def test_customer_html_and_script_show_as_text(server: WebServer, dee: Any) -> N
 
 
 def scrolls_sideways(page: Any) -> bool:
+    page.wait_for_load_state("load")  # measured with the stylesheet applied
     return bool(page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth"))
 
 

@@ -3,6 +3,7 @@ and the system's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import os
 import selectors
@@ -99,6 +100,36 @@ class WebServer:
     def add_account(self, name: str, password: str) -> None:
         done = self.feedback("account", "add", name, stdin=password + "\n")
         assert done.returncode == 0, done.stderr
+
+    def request(
+        self, method: str, path: str, body: dict[str, str] | None = None, headers: dict[str, str] | None = None
+    ) -> http.client.HTTPResponse:
+        """One plain HTTP request (no redirects followed), its body read into ``.text``."""
+        parts = urllib.parse.urlsplit(self.url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        headers = dict(headers or {})
+        data = None
+        if body is not None:
+            data = urllib.parse.urlencode(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=data, headers=headers)
+        response = connection.getresponse()
+        response.text = response.read().decode()  # type: ignore[attr-defined]
+        connection.close()
+        return response
+
+    def log_in(self, name: str, password: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+        """Log in as a browser does: the login page's token (form and cookie), then the form."""
+        page = self.request("GET", "/manage/login", headers=headers)
+        login = page.headers["Set-Cookie"].split(";", 1)[0]
+        form = {"csrf": login.split("=", 1)[1], "name": name, "password": password}
+        return self.request("POST", "/manage/login", form, {**(headers or {}), "Cookie": login})
+
+    def session_cookie(self, name: str, password: str) -> str:
+        """``feedback_session=...`` for a logged-in account."""
+        cookies = self.log_in(name, password).headers.get_all("Set-Cookie") or []
+        [session] = [cookie.split(";", 1)[0] for cookie in cookies if cookie.startswith("feedback_session=")]
+        return session
 
     def text(self, body: str, sender: str = "") -> tuple[int, str]:
         """A customer's text through the real webhook, signed as Twilio signs it."""
