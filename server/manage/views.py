@@ -28,6 +28,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from manager.report import breakdowns, gather, group_rows, headline, reasons_by_label
 from manager.rows import QueueFilter, recently_resolved, static_cells, ticking_cells, visible
@@ -56,6 +57,9 @@ from shared.text import printable
 blueprint = Blueprint("manage", __name__, url_prefix="/manage", template_folder="templates", static_folder="static")
 
 NOTE_LIMIT = 2000
+# Where a cached list's forms get the asking session's CSRF token. Customer text can never contain it:
+# autoescaping turns a typed "<" into "&lt;".
+CSRF_SLOT = Markup("<csrf>")
 HEARTBEAT_SECONDS = 5.0  # a closed page is noticed (and its stream slot freed) at the next write
 ROWS_SHOWN = 60  # the most urgent; a phone shows a handful, and a busier queue is filtered by station
 FRAGMENT_SECONDS = 15  # times left in a cached list are at most this old (the page refreshes every 30 s)
@@ -342,12 +346,13 @@ def rows(session: WebSession) -> ResponseReturnValue:
     if cached is None:
         version, rows, _, total = _queue_rows(station)
         back = url_for("manage.queue", station=station) if station else url_for("manage.queue")
-        page = render_template("manage/_rows.html", rows=rows, total=total, station=station, here=back)
+        page = render_template("manage/_rows.html", rows=rows, total=total, station=station, here=back, csrf=CSRF_SLOT)
         cached = (version, page.encode())
         if len(state.fragments) > 64:
             state.fragments.clear()
         state.fragments[key] = cached
-    response = Response(cached[1], mimetype="text/html")
+    # Shared by every page, so each gets its own session's token in its forms.
+    response = Response(cached[1].replace(CSRF_SLOT.encode(), session.csrf.encode()), mimetype="text/html")
     response.headers["X-Queue-Version"] = str(cached[0])
     return response
 

@@ -4,6 +4,8 @@ the login limit per address, and the event streams' cap with its poll fallback."
 from __future__ import annotations
 
 import http.client
+import re
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery"
 TOML = (
     "trusted_proxies = 1\n"  # [sms]: the reverse proxy on 127.0.0.1 says whether the phone used TLS
-    "[manage]\nlive_streams = 1\nlogin_attempts_per_minute = 4\n"
+    "[manage]\nlive_streams = 1\n"
 )
 
 
@@ -43,7 +45,7 @@ def test_the_session_cookie_is_http_only_same_site_and_secure_behind_tls(server:
 
 
 def test_logins_from_one_address_are_limited(tmp_path: Path) -> None:
-    server = WebServer(tmp_path, TOML).start()
+    server = WebServer(tmp_path, TOML + "login_attempts_per_minute = 4\n").start()
     try:
         server.add_account("Dee", PASSWORD)
         answers = [server.log_in("Dee", "wrong password!").status for _ in range(4)]
@@ -77,3 +79,22 @@ def test_past_the_stream_cap_a_page_is_told_to_poll_and_polling_answers_at_once(
     finally:
         first.close()
     assert server.request("GET", "/manage/rows?v=").status == 401  # no cookie
+
+
+def test_a_live_list_rendered_once_carries_each_sessions_own_csrf_token(server: WebServer) -> None:
+    assert server.text("1 the coffee was cold")[0] == 200
+    tokens = {}
+    for name in ("Dee", "Eli"):
+        server.add_account(name, PASSWORD)
+        cookie = {"Cookie": server.session_cookie(name, PASSWORD)}
+        page = server.request("GET", "/manage/", headers=cookie).text  # type: ignore[attr-defined]
+        token = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert token is not None
+        rows = ""
+        deadline = time.monotonic() + 5
+        while "coffee was cold" not in rows and time.monotonic() < deadline:  # the watcher's next look
+            rows = server.request("GET", "/manage/rows?v=", headers=cookie).text  # type: ignore[attr-defined]
+        assert "coffee was cold" in rows and "<csrf>" not in rows
+        assert set(re.findall(r'name="csrf" value="([^"]+)"', rows)) == {token.group(1)}
+        tokens[name] = token.group(1)
+    assert tokens["Dee"] != tokens["Eli"]

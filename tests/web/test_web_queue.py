@@ -91,6 +91,7 @@ def test_a_text_appears_without_reload_and_a_claim_shows_on_a_second_phone(
         assert server.text("1 the till was closed")[0] == 200
         row(lou, "till was closed").wait_for(timeout=2000)
         row(lou, "till was closed").get_by_role("button", name=re.compile("Claim")).click()
+        # Lou claims from a list the page fetched live (rendered once for every page, Dee's too).
         expect_soon(lambda: "Claimed by Lou" in row(dee, "till was closed").inner_text(), seconds=3)
     finally:
         lou.context.close()
@@ -149,6 +150,13 @@ def test_customer_html_and_script_show_as_text(server: WebServer, dee: Any) -> N
     assert dee.evaluate("window.pwned") is None
 
 
+SMALL_TARGETS = """() => [...document.querySelectorAll('button, a, input, select, textarea, label.choice')]
+  .filter((e) => !e.closest('.skip') && e.offsetParent !== null)
+  .filter((e) => e.matches('label.choice') || !e.closest('label.choice'))  // a radio's target is its label
+  .filter((e) => { const box = e.getBoundingClientRect(); return box.height < 44 || box.width < 44; })
+  .map((e) => e.outerHTML.slice(0, 80))"""
+
+
 def scrolls_sideways(page: Any) -> bool:
     page.wait_for_load_state("load")  # measured with the stylesheet applied
     return bool(page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth"))
@@ -156,6 +164,7 @@ def scrolls_sideways(page: Any) -> bool:
 
 def test_a_phone_screen_never_scrolls_sideways(server: WebServer, browser: Any) -> None:
     assert server.text("1 " + "long" * 120 + " the queue was out of the door")[0] == 200
+    assert server.text("I had called twice before I came in", sender="+12025550187")[0] == 200  # later words
     context = browser.new_context(viewport=PHONE, device_scale_factor=2)
     page = context.new_page()
     try:
@@ -167,9 +176,14 @@ def test_a_phone_screen_never_scrolls_sideways(server: WebServer, browser: Any) 
         page.get_by_role("button", name="Log in").click()
         row(page, "out of the door").wait_for(timeout=2000)
         assert not scrolls_sideways(page)
+        assert page.evaluate(SMALL_TARGETS) == []  # every control a thumb can hit: 44 px at least
         page.screenshot(path=str(DOCS / "web-queue.png"))
         row(page, "out of the door").get_by_role("link", name=re.compile("Open")).click()
         assert not scrolls_sideways(page)
+        assert page.evaluate(SMALL_TARGETS) == []
+        page.go_back()
+        row(page, "nobody answered").get_by_role("link", name=re.compile("Open")).click()
+        page.wait_for_load_state("load")
         page.screenshot(path=str(DOCS / "web-followup.png"), full_page=True)
         for name in ("Resolved", "Today"):
             page.get_by_role("link", name=name).click()
