@@ -29,13 +29,14 @@ class ManageDoor(QueueDoor, ChangesDoor):
 class QueueWatcher:
     """The open follow-ups as of the last change, and a version number that moves with them."""
 
-    def __init__(self, store: ManageDoor, *, poll_seconds: float = 0.1, reload_seconds: float = 0.25) -> None:
+    def __init__(self, store: ManageDoor, *, poll_seconds: float = 0.1, reload_seconds: float = 0.5) -> None:
         self.store = store
         self.poll_seconds = poll_seconds
         self.reload_seconds = reload_seconds  # at most one reload in this time, however busy the store
         self._changed = threading.Condition()
         self._version = 0
         self._queue: tuple[FollowUp, ...] = ()
+        self._reloaded = 0.0
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self.stopping = threading.Event()
@@ -80,6 +81,7 @@ class QueueWatcher:
         with self._changed:
             self._version += 1
             self._queue = queue
+            self._reloaded = time.monotonic()
             self._changed.notify_all()
 
     def _watch(self) -> None:
@@ -94,10 +96,15 @@ class QueueWatcher:
                 log.warning("the web queue could not read the change feed: %s", error)
                 self.stopping.wait(1.0)
                 continue
+            if not moved & QUEUE_TOPICS:
+                revision = current
+                continue
+            wait = self._reloaded + self.reload_seconds - time.monotonic()
+            if wait > 0:  # a busy store: at most one reload per reload_seconds, the changes meanwhile included
+                self.stopping.wait(wait)
+                current = self.store.revision()
             revision = current
-            if moved & QUEUE_TOPICS:
-                self._reload()
-                self.stopping.wait(self.reload_seconds)  # changes meanwhile are caught at the next look
+            self._reload()
 
 
 class StreamSlots:
