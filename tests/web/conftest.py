@@ -15,7 +15,11 @@ from web_helpers import WebServer, launch
 
 PASSWORD = "correct horse battery"
 # One event stream at a time: the second browser of a test is on the short-poll fallback, so both paths run.
-MANAGE_TOML = "[manage]\nlive_streams = 1\nmax_failures = 3\nlockout_minutes = 10\nlogin_attempts_per_minute = 100\n"
+DRIVE_THRU = "+15005550007"  # a second number of the shop's, whose texts come from the drive-thru
+MANAGE_TOML = (
+    f'[sms.numbers]\n"{DRIVE_THRU}" = "Drive-thru"\n'
+    "[manage]\nlive_streams = 1\nmax_failures = 3\nlockout_minutes = 10\nlogin_attempts_per_minute = 100\n"
+)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
+from conftest import DRIVE_THRU, PASSWORD
 from web_helpers import ROOT, WebServer
 
 from shared.accounts import Action
@@ -279,3 +279,29 @@ def test_claim_and_resolve_work_without_javascript(server: WebServer, browser: A
         assert "is resolved" in page.locator(".notices").inner_text()
     finally:
         page.context.close()
+
+
+def test_a_station_filter_shows_only_its_follow_ups_and_today_counts_the_day(server: WebServer, dee: Any) -> None:
+    assert server.text("1 cold fries at the window", to=DRIVE_THRU)[0] == 200
+    assert server.text("1 no napkins in the bag")[0] == 200
+    row(dee, "cold fries").wait_for(timeout=2000)
+    row(dee, "no napkins").wait_for(timeout=2000)
+    assert "Drive-thru" in row(dee, "cold fries").inner_text()
+    dee.reload()  # the station list is made with the page
+    dee.get_by_label("Station").select_option("Drive-thru")
+    dee.get_by_role("button", name="Show").click()
+    dee.wait_for_url(re.compile(r"station=Drive-thru"))
+    assert row(dee, "cold fries").count() == 1 and row(dee, "no napkins").count() == 0
+    assert server.text("1 slow at the window again", to=DRIVE_THRU)[0] == 200
+    assert server.text("1 wrong order at the counter")[0] == 200
+    row(dee, "slow at the window").wait_for(timeout=2000)  # live, and still filtered
+    assert row(dee, "wrong order").count() == 0
+
+    dee.get_by_role("link", name="Today").click()
+    figures = dict(
+        (cells[0], cells[1])
+        for cells in (line.split("\t") for line in dee.locator("table.figures").first.inner_text().splitlines())
+        if len(cells) == 2
+    )
+    every_answer = list(store(server).ratings())  # all of them today (UTC, the shop's time zone here)
+    assert figures["Answers"] == str(len(every_answer)) and int(figures["Fell short"]) >= 4
