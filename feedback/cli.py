@@ -15,6 +15,7 @@ from feedback import data_commands
 from kiosk import cli as kiosk_cli
 from manager import cli as manager_cli
 from server import auth as server_auth
+from server.manage import cli as account_cli
 from shared import retention
 from shared.config import ConfigError, load_config
 from shared.storage import StoreError
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_commands.register(commands, common)
     manager_cli.register(commands, common)
     server_auth.register(commands, common)
+    account_cli.register(commands, common)
     for command in commands.choices.values():
         # Each subcommand reports unknown options itself, with its own usage (see :func:`parse`).
         command.set_defaults(command_parser=command)

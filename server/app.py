@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from server import interactions_api, prompts_api, sync_api
+from server import interactions_api, manage, prompts_api, sync_api
 from server.auth import ClientRegistry
 from shared.config import Config
 from shared.store import FeedbackStore, utc_now
@@ -107,6 +107,7 @@ def create_app(
     app.register_blueprint(prompts_api.blueprint)
     app.register_blueprint(interactions_api.blueprint)
     sync_api.init_app(app, config, store, clock)
+    manage.init_app(app, config, store, clock)
 
     @app.get("/healthz")
     def healthz() -> dict[str, object]:

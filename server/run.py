@@ -51,11 +51,29 @@ def proxy_options(settings: SmsConfig) -> dict[str, object]:
     }
 
 
+# Each open page of the web queue keeps a connection or two; waitress stops accepting past its limit.
+CONNECTION_LIMIT = 1000
+
+
+def thread_count(threads: int, app: Flask) -> int:
+    """The worker threads: ``threads`` for requests, plus one for each event stream the web queue may
+    hold open (``[manage] live_streams``), so open pages never take the webhook's threads."""
+    return threads + app.extensions["manage"].settings.live_streams
+
+
 def _bind(app: Flask, host: str, port: int, threads: int, settings: SmsConfig) -> BaseWSGIServer | MultiSocketServer:
     """waitress's server, listening; an address that cannot be used is a :class:`CannotListen`."""
     options = proxy_options(settings)
     try:
-        return waitress.create_server(app, host=host, port=port, threads=threads, ident="feedback", **options)
+        return waitress.create_server(
+            app,
+            host=host,
+            port=port,
+            threads=thread_count(threads, app),
+            connection_limit=CONNECTION_LIMIT,
+            ident="feedback",
+            **options,
+        )
     except ValueError:  # waitress: the host name does not resolve
         raise CannotListen(f"{host} is not a name or address to listen on; pick another with --host") from None
     except OSError as error:

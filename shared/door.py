@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from shared.accounts import Account, AccountEvent, WebSession
 from shared.check_backs import CheckBack, CheckBackKey
 from shared.followups import FollowUp, FollowUpError, Resolution
 from shared.hot_spots import Spot
@@ -174,6 +175,29 @@ class CheckBacksDoor(Protocol):
     def check_backs(self, since: date, until: date) -> list[CheckBack]: ...
 
     def check_back_tally(self, start: datetime, end: datetime) -> dict[CheckBackKey, int]: ...
+
+
+@runtime_checkable
+class AccountsDoor(Protocol):
+    """Managers' web accounts, their sessions (known by the hash of the token) and the audit trail naming them."""
+
+    def account(self, name: str) -> Account | None: ...
+
+    def accounts(self) -> list[Account]: ...
+
+    def save_account(self, account: Account) -> None: ...
+
+    def save_web_session(self, session: WebSession) -> None: ...
+
+    def web_session(self, key: str) -> WebSession | None: ...
+
+    def end_web_session(self, key: str) -> None: ...
+
+    def record_account_event(self, event: AccountEvent) -> None: ...
+
+    def account_events(self) -> list[AccountEvent]:
+        """The audit trail of the web queue, oldest first."""
+        ...
 
 
 @runtime_checkable

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+import uuid
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -33,8 +34,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tinydb.table import Table
+from tinydb.table import Document, Table
 
+from shared.accounts import Account, AccountEvent, WebSession
 from shared.check_backs import CheckBack, CheckBackKey
 from shared.config import Config
 from shared.door import EVERY_TOPIC, NoPhoneNumber, Topic
@@ -1079,6 +1081,55 @@ class FeedbackStore:
                         found.append(FollowUp.from_record(record))
         return sorted(found, key=lambda followup: followup.resolved_at or followup.created)
 
+    # -- managers' web accounts (shared.door.AccountsDoor) ------------------------------
+
+    def account(self, name: str) -> Account | None:
+        with self.transaction() as tx:
+            record = tx.db(ACCOUNTS).table("accounts").get(doc_id=name)
+        return None if record is None else Account.from_record(record)
+
+    def accounts(self) -> list[Account]:
+        with self.transaction() as tx:
+            records = tx.db(ACCOUNTS).table("accounts").all()
+        return sorted((Account.from_record(record) for record in records), key=lambda account: account.name)
+
+    def save_account(self, account: Account) -> None:
+        with self.transaction() as tx:
+            put(tx.db(ACCOUNTS).table("accounts"), account.name, account.to_record())
+
+    def save_web_session(self, session: WebSession) -> None:
+        """Keep a session; ended and expired ones are dropped here, so the table stays small."""
+        with self.transaction() as tx:
+            table = tx.db(ACCOUNTS).table("sessions")
+            now = self.clock()
+            stale = [str(r.doc_id) for r in table.all() if not WebSession.from_record(r).is_live(now)]
+            if stale:
+                remove(table, stale)
+            put(table, session.key, session.to_record())
+
+    def web_session(self, key: str) -> WebSession | None:
+        with self.transaction() as tx:
+            record = tx.db(ACCOUNTS).table("sessions").get(doc_id=key)
+        return None if record is None else WebSession.from_record(record)
+
+    def end_web_session(self, key: str) -> None:
+        with self.transaction() as tx:
+            table = tx.db(ACCOUNTS).table("sessions")
+            if table.get(doc_id=key) is not None:
+                remove(table, [key])
+
+    def record_account_event(self, event: AccountEvent) -> None:
+        with self.transaction() as tx:
+            tx.db(ACCOUNTS_AUDIT).table("actions").insert(Document(event.to_record(), doc_id=uuid.uuid4().hex))
+
+    def account_events(self) -> list[AccountEvent]:
+        with self.transaction() as tx:
+            records = tx.db(ACCOUNTS_AUDIT).table("actions").all()
+        return sorted((AccountEvent.from_record(record) for record in records), key=lambda event: event.at)
+
+
+ACCOUNTS = "accounts"  # managers' web accounts and sessions
+ACCOUNTS_AUDIT = "audit"  # beside the reveals (shared.audit): table "actions"
 
 # The first part of a changed file's name, and what it holds; anything else is a channel's own data.
 _FILE_TOPICS = {

@@ -166,9 +166,12 @@ def _says_nothing_after(rest: str) -> bool:
         return False
     if found.group(1)[:1].isupper() and found.group(1)[1:].islower() and not rest[found.end() :].strip():
         return False  # "3 Maria": the answer and who made the day (a count would be "3 coffees")
-    word = known_word(fold(found.group(1)))
+    folded = fold(found.group(1))
+    if folded in lexicon().sentence_verbs or (len(folded) > 4 and folded.endswith("ed") and not folded.endswith("eed")):
+        return False  # "1 waited a while", "1 took ages": a sentence about the visit, not "1 guy"
+    word = known_word(folded)
     reading = read_words(rest)
-    courtesy = fold(found.group(1)) in lexicon().courtesies  # "3 x": a kiss
+    courtesy = folded in lexicon().courtesies  # "3 x": a kiss
     return (
         word is None
         and not courtesy

@@ -210,7 +210,8 @@ def read_words(text: str) -> Reading:
             continue
         if token in known.conditions and signals:
             return Reading(unclear=True, only_signals=False)  # "great service if you're invisible"
-        if token in known.contrasts or token in known.concessions:
+        turning = token in known.contrasts or token in known.concessions
+        if turning and not (index and tokens[index - 1] in known.determiners):  # "the till", "a while": nouns
             excepted = excepted or token == "except"
             clause_start = index + 1
             only_signals = False

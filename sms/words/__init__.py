@@ -43,6 +43,7 @@ class Lexicon:
     asked: tuple[re.Pattern[str], ...]
     numbers: dict[str, int]
     units: frozenset[str]
+    sentence_verbs: frozenset[str]
     scale_words: dict[str, int]
     words: dict[str, Outcome]
     positive: frozenset[str]
@@ -51,6 +52,7 @@ class Lexicon:
     starters: frozenset[str]
     contrasts: frozenset[str]
     concessions: frozenset[str]
+    determiners: frozenset[str]
     conditionals: frozenset[str]
     negators: frozenset[str]
     quiet_negators: frozenset[str]
@@ -117,6 +119,7 @@ def lexicon() -> Lexicon:
         asked=tuple(re.compile(pattern) for pattern in merged("opt_out", "asked")),
         numbers=merged_map("numbers"),
         units=frozenset(merged("amounts", "units")),
+        sentence_verbs=frozenset(merged("amounts", "verbs")),
         scale_words=merged_map("scale_words"),
         words=words,
         positive=frozenset(merged("words", "positive")),
@@ -124,6 +127,7 @@ def lexicon() -> Lexicon:
         starters=frozenset(merged("words", "starters")),
         contrasts=frozenset(merged("words", "contrasts")),
         concessions=frozenset(merged("words", "concessions")),
+        determiners=frozenset(merged("words", "determiners")),
         conditionals=frozenset(merged("words", "conditionals")),
         neutral=tuple(sorted(merged("words", "neutral") + merged("words", "reassurances"), key=len, reverse=True)),
         negators=frozenset(merged("words", "negators")),
