@@ -16,7 +16,7 @@ from manager.words import duration_words, percent
 from shared.csv_safe import SafeWriter
 from shared.progress import Steps
 from shared.reasons import DEFAULT_REASONS, reason_label
-from shared.stats import LoopTimes, OutcomeCounts, Stats, compute, utc_days_for
+from shared.stats import LoopTimes, OutcomeCounts, Stats, Summaries, compute, utc_days_for
 from shared.store import FeedbackStore
 from shared.text import printable
 
@@ -40,7 +40,10 @@ def gather(
     """
     first, last = utc_days_for(since, until)
     if isinstance(store, FeedbackStore):
-        summaries = dict(store.each_day_summary(first, last, steps=steps))
+        # Not gathered into a dict: compute folds them a day at a time, so memory stays flat in the period.
+        summaries: Summaries | Iterator[tuple[str, dict[str, dict[str, int]]]] = store.each_day_summary(
+            first, last, steps=steps
+        )
         times = LoopTimes.of_fell_short(store.each_followup_record(first, last))
     else:  # a console on another machine: the server does the reading
         summaries = store.daily_summaries(first, last)

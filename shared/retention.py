@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -71,8 +72,11 @@ class PurgeReport:
         )
 
 
-ChannelPurger = Callable[[Transaction, datetime, bool], int]
-"""Erases a channel's own personal data older than the cut-off (dry run: only counts); returns how much."""
+ChannelPurger = Callable[[Callable[[], AbstractContextManager[Transaction]], datetime, bool], int]
+"""Erases a channel's own personal data older than the cut-off (dry run: only counts); returns how much.
+
+Given the store's :meth:`~FeedbackStore.brief_transaction` to open as many short transactions as
+it needs: one over all of a channel's files would keep every text and tap waiting meanwhile."""
 
 CHANNEL_PURGERS: dict[str, ChannelPurger] = {}
 
@@ -145,8 +149,8 @@ def purge(
                 tx.append(STATE, "files", {name: entry}, durable=False)
         if steps is not None:
             steps(done, total)
-    with store.transaction() as tx:  # each channel folds what it erased itself
-        totals["messages"] = sum(purger(tx, cutoff, dry_run) for purger in CHANNEL_PURGERS.values())
+    # Each channel folds what it erased itself, a few files per short transaction.
+    totals["messages"] = sum(purger(store.brief_transaction, cutoff, dry_run) for purger in CHANNEL_PURGERS.values())
     if steps is not None:
         steps(total, total)
     return PurgeReport(cutoff=cutoff, dry_run=dry_run, **totals)

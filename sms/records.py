@@ -20,7 +20,10 @@ once, when the block ends::
 
 from __future__ import annotations
 
+import time
 import zlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -39,6 +42,9 @@ NUMBER_SHARDS = 256
 LOOK_BACK_DAYS = 2
 DEFAULT_RETENTION = timedelta(days=90)
 SWEPT = "swept"  # the table (and key) of the day a shard was last pruned
+# The longest a purge works on shards before letting a text or a tap in (it takes the lock again after).
+PURGE_SLICE_SECONDS = 0.02
+BriefTransactions = Callable[[], AbstractContextManager[Transaction]]
 
 
 def _shard(key: str, shards: int) -> int:
@@ -248,34 +254,48 @@ class SmsRecords:
         put(self._tx.db(DB).table("alerting"), kind, {"kind": kind, "enabled": enabled, "since": utc(now).isoformat()})
 
 
-def purge_messages(tx: Transaction, cutoff: datetime, dry_run: bool) -> int:
+def purge_messages(transaction: BriefTransactions, cutoff: datetime, dry_run: bool) -> int:
     """Erase texts received before ``cutoff`` and numbers idle since then (``feedback purge``).
 
     Opt-outs are kept for good: a number that said STOP must never be texted again.
     Erased means gone from the disk: each shard changed is folded into a new file.
+    A few shards per short transaction (``transaction``: the store's brief one), never all 256
+    at once, so a text or a tap meanwhile waits for a few milliseconds' work at most.
     Returns how many messages were (or, on a dry run, would be) erased.
     """
     limit = utc(cutoff).isoformat()
     erased = 0
-    folder = tx.root / "sms" / "numbers"
-    for path in sorted(folder.glob("*.json")):
-        name = f"sms/numbers/{path.stem}"
-        numbers = tx.db(name).table("numbers")
-        idle, trimmed = [], {}
-        for doc in numbers.all():
-            legacy = doc.get("messages", {})  # written before messages had a table of their own
-            old = [sid for sid, message in legacy.items() if message["at"] < limit]
-            erased += len(old)
-            if doc.get("updated", "") < limit:
-                idle.append(str(doc.doc_id))
-            elif old:
-                trimmed[str(doc.doc_id)] = {**doc, "messages": {s: m for s, m in legacy.items() if m["at"] >= limit}}
-        old_messages = [str(m.doc_id) for m in tx.db(name).table("messages").all() if m["at"] < limit]
-        erased += len(old_messages)
-        if dry_run or not (idle or trimmed or old_messages):
-            continue
-        tx.change(name, {"numbers": (trimmed, idle), "messages": ({}, old_messages)})
-        tx.compact(name)  # erased means gone from the disk, not only from the journal's replay
+    names = [f"sms/numbers/{shard:03d}" for shard in range(NUMBER_SHARDS)]
+    while names:
+        with transaction() as tx:
+            deadline = time.monotonic() + PURGE_SLICE_SECONDS
+            erased += _purge_shard(tx, names.pop(0), limit, dry_run)  # at least one, however slow
+            while names and time.monotonic() < deadline:
+                erased += _purge_shard(tx, names.pop(0), limit, dry_run)
+    return erased
+
+
+def _purge_shard(tx: Transaction, name: str, limit: str, dry_run: bool) -> int:
+    """Erase one shard's messages from before ``limit`` and its numbers idle since; how many messages."""
+    if tx.signature(name) is None:
+        return 0
+    erased = 0
+    numbers = tx.db(name).table("numbers")
+    idle, trimmed = [], {}
+    for doc in numbers.all():
+        legacy = doc.get("messages", {})  # written before messages had a table of their own
+        old = [sid for sid, message in legacy.items() if message["at"] < limit]
+        erased += len(old)
+        if doc.get("updated", "") < limit:
+            idle.append(str(doc.doc_id))
+        elif old:
+            trimmed[str(doc.doc_id)] = {**doc, "messages": {s: m for s, m in legacy.items() if m["at"] >= limit}}
+    old_messages = [str(m.doc_id) for m in tx.db(name).table("messages").all() if m["at"] < limit]
+    erased += len(old_messages)
+    if dry_run or not (idle or trimmed or old_messages):
+        return erased
+    tx.change(name, {"numbers": (trimmed, idle), "messages": ({}, old_messages)})
+    tx.compact(name)  # erased means gone from the disk, not only from the journal's replay
     return erased
 
 

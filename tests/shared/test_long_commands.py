@@ -269,3 +269,35 @@ def test_a_report_while_another_thread_records_loses_nothing(months: CountingSto
         stop.set()
         thread.join(timeout=30)
     assert set(recorded) <= {rating.id for rating in months.ratings(NOW.date(), NOW.date())}
+
+
+def test_the_sms_purge_works_a_few_shards_per_transaction_and_a_text_meanwhile_is_kept(
+    store: FeedbackStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sms import records as sms_records
+
+    old = NOW - timedelta(days=120)
+    phones = [f"+1202555{n:04d}" for n in range(60)]  # spread over many of the 256 shards
+    with store.transaction() as tx, sms_records.SmsRecords(tx) as records:
+        for phone in phones:
+            records.save_message(phone, f"SM-old-{phone}", old, {"body": "1 rude staff"})
+    monkeypatch.setattr(sms_records, "PURGE_SLICE_SECONDS", 0.0)  # one shard per transaction
+    other = FeedbackStore(store.root, lock_timeout=2.0)  # its own lock handle, like another process
+    opened = 0
+
+    @contextmanager
+    def brief() -> Iterator[Transaction]:
+        nonlocal opened
+        opened += 1
+        with store.brief_transaction() as tx:
+            yield tx
+        # Between two shards the lock is free: a text is recorded at once (StoreBusy otherwise).
+        with other.transaction() as tx, sms_records.SmsRecords(tx) as records:
+            records.save_message(phones[opened % len(phones)], f"SM-new-{opened}", NOW, {"body": "3 great"})
+
+    # A text's own daily sweep of its shard may erase some first: together, every old one is gone.
+    assert 0 < sms_records.purge_messages(brief, NOW - timedelta(days=90), dry_run=False) <= len(phones)
+    assert opened == sms_records.NUMBER_SHARDS
+    with store.transaction() as tx, sms_records.SmsRecords(tx) as records:
+        kept = [message["body"] for phone in phones for message in records.messages(phone)]
+    assert kept == ["3 great"] * opened
