@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -14,6 +14,7 @@ from shared.csv_safe import SafeWriter
 from shared.followups import FollowUp
 from shared.phones import mask_phone
 from shared.ratings import Rating
+from shared.summary import stored_as_now
 
 RATING_COLUMNS = [
     "id",
@@ -55,8 +56,15 @@ FOLLOWUP_COLUMNS = [
 ]
 
 
-def rating_row(rating: Rating, *, include_contacts: bool) -> dict[str, Any]:
-    record = rating.to_record()
+def rating_row(rating: Rating | Mapping[str, Any], *, include_contacts: bool) -> dict[str, Any]:
+    """One rating's row, from a :class:`Rating` or the dict it is stored as (read as is when it has
+    exactly the fields this version writes: building a Rating only to turn it back costs most of an export)."""
+    if isinstance(rating, Rating):
+        record = rating.to_record()
+    elif stored_as_now(rating):
+        record = dict(rating)
+    else:
+        record = Rating.from_record(rating).to_record()
     contact = record.pop("contact")
     record.pop("extra")
     record.pop("raw")
@@ -79,7 +87,11 @@ def _phone(contact: dict[str, Any] | None, include_contacts: bool) -> str:
 
 
 def write_json(
-    out: TextIO, ratings: Iterable[Rating], followups: Iterable[FollowUp], *, include_contacts: bool = False
+    out: TextIO,
+    ratings: Iterable[Rating | Mapping[str, Any]],
+    followups: Iterable[FollowUp],
+    *,
+    include_contacts: bool = False,
 ) -> None:
     """``{"ratings": [...], "followups": [...]}``, one object per record, one line each.
 
@@ -111,7 +123,11 @@ _FOLLOWUP_CSV_COLUMNS = [
 
 
 def write_csv(
-    out: TextIO, ratings: Iterable[Rating], followups: Iterable[FollowUp], *, include_contacts: bool = False
+    out: TextIO,
+    ratings: Iterable[Rating | Mapping[str, Any]],
+    followups: Iterable[FollowUp],
+    *,
+    include_contacts: bool = False,
 ) -> None:
     """One sheet of ratings, each with its follow-up's columns beside it (``followup_…``).
 
@@ -136,7 +152,7 @@ def write_csv(
             writer.writerow(RATING_COLUMNS + [f"followup_{c}" for c in _FOLLOWUP_CSV_COLUMNS])
             for rating in ratings:
                 row = rating_row(rating, include_contacts=include_contacts)
-                found = index.execute("SELECT row FROM f WHERE rating_id = ?", (rating.id,)).fetchone()
+                found = index.execute("SELECT row FROM f WHERE rating_id = ?", (row["id"],)).fetchone()
                 followup = orjson.loads(found[0]) if found else {}
                 writer.writerow(
                     [_cell(row[c]) for c in RATING_COLUMNS] + [_cell(followup.get(c)) for c in _FOLLOWUP_CSV_COLUMNS]

@@ -24,7 +24,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -109,6 +109,17 @@ class Transaction:
         for journal in sorted(self.root.rglob("*.json.log")):
             if journal.stat().st_size:
                 self.compact(journal.relative_to(self.root).as_posix().removesuffix(".json.log"))
+
+    def rewrite(self, name: str, changes: dict[str, Changes]) -> None:
+        """Upsert and delete documents of ``<name>.json`` and fold its journal: one new file (a purge)."""
+        self._files._storage(f"{name}.json").rewrite(changes)
+
+    def records(self, name: str, table: str) -> Mapping[str, dict[str, Any]]:
+        """The documents of one table of ``<name>.json`` by key, as stored: read only, never changed in place.
+
+        No TinyDB document is built for each, so reading a day's thousand ratings costs a lookup.
+        """
+        return self._files._storage(f"{name}.json").table(table)
 
     def signature(self, name: str) -> list[int] | None:
         """The identity of ``<name>.json`` as it is now (file and journal)."""

@@ -228,9 +228,27 @@ class DurableJSONStorage(Storage):
 
     def compact(self) -> None:
         """Fold the journal into a new file now (so deleted documents leave the disk, for a purge)."""
+        self.rewrite({})
+
+    def rewrite(self, changes: dict[str, Changes]) -> None:
+        """Upsert and delete documents with the journal folded in: one new file, no journal line.
+
+        For a purge, which must leave nothing it erased on the disk: one full durable write,
+        where a journal line then a fold would be two. Nothing is written if nothing changes
+        and the journal is empty.
+        """
         tables = self.read()
-        if tables is not None and self._journal_valid_size:
-            self.write(tables)
+        if tables is None or not (
+            any(documents or deleted for documents, deleted in changes.values()) or self._journal_valid_size
+        ):
+            return
+        for table, (documents, deleted) in changes.items():
+            tables[table] = _changed(tables.get(table, {}), documents, deleted)
+        self.write(tables)
+
+    def table(self, name: str) -> dict[str, Any]:
+        """One table's documents as cached, not copied: for reading only (writes go through the journal)."""
+        return (self.read() or {}).get(name, {})
 
     def forget(self) -> None:
         """Drop the cached version so the next read comes from disk."""

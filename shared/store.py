@@ -30,7 +30,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tinydb.table import Table
 
@@ -46,7 +46,7 @@ from shared.followups import (
 )
 from shared.ratings import DEFAULT_LIMITS, Channel, Contact, Limits, Rating, check_bounds, check_fields
 from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, storage_signature
-from shared.summary import apply_change, hour_of, summarise
+from shared.summary import apply_change, hour_of, summarise, summarise_records
 
 QUEUE = "queue"
 ID_SHARDS = 256
@@ -54,6 +54,11 @@ ID_SHARDS = 256
 # written before this flag lack it and say nothing. Written with the id, so it costs no write.
 FOLLOWED_UP = "f"
 INDEX_START = "ids/start"
+# The longest a long command works under the lock before letting a tap or a text in (see in_slices).
+SLICE_SECONDS = 0.02
+DAYS_READ_AT_ONCE = 4  # an export holds at most this many days' ratings at once
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def day_name(day: date) -> str:
@@ -175,6 +180,36 @@ class FeedbackStore:
         with self.transaction() as tx:
             yield tx
         time.sleep(2 * LOCK_LONGEST_WAIT)
+
+    def in_slices(
+        self,
+        items: Sequence[T],
+        work: Callable[[Transaction, T], R],
+        *,
+        steps: Callable[[int, int], None] | None = None,
+        most: int | None = None,
+    ) -> Iterator[R]:
+        """``work(tx, item)`` for each item, as many per :meth:`brief_transaction` as fit in ``SLICE_SECONDS``.
+
+        A long command (a purge, an export, a recount) holds the lock for one slice at most (and
+        one item, however slow) and pays for taking it again, and the pause after, once per slice
+        rather than once per day. Results are yielded after each slice, the lock free; ``steps``
+        is told ``(items done, items)`` then too (a progress bar). ``most``: items per slice at most,
+        when the results are large (days read for an export), so memory stays that many items'.
+        """
+        done = 0
+        while done < len(items):
+            results: list[R] = []
+            with self.brief_transaction() as tx:
+                deadline = time.monotonic() + SLICE_SECONDS
+                while done < len(items) and (
+                    not results or (time.monotonic() < deadline and len(results) < (most or len(items)))
+                ):
+                    results.append(work(tx, items[done]))
+                    done += 1
+            if steps is not None:
+                steps(done, len(items))
+            yield from results
 
     def revision(self) -> int:
         """A number that changes whenever anything in the store changes (no lock, no history read)."""
@@ -376,19 +411,28 @@ class FeedbackStore:
     ) -> Iterator[Rating]:
         """Every rating whose UTC day lies in [since, until], oldest day first.
 
-        Each day is read under the lock (a file and its journal must be read together) but
-        not kept in the cache, so an export of years costs one day's memory at a time.
-        ``steps`` is told ``(days done, days)`` after each day (a progress bar).
+        Days are read under the lock (a file and its journal must be read together), a few per
+        short transaction, but not kept in the cache, so an export of years costs a few days'
+        memory at a time. ``steps`` is told ``(days done, days)`` after each slice (a progress bar).
+        """
+        for record in self.rating_records(since, until, steps=steps):
+            yield Rating.from_record(record)
+
+    def rating_records(
+        self,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        steps: Callable[[int, int], None] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """:meth:`ratings` as the dicts they are stored as (:meth:`Rating.to_record`), for an export
+        that would otherwise build every :class:`Rating` only to turn it back into a dict.
+
+        A few days per short transaction (:meth:`in_slices`), not kept in the cache.
         """
         partitions = day_partitions(self.root, since, until)
-        for done, (_, path) in enumerate(partitions, start=1):
-            with self.brief_transaction():
-                tables = DurableJSONStorage(path).read() or {}
-            for record in sorted(tables.get("ratings", {}).values(), key=lambda r: r["ts"]):
-                yield Rating.from_record(record)
-            del tables
-            if steps is not None:
-                steps(done, len(partitions))
+        for records in self.in_slices(partitions, _read_day, steps=steps, most=DAYS_READ_AT_ONCE):
+            yield from records
 
     @staticmethod
     def _partition_name(day: date) -> str:
@@ -517,24 +561,21 @@ class FeedbackStore:
     ) -> Iterator[tuple[str, dict[str, dict[str, int]]]]:
         """``(day, {hour: counts})`` for each day in [since, until] with ratings, oldest first.
 
-        One short transaction per day, so a report over years never holds the lock for long. A
-        day whose partition changed without its summary (a crash between the two writes, a
+        A few days per short transaction (:meth:`in_slices`), so a report over years never holds
+        the lock for long. A day whose partition changed without its summary (a crash between the two writes, a
         restored backup: new files, new signatures) is recounted from its ratings and repaired.
         """
-        partitions = day_partitions(self.root, since, until)
-        for done, (day, path) in enumerate(partitions, start=1):
-            with self.brief_transaction() as tx:
-                table = self._summary_table(tx, day)
-                entry = table.get(doc_id=day.isoformat())
-                if entry is None or entry.get("signature") != storage_signature(path):
-                    records = (DurableJSONStorage(path).read() or {}).get("ratings", {})  # not kept in the cache
-                    hours = summarise(Rating.from_record(record) for record in records.values())
-                    self._store_summary(tx, day, hours)
-                else:
-                    hours = entry["hours"]
-            if steps is not None:
-                steps(done, len(partitions))
-            yield day.isoformat(), hours
+
+        def summary(tx: Transaction, partition: tuple[date, Path]) -> tuple[str, dict[str, dict[str, int]]]:
+            day, path = partition
+            entry = self._summary_table(tx, day).get(doc_id=day.isoformat())
+            if entry is not None and entry.get("signature") == storage_signature(path):
+                return day.isoformat(), entry["hours"]
+            hours = summarise_records(_read_day(tx, partition))
+            self._store_summary(tx, day, hours)
+            return day.isoformat(), hours
+
+        yield from self.in_slices(day_partitions(self.root, since, until), summary, steps=steps)
 
     def each_followup_record(self, since: date | None = None, until: date | None = None) -> Iterator[dict[str, Any]]:
         """Follow-ups created in [since, until] as stored dicts, one short transaction per file.
@@ -770,6 +811,15 @@ _FILE_TOPICS = {
     "summaries": Topic.RATINGS,
     "audit": Topic.AUDIT,
 }
+
+
+def _read_day(tx: Transaction, partition: tuple[date, Path]) -> list[dict[str, Any]]:
+    """A day's ratings as stored, by time; read without the cache (an export of years would fill it).
+
+    Under the lock: a file and its journal must be read together.
+    """
+    tables = DurableJSONStorage(partition[1]).read() or {}
+    return sorted(tables.get("ratings", {}).values(), key=lambda record: record["ts"])
 
 
 def _id_shard(rating_id: str) -> str:

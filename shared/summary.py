@@ -8,16 +8,20 @@ shop's own time zone.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
-from shared.ratings import Rating
+from shared.ratings import Channel, Outcome, Rating
 
 ANSWERS = "answers"
 SUSPECT = "suspect"
 
 
+@functools.lru_cache(maxsize=4096)  # a day's thousand answers share a few dozen keys
 def counter_key(*parts: str) -> str:
     """An unambiguous key for a combination such as ("station", "front", "met")."""
     return json.dumps(list(parts), ensure_ascii=False, separators=(",", ":"))
@@ -72,3 +76,47 @@ def summarise(ratings: Iterable[Rating]) -> dict[str, dict[str, int]]:
     for rating in ratings:
         hours.setdefault(hour_of(rating), Counter()).update(rating_counts(rating))
     return {hour: dict(counts) for hour, counts in sorted(hours.items())}
+
+
+_UNMET = {str(outcome): outcome.is_unmet for outcome in Outcome}
+
+
+def summarise_records(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """:func:`summarise` of stored ratings, read as the dicts they are stored as.
+
+    The recount of a day after a restore: building a :class:`Rating` for each of a day's
+    thousand answers (parsing its times, checking every field) cost ten times the counting.
+    A record that is not exactly as this version stores it is read as a :class:`Rating`.
+    """
+    hours: dict[str, Counter[str]] = {}
+    for record in records:
+        if not stored_as_now(record):
+            rating = Rating.from_record(record)
+            hours.setdefault(hour_of(rating), Counter()).update(rating_counts(rating))
+            continue
+        counts = hours.setdefault(record["ts"][:13], Counter())
+        if record["suspect"]:
+            counts[SUSPECT] += 1
+            continue
+        outcome = record["outcome"]
+        counts[ANSWERS] += 1
+        counts[counter_key("outcome", outcome)] += 1
+        counts[counter_key("channel", record["channel"], outcome)] += 1
+        counts[counter_key("station", record["station"], outcome)] += 1
+        counts[counter_key("staff", record["staff"], outcome)] += 1
+        if _UNMET[outcome]:
+            for reason in record["reasons"]:
+                counts[counter_key("reason", reason)] += 1
+        if record["shoutout"]:
+            counts[counter_key("shoutout", record["shoutout"])] += 1
+    return {hour: dict(counts) for hour, counts in sorted(hours.items())}
+
+
+_STORED_KEYS = frozenset(
+    Rating(id="-", ts=datetime(2000, 1, 1, tzinfo=UTC), channel=Channel.KIOSK, outcome=Outcome.MET).to_record()
+)
+
+
+def stored_as_now(record: Mapping[str, Any]) -> bool:
+    """Whether a stored rating has exactly the fields this version writes, in UTC (so it can be read as is)."""
+    return record.keys() == _STORED_KEYS and str(record["ts"]).endswith("+00:00") and record["outcome"] in _UNMET

@@ -23,6 +23,7 @@ import pytest
 
 from feedback.cli import main
 from shared import export
+from shared import store as store_module
 from shared.backup import BackupExists, backup
 from shared.files import Transaction
 from shared.followups import FollowUp
@@ -73,9 +74,10 @@ def months(tmp_path: Path) -> CountingStore:
     return store
 
 
-def test_a_purge_takes_one_short_transaction_per_day_and_another_writer_gets_in_between(
-    months: CountingStore, tmp_path: Path
+def test_a_purge_takes_short_transactions_and_another_writer_gets_in_between(
+    months: CountingStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(store_module, "SLICE_SECONDS", 0.0)  # a day per transaction: a writer between each
     other = FeedbackStore(months.root, lock_timeout=2.0)  # its own lock handle, like another process
     written: list[str] = []
 
@@ -169,9 +171,10 @@ def test_an_export_of_four_times_the_days_peaks_no_higher(tmp_path: Path, fmt: s
     assert long < short * 1.6  # held all in memory, it would be about four times
 
 
-def test_a_report_over_every_day_recounts_a_restored_copy_a_day_at_a_time(
-    months: CountingStore, tmp_path: Path
+def test_a_report_over_every_day_recounts_a_restored_copy_a_few_days_at_a_time(
+    months: CountingStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(store_module, "SLICE_SECONDS", 0.0)  # at least one day per transaction, never all
     before = months.daily_summaries(START.date(), NOW.date())
     copy = tmp_path / "copy"
     backup(months, copy)
