@@ -34,7 +34,7 @@ from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from shared.private_files import FILE_MODE, private_folder
-from shared.storage import Changes, DurableJSONStorage, StoreError, StoreWriteError, storage_signature
+from shared.storage import Changes, DurableJSONStorage, FolderSyncs, StoreError, StoreWriteError, storage_signature
 
 REVISION_FILE = "revision.json"
 RECENT_CHANGES_KEPT = 256
@@ -71,6 +71,7 @@ class Transaction:
     def __init__(self, files: StoreFiles) -> None:
         self._files = files
         self.announced: set[str] = set()
+        self.syncs = FolderSyncs()  # folder fsyncs owed by rewrites, settled before the lock is released
 
     @property
     def root(self) -> Path:
@@ -111,8 +112,11 @@ class Transaction:
                 self.compact(journal.relative_to(self.root).as_posix().removesuffix(".json.log"))
 
     def rewrite(self, name: str, changes: dict[str, Changes]) -> None:
-        """Upsert and delete documents of ``<name>.json`` and fold its journal: one new file (a purge)."""
-        self._files._storage(f"{name}.json").rewrite(changes)
+        """Upsert and delete documents of ``<name>.json`` and fold its journal: one new file (a purge).
+
+        Durable when the transaction ends: the folders of all its rewrites are fsynced once then.
+        """
+        self._files._storage(f"{name}.json").rewrite(changes, syncs=self.syncs)
 
     def records(self, name: str, table: str) -> Mapping[str, dict[str, Any]]:
         """The documents of one table of ``<name>.json`` by key, as stored: read only, never changed in place.
@@ -120,6 +124,12 @@ class Transaction:
         No TinyDB document is built for each, so reading a day's thousand ratings costs a lookup.
         """
         return self._files._storage(f"{name}.json").table(table)
+
+    def uncache(self, name: str) -> None:
+        """Drop the parsed copy of ``<name>.json`` now: a long command's days would crowd out the live files."""
+        storage = self._files._storages.get(f"{name}.json")
+        if storage is not None:
+            storage.forget()
 
     def signature(self, name: str) -> list[int] | None:
         """The identity of ``<name>.json`` as it is now (file and journal)."""
@@ -195,12 +205,21 @@ class StoreFiles:
                 self._transaction = Transaction(self)
                 yield self._transaction
             finally:
-                self._transaction = None
-                # Trim the cache only between transactions: within one, a file's storage must
-                # stay the one its TinyDB tables use, however many files the transaction opens.
-                self._trim_caches()
-                if locked:
-                    self._file_lock.release()
+                transaction, self._transaction = self._transaction, None
+                try:
+                    if transaction is not None:
+                        transaction.syncs.settle()
+                except OSError as error:
+                    raise StoreWriteError(self.root, error) from error
+                finally:
+                    self._release_and_trim(locked)
+
+    def _release_and_trim(self, locked: bool) -> None:
+        # Trim the cache only between transactions: within one, a file's storage must
+        # stay the one its TinyDB tables use, however many files the transaction opens.
+        self._trim_caches()
+        if locked:
+            self._file_lock.release()
 
     def _trim_caches(self) -> None:
         """Drop the least recently used parsed files until the rest fit in ``CACHE_BUDGET``."""

@@ -212,6 +212,7 @@ def _purge_partition(
         totals["ratings"] += len(found)
         totals["files"] += 1
     if dry_run:
+        tx.uncache(name)
         return oldest
     summaries = tx.db(f"summaries/{month_name(day)}", durable=False).table("days")
     entry = summaries.get(doc_id=day.isoformat())
@@ -221,6 +222,7 @@ def _purge_partition(
     if stamp_was_current:
         # The counts do not depend on what was erased: keep them, stamped for the new file.
         summaries.update({"signature": storage_signature(path)}, doc_ids=[day.isoformat()])
+    tx.uncache(name)  # a year of days read once: memory of one day, not of the cache's budget
     return oldest
 
 
