@@ -125,6 +125,10 @@ class Transaction:
         """
         return self._files._storage(f"{name}.json").table(table)
 
+    def find_by_id(self, name: str, table: str, key: str) -> dict[str, Any] | None:
+        """One document of ``<name>.json`` whose ``id`` is its key, parsing only it if the file is not cached."""
+        return self._files._storage(f"{name}.json").find_by_id(table, key)
+
     def uncache(self, name: str) -> None:
         """Drop the parsed copy of ``<name>.json`` now: a long command's days would crowd out the live files."""
         storage = self._files._storages.get(f"{name}.json")

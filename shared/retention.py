@@ -241,4 +241,6 @@ def _purge_followups(
     if not dry_run:
         # Follow-ups moved out (resolved, reopened) left old copies in the journal: folded in too.
         tx.rewrite(name, {"followups": ({key: {**records[key], **FOLLOWUP_ERASED} for key in found}, [])})
+    if name != "queue":
+        tx.uncache(name)  # a month's archive, read once
     return oldest

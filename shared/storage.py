@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -60,6 +61,8 @@ class StoreWriteError(StoreError):
         self.errno = error.errno
 
 
+_DECODER = json.JSONDecoder()
+FOUND_BYTES = 1 << 18  # more than any one document the store accepts (see shared.ratings.Limits)
 META_TABLE = "_meta"
 COMPACT_AFTER = 512
 PARSED_BYTES_PER_BYTE = 4
@@ -267,6 +270,39 @@ class DurableJSONStorage(Storage):
         for table, (documents, deleted) in changes.items():
             tables[table] = _changed(tables.get(table, {}), documents, deleted)
         self.write(tables, syncs=syncs)
+
+    def find_by_id(self, table: str, key: str) -> dict[str, Any] | None:
+        """One document of a table whose documents carry their key as ``id``, without parsing the
+        whole file when it is not parsed already.
+
+        A repeated id names a day of maybe 50,000 answers: the file is searched for the key (a key
+        is never inside a string: quotes there are escaped) and only that document is parsed, and
+        checked to be the one (its ``id`` is the key). A journal that mentions the key at all, a
+        key found twice, or anything unexpected means reading it all the usual way.
+        """
+        if self._cached is not None:
+            return self.table(table).get(key)
+        needle = orjson.dumps(key) + b":{"
+        try:
+            if orjson.dumps(key) in self.journal_path.read_bytes():
+                return self.table(table).get(key)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        try:
+            content = self.path.read_bytes()
+        except OSError:
+            return self.table(table).get(key)  # missing: nothing; unreadable: the usual error
+        at = content.find(needle)
+        if at < 0:
+            return None
+        start = at + len(needle) - 1
+        if content.find(needle, at + 1) >= 0:
+            return self.table(table).get(key)
+        try:
+            document, _ = _DECODER.raw_decode(content[start : start + FOUND_BYTES].decode(errors="ignore"))
+        except ValueError:
+            return self.table(table).get(key)
+        return document if isinstance(document, dict) and document.get("id") == key else self.table(table).get(key)
 
     def table(self, name: str) -> dict[str, Any]:
         """One table's documents as cached, not copied: for reading only (writes go through the journal)."""

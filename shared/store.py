@@ -474,7 +474,8 @@ class FeedbackStore:
     def _rating_in(self, tx: Transaction, rating_id: str, day: date) -> Rating | None:
         if not (self.root / f"{self._partition_name(day)}.json").exists():
             return None
-        record = tx.db(self._partition_name(day)).table("ratings").get(doc_id=rating_id)
+        # A repeated id in a fresh process: only its own record is parsed, not the day's thousands.
+        record = tx.find_by_id(self._partition_name(day), "ratings", rating_id)
         return None if record is None else Rating.from_record(record)
 
     def _index_start(self, tx: Transaction) -> str | None:

@@ -280,22 +280,21 @@ def _purge_shard(tx: Transaction, name: str, limit: str, dry_run: bool) -> int:
     if tx.signature(name) is None:
         return 0
     erased = 0
-    numbers = tx.db(name).table("numbers")
     idle, trimmed = [], {}
-    for doc in numbers.all():
+    for key, doc in tx.records(name, "numbers").items():
         legacy = doc.get("messages", {})  # written before messages had a table of their own
         old = [sid for sid, message in legacy.items() if message["at"] < limit]
         erased += len(old)
         if doc.get("updated", "") < limit:
-            idle.append(str(doc.doc_id))
+            idle.append(key)
         elif old:
-            trimmed[str(doc.doc_id)] = {**doc, "messages": {s: m for s, m in legacy.items() if m["at"] >= limit}}
-    old_messages = [str(m.doc_id) for m in tx.db(name).table("messages").all() if m["at"] < limit]
+            trimmed[key] = {**doc, "messages": {s: m for s, m in legacy.items() if m["at"] >= limit}}
+    old_messages = [key for key, message in tx.records(name, "messages").items() if message["at"] < limit]
     erased += len(old_messages)
-    if dry_run or not (idle or trimmed or old_messages):
-        return erased
-    tx.change(name, {"numbers": (trimmed, idle), "messages": ({}, old_messages)})
-    tx.compact(name)  # erased means gone from the disk, not only from the journal's replay
+    if not dry_run and (idle or trimmed or old_messages):
+        # Erased means gone from the disk, not only from the journal's replay: one new file.
+        tx.rewrite(name, {"numbers": (trimmed, idle), "messages": ({}, old_messages)})
+    tx.uncache(name)  # 256 shards read once: not kept, so a purge's memory is one shard's
     return erased
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from shared import storage
@@ -157,3 +158,19 @@ def test_rewrites_in_one_transaction_fsync_their_folder_once_and_cut_journals_on
     assert synced == [store.root / "days"]
     assert not any(journal.stat().st_size for journal in journals)
     assert all(reopened(store.root / f"{name}.json")["ratings"]["b"] == {"comment": ""} for name in names)
+
+
+def test_one_document_is_found_by_its_id_without_parsing_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "day.json"
+    decoy = {"id": "d", "comment": 'he wrote "a":{"id":"a"} to fool us', "extra": {"b": "x"}}
+    storage.write_atomically(
+        path, orjson.dumps({"ratings": {"d": decoy, "a": {"id": "a", "n": 1}, "b": {"id": "b", "n": 2}}})
+    )
+    fresh = DurableJSONStorage(path)
+    assert fresh.find_by_id("ratings", "a") == {"id": "a", "n": 1}
+    assert fresh.find_by_id("ratings", "b") == {"id": "b", "n": 2}
+    assert fresh.find_by_id("ratings", "zz") is None
+    assert fresh._cached is None  # nothing parsed but the one document
+    DurableJSONStorage(path).append("ratings", {"a": {"id": "a", "n": 3}})  # the journal names it: read it all
+    assert DurableJSONStorage(path).find_by_id("ratings", "a") == {"id": "a", "n": 3}
+    assert DurableJSONStorage(tmp_path / "none.json").find_by_id("ratings", "a") is None
