@@ -86,30 +86,47 @@ def summarise_records(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[st
 
     The recount of a day after a restore: building a :class:`Rating` for each of a day's
     thousand answers (parsing its times, checking every field) cost ten times the counting.
-    A record that is not exactly as this version stores it is read as a :class:`Rating`.
+    The answers are first counted by what they are counted by (hour, outcome, station, ...),
+    a few dozen kinds a day, then each kind is counted into its keys once. A record without
+    the fields this version writes, or not in UTC, is read as a :class:`Rating`.
     """
+    kinds: Counter[tuple[Any, ...]] = Counter()
     hours: dict[str, Counter[str]] = {}
     for record in records:
-        if not stored_as_now(record):
-            rating = Rating.from_record(record)
-            hours.setdefault(hour_of(rating), Counter()).update(rating_counts(rating))
+        kind = _kind(record)
+        if kind is not None:
+            kinds[kind] += 1
             continue
-        counts = hours.setdefault(record["ts"][:13], Counter())
-        if record["suspect"]:
-            counts[SUSPECT] += 1
+        rating = Rating.from_record(record)
+        hours.setdefault(hour_of(rating), Counter()).update(rating_counts(rating))
+    for (hour, suspect, outcome, channel, station, staff, reasons, shoutout), number in kinds.items():
+        counts = hours.setdefault(hour, Counter())
+        if suspect:
+            counts[SUSPECT] += number
             continue
-        outcome = record["outcome"]
-        counts[ANSWERS] += 1
-        counts[counter_key("outcome", outcome)] += 1
-        counts[counter_key("channel", record["channel"], outcome)] += 1
-        counts[counter_key("station", record["station"], outcome)] += 1
-        counts[counter_key("staff", record["staff"], outcome)] += 1
-        if _UNMET[outcome]:
-            for reason in record["reasons"]:
-                counts[counter_key("reason", reason)] += 1
-        if record["shoutout"]:
-            counts[counter_key("shoutout", record["shoutout"])] += 1
+        counts[ANSWERS] += number
+        counts[counter_key("outcome", outcome)] += number
+        counts[counter_key("channel", channel, outcome)] += number
+        counts[counter_key("station", station, outcome)] += number
+        counts[counter_key("staff", staff, outcome)] += number
+        for reason in reasons:
+            counts[counter_key("reason", reason)] += number
+        if shoutout:
+            counts[counter_key("shoutout", shoutout)] += number
     return {hour: dict(counts) for hour, counts in sorted(hours.items())}
+
+
+def _kind(record: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """What a stored rating is counted by (see :func:`rating_counts`), or None if it is not stored as now."""
+    try:
+        ts, outcome = record["ts"], record["outcome"]
+        if not ts.endswith("+00:00") or outcome not in _UNMET:
+            return None
+        reasons = tuple(record["reasons"]) if _UNMET[outcome] else ()
+        return (ts[:13], bool(record["suspect"]), outcome, record["channel"], record["station"], record["staff"],
+                reasons, record["shoutout"])  # fmt: skip
+    except (KeyError, TypeError, AttributeError):
+        return None
 
 
 _STORED_KEYS = frozenset(
