@@ -12,10 +12,9 @@ import functools
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from shared.ratings import Channel, Outcome, Rating
+from shared.ratings import Outcome, Rating
 
 ANSWERS = "answers"
 SUSPECT = "suspect"
@@ -127,13 +126,3 @@ def _kind(record: Mapping[str, Any]) -> tuple[Any, ...] | None:
                 reasons, record["shoutout"])  # fmt: skip
     except (KeyError, TypeError, AttributeError):
         return None
-
-
-_STORED_KEYS = frozenset(
-    Rating(id="-", ts=datetime(2000, 1, 1, tzinfo=UTC), channel=Channel.KIOSK, outcome=Outcome.MET).to_record()
-)
-
-
-def stored_as_now(record: Mapping[str, Any]) -> bool:
-    """Whether a stored rating has exactly the fields this version writes, in UTC (so it can be read as is)."""
-    return record.keys() == _STORED_KEYS and str(record["ts"]).endswith("+00:00") and record["outcome"] in _UNMET
