@@ -129,6 +129,20 @@ class Transaction:
         """One document of ``<name>.json`` whose ``id`` is its key, parsing only it if the file is not cached."""
         return self._files._storage(f"{name}.json").find_by_id(table, key)
 
+    # -- shared.door.ChannelData: a channel's collections are files of the data folder ---------
+
+    def get(self, name: str, table: str, key: str) -> dict[str, Any] | None:
+        """A copy of one document of ``<name>.json``, or None."""
+        found = self._files._storage(f"{name}.json").table(table).get(key)
+        return None if found is None else dict(found)
+
+    def erase(self, name: str, changes: dict[str, Changes]) -> None:
+        """Change documents leaving no old copy on disk (see :meth:`rewrite`)."""
+        self.rewrite(name, changes)
+
+    def exists(self, name: str) -> bool:
+        return self.signature(name) is not None
+
     def uncache(self, name: str) -> None:
         """Drop the parsed copy of ``<name>.json`` now: a long command's days would crowd out the live files."""
         storage = self._files._storages.get(f"{name}.json")
