@@ -359,6 +359,8 @@ class StoreFiles:
             self._storages[name] = storage
         else:
             self._storages.move_to_end(name)
+            if not durable:  # derived data first opened only to read (a summary looked up, then written)
+                storage.durable = False
         return storage
 
 

@@ -24,8 +24,7 @@ from typing import Any
 
 from shared.progress import Steps
 from shared.ratings import parse_time
-from shared.storage import storage_signature
-from shared.store import FeedbackStore, Transaction, day_partitions, month_name
+from shared.store import FeedbackStore, Transaction, summary_name
 
 _SPAN = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$")
 
@@ -122,17 +121,14 @@ def purge(
     cutoff = now - older_than
     totals = {"ratings": 0, "followups": 0, "phones": 0, "comments": 0, "notes": 0, "files": 0, "messages": 0}
     with store.transaction() as tx:
-        state = {str(entry.doc_id): dict(entry) for entry in tx.db(STATE, durable=False).table("files").all()}
-        archives = sorted((store.root / "followups").glob("*.json"))
+        state = tx.records(STATE, "files")
         work: list[tuple[str, date | None]] = [
-            (name, day)
-            for day, path in day_partitions(store.root)
-            if _worth_reading(state.get(name := path.relative_to(tx.root).with_suffix("").as_posix()), tx, name, cutoff)
+            (name, day) for day, name in store.partition_names() if _worth_reading(state.get(name), tx, name, cutoff)
         ]
         # Archives are by month of resolution: an old follow-up may sit in a recent month.
         work += [
             (name, None)
-            for name in ["queue", *(f"followups/{path.stem}" for path in archives)]
+            for name in ["queue", *store.archive_names()]
             if name == "queue" or _worth_reading(state.get(name), tx, name, cutoff)
         ]
     total = len(work) + 1
@@ -202,7 +198,6 @@ def _purge_partition(
     tx: Transaction, day: date, name: str, cutoff: datetime, totals: dict[str, int], dry_run: bool
 ) -> datetime | None:
     """Purge one day's ratings; return the oldest time personal data is still kept from (None: none left)."""
-    path = tx.root / f"{name}.json"
     records = tx.records(name, "ratings")
     found, oldest = _past_cutoff(records, cutoff, personal_in_rating, rating_kept_since)
     for phone, comment in found.values():
@@ -214,14 +209,15 @@ def _purge_partition(
     if dry_run:
         tx.uncache(name)
         return oldest
-    summaries = tx.db(f"summaries/{month_name(day)}", durable=False).table("days")
-    entry = summaries.get(doc_id=day.isoformat())
-    stamp_was_current = entry is not None and entry.get("signature") == storage_signature(path)
+    summaries = summary_name(day)
+    entry = tx.get(summaries, "days", day.isoformat())
+    stamp_was_current = entry is not None and entry.get("signature") == tx.signature(name)
     # One new file with the journal folded in: a rating changed earlier left its old copy there.
     tx.rewrite(name, {"ratings": ({key: {**records[key], **RATING_ERASED} for key in found}, [])})
     if stamp_was_current:
         # The counts do not depend on what was erased: keep them, stamped for the new file.
-        summaries.update({"signature": storage_signature(path)}, doc_ids=[day.isoformat()])
+        assert entry is not None
+        tx.append(summaries, "days", {day.isoformat(): {**entry, "signature": tx.signature(name)}}, durable=False)
     tx.uncache(name)  # a year of days read once: memory of one day, not of the cache's budget
     return oldest
 

@@ -71,6 +71,11 @@ def month_name(moment: date) -> str:
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
+def summary_name(day: date) -> str:
+    """The name of the month's hourly counts that hold ``day``'s."""
+    return f"summaries/{month_name(day)}"
+
+
 def partition_name(day: date) -> str:
     """The file (without ``.json``) that holds one UTC day's ratings."""
     return f"ratings/{day.year:04d}/{day_name(day)}"
@@ -210,6 +215,16 @@ class FeedbackStore:
             if steps is not None:
                 steps(done, len(items))
             yield from results
+
+    def partition_names(self) -> list[tuple[date, str]]:
+        """Every day's ratings by day and name (as :class:`Transaction` methods take it), oldest first."""
+        return [
+            (day, path.relative_to(self.root).with_suffix("").as_posix()) for day, path in day_partitions(self.root)
+        ]
+
+    def archive_names(self) -> list[str]:
+        """The monthly archives of resolved follow-ups by name, oldest first."""
+        return [f"followups/{path.stem}" for path in sorted((self.root / "followups").glob("*.json"))]
 
     def revision(self) -> int:
         """A number that changes whenever anything in the store changes (no lock, no history read)."""
