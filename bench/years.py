@@ -268,7 +268,7 @@ def sms_settings(base: Path) -> object:
 
 def sqlite_text(year: Year, phone: str, sid: str, at: datetime) -> None:
     db = year.db
-    db.execute("BEGIN")
+    db.execute("BEGIN IMMEDIATE")  # the lock first, as the store: a deferred read cannot upgrade during a purge
     seen = db.execute("SELECT record FROM messages WHERE phone = ? AND sid = ?", (phone, sid)).fetchone()
     if seen is None:
         db.execute("SELECT record FROM numbers WHERE id = ?", (phone,)).fetchone()
