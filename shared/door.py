@@ -115,7 +115,7 @@ class StatsDoor(Protocol):
 
 @runtime_checkable
 class ExportDoor(Protocol):
-    """Everything in a period, streamed (a day at a time for ratings)."""
+    """Everything in a period, streamed (a few days at a time for ratings)."""
 
     def ratings(
         self,
