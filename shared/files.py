@@ -118,6 +118,11 @@ class Transaction:
         """
         self._files._storage(f"{name}.json").rewrite(changes, syncs=self.syncs)
 
+    def after_sync(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once this transaction's rewrites are durable and their journals cut, before the
+        lock is released: a signature taken then is the one the files keep (a summary's stamp)."""
+        self.syncs.owe(None, action)
+
     def records(self, name: str, table: str) -> Mapping[str, dict[str, Any]]:
         """The documents of one table of ``<name>.json`` by key, as stored: read only, never changed in place.
 

@@ -15,6 +15,7 @@ every write is durable and announced on the change feed, and no kiosk or text wa
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
@@ -24,7 +25,7 @@ from typing import Any
 
 from shared.progress import Steps
 from shared.ratings import parse_time
-from shared.store import FeedbackStore, Transaction, summary_name
+from shared.store import FeedbackStore, StoreError, Transaction, summary_name
 
 _SPAN = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$")
 
@@ -215,9 +216,17 @@ def _purge_partition(
     # One new file with the journal folded in: a rating changed earlier left its old copy there.
     tx.rewrite(name, {"ratings": ({key: {**records[key], **RATING_ERASED} for key in found}, [])})
     if stamp_was_current:
-        # The counts do not depend on what was erased: keep them, stamped for the new file.
+        # The counts do not depend on what was erased: keep them, stamped for the new file (once its
+        # journal is cut too: the stamp is the file's and the journal's signature).
         assert entry is not None
-        tx.append(summaries, "days", {day.isoformat(): {**entry, "signature": tx.signature(name)}}, durable=False)
+        restamped = {day.isoformat(): {**entry, "signature": None}}
+
+        def restamp() -> None:
+            restamped[day.isoformat()]["signature"] = tx.signature(name)
+            with contextlib.suppress(StoreError):  # derived: if it cannot be written, the day is recounted
+                tx.append(summaries, "days", restamped, durable=False)
+
+        tx.after_sync(restamp)
     tx.uncache(name)  # a year of days read once: memory of one day, not of the cache's budget
     return oldest
 

@@ -116,6 +116,7 @@ class DurableJSONStorage(Storage):
         self._stale = False
         self._unverified = False
         self._owed: FolderSyncs | None = None
+        self._searched = False
 
     def read(self) -> Tables | None:
         if self._cached is not None and self._unverified and not self._stale:
@@ -278,10 +279,12 @@ class DurableJSONStorage(Storage):
         A repeated id names a day of maybe 50,000 answers: the file is searched for the key (a key
         is never inside a string: quotes there are escaped) and only that document is parsed, and
         checked to be the one (its ``id`` is the key). A journal that mentions the key at all, a
-        key found twice, or anything unexpected means reading it all the usual way.
+        key found twice, or anything unexpected means reading it all the usual way; so does a
+        second call (a long-lived process asked again about a day parses it once, not scans it each time).
         """
-        if self._cached is not None:
-            return self.table(table).get(key)
+        if self._cached is not None or self._searched:
+            return self.table(table).get(key)  # a second look: parsed once, then a lookup each time
+        self._searched = True
         needle = orjson.dumps(key) + b":{"
         try:
             if orjson.dumps(key) in self.journal_path.read_bytes():
@@ -490,8 +493,10 @@ class FolderSyncs:
         self._folders: set[Path] = set()
         self._then: list[Callable[[], None]] = []
 
-    def owe(self, folder: Path, then: Callable[[], None]) -> None:
-        self._folders.add(folder)
+    def owe(self, folder: Path | None, then: Callable[[], None]) -> None:
+        """Owe ``folder``'s fsync (None: none), and run ``then`` after every folder owed is synced."""
+        if folder is not None:
+            self._folders.add(folder)
         self._then.append(then)
 
     def settle(self) -> None:

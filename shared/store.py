@@ -46,7 +46,7 @@ from shared.followups import (
 )
 from shared.ratings import DEFAULT_LIMITS, Channel, Contact, Limits, Rating, check_bounds, check_fields
 from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, storage_signature
-from shared.summary import apply_change, hour_of, summarise, summarise_records
+from shared.summary import apply_change, hour_of, summarise_records
 
 QUEUE = "queue"
 ID_SHARDS = 256
@@ -540,7 +540,7 @@ class FeedbackStore:
         key = day.isoformat()
         entry = table.get(doc_id=key)
         if entry is None or entry.get("signature") != stamp_before:
-            hours = summarise(self._ratings_in(tx, day))
+            hours = summarise_records(tx.records(self._partition_name(day), "ratings").values())
         else:
             hours = dict(entry["hours"])
             for old, new in changes:
@@ -563,10 +563,6 @@ class FeedbackStore:
         except StoreCorrupt:
             tx.discard(name)
         return table
-
-    def _ratings_in(self, tx: Transaction, day: date) -> list[Rating]:
-        records = tx.db(self._partition_name(day)).table("ratings").all()
-        return [Rating.from_record(record) for record in records]
 
     def daily_summaries(self, since: date, until: date) -> dict[str, dict[str, dict[str, int]]]:
         """Hourly counts for each day in [since, until] that has ratings: ``{day: {hour: counts}}``."""

@@ -304,3 +304,18 @@ def test_the_sms_purge_works_a_few_shards_per_transaction_and_a_text_meanwhile_i
     with store.transaction() as tx, sms_records.SmsRecords(tx) as records:
         kept = [message["body"] for phone in phones for message in records.messages(phone)]
     assert kept == ["3 great"] * opened
+
+
+def test_after_a_purge_no_day_is_recounted(months: CountingStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    for number in range(40):  # each day a journal line beside its file
+        when = START + timedelta(days=number, hours=1)
+        late = Rating(id=f"late-{number}", ts=when, channel=Channel.KIOSK, outcome=Outcome.MET, comment="hi")
+        months.record_rating(late, now=when)
+    before = months.daily_summaries(START.date(), NOW.date())
+    purge(months, older_than=timedelta(days=30), now=NOW)
+    recounted: list[int] = []
+    real = store_module.summarise_records
+    monkeypatch.setattr(store_module, "summarise_records", lambda records: recounted.append(1) or real(records))
+    fresh = FeedbackStore(months.root)  # another process: it trusts only the stamps on disk
+    assert fresh.daily_summaries(START.date(), NOW.date()) == before
+    assert recounted == []

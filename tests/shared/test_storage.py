@@ -166,11 +166,12 @@ def test_one_document_is_found_by_its_id_without_parsing_the_file(tmp_path: Path
     storage.write_atomically(
         path, orjson.dumps({"ratings": {"d": decoy, "a": {"id": "a", "n": 1}, "b": {"id": "b", "n": 2}}})
     )
-    fresh = DurableJSONStorage(path)
+    for key, found in (("a", {"id": "a", "n": 1}), ("b", {"id": "b", "n": 2}), ("zz", None)):
+        fresh = DurableJSONStorage(path)
+        assert fresh.find_by_id("ratings", key) == found
+        assert fresh._cached is None  # nothing parsed but the one document
     assert fresh.find_by_id("ratings", "a") == {"id": "a", "n": 1}
-    assert fresh.find_by_id("ratings", "b") == {"id": "b", "n": 2}
-    assert fresh.find_by_id("ratings", "zz") is None
-    assert fresh._cached is None  # nothing parsed but the one document
+    assert fresh._cached is not None  # asked again: parsed once, then looked up
     DurableJSONStorage(path).append("ratings", {"a": {"id": "a", "n": 3}})  # the journal names it: read it all
     assert DurableJSONStorage(path).find_by_id("ratings", "a") == {"id": "a", "n": 3}
     assert DurableJSONStorage(tmp_path / "none.json").find_by_id("ratings", "a") is None
