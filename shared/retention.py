@@ -213,8 +213,11 @@ def _purge_partition(
     summaries = summary_name(day)
     entry = tx.get(summaries, "days", day.isoformat())
     stamp_was_current = entry is not None and entry.get("signature") == tx.signature(name)
-    # One new file with the journal folded in: a rating changed earlier left its old copy there.
-    tx.rewrite(name, {"ratings": ({key: {**records[key], **RATING_ERASED} for key in found}, [])})
+    # One new file with the journal folded in: a rating changed earlier left its old copy there. Not
+    # for a day whose answers all came after the cut-off (today's, maybe 50,000): its journal's old
+    # copies (a rating's received time never changes) hold nothing to erase either.
+    if found or any(rating_kept_since(record) < cutoff for record in records.values()):
+        tx.rewrite(name, {"ratings": ({key: {**records[key], **RATING_ERASED} for key in found}, [])})
     if stamp_was_current:
         # The counts do not depend on what was erased: keep them, stamped for the new file (once its
         # journal is cut too: the stamp is the file's and the journal's signature).
