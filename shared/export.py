@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -113,13 +113,27 @@ def write_json(
 
 
 def _write_array(out: TextIO, rows: Iterable[dict[str, Any]]) -> None:
+    """Rows one a line, written a thousand at a time (one write per row cost a fifth of an export)."""
     separator = "\n"
-    for row in rows:
-        out.write(separator)
-        out.write(orjson.dumps(row).decode())
+    for chunk in _batched(rows):
+        out.write(separator + b",\n".join(orjson.dumps(row) for row in chunk).decode())
         separator = ",\n"
     if separator != "\n":
         out.write("\n")
+
+
+ROWS_AT_ONCE = 1000
+
+
+def _batched(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == ROWS_AT_ONCE:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 _FOLLOWUP_CSV_COLUMNS = [
