@@ -55,7 +55,7 @@ ID_SHARDS = 256
 FOLLOWED_UP = "f"
 INDEX_START = "ids/start"
 # The longest a long command works under the lock before letting a tap or a text in (see in_slices).
-SLICE_SECONDS = 0.02
+SLICE_SECONDS = 0.015
 DAYS_READ_AT_ONCE = 4  # an export holds at most this many days' ratings at once
 T = TypeVar("T")
 R = TypeVar("R")
