@@ -174,6 +174,7 @@ class StoreFiles:
         self._file_lock = FileLock(self.root / ".lock", timeout=lock_timeout)
         self._thread_lock = threading.RLock()
         self._storages: OrderedDict[str, DurableJSONStorage] = OrderedDict()
+        self._used: set[str] = set()  # files the current transaction used (kept by the next trim)
         self._seen_revision: int | None = None
         self._seen_epoch: str | None = None
         self._revision_state: dict[str, Any] = {"revision": 0, "recent": []}
@@ -245,11 +246,23 @@ class StoreFiles:
             self._file_lock.release()
 
     def _trim_caches(self) -> None:
-        """Drop the least recently used parsed files until the rest fit in ``CACHE_BUDGET``."""
+        """Drop the least recently used parsed files until the rest fit in ``CACHE_BUDGET``.
+
+        Never the largest file the transaction just ended used: a day of 50,000 answers may alone
+        be about the budget, and a kiosk that dropped it after each tap would read 15 MB for the
+        next. Memory is then at most the budget plus that one file.
+        """
         total = sum(storage.cost for storage in self._storages.values())
-        while total > CACHE_BUDGET and self._storages:
-            _, storage = self._storages.popitem(last=False)
-            total -= storage.cost
+        used = [
+            (storage.cost, order) for order, (name, storage) in enumerate(self._storages.items()) if name in self._used
+        ]
+        keep = max(used)[1] if used else -1
+        for order, name in enumerate(list(self._storages)):  # least recently used first
+            if total <= CACHE_BUDGET:
+                break
+            if order != keep:
+                total -= self._storages.pop(name).cost
+        self._used.clear()
 
     def revision(self) -> int:
         """A number that changes whenever anything in the store changes (no lock, no history read).
@@ -356,6 +369,7 @@ class StoreFiles:
             os.close(descriptor)
 
     def _storage(self, name: str, *, durable: bool = True) -> DurableJSONStorage:
+        self._used.add(name)
         storage = self._storages.get(name)
         if storage is None:
             storage = DurableJSONStorage(
