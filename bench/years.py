@@ -268,7 +268,7 @@ def sms_settings(base: Path) -> object:
 
 def sqlite_text(year: Year, phone: str, sid: str, at: datetime) -> None:
     db = year.db
-    db.execute("BEGIN")
+    db.execute("BEGIN IMMEDIATE")  # the lock first, as the store: a deferred read cannot upgrade during a purge
     seen = db.execute("SELECT record FROM messages WHERE phone = ? AND sid = ?", (phone, sid)).fetchone()
     if seen is None:
         db.execute("SELECT record FROM numbers WHERE id = ?", (phone,)).fetchone()
@@ -541,18 +541,24 @@ elif op == "json":
             f.write(sep + orjson.dumps(orjson.loads(record)))
             sep = b",\n"
         f.write(b"]}\n")
-elif op == "csv":
-    with open(out, "w", newline="") as f:
-        writer = csv.writer(f)
+elif op == "csv":  # the same sheet as feedback export --format csv: same columns, masking, formula guard
+    from shared.csv_safe import SafeWriter
+    from shared.export import RATING_COLUMNS, _FOLLOWUP_CSV_COLUMNS, _cell, _followup_cells, rating_row
+    from shared.followups import FollowUp
+    with open(out, "w", newline="", encoding="utf-8-sig") as f:
+        writer = SafeWriter(f)
+        writer.writerow(RATING_COLUMNS + [f"followup_{c}" for c in _FOLLOWUP_CSV_COLUMNS])
+        none = [""] * len(_FOLLOWUP_CSV_COLUMNS)
         rows = db.execute(
             "SELECT r.record, f.record FROM ratings r LEFT JOIN followups f ON f.id = 'fu-' || r.id "
             "ORDER BY r.day, r.id"
         )
         for rating, followup in rows:
-            r = orjson.loads(rating)
-            fu = orjson.loads(followup) if followup else {}
-            writer.writerow([r["id"], r["ts"], r["outcome"], r["station"], r["staff"], r["comment"],
-                             fu.get("status", ""), fu.get("resolved_at", ""), fu.get("note", "")])
+            row = rating_row(orjson.loads(rating), include_contacts=False)
+            tail = none
+            if followup:
+                tail = _followup_cells(FollowUp.from_record(orjson.loads(followup)), include_contacts=False)
+            writer.writerow([_cell(row[c]) for c in RATING_COLUMNS] + tail)
 elif op == "report":
     list(db.execute(
         "SELECT day, json_extract(record, '$.outcome'), json_extract(record, '$.station'), "

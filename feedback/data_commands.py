@@ -67,7 +67,7 @@ def run_export(args: argparse.Namespace, config: Config) -> int:
     store = FeedbackStore.existing(config)
     write = export.write_json if args.format == "json" else export.write_csv
     with terminal_progress("export") as steps:
-        ratings = Counted(store.ratings(args.since, args.until, steps=steps))
+        ratings = Counted(store.rating_records(args.since, args.until, steps=steps))
         followups = Counted(FollowUp.from_record(r) for r in store.each_followup_record(args.since, args.until))
         if args.output:
             # A BOM lets spreadsheet programs detect UTF-8 in CSV files.

@@ -10,8 +10,9 @@ import dataclasses
 import html
 import io
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from manager import loop_report, report_trends
@@ -21,7 +22,7 @@ from manager.words import duration_words, percent
 from shared.csv_safe import SafeWriter
 from shared.progress import Steps
 from shared.reasons import DEFAULT_REASONS, reason_label
-from shared.stats import LoopTimes, OutcomeCounts, Stats, compute, utc_days_for
+from shared.stats import LoopTimes, OutcomeCounts, Stats, Summaries, compute, utc_days_for
 from shared.store import FeedbackStore
 from shared.text import printable
 from shared.trends import previous_period
@@ -49,8 +50,14 @@ def gather(
     """
     first, last = utc_days_for(since, until)
     if isinstance(store, FeedbackStore):
-        summaries = dict(store.each_day_summary(first, last, steps=steps))
-        records = list(store.each_followup_record(first, last))
+        # Without trends the days are folded one at a time (memory flat in the period); the trends
+        # read the summaries and follow-ups again, so they are kept (a year: a few MiB of counts).
+        summaries: Summaries | Iterator[tuple[str, dict[str, dict[str, int]]]] = store.each_day_summary(
+            first, last, steps=steps
+        )
+        records: Iterable[Mapping[str, Any]] = store.each_followup_record(first, last)
+        if trends is not None:
+            summaries, records = dict(summaries), list(records)
     else:  # a console on another machine: the server does the reading
         summaries = store.daily_summaries(first, last)
         records = store.followup_records(first, last)

@@ -9,7 +9,7 @@ missing; at worst it holds an index entry or a follow-up for an answer written a
 was copied. The change feed and the lock are not copied: a restored folder starts its own.
 
 Restoring is copying the backup folder back (or pointing ``--data`` at it). Every file is new,
-so every summary's signature is stale and the first report recounts each day, a day per short
+so every summary's signature is stale and the first report recounts each day, a few days per short
 transaction.
 """
 

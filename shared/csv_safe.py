@@ -24,11 +24,16 @@ LINE_END = "\r\n"
 
 def safe_cell(value: Any) -> str | int | float:
     """``value`` as a cell no spreadsheet will run: ``"=1+1"`` → ``"'=1+1"``; ``-3`` stays ``-3``."""
-    if isinstance(value, bool):
+    if value.__class__ is str:  # most cells: an export writes millions
+        text = value
+        if not text or (text[0] not in FORMULA_STARTS and text[0] != " "):
+            return text
+    elif isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int | float):
+    elif isinstance(value, int | float):
         return value
-    text = "" if value is None else str(value)
+    else:
+        text = "" if value is None else str(value)
     first = text.lstrip(" ")[:1]
     if first in FORMULA_STARTS and not (NUMBER.fullmatch(text) or PHONE.fullmatch(text)):
         return "'" + text

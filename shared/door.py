@@ -13,7 +13,8 @@ The roles are small protocols, so a function asks only for what it uses (a repor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -125,7 +126,7 @@ class SpotsDoor(Protocol):
 
 @runtime_checkable
 class ExportDoor(Protocol):
-    """Everything in a period, streamed (a day at a time for ratings)."""
+    """Everything in a period, streamed (a few days at a time for ratings)."""
 
     def ratings(
         self,
@@ -136,6 +137,53 @@ class ExportDoor(Protocol):
     ) -> Iterator[Rating]: ...
 
     def followups(self, since: date | None = None, until: date | None = None) -> Iterator[FollowUp]: ...
+
+
+Changes = tuple[dict[str, dict[str, Any]], list[str]]  # documents upserted by key, keys deleted
+
+
+@runtime_checkable
+class ChannelData(Protocol):
+    """A channel's own documents (opt-outs, conversations, prompts...), within one store transaction.
+
+    Documents are dicts keyed by a string, in named tables, grouped in named collections
+    (``name``, such as ``"sms/numbers/007"``): a collection is what a backend reads and writes
+    together, so a channel cuts them small for its hot paths. How a collection is kept (a file,
+    rows of a table) is the backend's affair: the channel names collections, never files.
+    """
+
+    def get(self, name: str, table: str, key: str) -> dict[str, Any] | None:
+        """A copy of one document, or None."""
+        ...
+
+    def records(self, name: str, table: str) -> Mapping[str, dict[str, Any]]:
+        """Every document of a table by key, as kept: read only, never changed in place."""
+        ...
+
+    def change(self, name: str, changes: dict[str, Changes], *, durable: bool = True) -> None:
+        """Upsert and delete documents of several tables at once (durable when it returns, unless not ``durable``)."""
+        ...
+
+    def erase(self, name: str, changes: dict[str, Changes]) -> None:
+        """:meth:`change`, leaving nothing deleted or replaced on disk (a purge); durable with the transaction."""
+        ...
+
+    def exists(self, name: str) -> bool:
+        """Whether the collection holds anything (or ever did)."""
+        ...
+
+    def uncache(self, name: str) -> None:
+        """Keep no parsed copy of it (a purge reads every collection once)."""
+        ...
+
+
+@runtime_checkable
+class ChannelDoor(Protocol):
+    """How a channel reaches its own data: short transactions, each a :class:`ChannelData`."""
+
+    def transaction(self) -> AbstractContextManager[ChannelData]: ...
+
+    def brief_transaction(self) -> AbstractContextManager[ChannelData]: ...
 
 
 @runtime_checkable

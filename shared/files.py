@@ -24,7 +24,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from shared.private_files import FILE_MODE, private_folder
-from shared.storage import Changes, DurableJSONStorage, StoreError, StoreWriteError, storage_signature
+from shared.storage import Changes, DurableJSONStorage, FolderSyncs, StoreError, StoreWriteError, storage_signature
 
 REVISION_FILE = "revision.json"
 RECENT_CHANGES_KEPT = 256
@@ -71,6 +71,7 @@ class Transaction:
     def __init__(self, files: StoreFiles) -> None:
         self._files = files
         self.announced: set[str] = set()
+        self.syncs = FolderSyncs()  # folder fsyncs owed by rewrites, settled before the lock is released
 
     @property
     def root(self) -> Path:
@@ -110,6 +111,49 @@ class Transaction:
             if journal.stat().st_size:
                 self.compact(journal.relative_to(self.root).as_posix().removesuffix(".json.log"))
 
+    def rewrite(self, name: str, changes: dict[str, Changes]) -> None:
+        """Upsert and delete documents of ``<name>.json`` and fold its journal: one new file (a purge).
+
+        Durable when the transaction ends: the folders of all its rewrites are fsynced once then.
+        """
+        self._files._storage(f"{name}.json").rewrite(changes, syncs=self.syncs)
+
+    def after_sync(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once this transaction's rewrites are durable and their journals cut, before the
+        lock is released: a signature taken then is the one the files keep (a summary's stamp)."""
+        self.syncs.owe(None, action)
+
+    def records(self, name: str, table: str) -> Mapping[str, dict[str, Any]]:
+        """The documents of one table of ``<name>.json`` by key, as stored: read only, never changed in place.
+
+        No TinyDB document is built for each, so reading a day's thousand ratings costs a lookup.
+        """
+        return self._files._storage(f"{name}.json").table(table)
+
+    def find_by_id(self, name: str, table: str, key: str) -> dict[str, Any] | None:
+        """One document of ``<name>.json`` whose ``id`` is its key, parsing only it if the file is not cached."""
+        return self._files._storage(f"{name}.json").find_by_id(table, key)
+
+    # -- shared.door.ChannelData: a channel's collections are files of the data folder ---------
+
+    def get(self, name: str, table: str, key: str) -> dict[str, Any] | None:
+        """A copy of one document of ``<name>.json``, or None."""
+        found = self._files._storage(f"{name}.json").table(table).get(key)
+        return None if found is None else dict(found)
+
+    def erase(self, name: str, changes: dict[str, Changes]) -> None:
+        """Change documents leaving no old copy on disk (see :meth:`rewrite`)."""
+        self.rewrite(name, changes)
+
+    def exists(self, name: str) -> bool:
+        return self.signature(name) is not None
+
+    def uncache(self, name: str) -> None:
+        """Drop the parsed copy of ``<name>.json`` now: a long command's days would crowd out the live files."""
+        storage = self._files._storages.get(f"{name}.json")
+        if storage is not None:
+            storage.forget()
+
     def signature(self, name: str) -> list[int] | None:
         """The identity of ``<name>.json`` as it is now (file and journal)."""
         return storage_signature(self._files.root / f"{name}.json")
@@ -130,6 +174,7 @@ class StoreFiles:
         self._file_lock = FileLock(self.root / ".lock", timeout=lock_timeout)
         self._thread_lock = threading.RLock()
         self._storages: OrderedDict[str, DurableJSONStorage] = OrderedDict()
+        self._used: set[str] = set()  # files the current transaction used (kept by the next trim)
         self._seen_revision: int | None = None
         self._seen_epoch: str | None = None
         self._revision_state: dict[str, Any] = {"revision": 0, "recent": []}
@@ -184,19 +229,40 @@ class StoreFiles:
                 self._transaction = Transaction(self)
                 yield self._transaction
             finally:
-                self._transaction = None
-                # Trim the cache only between transactions: within one, a file's storage must
-                # stay the one its TinyDB tables use, however many files the transaction opens.
-                self._trim_caches()
-                if locked:
-                    self._file_lock.release()
+                transaction, self._transaction = self._transaction, None
+                try:
+                    if transaction is not None:
+                        transaction.syncs.settle()
+                except OSError as error:
+                    raise StoreWriteError(self.root, error) from error
+                finally:
+                    self._release_and_trim(locked)
+
+    def _release_and_trim(self, locked: bool) -> None:
+        # Trim the cache only between transactions: within one, a file's storage must
+        # stay the one its TinyDB tables use, however many files the transaction opens.
+        self._trim_caches()
+        if locked:
+            self._file_lock.release()
 
     def _trim_caches(self) -> None:
-        """Drop the least recently used parsed files until the rest fit in ``CACHE_BUDGET``."""
+        """Drop the least recently used parsed files until the rest fit in ``CACHE_BUDGET``.
+
+        Never the largest file the transaction just ended used: a day of 50,000 answers may alone
+        be about the budget, and a kiosk that dropped it after each tap would read 15 MB for the
+        next. Memory is then at most the budget plus that one file.
+        """
         total = sum(storage.cost for storage in self._storages.values())
-        while total > CACHE_BUDGET and self._storages:
-            _, storage = self._storages.popitem(last=False)
-            total -= storage.cost
+        used = [
+            (storage.cost, order) for order, (name, storage) in enumerate(self._storages.items()) if name in self._used
+        ]
+        keep = max(used)[1] if used else -1
+        for order, name in enumerate(list(self._storages)):  # least recently used first
+            if total <= CACHE_BUDGET:
+                break
+            if order != keep:
+                total -= self._storages.pop(name).cost
+        self._used.clear()
 
     def revision(self) -> int:
         """A number that changes whenever anything in the store changes (no lock, no history read).
@@ -303,6 +369,7 @@ class StoreFiles:
             os.close(descriptor)
 
     def _storage(self, name: str, *, durable: bool = True) -> DurableJSONStorage:
+        self._used.add(name)
         storage = self._storages.get(name)
         if storage is None:
             storage = DurableJSONStorage(
@@ -311,6 +378,8 @@ class StoreFiles:
             self._storages[name] = storage
         else:
             self._storages.move_to_end(name)
+            if not durable:  # derived data first opened only to read (a summary looked up, then written)
+                storage.durable = False
         return storage
 
 

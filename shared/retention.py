@@ -9,24 +9,23 @@ What counts is when the server received a rating (``received``) and opened or la
 flagged a follow-up (``created``, ``flagged_at``), never the time the customer's device
 gave: a kiosk whose clock says 1970 must not have yesterday's answers erased tonight.
 
-Works on the store's files one short :meth:`FeedbackStore.transaction` per file, so every
-write is durable and announced on the change feed, and no kiosk or text waits long.
+Works on the store's files a few per short transaction (:meth:`FeedbackStore.in_slices`), so
+every write is durable and announced on the change feed, and no kiosk or text waits long.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from tinydb.table import Document
-
 from shared.progress import Steps
 from shared.ratings import parse_time
-from shared.storage import storage_signature
-from shared.store import FeedbackStore, Transaction, day_partitions, month_name
+from shared.store import FeedbackStore, StoreError, Transaction, summary_name
 
 _SPAN = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$")
 
@@ -71,8 +70,11 @@ class PurgeReport:
         )
 
 
-ChannelPurger = Callable[[Transaction, datetime, bool], int]
-"""Erases a channel's own personal data older than the cut-off (dry run: only counts); returns how much."""
+ChannelPurger = Callable[[Callable[[], AbstractContextManager[Transaction]], datetime, bool], int]
+"""Erases a channel's own personal data older than the cut-off (dry run: only counts); returns how much.
+
+Given the store's :meth:`~FeedbackStore.brief_transaction` to open as many short transactions as
+it needs: one over all of a channel's files would keep every text and tap waiting meanwhile."""
 
 CHANNEL_PURGERS: dict[str, ChannelPurger] = {}
 
@@ -112,7 +114,7 @@ def purge(
     """Erase personal details from ratings received, and follow-ups opened, before ``now - older_than``.
 
     Every partition is considered, not only those of days before the cut-off: a rating's day is
-    the customer's clock, which may be years off either way. One short transaction per file, so
+    the customer's clock, which may be years off either way. A few files per short transaction, so
     the lock is never held for long and a rating recorded meanwhile is kept; rerunning is harmless.
     A file unchanged since the last purge, holding nothing personal older than the cut-off
     (:data:`STATE`), is skipped without being read, so the daily run costs little.
@@ -120,33 +122,32 @@ def purge(
     cutoff = now - older_than
     totals = {"ratings": 0, "followups": 0, "phones": 0, "comments": 0, "notes": 0, "files": 0, "messages": 0}
     with store.transaction() as tx:
-        state = {str(entry.doc_id): dict(entry) for entry in tx.db(STATE, durable=False).table("files").all()}
-        archives = sorted((store.root / "followups").glob("*.json"))
+        state = tx.records(STATE, "files")
         work: list[tuple[str, date | None]] = [
-            (name, day)
-            for day, path in day_partitions(store.root)
-            if _worth_reading(state.get(name := path.relative_to(tx.root).with_suffix("").as_posix()), tx, name, cutoff)
+            (name, day) for day, name in store.partition_names() if _worth_reading(state.get(name), tx, name, cutoff)
         ]
         # Archives are by month of resolution: an old follow-up may sit in a recent month.
         work += [
             (name, None)
-            for name in ["queue", *(f"followups/{path.stem}" for path in archives)]
+            for name in ["queue", *store.archive_names()]
             if name == "queue" or _worth_reading(state.get(name), tx, name, cutoff)
         ]
     total = len(work) + 1
-    for done, (name, day) in enumerate(work, start=1):
-        with store.brief_transaction() as tx:
-            if day is not None:
-                oldest = _purge_partition(tx, day, name, cutoff, totals, dry_run)
-            else:
-                oldest = _purge_followups(tx, name, cutoff, totals, dry_run)
-            if not dry_run and name != "queue":
-                entry = {"signature": tx.signature(name), "oldest": oldest and oldest.isoformat()}
-                tx.append(STATE, "files", {name: entry}, durable=False)
-        if steps is not None:
-            steps(done, total)
-    with store.transaction() as tx:  # each channel folds what it erased itself
-        totals["messages"] = sum(purger(tx, cutoff, dry_run) for purger in CHANNEL_PURGERS.values())
+
+    def purge_file(tx: Transaction, item: tuple[str, date | None]) -> None:
+        name, day = item
+        if day is not None:
+            oldest = _purge_partition(tx, day, name, cutoff, totals, dry_run)
+        else:
+            oldest = _purge_followups(tx, name, cutoff, totals, dry_run)
+        if not dry_run and name != "queue":
+            entry = {"signature": tx.signature(name), "oldest": oldest and oldest.isoformat()}
+            tx.append(STATE, "files", {name: entry}, durable=False)
+
+    for _ in store.in_slices(work, purge_file, steps=None if steps is None else lambda done, _: steps(done, total)):
+        pass
+    # Each channel folds what it erased itself, a few files per short transaction.
+    totals["messages"] = sum(purger(store.brief_transaction, cutoff, dry_run) for purger in CHANNEL_PURGERS.values())
     if steps is not None:
         steps(total, total)
     return PurgeReport(cutoff=cutoff, dry_run=dry_run, **totals)
@@ -173,16 +174,16 @@ def followup_kept_since(record: dict[str, Any]) -> datetime:
 
 
 def _past_cutoff(
-    records: Iterable[Document],
+    records: Mapping[str, dict[str, Any]],
     cutoff: datetime,
     personal: Callable[[dict[str, Any]], tuple[bool, ...]],
     kept_since: Callable[[dict[str, Any]], datetime],
 ) -> tuple[dict[str, tuple[bool, ...]], datetime | None]:
-    """The records holding personal data kept since before ``cutoff`` (id → what they hold), and the
-    oldest time personal data is still kept from in the others (None: none left)."""
+    """The records (by key) holding personal data kept since before ``cutoff`` (key → what they hold),
+    and the oldest time personal data is still kept from in the others (None: none left)."""
     found: dict[str, tuple[bool, ...]] = {}
     oldest: datetime | None = None
-    for record in records:
+    for key, record in records.items():
         held = personal(record)
         if not any(held):
             continue
@@ -190,7 +191,7 @@ def _past_cutoff(
         if since >= cutoff:
             oldest = since if oldest is None else min(oldest, since)
         else:
-            found[str(record.doc_id)] = held
+            found[key] = held
     return found, oldest
 
 
@@ -198,45 +199,56 @@ def _purge_partition(
     tx: Transaction, day: date, name: str, cutoff: datetime, totals: dict[str, int], dry_run: bool
 ) -> datetime | None:
     """Purge one day's ratings; return the oldest time personal data is still kept from (None: none left)."""
-    path = tx.root / f"{name}.json"
-    table = tx.db(name).table("ratings")
-    found, oldest = _past_cutoff(table.all(), cutoff, personal_in_rating, rating_kept_since)
-    changed = list(found)
+    records = tx.records(name, "ratings")
+    found, oldest = _past_cutoff(records, cutoff, personal_in_rating, rating_kept_since)
     for phone, comment in found.values():
         totals["phones"] += phone
         totals["comments"] += comment
-    if changed:
-        totals["ratings"] += len(changed)
+    if found:
+        totals["ratings"] += len(found)
         totals["files"] += 1
     if dry_run:
+        tx.uncache(name)
         return oldest
-    summaries = tx.db(f"summaries/{month_name(day)}", durable=False).table("days")
-    entry = summaries.get(doc_id=day.isoformat())
-    stamp_was_current = entry is not None and entry.get("signature") == storage_signature(path)
-    if changed:
-        table.update(RATING_ERASED, doc_ids=changed)
-    tx.compact(name)  # a rating changed earlier left its old copy in the journal: fold it away
+    summaries = summary_name(day)
+    entry = tx.get(summaries, "days", day.isoformat())
+    stamp_was_current = entry is not None and entry.get("signature") == tx.signature(name)
+    # One new file with the journal folded in: a rating changed earlier left its old copy there. Not
+    # for a day whose answers all came after the cut-off (today's, maybe 50,000): its journal's old
+    # copies (a rating's received time never changes) hold nothing to erase either.
+    if found or any(rating_kept_since(record) < cutoff for record in records.values()):
+        tx.rewrite(name, {"ratings": ({key: {**records[key], **RATING_ERASED} for key in found}, [])})
     if stamp_was_current:
-        # The counts do not depend on what was erased: keep them, stamped for the new file.
-        summaries.update({"signature": storage_signature(path)}, doc_ids=[day.isoformat()])
+        # The counts do not depend on what was erased: keep them, stamped for the new file (once its
+        # journal is cut too: the stamp is the file's and the journal's signature).
+        assert entry is not None
+        restamped = {day.isoformat(): {**entry, "signature": None}}
+
+        def restamp() -> None:
+            restamped[day.isoformat()]["signature"] = tx.signature(name)
+            with contextlib.suppress(StoreError):  # derived: if it cannot be written, the day is recounted
+                tx.append(summaries, "days", restamped, durable=False)
+
+        tx.after_sync(restamp)
+    tx.uncache(name)  # a year of days read once: memory of one day, not of the cache's budget
     return oldest
 
 
 def _purge_followups(
     tx: Transaction, name: str, cutoff: datetime, totals: dict[str, int], dry_run: bool
 ) -> datetime | None:
-    table = tx.db(name).table("followups")
-    found, oldest = _past_cutoff(table.all(), cutoff, personal_in_followup, followup_kept_since)
-    changed = list(found)
+    records = tx.records(name, "followups")
+    found, oldest = _past_cutoff(records, cutoff, personal_in_followup, followup_kept_since)
     for phone, comment, note in found.values():
         totals["phones"] += phone
         totals["comments"] += comment
         totals["notes"] += note
-    if changed:
-        totals["followups"] += len(changed)
+    if found:
+        totals["followups"] += len(found)
         totals["files"] += 1
     if not dry_run:
-        if changed:
-            table.update(FOLLOWUP_ERASED, doc_ids=changed)
-        tx.compact(name)  # follow-ups moved out (resolved, reopened) left old copies in the journal
+        # Follow-ups moved out (resolved, reopened) left old copies in the journal: folded in too.
+        tx.rewrite(name, {"followups": ({key: {**records[key], **FOLLOWUP_ERASED} for key in found}, [])})
+    if name != "queue":
+        tx.uncache(name)  # a month's archive, read once
     return oldest

@@ -164,7 +164,7 @@ def local_days(period: str, now: datetime, zone: tzinfo) -> tuple[date, date]:
 
 
 def compute(
-    summaries: Summaries,
+    summaries: Summaries | Iterable[tuple[str, Mapping[str, Mapping[str, int]]]],
     followups: Iterable[FollowUp | LoopTimes],
     *,
     since: date,
@@ -176,12 +176,15 @@ def compute(
     """All figures for the local days [since, until].
 
     ``summaries`` and ``followups`` may cover more (pass the :func:`utc_days_for` range):
-    hours and follow-ups outside the local days are left out here.
+    hours and follow-ups outside the local days are left out here. ``summaries`` may also be
+    ``(day, hours)`` pairs as the store yields them: folded one day at a time, so a report's
+    memory does not grow with the period.
     """
     by_hour = [0] * 24
     by_day: dict[date, Counter[str]] = {}
     everything: Counter[str] = Counter()
-    for hours in summaries.values():
+    days = summaries.items() if isinstance(summaries, Mapping) else summaries
+    for _, hours in days:
         for hour_key, counts in hours.items():
             start = datetime.fromisoformat(f"{hour_key}:00+00:00").astimezone(zone)
             if not since <= start.date() <= until:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -60,6 +61,8 @@ class StoreWriteError(StoreError):
         self.errno = error.errno
 
 
+_DECODER = json.JSONDecoder()
+FOUND_BYTES = 1 << 18  # more than any one document the store accepts (see shared.ratings.Limits)
 META_TABLE = "_meta"
 COMPACT_AFTER = 512
 PARSED_BYTES_PER_BYTE = 4
@@ -112,6 +115,8 @@ class DurableJSONStorage(Storage):
         self._journal_stat: tuple[int, int, int] | None = None
         self._stale = False
         self._unverified = False
+        self._owed: FolderSyncs | None = None
+        self._searched = False
 
     def read(self) -> Tables | None:
         if self._cached is not None and self._unverified and not self._stale:
@@ -128,13 +133,22 @@ class DurableJSONStorage(Storage):
         # TinyDB replaces whole tables in the dict it gets; hand out a copy of the outer layer.
         return dict(self._cached)
 
-    def write(self, data: Tables) -> None:
+    def write(self, data: Tables, *, syncs: FolderSyncs | None = None) -> None:
+        """Replace the file with ``data`` (atomic, durable) and empty the journal.
+
+        With ``syncs`` (a durable file), the rename's directory fsync is left to
+        :meth:`FolderSyncs.settle`, one for many files of a folder, and the journal is emptied
+        only then: until the rename is durable, the old file and its journal must stay as they are.
+        """
+        if self._owed is not None:
+            self._owed.settle()
         if self._before_write is not None:
             self._before_write(self.path)
         generation = self._generation + 1
         content = orjson.dumps({**data, META_TABLE: {"file": {"generation": generation}}})
+        later = syncs is not None and self.durable
         try:
-            write_atomically(self.path, content, durable=self.durable, scratch=self.scratch)
+            write_atomically(self.path, content, durable=self.durable, scratch=self.scratch, sync_folder=not later)
         except OSError as error:
             # TinyDB may have changed documents in place: the cache is no longer what is on disk.
             self._cached = None
@@ -145,13 +159,23 @@ class DurableJSONStorage(Storage):
         self._cached = data
         self._generation = generation
         self._file_stat = _stat_of(self.path)
-        if self._journal_valid_size or self.journal_path.exists():
+        self._journal_valid_size = 0
+        self._journal_entries = 0
+        if later:
+            assert syncs is not None
+            self._owed = syncs
+            syncs.owe(self.path.parent, self._empty_journal)
+        else:
+            self._empty_journal()
+
+    def _empty_journal(self) -> None:
+        """Cut the journal, once the file that holds all of it is durable."""
+        self._owed = None
+        if self.journal_path.exists():
             # Everything in it is in the new file now; lines of the old generation are ignored anyway.
             with contextlib.suppress(OSError):
                 os.truncate(self.journal_path, 0)
         self._journal_stat = _stat_of(self.journal_path)
-        self._journal_valid_size = 0
-        self._journal_entries = 0
 
     def append(self, table: str, documents: dict[str, dict[str, Any]]) -> None:
         """Add or replace documents of one table with one fsynced journal line."""
@@ -196,6 +220,8 @@ class DurableJSONStorage(Storage):
                 self.write(tables)
 
     def _append_line(self, line: bytes) -> None:
+        if self._owed is not None:  # the new file's rename must be durable before its journal is cut
+            self._owed.settle()
         created = False
         try:  # the journal usually exists: no stat of it or its folder first (each a system call)
             descriptor = os.open(self.journal_path, os.O_WRONLY)
@@ -228,9 +254,62 @@ class DurableJSONStorage(Storage):
 
     def compact(self) -> None:
         """Fold the journal into a new file now (so deleted documents leave the disk, for a purge)."""
+        self.rewrite({})
+
+    def rewrite(self, changes: dict[str, Changes], *, syncs: FolderSyncs | None = None) -> None:
+        """Upsert and delete documents with the journal folded in: one new file, no journal line.
+
+        For a purge, which must leave nothing it erased on the disk: one full durable write,
+        where a journal line then a fold would be two. Nothing is written if nothing changes
+        and the journal is empty.
+        """
         tables = self.read()
-        if tables is not None and self._journal_valid_size:
-            self.write(tables)
+        if tables is None or not (
+            any(documents or deleted for documents, deleted in changes.values()) or self._journal_valid_size
+        ):
+            return
+        for table, (documents, deleted) in changes.items():
+            tables[table] = _changed(tables.get(table, {}), documents, deleted)
+        self.write(tables, syncs=syncs)
+
+    def find_by_id(self, table: str, key: str) -> dict[str, Any] | None:
+        """One document of a table whose documents carry their key as ``id``, without parsing the
+        whole file when it is not parsed already.
+
+        A repeated id names a day of maybe 50,000 answers: the file is searched for the key (a key
+        is never inside a string: quotes there are escaped) and only that document is parsed, and
+        checked to be the one (its ``id`` is the key). A journal that mentions the key at all, a
+        key found twice, or anything unexpected means reading it all the usual way; so does a
+        second call (a long-lived process asked again about a day parses it once, not scans it each time).
+        """
+        if self._cached is not None or self._searched:
+            return self.table(table).get(key)  # a second look: parsed once, then a lookup each time
+        self._searched = True
+        needle = orjson.dumps(key) + b":{"
+        try:
+            if orjson.dumps(key) in self.journal_path.read_bytes():
+                return self.table(table).get(key)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        try:
+            content = self.path.read_bytes()
+        except OSError:
+            return self.table(table).get(key)  # missing: nothing; unreadable: the usual error
+        at = content.find(needle)
+        if at < 0:
+            return None
+        start = at + len(needle) - 1
+        if content.find(needle, at + 1) >= 0:
+            return self.table(table).get(key)
+        try:
+            document, _ = _DECODER.raw_decode(content[start : start + FOUND_BYTES].decode(errors="ignore"))
+        except ValueError:
+            return self.table(table).get(key)
+        return document if isinstance(document, dict) and document.get("id") == key else self.table(table).get(key)
+
+    def table(self, name: str) -> dict[str, Any]:
+        """One table's documents as cached, not copied: for reading only (writes go through the journal)."""
+        return (self.read() or {}).get(name, {})
 
     def forget(self) -> None:
         """Drop the cached version so the next read comes from disk."""
@@ -402,10 +481,41 @@ def fsync_directory(folder: Path) -> None:
         os.close(directory)
 
 
-def write_atomically(path: Path, content: bytes, *, durable: bool = True, scratch: Path | None = None) -> None:
+class FolderSyncs:
+    """Directory fsyncs owed by atomic replaces made without one, and what waits for them.
+
+    A purge rewrites a day file after another: one fsync of each file, then one of their folder,
+    instead of two per file. What must wait for the renames to be durable (cutting each file's
+    journal) runs in :meth:`settle`, which the store calls before it releases its lock.
+    """
+
+    def __init__(self) -> None:
+        self._folders: set[Path] = set()
+        self._then: list[Callable[[], None]] = []
+
+    def owe(self, folder: Path | None, then: Callable[[], None]) -> None:
+        """Owe ``folder``'s fsync (None: none), and run ``then`` after every folder owed is synced."""
+        if folder is not None:
+            self._folders.add(folder)
+        self._then.append(then)
+
+    def settle(self) -> None:
+        """Fsync every folder owed, then run what waited for it (raises OSError if a folder cannot be synced)."""
+        folders, self._folders = sorted(self._folders), set()
+        for folder in folders:
+            fsync_directory(folder)
+        then, self._then = self._then, []
+        for action in then:
+            action()
+
+
+def write_atomically(
+    path: Path, content: bytes, *, durable: bool = True, scratch: Path | None = None, sync_folder: bool = True
+) -> None:
     """Replace ``path`` with ``content`` so that readers see the old or the new file, never a mix.
 
-    With ``durable`` the content and the rename are fsynced before returning. The temporary
+    With ``durable`` the content and the rename are fsynced before returning (the rename's
+    folder not when ``sync_folder`` is false: the caller owes that fsync). The temporary
     file is written beside ``path``, or in ``scratch`` (a folder on the same file system, such
     as the store's root), so that the temporaries of killed writers are found in one folder
     instead of every folder of hundreds of shards.
@@ -428,11 +538,11 @@ def write_atomically(path: Path, content: bytes, *, durable: bool = True, scratc
     except OSError as error:
         temporary.unlink(missing_ok=True)
         if error.errno == errno.EXDEV and scratch is not None:  # a folder mounted from elsewhere
-            write_atomically(path, content, durable=durable)
+            write_atomically(path, content, durable=durable, sync_folder=sync_folder)
             return
         raise
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    if durable:
+    if durable and sync_folder:
         fsync_directory(path.parent)

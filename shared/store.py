@@ -32,7 +32,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tinydb.table import Document, Table
 
@@ -71,7 +71,7 @@ from shared.ratings import (
     utc,
 )
 from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, storage_signature
-from shared.summary import apply_change, hour_of, summarise
+from shared.summary import apply_change, hour_of, summarise_records
 
 QUEUE = "queue"
 SPOTS = "spots"  # hot-spot and great-streak alerts sent (the console shows them in its queue)
@@ -85,6 +85,11 @@ FOLLOWED_UP = "f"
 INDEX_START = "ids/start"
 CHECK_BACKS_OPEN = "checkbacks/open"  # check-backs still to send or awaiting an answer
 VIEWS_OPEN = "views/open"  # staff views waiting for the customer's answer: small, read on every record
+# The longest a long command works under the lock before letting a tap or a text in (see in_slices).
+SLICE_SECONDS = 0.015
+DAYS_READ_AT_ONCE = 4  # an export holds at most this many days' ratings at once
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def day_name(day: date) -> str:
@@ -95,6 +100,11 @@ def day_name(day: date) -> str:
 def month_name(moment: date) -> str:
     """``YYYY-MM`` with a four-digit year: the name of a month's summary or archive file."""
     return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def summary_name(day: date) -> str:
+    """The name of the month's hourly counts that hold ``day``'s."""
+    return f"summaries/{month_name(day)}"
 
 
 def partition_name(day: date) -> str:
@@ -211,6 +221,46 @@ class FeedbackStore:
         with self.transaction() as tx:
             yield tx
         time.sleep(2 * LOCK_LONGEST_WAIT)
+
+    def in_slices(
+        self,
+        items: Sequence[T],
+        work: Callable[[Transaction, T], R],
+        *,
+        steps: Callable[[int, int], None] | None = None,
+        most: int | None = None,
+    ) -> Iterator[R]:
+        """``work(tx, item)`` for each item, as many per :meth:`brief_transaction` as fit in ``SLICE_SECONDS``.
+
+        A long command (a purge, an export, a recount) holds the lock for one slice at most (and
+        one item, however slow) and pays for taking it again, and the pause after, once per slice
+        rather than once per day. Results are yielded after each slice, the lock free; ``steps``
+        is told ``(items done, items)`` then too (a progress bar). ``most``: items per slice at most,
+        when the results are large (days read for an export), so memory stays that many items'.
+        """
+        done = 0
+        while done < len(items):
+            results: list[R] = []
+            with self.brief_transaction() as tx:
+                deadline = time.monotonic() + SLICE_SECONDS
+                while done < len(items) and (
+                    not results or (time.monotonic() < deadline and len(results) < (most or len(items)))
+                ):
+                    results.append(work(tx, items[done]))
+                    done += 1
+            if steps is not None:
+                steps(done, len(items))
+            yield from results
+
+    def partition_names(self) -> list[tuple[date, str]]:
+        """Every day's ratings by day and name (as :class:`Transaction` methods take it), oldest first."""
+        return [
+            (day, path.relative_to(self.root).with_suffix("").as_posix()) for day, path in day_partitions(self.root)
+        ]
+
+    def archive_names(self) -> list[str]:
+        """The monthly archives of resolved follow-ups by name, oldest first."""
+        return [f"followups/{path.stem}" for path in sorted((self.root / "followups").glob("*.json"))]
 
     def revision(self) -> int:
         """A number that changes whenever anything in the store changes (no lock, no history read)."""
@@ -415,19 +465,28 @@ class FeedbackStore:
     ) -> Iterator[Rating]:
         """Every rating whose UTC day lies in [since, until], oldest day first.
 
-        Each day is read under the lock (a file and its journal must be read together) but
-        not kept in the cache, so an export of years costs one day's memory at a time.
-        ``steps`` is told ``(days done, days)`` after each day (a progress bar).
+        Days are read under the lock (a file and its journal must be read together), a few per
+        short transaction, but not kept in the cache, so an export of years costs a few days'
+        memory at a time. ``steps`` is told ``(days done, days)`` after each slice (a progress bar).
+        """
+        for record in self.rating_records(since, until, steps=steps):
+            yield Rating.from_record(record)
+
+    def rating_records(
+        self,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        steps: Callable[[int, int], None] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """:meth:`ratings` as the dicts they are stored as (:meth:`Rating.to_record`), for an export
+        that would otherwise build every :class:`Rating` only to turn it back into a dict.
+
+        A few days per short transaction (:meth:`in_slices`), not kept in the cache.
         """
         partitions = day_partitions(self.root, since, until)
-        for done, (_, path) in enumerate(partitions, start=1):
-            with self.brief_transaction():
-                tables = DurableJSONStorage(path).read() or {}
-            for record in sorted(tables.get("ratings", {}).values(), key=lambda r: r["ts"]):
-                yield Rating.from_record(record)
-            del tables
-            if steps is not None:
-                steps(done, len(partitions))
+        for records in self.in_slices(partitions, _read_day, steps=steps, most=DAYS_READ_AT_ONCE):
+            yield from records
 
     @staticmethod
     def _partition_name(day: date) -> str:
@@ -469,7 +528,8 @@ class FeedbackStore:
     def _rating_in(self, tx: Transaction, rating_id: str, day: date) -> Rating | None:
         if not (self.root / f"{self._partition_name(day)}.json").exists():
             return None
-        record = tx.db(self._partition_name(day)).table("ratings").get(doc_id=rating_id)
+        # A repeated id in a fresh process: only its own record is parsed, not the day's thousands.
+        record = tx.find_by_id(self._partition_name(day), "ratings", rating_id)
         return None if record is None else Rating.from_record(record)
 
     def _index_start(self, tx: Transaction) -> str | None:
@@ -519,7 +579,7 @@ class FeedbackStore:
         key = day.isoformat()
         entry = table.get(doc_id=key)
         if entry is None or entry.get("signature") != stamp_before:
-            hours = summarise(self._ratings_in(tx, day))
+            hours = summarise_records(tx.records(self._partition_name(day), "ratings").values())
         else:
             hours = dict(entry["hours"])
             for old, new in changes:
@@ -543,10 +603,6 @@ class FeedbackStore:
             tx.discard(name)
         return table
 
-    def _ratings_in(self, tx: Transaction, day: date) -> list[Rating]:
-        records = tx.db(self._partition_name(day)).table("ratings").all()
-        return [Rating.from_record(record) for record in records]
-
     def daily_summaries(self, since: date, until: date) -> dict[str, dict[str, dict[str, int]]]:
         """Hourly counts for each day in [since, until] that has ratings: ``{day: {hour: counts}}``."""
         return dict(self.each_day_summary(since, until))
@@ -556,37 +612,21 @@ class FeedbackStore:
     ) -> Iterator[tuple[str, dict[str, dict[str, int]]]]:
         """``(day, {hour: counts})`` for each day in [since, until] with ratings, oldest first.
 
-        Short transactions, so a report over years never holds the lock for long: the fresh
-        summaries of one month's days are read in one (a month's summaries are one small file),
-        and a day whose partition changed without its summary (a crash between the two writes, a
-        restored backup: new files, new signatures) is recounted from its ratings, and repaired, in
-        a transaction of its own.
+        A few days per short transaction (:meth:`in_slices`), so a report over years never holds
+        the lock for long. A day whose partition changed without its summary (a crash between the two writes, a
+        restored backup: new files, new signatures) is recounted from its ratings and repaired.
         """
-        partitions = day_partitions(self.root, since, until)
-        done = 0
-        while done < len(partitions):
-            found: list[tuple[date, dict[str, dict[str, int]]]] = []
-            with self.brief_transaction() as tx:
-                month = month_name(partitions[done][0])
-                for day, path in partitions[done:]:
-                    if month_name(day) != month:
-                        break
-                    table = self._summary_table(tx, day)
-                    entry = table.get(doc_id=day.isoformat())
-                    if entry is not None and entry.get("signature") == storage_signature(path):
-                        found.append((day, entry["hours"]))
-                        continue
-                    if not found:  # a recount: this day alone in this transaction
-                        records = (DurableJSONStorage(path).read() or {}).get("ratings", {})  # not kept in the cache
-                        hours = summarise(Rating.from_record(record) for record in records.values())
-                        self._store_summary(tx, day, hours)
-                        found.append((day, hours))
-                    break
-            for day, hours in found:
-                done += 1
-                if steps is not None:
-                    steps(done, len(partitions))
-                yield day.isoformat(), hours
+
+        def summary(tx: Transaction, partition: tuple[date, Path]) -> tuple[str, dict[str, dict[str, int]]]:
+            day, path = partition
+            entry = self._summary_table(tx, day).get(doc_id=day.isoformat())
+            if entry is not None and entry.get("signature") == storage_signature(path):
+                return day.isoformat(), entry["hours"]
+            hours = summarise_records(_read_day(tx, partition))
+            self._store_summary(tx, day, hours)
+            return day.isoformat(), hours
+
+        yield from self.in_slices(day_partitions(self.root, since, until), summary, steps=steps)
 
     def each_followup_record(self, since: date | None = None, until: date | None = None) -> Iterator[dict[str, Any]]:
         """Follow-ups created in [since, until] as stored dicts, one short transaction per file.
@@ -1146,6 +1186,15 @@ _FILE_TOPICS = {
 def _check_back_file(check: CheckBack) -> str:
     """Kept by the month its follow-up was created: found again whatever happens to the follow-up."""
     return f"checkbacks/{month_name(check.created.date())}"
+
+
+def _read_day(tx: Transaction, partition: tuple[date, Path]) -> list[dict[str, Any]]:
+    """A day's ratings as stored, by time; read without the cache (an export of years would fill it).
+
+    Under the lock: a file and its journal must be read together.
+    """
+    tables = DurableJSONStorage(partition[1]).read() or {}
+    return sorted(tables.get("ratings", {}).values(), key=lambda record: record["ts"])
 
 
 def _id_shard(rating_id: str) -> str:

@@ -1,16 +1,17 @@
-"""The SMS channel's own data, kept in the store's data directory under its lock.
+"""The SMS channel's own data, kept by the store under its lock (:class:`shared.door.ChannelData`).
 
-Files are cut so that handling one message rewrites one small file, whatever the history::
+Collections are cut so that handling one message changes one small collection, whatever the
+history (the store keeps each as a file; this module never names one)::
 
-    sms.json                     opt-outs (keyed by number): few, kept for good
-    sms/numbers/NNN.json         256 shards by the number's hash, two tables: ``numbers``, one small
-                                 document per number (its current conversation, when it was last
-                                 prompted); ``messages``, every message it sent (raw text, what we
-                                 did, the reply) for the retention period, one document each
-    sms/prompts/YYYY-MM-DD.json  every prompt sent, keyed by Twilio sid (status callbacks; no number)
-    sms/alerts/YYYY-MM.json      alerts sent, by the month the customer (last) flagged the follow-up
+    sms                     opt-outs (keyed by number): few, kept for good; which alerts are on
+    sms/numbers/NNN         256 shards by the number's hash, two tables: ``numbers``, one small
+                            document per number (its current conversation, when it was last
+                            prompted); ``messages``, every message it sent (raw text, what we
+                            did, the reply) for the retention period, one document each
+    sms/prompts/YYYY-MM-DD  every prompt sent, keyed by Twilio sid (status callbacks; no number)
+    sms/alerts/YYYY-MM      alerts sent, by the month the customer (last) flagged the follow-up
 
-A message is written once, as one journal line with its number's state: a text costs the
+A message is written once, as one change with its number's state: a text costs the
 same however many the number sent before. Changes to a number are gathered and written
 once, when the block ends::
 
@@ -20,17 +21,16 @@ once, when the block ends::
 
 from __future__ import annotations
 
+import time
 import zlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from tinydb import where
-from tinydb.table import Table
-
-from shared.files import put
+from shared.door import ChannelData
 from shared.ratings import parse_time, utc
-from shared.store import Transaction
 from sms.conversations import Conversation
 
 DB = "sms"
@@ -39,6 +39,9 @@ NUMBER_SHARDS = 256
 LOOK_BACK_DAYS = 2
 DEFAULT_RETENTION = timedelta(days=90)
 SWEPT = "swept"  # the table (and key) of the day a shard was last pruned
+# The longest a purge works on shards before letting a text or a tap in (it takes the lock again after).
+PURGE_SLICE_SECONDS = 0.02
+BriefTransactions = Callable[[], AbstractContextManager[ChannelData]]
 
 
 def _shard(key: str, shards: int) -> int:
@@ -58,7 +61,7 @@ class SmsRecords:
     and messages older than it.
     """
 
-    def __init__(self, tx: Transaction, retention: timedelta = DEFAULT_RETENTION) -> None:
+    def __init__(self, tx: ChannelData, retention: timedelta = DEFAULT_RETENTION) -> None:
         self._tx = tx
         self._retention = retention
         self._docs: dict[str, dict[str, Any]] = {}
@@ -76,14 +79,10 @@ class SmsRecords:
 
     # -- per-number documents ----------------------------------------------------------
 
-    def _shard(self, phone: str, table: str) -> Table:
-        return self._tx.db(shard_name(phone)).table(table)
-
     def _doc(self, phone: str) -> dict[str, Any]:
         doc = self._docs.get(phone)
         if doc is None:
-            stored = self._shard(phone, "numbers").get(doc_id=phone)
-            doc = dict(stored) if stored is not None else {"phone": phone}
+            doc = self._tx.get(shard_name(phone), "numbers", phone) or {"phone": phone}
             self._docs[phone] = doc
             legacy = doc.pop("messages", None)
             if legacy:  # written before messages had a table of their own: moved there on this write
@@ -119,28 +118,29 @@ class SmsRecords:
 
         Once a day, not on every write: a scan of the shard would make a text cost more as it fills.
         """
-        swept = self._shard(phone, SWEPT).get(doc_id=SWEPT)
+        swept = self._tx.get(shard_name(phone), SWEPT, SWEPT)
         if swept is not None and swept.get("day") == doc["updated"][:10]:
             return [], []
         cutoff = (parse_time(doc["updated"]) - self._retention).isoformat()
-        numbers = [str(d.doc_id) for d in self._shard(phone, "numbers").all() if d.get("updated", "") < cutoff]
+        shard = shard_name(phone)
+        numbers = [key for key, d in self._tx.records(shard, "numbers").items() if d.get("updated", "") < cutoff]
         gone = set(numbers)
         messages = [
-            str(m.doc_id) for m in self._shard(phone, "messages").all() if m["at"] < cutoff or m["_phone"] in gone
+            key for key, m in self._tx.records(shard, "messages").items() if m["at"] < cutoff or m["_phone"] in gone
         ]
         return numbers, messages
 
     # -- opt-outs ------------------------------------------------------------------
 
     def is_opted_out(self, phone: str) -> bool:
-        return self._tx.db(DB).table("optouts").contains(doc_id=phone)
+        return self._tx.get(DB, "optouts", phone) is not None
 
     def opt_out(self, phone: str, now: datetime, source: str) -> bool:
         """Record an opt-out (and end the number's conversation); False if it had already opted out."""
         if self.is_opted_out(phone):
             return False
         record = {"phone": phone, "since": utc(now).isoformat(), "source": source}
-        put(self._tx.db(DB).table("optouts"), phone, record)
+        self._tx.change(DB, {"optouts": ({phone: record}, [])})
         self.end_conversation(phone, now)
         return True
 
@@ -148,7 +148,7 @@ class SmsRecords:
         """Remove an opt-out; False if the number was not opted out."""
         if not self.is_opted_out(phone):
             return False
-        self._tx.db(DB).table("optouts").remove(doc_ids=[phone])
+        self._tx.change(DB, {"optouts": ({}, [phone])})
         return True
 
     # -- conversations and prompts ---------------------------------------------------
@@ -174,15 +174,15 @@ class SmsRecords:
     def save_prompt(self, sid: str, record: dict[str, Any]) -> None:
         """A prompt sent, keyed by its Twilio sid (status callbacks name it), in the day it was sent."""
         day = parse_time(record["at"])
-        put(self._tx.db(f"sms/prompts/{day:%Y-%m-%d}").table("prompts"), sid, record)
+        self._tx.change(_prompts(day), {"prompts": ({sid: record}, [])})
 
     def prompt(self, sid: str, around: datetime) -> dict[str, Any] | None:
         moment = utc(around)
         for back in range(LOOK_BACK_DAYS):
             day = moment - timedelta(days=back)
-            record = self._tx.db(f"sms/prompts/{day:%Y-%m-%d}").table("prompts").get(doc_id=sid)
+            record = self._tx.get(_prompts(day), "prompts", sid)
             if record is not None:
-                return dict(record)
+                return record
         return None
 
     # -- inbound messages ---------------------------------------------------------------
@@ -192,13 +192,14 @@ class SmsRecords:
         self._doc(phone)
         found = self._new_messages.get(phone, {}).get(sid)
         if found is None:
-            found = self._shard(phone, "messages").get(doc_id=_message_key(phone, sid))
+            found = self._tx.get(shard_name(phone), "messages", _message_key(phone, sid))
         return None if found is None else _without_keys(found)
 
     def messages(self, phone: str) -> list[dict[str, Any]]:
         """Every message kept from this number, oldest first (reads its whole shard: not for a hot path)."""
         self._doc(phone)
-        found = {m["_sid"]: m for m in self._shard(phone, "messages").search(where("_phone") == phone)}
+        stored = self._tx.records(shard_name(phone), "messages").values()
+        found = {m["_sid"]: m for m in stored if m["_phone"] == phone}
         found.update(self._new_messages.get(phone, {}))
         return sorted((_without_keys(m) for m in found.values()), key=lambda message: message["at"])
 
@@ -214,15 +215,16 @@ class SmsRecords:
 
     # -- alerts ---------------------------------------------------------------------------
 
-    def _alerts(self, flagged: datetime) -> Table:
-        return self._tx.db(f"sms/alerts/{utc(flagged):%Y-%m}").table("alerts")
+    @staticmethod
+    def _alerts(flagged: datetime) -> str:
+        return f"sms/alerts/{utc(flagged):%Y-%m}"
 
     def alerted(self, followup_id: str, flagged: datetime, kind: str) -> bool:
         """Whether this alert went out for the follow-up's latest flag (a re-flag is alerted anew).
 
         Records from before re-flags carry only the time sent, which is after the one flag they had.
         """
-        record = self._alerts(flagged).get(doc_id=f"{kind}:{followup_id}")
+        record = self._tx.get(self._alerts(flagged), "alerts", f"{kind}:{followup_id}")
         return record is not None and parse_time(record.get("flagged") or record["at"]) >= utc(flagged)
 
     def mark_alerted(self, followup_id: str, flagged: datetime, kind: str, now: datetime) -> None:
@@ -232,51 +234,69 @@ class SmsRecords:
             "flagged": utc(flagged).isoformat(),
             "at": utc(now).isoformat(),
         }
-        put(self._alerts(flagged), f"{kind}:{followup_id}", record)
+        self._tx.change(self._alerts(flagged), {"alerts": ({f"{kind}:{followup_id}": record}, [])})
 
     def unmark_alerted(self, followup_id: str, flagged: datetime, kind: str) -> None:
-        table = self._alerts(flagged)
-        if table.contains(doc_id=f"{kind}:{followup_id}"):
-            table.remove(doc_ids=[f"{kind}:{followup_id}"])
+        key = f"{kind}:{followup_id}"
+        if self._tx.get(self._alerts(flagged), "alerts", key) is not None:
+            self._tx.change(self._alerts(flagged), {"alerts": ({}, [key])})
 
     def alerts_enabled(self, kind: str) -> bool | None:
         """Whether this kind of alert had anyone to text when last checked (None: never checked)."""
-        found = self._tx.db(DB).table("alerting").get(doc_id=kind)
+        found = self._tx.get(DB, "alerting", kind)
         return None if found is None else bool(found["enabled"])
 
     def set_alerts_enabled(self, kind: str, enabled: bool, now: datetime) -> None:
-        put(self._tx.db(DB).table("alerting"), kind, {"kind": kind, "enabled": enabled, "since": utc(now).isoformat()})
+        record = {"kind": kind, "enabled": enabled, "since": utc(now).isoformat()}
+        self._tx.change(DB, {"alerting": ({kind: record}, [])})
 
 
-def purge_messages(tx: Transaction, cutoff: datetime, dry_run: bool) -> int:
+def purge_messages(transaction: BriefTransactions, cutoff: datetime, dry_run: bool) -> int:
     """Erase texts received before ``cutoff`` and numbers idle since then (``feedback purge``).
 
     Opt-outs are kept for good: a number that said STOP must never be texted again.
     Erased means gone from the disk: each shard changed is folded into a new file.
+    A few shards per short transaction (``transaction``: the store's brief one), never all 256
+    at once, so a text or a tap meanwhile waits for a few milliseconds' work at most.
     Returns how many messages were (or, on a dry run, would be) erased.
     """
     limit = utc(cutoff).isoformat()
     erased = 0
-    folder = tx.root / "sms" / "numbers"
-    for path in sorted(folder.glob("*.json")):
-        name = f"sms/numbers/{path.stem}"
-        numbers = tx.db(name).table("numbers")
-        idle, trimmed = [], {}
-        for doc in numbers.all():
-            legacy = doc.get("messages", {})  # written before messages had a table of their own
-            old = [sid for sid, message in legacy.items() if message["at"] < limit]
-            erased += len(old)
-            if doc.get("updated", "") < limit:
-                idle.append(str(doc.doc_id))
-            elif old:
-                trimmed[str(doc.doc_id)] = {**doc, "messages": {s: m for s, m in legacy.items() if m["at"] >= limit}}
-        old_messages = [str(m.doc_id) for m in tx.db(name).table("messages").all() if m["at"] < limit]
-        erased += len(old_messages)
-        if dry_run or not (idle or trimmed or old_messages):
-            continue
-        tx.change(name, {"numbers": (trimmed, idle), "messages": ({}, old_messages)})
-        tx.compact(name)  # erased means gone from the disk, not only from the journal's replay
+    names = [f"sms/numbers/{shard:03d}" for shard in range(NUMBER_SHARDS)]
+    while names:
+        with transaction() as tx:
+            deadline = time.monotonic() + PURGE_SLICE_SECONDS
+            erased += _purge_shard(tx, names.pop(0), limit, dry_run)  # at least one, however slow
+            while names and time.monotonic() < deadline:
+                erased += _purge_shard(tx, names.pop(0), limit, dry_run)
     return erased
+
+
+def _purge_shard(tx: ChannelData, name: str, limit: str, dry_run: bool) -> int:
+    """Erase one shard's messages from before ``limit`` and its numbers idle since; how many messages."""
+    if not tx.exists(name):
+        return 0
+    erased = 0
+    idle, trimmed = [], {}
+    for key, doc in tx.records(name, "numbers").items():
+        legacy = doc.get("messages", {})  # written before messages had a table of their own
+        old = [sid for sid, message in legacy.items() if message["at"] < limit]
+        erased += len(old)
+        if doc.get("updated", "") < limit:
+            idle.append(key)
+        elif old:
+            trimmed[key] = {**doc, "messages": {s: m for s, m in legacy.items() if m["at"] >= limit}}
+    old_messages = [key for key, message in tx.records(name, "messages").items() if message["at"] < limit]
+    erased += len(old_messages)
+    if not dry_run and (idle or trimmed or old_messages):
+        # Erased means gone from the disk, not only from the journal's replay: one new file.
+        tx.erase(name, {"numbers": (trimmed, idle), "messages": ({}, old_messages)})
+    tx.uncache(name)  # 256 shards read once: not kept, so a purge's memory is one shard's
+    return erased
+
+
+def _prompts(day: datetime) -> str:
+    return f"sms/prompts/{day:%Y-%m-%d}"
 
 
 def _message_key(phone: str, sid: str) -> str:

@@ -9,6 +9,8 @@ import pytest
 from manager.remote import RemoteStore
 from shared.door import (
     ChangesDoor,
+    ChannelData,
+    ChannelDoor,
     ConsoleDoor,
     ExportDoor,
     FeedbackDoor,
@@ -16,7 +18,8 @@ from shared.door import (
     RatingsDoor,
     StatsDoor,
 )
-from shared.store import FeedbackStore
+from shared.store import FeedbackStore, Transaction
+from sms import records as sms_records
 
 ROLES = (RatingsDoor, QueueDoor, ChangesDoor, StatsDoor, ExportDoor)
 
@@ -51,3 +54,17 @@ def test_every_call_of_the_door_has_the_same_shape(backend: type, door: type) ->
 
 def test_the_console_door_is_the_queue_the_feed_and_the_statistics() -> None:
     assert set(members(ConsoleDoor)) == set(members(QueueDoor)) | set(members(ChangesDoor)) | set(members(StatsDoor))
+
+
+@pytest.mark.parametrize(("backend", "door"), [(Transaction, ChannelData), (FeedbackStore, ChannelDoor)])
+def test_a_channel_reaches_its_own_data_through_the_door_as_it_is_spelled(backend: type, door: type) -> None:
+    wanted = {name: value for name, value in vars(door).items() if inspect.isfunction(value) and name[0] != "_"}
+    assert wanted
+    for name, function in wanted.items():
+        assert shape(getattr(backend, name)) == shape(function), f"{backend.__name__}.{name}"
+
+
+def test_the_sms_channel_names_collections_never_files() -> None:
+    source = inspect.getsource(sms_records)
+    assert ".json" not in source.split('"""', 2)[2]  # its docstring may say how the store keeps them
+    assert "tinydb" not in source and ".db(" not in source and "root" not in source

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -15,7 +14,7 @@ from manager.report import gather
 from shared.followups import Resolution
 from shared.ratings import Channel, Contact, Outcome, Rating
 from shared.retention import InvalidRetention, parse_span, purge
-from shared.storage import storage_signature
+from shared.storage import DurableJSONStorage, storage_signature
 from shared.store import FeedbackStore
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -82,7 +81,8 @@ def test_no_number_is_left_anywhere_in_the_purged_files(history: FeedbackStore) 
 def test_purged_days_keep_their_summaries_instead_of_being_recounted(history: FeedbackStore) -> None:
     day = (NOW - timedelta(days=100)).date()
     purge(history, older_than=timedelta(days=90), now=NOW)
-    summary = json.loads((history.root / f"summaries/{day:%Y-%m}.json").read_text())["days"][day.isoformat()]
+    summaries = DurableJSONStorage(history.root / f"summaries/{day:%Y-%m}.json").read() or {}  # file and journal
+    summary = summaries["days"][day.isoformat()]
     partition = history.root / f"ratings/{day:%Y}/{day.isoformat()}.json"
     assert summary["signature"] == storage_signature(partition)
 

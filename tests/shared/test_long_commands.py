@@ -23,6 +23,7 @@ import pytest
 
 from feedback.cli import main
 from shared import export
+from shared import store as store_module
 from shared.backup import BackupExists, backup
 from shared.files import Transaction
 from shared.followups import FollowUp
@@ -73,9 +74,10 @@ def months(tmp_path: Path) -> CountingStore:
     return store
 
 
-def test_a_purge_takes_one_short_transaction_per_day_and_another_writer_gets_in_between(
-    months: CountingStore, tmp_path: Path
+def test_a_purge_takes_short_transactions_and_another_writer_gets_in_between(
+    months: CountingStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(store_module, "SLICE_SECONDS", 0.0)  # a day per transaction: a writer between each
     other = FeedbackStore(months.root, lock_timeout=2.0)  # its own lock handle, like another process
     written: list[str] = []
 
@@ -169,9 +171,10 @@ def test_an_export_of_four_times_the_days_peaks_no_higher(tmp_path: Path, fmt: s
     assert long < short * 1.6  # held all in memory, it would be about four times
 
 
-def test_a_report_over_every_day_recounts_a_restored_copy_a_day_at_a_time(
-    months: CountingStore, tmp_path: Path
+def test_a_report_over_every_day_recounts_a_restored_copy_a_few_days_at_a_time(
+    months: CountingStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(store_module, "SLICE_SECONDS", 0.0)  # at least one day per transaction, never all
     before = months.daily_summaries(START.date(), NOW.date())
     copy = tmp_path / "copy"
     backup(months, copy)
@@ -269,3 +272,50 @@ def test_a_report_while_another_thread_records_loses_nothing(months: CountingSto
         stop.set()
         thread.join(timeout=30)
     assert set(recorded) <= {rating.id for rating in months.ratings(NOW.date(), NOW.date())}
+
+
+def test_the_sms_purge_works_a_few_shards_per_transaction_and_a_text_meanwhile_is_kept(
+    store: FeedbackStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sms import records as sms_records
+
+    old = NOW - timedelta(days=120)
+    phones = [f"+1202555{n:04d}" for n in range(60)]  # spread over many of the 256 shards
+    with store.transaction() as tx, sms_records.SmsRecords(tx) as records:
+        for phone in phones:
+            records.save_message(phone, f"SM-old-{phone}", old, {"body": "1 rude staff"})
+    monkeypatch.setattr(sms_records, "PURGE_SLICE_SECONDS", 0.0)  # one shard per transaction
+    other = FeedbackStore(store.root, lock_timeout=2.0)  # its own lock handle, like another process
+    opened = 0
+
+    @contextmanager
+    def brief() -> Iterator[Transaction]:
+        nonlocal opened
+        opened += 1
+        with store.brief_transaction() as tx:
+            yield tx
+        # Between two shards the lock is free: a text is recorded at once (StoreBusy otherwise).
+        with other.transaction() as tx, sms_records.SmsRecords(tx) as records:
+            records.save_message(phones[opened % len(phones)], f"SM-new-{opened}", NOW, {"body": "3 great"})
+
+    # A text's own daily sweep of its shard may erase some first: together, every old one is gone.
+    assert 0 < sms_records.purge_messages(brief, NOW - timedelta(days=90), dry_run=False) <= len(phones)
+    assert opened == sms_records.NUMBER_SHARDS
+    with store.transaction() as tx, sms_records.SmsRecords(tx) as records:
+        kept = [message["body"] for phone in phones for message in records.messages(phone)]
+    assert kept == ["3 great"] * opened
+
+
+def test_after_a_purge_no_day_is_recounted(months: CountingStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    for number in range(40):  # each day a journal line beside its file
+        when = START + timedelta(days=number, hours=1)
+        late = Rating(id=f"late-{number}", ts=when, channel=Channel.KIOSK, outcome=Outcome.MET, comment="hi")
+        months.record_rating(late, now=when)
+    before = months.daily_summaries(START.date(), NOW.date())
+    purge(months, older_than=timedelta(days=30), now=NOW)
+    recounted: list[int] = []
+    real = store_module.summarise_records
+    monkeypatch.setattr(store_module, "summarise_records", lambda records: recounted.append(1) or real(records))
+    fresh = FeedbackStore(months.root)  # another process: it trusts only the stamps on disk
+    assert fresh.daily_summaries(START.date(), NOW.date()) == before
+    assert recounted == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from shared import storage
@@ -131,3 +132,46 @@ def test_an_append_whose_folding_fails_is_still_acknowledged(tmp_path: Path, mon
     writer.append("ratings", {"d": {"n": 4}})  # folds now
     assert path.with_name("day.json.log").read_bytes() == b""
     assert reopened(path) == {"ratings": {"a": {"n": 1}, "b": {"n": 2}, "c": {"n": 3}, "d": {"n": 4}}}
+
+
+def test_rewrites_in_one_transaction_fsync_their_folder_once_and_cut_journals_only_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.store import FeedbackStore
+
+    store = FeedbackStore(tmp_path / "data")
+    names = [f"days/d{n}" for n in range(4)]
+    with store.transaction() as tx:
+        for name in names:
+            tx.append(name, "ratings", {"a": {"comment": "rude"}})  # makes the file
+            tx.append(name, "ratings", {"b": {"comment": "slow"}})  # a journal line
+    journals = [store.root / f"{name}.json.log" for name in names]
+    synced: list[Path] = []
+    real = storage.fsync_directory
+    monkeypatch.setattr(storage, "fsync_directory", lambda folder: (synced.append(folder), real(folder))[1])
+    with store.transaction() as tx:
+        for name in names:
+            tx.rewrite(name, {"ratings": ({"a": {"comment": ""}, "b": {"comment": ""}}, [])})
+        # Until the new files' renames are durable, the old files' journals must stay whole.
+        assert all(journal.stat().st_size for journal in journals)
+        assert synced == []
+    assert synced == [store.root / "days"]
+    assert not any(journal.stat().st_size for journal in journals)
+    assert all(reopened(store.root / f"{name}.json")["ratings"]["b"] == {"comment": ""} for name in names)
+
+
+def test_one_document_is_found_by_its_id_without_parsing_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "day.json"
+    decoy = {"id": "d", "comment": 'he wrote "a":{"id":"a"} to fool us', "extra": {"b": "x"}}
+    storage.write_atomically(
+        path, orjson.dumps({"ratings": {"d": decoy, "a": {"id": "a", "n": 1}, "b": {"id": "b", "n": 2}}})
+    )
+    for key, found in (("a", {"id": "a", "n": 1}), ("b", {"id": "b", "n": 2}), ("zz", None)):
+        fresh = DurableJSONStorage(path)
+        assert fresh.find_by_id("ratings", key) == found
+        assert fresh._cached is None  # nothing parsed but the one document
+    assert fresh.find_by_id("ratings", "a") == {"id": "a", "n": 1}
+    assert fresh._cached is not None  # asked again: parsed once, then looked up
+    DurableJSONStorage(path).append("ratings", {"a": {"id": "a", "n": 3}})  # the journal names it: read it all
+    assert DurableJSONStorage(path).find_by_id("ratings", "a") == {"id": "a", "n": 3}
+    assert DurableJSONStorage(tmp_path / "none.json").find_by_id("ratings", "a") is None

@@ -319,3 +319,18 @@ def test_a_transaction_that_opens_many_files_keeps_one_storage_per_file(store: F
     with store.transaction() as tx:
         assert len(tx.db("first").table("notes").all()) == 2
     assert sum(storage.cost for storage in store.files._storages.values()) <= files.CACHE_BUDGET
+
+
+def test_a_day_larger_than_the_cache_budget_stays_parsed_between_answers(
+    store: FeedbackStore, make_rating: MakeRating, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.record_ratings([make_rating("met", id=f"busy-{n}") for n in range(300)])
+    day = "ratings/2026/2026-11-24.json"
+    monkeypatch.setattr(files, "CACHE_BUDGET", store.files._storages[day].cost // 2)  # the day alone is over it
+    for n in range(3):
+        store.record_rating(make_rating("met", id=f"tap-{n}"))
+        parsed = store.files._storages.get(day)
+        assert parsed is not None and parsed._cached is not None  # not read again for the next answer
+    with store.transaction() as tx:
+        tx.append("elsewhere", "t", {"a": {"n": 1}})  # a transaction without the day: now it may go
+    assert day not in store.files._storages or store.files._storages[day]._cached is None

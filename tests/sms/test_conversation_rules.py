@@ -93,7 +93,8 @@ def test_a_re_flag_is_alerted_again_and_a_legacy_alert_record_still_counts(
     [followup] = store.open_followups()
     with store.transaction() as tx, SmsRecords(tx) as records:  # as written before re-flags existed
         records.mark_alerted(followup.id, followup.flagged_at, NEW, clock())
-        records._alerts(followup.flagged_at).update({"flagged": None}, doc_ids=[f"{NEW}:{followup.id}"])
+        alerts, key = records._alerts(followup.flagged_at), f"{NEW}:{followup.id}"
+        tx.change(alerts, {"alerts": ({key: {**(tx.get(alerts, "alerts", key) or {}), "flagged": None}}, [])})
     assert alerter.run_once() == 0
     texter.text("2")
     clock.advance(minutes=1)
