@@ -26,7 +26,7 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -35,6 +35,7 @@ from typing import Any
 
 from tinydb.table import Table
 
+from shared import month_tallies
 from shared.check_backs import CheckBack, CheckBackKey
 from shared.config import Config
 from shared.door import EVERY_TOPIC, NoPhoneNumber, Topic
@@ -56,6 +57,7 @@ from shared.interactions import (
     still_waiting,
     view_for,
 )
+from shared.month_tallies import Tally
 from shared.ratings import (
     DEFAULT_LIMITS,
     Channel,
@@ -846,27 +848,48 @@ class FeedbackStore:
         return sorted(found, key=lambda pair: pair.rating_ts)
 
     def pair_tally(self, start: datetime, end: datetime) -> PairTally:
-        """The pairs whose answer came in [start, end), counted (see :class:`PairTally`): the records are
-        counted as stored, and only the few surprises become :class:`Pair` objects."""
+        """The pairs whose answer came in [start, end), counted (see :class:`PairTally`): a month inside the
+        period is taken from its tally (:mod:`shared.month_tallies`), an edge month is counted as stored,
+        and only the few surprises become :class:`Pair` objects."""
         first, after = utc(start).isoformat(), utc(end).isoformat()
         raw: Counter[tuple[str, str, str, str]] = Counter()
         surprises: list[Pair] = []
-        for records in self._month_records("views", "pairs", first, after):
+        for tally, records in self._month_tallies("views", "pairs", first, after, month_tallies.count_pairs):
+            if records is None:
+                raw.update({tuple(row[:-1]): row[-1] for row in tally["counts"]})
+                surprises += [Pair.from_record(r) for r in tally["surprises"]]
+                continue
             kept = [r for r in records.values() if first <= r["rating_ts"] < after]
-            raw.update((r["staff"], r["station"], r["view"], r["answer"]) for r in kept)
-            surprises += [Pair.from_record(r) for r in kept if r["answer"] == "below" and r["view"] != "below"]
+            raw.update(month_tallies.pair_key(r) for r in kept)
+            surprises += [Pair.from_record(r) for r in kept if month_tallies.is_surprise(r)]
         counts = {
             (staff, station, Outcome(view), Outcome(answer)): n for (staff, station, view, answer), n in raw.items()
         }
         return PairTally(counts, tuple(surprises))
 
-    def _month_records(self, folder: str, table: str, first: str, after: str) -> Iterator[dict[str, Any]]:
-        """A month file's records as stored, for each month of [first, after) (ISO times), one transaction each."""
+    def _month_tallies(
+        self, folder: str, table: str, first: str, after: str, count: Callable[[Iterable[dict[str, Any]]], Tally]
+    ) -> Iterator[tuple[Tally, dict[str, dict[str, Any]] | None]]:
+        """For each month file of [first, after) (ISO times), one transaction each: its tally, and None when the
+        tally covers the period, else the records as stored too (an edge month, or no tally yet)."""
         for path in sorted((self.root / folder).glob("*-*.json")):
             if first[:7] <= path.stem <= after[:7]:
-                with self.transaction() as tx:
-                    records = (tx.db(f"{folder}/{path.stem}").storage.read() or {}).get(table, {})
-                yield records
+                yield self._month_tally(f"{folder}/{path.stem}", table, first, after, count)
+
+    def _month_tally(
+        self, name: str, table: str, first: str, after: str, count: Callable[[Iterable[dict[str, Any]]], Tally]
+    ) -> tuple[Tally, dict[str, dict[str, Any]] | None]:
+        """One month file's tally, counted again (and kept) when the file changed since (see :meth:`_month_tallies`)."""
+        with self.transaction() as tx:
+            signature = tx.signature(name)
+            tally = month_tallies.read(self.root, name, signature)
+            if tally is not None and month_tallies.covers(tally, first, after):
+                return tally, None
+            records = (tx.db(name).storage.read() or {}).get(table, {})
+            if tally is None:
+                tally = count(records.values())
+                month_tallies.write(self.root, name, signature, tally)
+        return tally, records
 
     def _pair_view(self, tx: Transaction, rating: Rating, now: datetime) -> Rating:
         """Pair a new answer with its staff view, if one waits (one view per interaction); return the
@@ -938,15 +961,17 @@ class FeedbackStore:
         return found
 
     def check_back_tally(self, start: datetime, end: datetime) -> dict[CheckBackKey, int]:
-        """Check-backs of follow-ups created in [start, end), counted as stored (see :data:`CheckBackKey`)."""
+        """Check-backs of follow-ups created in [start, end), counted as stored (see :data:`CheckBackKey`):
+        a month inside the period from its tally (:mod:`shared.month_tallies`)."""
         first, after = utc(start).isoformat(), utc(end).isoformat()
         raw: Counter[tuple[str, bool, str]] = Counter()
-        for records in self._month_records("checkbacks", "checkbacks", first, after):
-            raw.update(
-                (r["resolution"], bool(r["sent_at"]), r["answer"] or "")
-                for r in records.values()
-                if first <= r["created"] < after
-            )
+        for tally, records in self._month_tallies(
+            "checkbacks", "checkbacks", first, after, month_tallies.count_check_backs
+        ):
+            if records is None:
+                raw.update({(code, sent, answer): n for code, sent, answer, n in tally["counts"]})
+            else:
+                raw.update(month_tallies.check_back_key(r) for r in records.values() if first <= r["created"] < after)
         return {
             (Resolution(code), sent, Outcome(answer) if answer else None): n for (code, sent, answer), n in raw.items()
         }
