@@ -50,11 +50,13 @@ def gather(
     first, last = utc_days_for(since, until)
     if isinstance(store, FeedbackStore):
         summaries = dict(store.each_day_summary(first, last, steps=steps))
-        records = list(store.each_followup_record(first, last))
+        # Loop times from the archive's month tallies; the follow-ups themselves only for what customers wrote.
+        rows, records = store.followup_loops(first, last, words=trends is not None)
+        times = [LoopTimes.from_text(*row) for row in rows]
     else:  # a console on another machine: the server does the reading
         summaries = store.daily_summaries(first, last)
         records = store.followup_records(first, last)
-    times = LoopTimes.of_fell_short(records)
+        times = LoopTimes.of_fell_short(records)
     stats = compute(summaries, times, since=since, until=until, zone=zone, now=now, target=target)
     stats = _with_loop(stats, store, zone)
     if trends is None:

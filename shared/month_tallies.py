@@ -30,6 +30,7 @@ FOLDER = "tallies"
 VERSION = 1
 
 Tally = dict[str, Any]
+LoopRow = tuple[str, str | None, str | None]  # a fell-short follow-up's created, claimed_at, resolved_at as stored
 
 
 def tally_path(root: Path, name: str) -> Path:

@@ -44,6 +44,7 @@ from shared.followups import (
     DEFAULT_TARGET,
     FollowUp,
     FollowUpError,
+    FollowUpKind,
     FollowUpStatus,
     Resolution,
 )
@@ -57,7 +58,7 @@ from shared.interactions import (
     still_waiting,
     view_for,
 )
-from shared.month_tallies import Tally
+from shared.month_tallies import LoopRow, Tally
 from shared.ratings import (
     DEFAULT_LIMITS,
     Channel,
@@ -609,6 +610,40 @@ class FeedbackStore:
                 if first <= record["created"] < after and record["id"] not in seen:
                     yield record
 
+    def followup_loops(
+        self, since: date, until: date, *, words: bool = False
+    ) -> tuple[list[LoopRow], list[dict[str, Any]]]:
+        """What a report needs of the follow-ups created in [since, until] (UTC days), as
+        :meth:`each_followup_record` would give them: the loop times of the fell-short ones
+        (``(created, claimed_at, resolved_at)`` as stored), and with ``words`` the stored follow-ups
+        holding something a customer wrote.
+
+        An archive month inside the period is read from its tally (:mod:`shared.month_tallies`),
+        which keeps no customer's words: with ``words`` a month whose follow-ups hold any is read itself.
+        """
+        first, after = since.isoformat(), (until + timedelta(days=1)).isoformat()
+        with self.brief_transaction() as tx:
+            queued = [r for r in tx.db(QUEUE).table("followups").all() if first <= r["created"] < after]
+        seen = {record["id"] for record in queued}
+        loops = [_loop_row(record) for record in queued if FollowUp.kind_of(record) is FollowUpKind.FELL_SHORT]
+        written = [record for record in queued if month_tallies.has_words(record)] if words else []
+        for path in sorted((self.root / "followups").glob("*.json")):
+            if path.stem < first[:7]:
+                continue
+            name = f"followups/{path.stem}"
+            tally, records = self._month_tally(name, "followups", first, after, month_tallies.count_followups, words)
+            if records is None:
+                loops += [
+                    (created, claimed, resolved)
+                    for id_, created, claimed, resolved, short in tally["loops"]
+                    if short and id_ not in seen
+                ]
+                continue
+            kept = [r for r in records.values() if first <= r["created"] < after and r["id"] not in seen]
+            loops += [_loop_row(r) for r in kept if FollowUp.kind_of(r) is FollowUpKind.FELL_SHORT]
+            written += [r for r in kept if month_tallies.has_words(r)] if words else []
+        return loops, written
+
     # -- follow-ups -----------------------------------------------------------------
 
     def open_followups(self) -> list[FollowUp]:
@@ -877,18 +912,26 @@ class FeedbackStore:
                 yield self._month_tally(f"{folder}/{path.stem}", table, first, after, count)
 
     def _month_tally(
-        self, name: str, table: str, first: str, after: str, count: Callable[[Iterable[dict[str, Any]]], Tally]
+        self,
+        name: str,
+        table: str,
+        first: str,
+        after: str,
+        count: Callable[[Iterable[dict[str, Any]]], Tally],
+        words: bool = False,
     ) -> tuple[Tally, dict[str, dict[str, Any]] | None]:
-        """One month file's tally, counted again (and kept) when the file changed since (see :meth:`_month_tallies`)."""
+        """One month file's tally, counted again (and kept) when the file changed since (see :meth:`_month_tallies`);
+        the records too when the tally does not cover the period, or (``words``) the month holds words."""
         with self.transaction() as tx:
             signature = tx.signature(name)
             tally = month_tallies.read(self.root, name, signature)
-            if tally is not None and month_tallies.covers(tally, first, after):
+            if tally is not None and month_tallies.covers(tally, first, after) and not (words and tally["words"]):
                 return tally, None
             records = (tx.db(name).storage.read() or {}).get(table, {})
             if tally is None:
                 tally = count(records.values())
                 month_tallies.write(self.root, name, signature, tally)
+        time.sleep(2 * LOCK_LONGEST_WAIT)  # a whole month file was read: let a waiting tap in (see brief_transaction)
         return tally, records
 
     def _pair_view(self, tx: Transaction, rating: Rating, now: datetime) -> Rating:
@@ -1115,6 +1158,10 @@ _FILE_TOPICS = {
     "summaries": Topic.RATINGS,
     "audit": Topic.AUDIT,
 }
+
+
+def _loop_row(record: dict[str, Any]) -> LoopRow:
+    return record["created"], record.get("claimed_at") or None, record.get("resolved_at") or None
 
 
 def _check_back_file(check: CheckBack) -> str:
