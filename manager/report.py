@@ -10,9 +10,8 @@ import dataclasses
 import html
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from manager import loop_report, report_trends
@@ -51,17 +50,19 @@ def gather(
     first, last = utc_days_for(since, until)
     if isinstance(store, FeedbackStore):
         # Without trends the days are folded one at a time (memory flat in the period); the trends
-        # read the summaries and follow-ups again, so they are kept (a year: a few MiB of counts).
+        # read the summaries again, so they are kept (a year: a few MiB of counts).
         summaries: Summaries | Iterator[tuple[str, dict[str, dict[str, int]]]] = store.each_day_summary(
             first, last, steps=steps
         )
-        records: Iterable[Mapping[str, Any]] = store.each_followup_record(first, last)
         if trends is not None:
-            summaries, records = dict(summaries), list(records)
+            summaries = dict(summaries)
+        # Loop times from the archive's month tallies; the follow-ups themselves only for what customers wrote.
+        rows, records = store.followup_loops(first, last, words=trends is not None)
+        times = [LoopTimes.from_text(*row) for row in rows]
     else:  # a console on another machine: the server does the reading
         summaries = store.daily_summaries(first, last)
         records = store.followup_records(first, last)
-    times = LoopTimes.of_fell_short(records)
+        times = LoopTimes.of_fell_short(records)
     stats = compute(summaries, times, since=since, until=until, zone=zone, now=now, target=target)
     stats = _with_loop(stats, store, zone)
     if trends is None:

@@ -30,6 +30,8 @@ class FollowUpKind(enum.StrEnum):
     TO_READ = "to_read"
 
 
+_KINDS = {str(kind): kind for kind in FollowUpKind}
+
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # base32 without I, L, O, U: nothing to misread
 REF_LENGTH = 4
 
@@ -298,7 +300,9 @@ class FollowUp:
     @staticmethod
     def kind_of(record: Mapping[str, Any]) -> FollowUpKind:
         """The kind of a stored follow-up without parsing the rest (records before kinds are fell short)."""
-        return FollowUpKind(record.get("kind") or FollowUpKind.FELL_SHORT)
+        kind = record.get("kind")
+        # A dict lookup: a year's report asks this of every stored follow-up, and building an enum costs more.
+        return (_KINDS.get(kind) or FollowUpKind(kind)) if kind else FollowUpKind.FELL_SHORT
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> FollowUp:

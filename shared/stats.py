@@ -135,9 +135,13 @@ class LoopTimes:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> LoopTimes:
         """From a stored follow-up dict (see :meth:`FollowUp.to_record`), reading only the three times."""
-        claimed, resolved = record.get("claimed_at"), record.get("resolved_at")
+        return cls.from_text(record["created"], record.get("claimed_at"), record.get("resolved_at"))
+
+    @classmethod
+    def from_text(cls, created: str, claimed: str | None, resolved: str | None) -> LoopTimes:
+        """From the three times as stored (ISO 8601; empty or None when not yet)."""
         return cls(
-            datetime.fromisoformat(record["created"]),
+            datetime.fromisoformat(created),
             datetime.fromisoformat(claimed) if claimed else None,
             datetime.fromisoformat(resolved) if resolved else None,
         )

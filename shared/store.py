@@ -27,7 +27,7 @@ import time
 import uuid
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 
 from tinydb.table import Document, Table
 
+from shared import month_tallies
 from shared.accounts import Account, AccountEvent, WebSession
 from shared.check_backs import CheckBack, CheckBackKey
 from shared.config import Config
@@ -45,6 +46,7 @@ from shared.followups import (
     DEFAULT_TARGET,
     FollowUp,
     FollowUpError,
+    FollowUpKind,
     FollowUpStatus,
     Resolution,
 )
@@ -58,6 +60,7 @@ from shared.interactions import (
     still_waiting,
     view_for,
 )
+from shared.month_tallies import LoopRow, Tally
 from shared.ratings import (
     DEFAULT_LIMITS,
     Channel,
@@ -649,6 +652,40 @@ class FeedbackStore:
                 if first <= record["created"] < after and record["id"] not in seen:
                     yield record
 
+    def followup_loops(
+        self, since: date, until: date, *, words: bool = False
+    ) -> tuple[list[LoopRow], list[dict[str, Any]]]:
+        """What a report needs of the follow-ups created in [since, until] (UTC days), as
+        :meth:`each_followup_record` would give them: the loop times of the fell-short ones
+        (``(created, claimed_at, resolved_at)`` as stored), and with ``words`` the stored follow-ups
+        holding something a customer wrote.
+
+        An archive month inside the period is read from its tally (:mod:`shared.month_tallies`),
+        which keeps no customer's words: with ``words`` a month whose follow-ups hold any is read itself.
+        """
+        first, after = since.isoformat(), (until + timedelta(days=1)).isoformat()
+        with self.brief_transaction() as tx:
+            queued = [r for r in tx.db(QUEUE).table("followups").all() if first <= r["created"] < after]
+        seen = {record["id"] for record in queued}
+        loops = [_loop_row(record) for record in queued if FollowUp.kind_of(record) is FollowUpKind.FELL_SHORT]
+        written = [record for record in queued if month_tallies.has_words(record)] if words else []
+        for path in sorted((self.root / "followups").glob("*.json")):
+            if path.stem < first[:7]:
+                continue
+            name = f"followups/{path.stem}"
+            tally, records = self._month_tally(name, "followups", first, after, month_tallies.count_followups, words)
+            if records is None:
+                loops += [
+                    (created, claimed, resolved)
+                    for id_, created, claimed, resolved, short in tally["loops"]
+                    if short and id_ not in seen
+                ]
+                continue
+            kept = [r for r in records.values() if first <= r["created"] < after and r["id"] not in seen]
+            loops += [_loop_row(r) for r in kept if FollowUp.kind_of(r) is FollowUpKind.FELL_SHORT]
+            written += [r for r in kept if month_tallies.has_words(r)] if words else []
+        return loops, written
+
     # -- follow-ups -----------------------------------------------------------------
 
     def open_followups(self) -> list[FollowUp]:
@@ -888,27 +925,56 @@ class FeedbackStore:
         return sorted(found, key=lambda pair: pair.rating_ts)
 
     def pair_tally(self, start: datetime, end: datetime) -> PairTally:
-        """The pairs whose answer came in [start, end), counted (see :class:`PairTally`): the records are
-        counted as stored, and only the few surprises become :class:`Pair` objects."""
+        """The pairs whose answer came in [start, end), counted (see :class:`PairTally`): a month inside the
+        period is taken from its tally (:mod:`shared.month_tallies`), an edge month is counted as stored,
+        and only the few surprises become :class:`Pair` objects."""
         first, after = utc(start).isoformat(), utc(end).isoformat()
         raw: Counter[tuple[str, str, str, str]] = Counter()
         surprises: list[Pair] = []
-        for records in self._month_records("views", "pairs", first, after):
+        for tally, records in self._month_tallies("views", "pairs", first, after, month_tallies.count_pairs):
+            if records is None:
+                raw.update({tuple(row[:-1]): row[-1] for row in tally["counts"]})
+                surprises += [Pair.from_record(r) for r in tally["surprises"]]
+                continue
             kept = [r for r in records.values() if first <= r["rating_ts"] < after]
-            raw.update((r["staff"], r["station"], r["view"], r["answer"]) for r in kept)
-            surprises += [Pair.from_record(r) for r in kept if r["answer"] == "below" and r["view"] != "below"]
+            raw.update(month_tallies.pair_key(r) for r in kept)
+            surprises += [Pair.from_record(r) for r in kept if month_tallies.is_surprise(r)]
         counts = {
             (staff, station, Outcome(view), Outcome(answer)): n for (staff, station, view, answer), n in raw.items()
         }
         return PairTally(counts, tuple(surprises))
 
-    def _month_records(self, folder: str, table: str, first: str, after: str) -> Iterator[dict[str, Any]]:
-        """A month file's records as stored, for each month of [first, after) (ISO times), one transaction each."""
+    def _month_tallies(
+        self, folder: str, table: str, first: str, after: str, count: Callable[[Iterable[dict[str, Any]]], Tally]
+    ) -> Iterator[tuple[Tally, dict[str, dict[str, Any]] | None]]:
+        """For each month file of [first, after) (ISO times), one transaction each: its tally, and None when the
+        tally covers the period, else the records as stored too (an edge month, or no tally yet)."""
         for path in sorted((self.root / folder).glob("*-*.json")):
             if first[:7] <= path.stem <= after[:7]:
-                with self.transaction() as tx:
-                    records = (tx.db(f"{folder}/{path.stem}").storage.read() or {}).get(table, {})
-                yield records
+                yield self._month_tally(f"{folder}/{path.stem}", table, first, after, count)
+
+    def _month_tally(
+        self,
+        name: str,
+        table: str,
+        first: str,
+        after: str,
+        count: Callable[[Iterable[dict[str, Any]]], Tally],
+        words: bool = False,
+    ) -> tuple[Tally, dict[str, dict[str, Any]] | None]:
+        """One month file's tally, counted again (and kept) when the file changed since (see :meth:`_month_tallies`);
+        the records too when the tally does not cover the period, or (``words``) the month holds words."""
+        with self.transaction() as tx:
+            signature = tx.signature(name)
+            tally = month_tallies.read(self.root, name, signature)
+            if tally is not None and month_tallies.covers(tally, first, after) and not (words and tally["words"]):
+                return tally, None
+            records = (tx.db(name).storage.read() or {}).get(table, {})
+            if tally is None:
+                tally = count(records.values())
+                month_tallies.write(self.root, name, signature, tally)
+        time.sleep(2 * LOCK_LONGEST_WAIT)  # a whole month file was read: let a waiting tap in (see brief_transaction)
+        return tally, records
 
     def _pair_view(self, tx: Transaction, rating: Rating, now: datetime) -> Rating:
         """Pair a new answer with its staff view, if one waits (one view per interaction); return the
@@ -980,15 +1046,17 @@ class FeedbackStore:
         return found
 
     def check_back_tally(self, start: datetime, end: datetime) -> dict[CheckBackKey, int]:
-        """Check-backs of follow-ups created in [start, end), counted as stored (see :data:`CheckBackKey`)."""
+        """Check-backs of follow-ups created in [start, end), counted as stored (see :data:`CheckBackKey`):
+        a month inside the period from its tally (:mod:`shared.month_tallies`)."""
         first, after = utc(start).isoformat(), utc(end).isoformat()
         raw: Counter[tuple[str, bool, str]] = Counter()
-        for records in self._month_records("checkbacks", "checkbacks", first, after):
-            raw.update(
-                (r["resolution"], bool(r["sent_at"]), r["answer"] or "")
-                for r in records.values()
-                if first <= r["created"] < after
-            )
+        for tally, records in self._month_tallies(
+            "checkbacks", "checkbacks", first, after, month_tallies.count_check_backs
+        ):
+            if records is None:
+                raw.update({(code, sent, answer): n for code, sent, answer, n in tally["counts"]})
+            else:
+                raw.update(month_tallies.check_back_key(r) for r in records.values() if first <= r["created"] < after)
         return {
             (Resolution(code), sent, Outcome(answer) if answer else None): n for (code, sent, answer), n in raw.items()
         }
@@ -1181,6 +1249,10 @@ _FILE_TOPICS = {
     "summaries": Topic.RATINGS,
     "audit": Topic.AUDIT,
 }
+
+
+def _loop_row(record: dict[str, Any]) -> LoopRow:
+    return record["created"], record.get("claimed_at") or None, record.get("resolved_at") or None
 
 
 def _check_back_file(check: CheckBack) -> str:
