@@ -1098,17 +1098,17 @@ class FeedbackStore:
         Reads only the day partitions that can hold them (one or two), through the cache.
         """
         now = now or self.clock()
-        found: list[Rating] = []
-        with self.transaction() as tx:
+        stored: list[dict[str, Any]] = []
+        with self.transaction() as tx:  # only the stored dicts under the lock: a text waits for none of the rest
             day = moment.date()
             while day <= now.date():
                 name = self._partition_name(day)
                 if (self.root / f"{name}.json").exists():
-                    records = tx.db(name).table("ratings").all()
-                    found += [  # only the minutes asked for are parsed, not the day's thousands
-                        Rating.from_record(record) for record in records if moment < parse_time(record["ts"]) <= now
-                    ]
+                    stored += tx.records(name, "ratings").values()  # read only: never changed in place
                 day += timedelta(days=1)
+        found = [  # only the minutes asked for are parsed, not the day's thousands
+            Rating.from_record(record) for record in stored if moment < parse_time(record["ts"]) <= now
+        ]
         return sorted(found, key=lambda rating: rating.ts)
 
     def record_spot(self, spot: Spot) -> bool:
@@ -1178,15 +1178,16 @@ class FeedbackStore:
 
     def resolved_since(self, moment: datetime) -> list[FollowUp]:
         """Follow-ups resolved after ``moment``, oldest first, from the archive months since then."""
-        found: list[FollowUp] = []
-        with self.transaction() as tx:
+        stored: list[dict[str, Any]] = []
+        with self.transaction() as tx:  # only the stored dicts under the lock: a text waits for none of the rest
             for path in sorted((self.root / "followups").glob("*.json")):
-                if path.stem < month_name(moment):
-                    continue
-                for record in tx.db(f"followups/{path.stem}").table("followups").all():
-                    resolved = record.get("resolved_at")
-                    if resolved and datetime.fromisoformat(resolved) > moment:
-                        found.append(FollowUp.from_record(record))
+                if path.stem >= month_name(moment):
+                    stored += tx.records(f"followups/{path.stem}", "followups").values()  # read only
+        found = [
+            FollowUp.from_record(record)
+            for record in stored
+            if record.get("resolved_at") and datetime.fromisoformat(record["resolved_at"]) > moment
+        ]
         return sorted(found, key=lambda followup: followup.resolved_at or followup.created)
 
     # -- managers' web accounts (shared.door.AccountsDoor) ------------------------------
