@@ -1106,8 +1106,14 @@ class FeedbackStore:
                 if (self.root / f"{name}.json").exists():
                     stored += tx.records(name, "ratings").values()  # read only: never changed in place
                 day += timedelta(days=1)
-        found = [  # only the minutes asked for are parsed, not the day's thousands
-            Rating.from_record(record) for record in stored if moment < parse_time(record["ts"]) <= now
+        # Only the minutes asked for are parsed, not the day's thousands: a time stored in UTC is
+        # compared as text to the second first (a hot-spot watcher asks several times a second).
+        earliest = utc(moment).isoformat()[:19]
+        found = [
+            Rating.from_record(record)
+            for record in stored
+            if not (record["ts"].endswith("+00:00") and record["ts"][:19] < earliest)
+            and moment < parse_time(record["ts"]) <= now
         ]
         return sorted(found, key=lambda rating: rating.ts)
 
