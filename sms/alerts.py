@@ -24,9 +24,9 @@ from shared.followups import FollowUp
 from shared.phones import mask_phone
 from shared.ratings import utc
 from shared.reasons import reasons_text
-from shared.storage import StoreError
 from shared.store import FeedbackStore, utc_now
 from shared.text import printable
+from sms import watching
 from sms.records import SmsRecords
 from sms.sender import Sender, SendFailed
 from sms.settings import SmsConfig, gsm7_length
@@ -183,23 +183,8 @@ class Alerter:
         return delivered
 
     def watch(self, stop: threading.Event, poll: float = 0.25) -> None:
-        """Run until ``stop`` is set, checking after every change of the store."""
-        seen: int | None = None
-        while not stop.is_set():
-            try:
-                revision = self.store.revision()
-                if revision != seen:
-                    # New and escalated follow-ups are in the queue: nothing else matters here.
-                    queue_moved = seen is None or Topic.QUEUE in self.store.changes_since(seen)
-                    seen = revision
-                    if queue_moved:
-                        self.run_once()
-            except StoreError as error:
-                log.error("alerts paused: %s", error)
-            stop.wait(poll)
+        """Run until ``stop`` is set: new and escalated follow-ups are in the queue, nothing else matters here."""
+        watching.watch(self.store, {Topic.QUEUE}, self.run_once, stop, poll=poll, name="alerts")
 
     def start(self, poll: float = 0.25) -> tuple[threading.Thread, threading.Event]:
-        stop = threading.Event()
-        thread = threading.Thread(target=self.watch, args=(stop, poll), name="sms-alerts", daemon=True)
-        thread.start()
-        return thread, stop
+        return watching.start(lambda stop: self.watch(stop, poll), "sms-alerts")

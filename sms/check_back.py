@@ -25,6 +25,7 @@ from shared.phones import mask_phone
 from shared.ratings import Outcome, utc
 from shared.storage import StoreError
 from shared.store import FeedbackStore, UnknownFollowUp, utc_now
+from sms import watching
 from sms.conversations import Conversation
 from sms.records import SmsRecords
 from sms.sender import Sender, SendFailed
@@ -120,10 +121,7 @@ class CheckBacker:
             stop.wait(poll)
 
     def start(self, poll: float = 0.25) -> tuple[threading.Thread, threading.Event]:
-        stop = threading.Event()
-        thread = threading.Thread(target=self.watch, args=(stop, poll), name="sms-check-back", daemon=True)
-        thread.start()
-        return thread, stop
+        return watching.start(lambda stop: self.watch(stop, poll), "sms-check-back")
 
 
 def answer_check_back(
