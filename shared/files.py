@@ -190,6 +190,7 @@ class StoreFiles:
         self._seen_revision: int | None = None
         self._seen_epoch: str | None = None
         self._revision_state: dict[str, Any] = {"revision": 0, "recent": []}
+        self._revision_read: tuple[bytes, dict[str, Any]] = (b"", self._revision_state)  # last read, parsed
         self._transaction: Transaction | None = None
         boot = current_boot()
         self.wal = WriteAheadLog(self.root, boot) if boot is not None else None
@@ -346,11 +347,20 @@ class StoreFiles:
             time.sleep(min(poll, max(deadline - time.monotonic(), 0)))
 
     def _read_revision_file(self) -> dict[str, Any]:
+        """The change feed as it is now (never changed by the caller: it may be the one parsed last time)."""
         try:
-            state = orjson.loads((self.root / REVISION_FILE).read_bytes())
+            content = (self.root / REVISION_FILE).read_bytes()
+        except OSError:
+            content = b""
+        last_content, last_state = self._revision_read
+        if content and content == last_content:
+            return last_state  # unchanged since this process last read it: no need to parse 256 names again
+        try:
+            state = orjson.loads(content)
             if isinstance(state, dict) and isinstance(state.get("revision"), int):
+                self._revision_read = (content, state)
                 return state
-        except (OSError, orjson.JSONDecodeError):
+        except orjson.JSONDecodeError:
             pass
         # Missing (new store) or damaged by a power cut: it is only a hint, so start over.
         return {"revision": 0, "recent": []}
@@ -415,10 +425,11 @@ class StoreFiles:
         """
         descriptor = os.open(self.root / REVISION_FILE, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
-            size = os.fstat(descriptor).st_size
-            os.pwrite(descriptor, content.ljust(size), 0)
+            padded = content.ljust(os.fstat(descriptor).st_size)
+            os.pwrite(descriptor, padded, 0)
         finally:
             os.close(descriptor)
+        self._revision_read = (padded, self._revision_state)  # what the next read finds, unless another writes
 
     def _storage(self, name: str, *, durable: bool = True) -> DurableJSONStorage:
         self._used.add(name)
