@@ -186,7 +186,8 @@ class WriteAheadLog:
                 raise
         finally:
             os.close(descriptor)
-        self._maybe_close_segment(end + len(record))
+        with contextlib.suppress(OSError):  # the record is durable: a segment not closed now is closed later
+            self._maybe_close_segment(end + len(record))
 
     def _segments(self) -> list[tuple[int, int, str, str]]:
         """(number, created, boot, name) of every segment, oldest first."""
