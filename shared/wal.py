@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -111,6 +112,7 @@ class WriteAheadLog:
         self._segment: str | None = None
         self._recovered = False
         self._closed_segments = False  # this transaction closed a segment: check-point after release
+        self._checkpointer: threading.Thread | None = None
 
     @property
     def writing(self) -> bool:
@@ -225,11 +227,26 @@ class WriteAheadLog:
             self._closed_segments = True
 
     def after_release(self) -> None:
-        """Check-point the segments closed by this transaction, without keeping anyone waiting."""
+        """Check-point the segments closed by this transaction in a thread of its own, so the caller (a text
+        waiting for its answer) does not wait for hundreds of fsyncs. A process that exits first leaves
+        them to the next one that closes a segment."""
         if self._closed_segments:
             self._closed_segments = False
-            with contextlib.suppress(OSError):
-                self._checkpoint([s for s in self._segments()[:-1] if s[2] == self.boot])
+            if self._checkpointer is None or not self._checkpointer.is_alive():
+                self._checkpointer = threading.Thread(
+                    target=self._checkpoint_closed, name="wal-checkpoint", daemon=True
+                )
+                self._checkpointer.start()
+
+    def _checkpoint_closed(self) -> None:
+        with contextlib.suppress(OSError):
+            while closed := [s for s in self._segments()[:-1] if s[2] == self.boot]:  # more may close meanwhile
+                self._checkpoint(closed)
+
+    def wait_for_checkpoint(self) -> None:
+        """Wait until a check-point started by this process is done (tests, and a command that ends)."""
+        if self._checkpointer is not None:
+            self._checkpointer.join()
 
     def checkpoint(self) -> None:
         """Make every journal line durable in its journal and empty the log (the lock held: after a purge,

@@ -179,6 +179,8 @@ def test_segments_are_closed_and_check_pointed_so_the_log_stays_small(
     monkeypatch.setattr(wal, "SEGMENT_BYTES", 4096)
     for n in range(60):
         store.record_rating(make_rating("below", id=f"r{n}", comment="x" * 200))
+    assert store.files.wal is not None
+    store.files.wal.wait_for_checkpoint()
     left = segments(store.root)
     assert 1 <= len(left) <= 2  # the open one, and at most the one just closed
     assert sum(path.stat().st_size for path in left) < 2 * 4096 + 4096
