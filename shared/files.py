@@ -387,8 +387,8 @@ class StoreFiles:
         self._seen_revision = state["revision"]
         self._seen_epoch = epoch
 
-    def _announce_write(self, path: Path) -> None:
-        self._announce([path.relative_to(self.root).as_posix()])
+    def _announce_write(self, name: str) -> None:
+        self._announce([name])
 
     def _announce(self, names: list[str]) -> None:
         """Bump the revision before data files change, so no other process trusts a stale cache.

@@ -99,8 +99,8 @@ class DurableJSONStorage(Storage):
     and cut off by the next append.
 
     The cache holds the last version read or written; :meth:`forget` drops it when
-    another process may have changed the file. ``before_write`` is called with the
-    path before every write, so the store can announce the change first. Files that
+    another process may have changed the file. ``before_write`` is called with the file's
+    ``name`` before every write, so the store can announce the change first. Files that
     can be rebuilt from others may skip fsync with ``durable=False``. ``scratch`` is the folder
     for the temporary file of a full write (see :func:`write_atomically`).
 
@@ -114,7 +114,7 @@ class DurableJSONStorage(Storage):
         self,
         path: Path,
         *,
-        before_write: Callable[[Path], None] | None = None,
+        before_write: Callable[[str], None] | None = None,
         durable: bool = True,
         scratch: Path | None = None,
         log: WriteAheadLog | None = None,
@@ -169,7 +169,7 @@ class DurableJSONStorage(Storage):
         if self._owed is not None:
             self._owed.settle()
         if self._before_write is not None:
-            self._before_write(self.path)
+            self._before_write(self.name)
         generation = self._generation + 1
         content = orjson.dumps({**data, META_TABLE: {"file": {"generation": generation}}})
         later = syncs is not None and self.durable
@@ -221,7 +221,7 @@ class DurableJSONStorage(Storage):
             self.write(tables)
             return
         if self._before_write is not None:
-            self._before_write(self.path)
+            self._before_write(self.name)
         if len(changes) == 1:
             [(table, (documents, deleted))] = changes.items()
             entry: dict[str, Any] = {"g": self._generation, "t": table, "d": documents}
