@@ -34,7 +34,16 @@ from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from shared.private_files import FILE_MODE, private_folder
-from shared.storage import Changes, DurableJSONStorage, FolderSyncs, StoreError, StoreWriteError, storage_signature
+from shared.storage import (
+    Audits,
+    Changes,
+    DurableJSONStorage,
+    FolderSyncs,
+    StoreError,
+    StoreWriteError,
+    storage_signature,
+)
+from shared.wal import WriteAheadLog, current_boot
 
 REVISION_FILE = "revision.json"
 RECENT_CHANGES_KEPT = 256
@@ -174,11 +183,17 @@ class StoreFiles:
         self._file_lock = FileLock(self.root / ".lock", timeout=lock_timeout)
         self._thread_lock = threading.RLock()
         self._storages: OrderedDict[str, DurableJSONStorage] = OrderedDict()
+        self._costs: dict[str, int] = {}  # each cached file's estimated cost when last used
+        self._cost_total = 0
+        self._audits = Audits()
         self._used: set[str] = set()  # files the current transaction used (kept by the next trim)
         self._seen_revision: int | None = None
         self._seen_epoch: str | None = None
         self._revision_state: dict[str, Any] = {"revision": 0, "recent": []}
+        self._revision_read: tuple[bytes, dict[str, Any]] = (b"", self._revision_state)  # last read, parsed
         self._transaction: Transaction | None = None
+        boot = current_boot()
+        self.wal = WriteAheadLog(self.root, boot) if boot is not None else None
         self._remove_stale_temporaries()
 
     @property
@@ -224,19 +239,53 @@ class StoreFiles:
                 # A read-only file system (a backup, a full-disk remount): nobody can write,
                 # so reading needs no lock; any write fails with a clear StoreWriteError.
                 locked = False
+            logging = locked and self.wal is not None
             try:
                 self._refresh_caches()
                 self._transaction = Transaction(self)
+                if logging:
+                    assert self.wal is not None
+                    self.wal.begin(self._replay)
                 yield self._transaction
             finally:
                 transaction, self._transaction = self._transaction, None
                 try:
+                    if logging:
+                        assert self.wal is not None
+                        if transaction is None:
+                            self.wal.abandon()
+                        else:
+                            self.wal.commit()  # the one fsync that makes every line of the transaction durable
                     if transaction is not None:
                         transaction.syncs.settle()
                 except OSError as error:
-                    raise StoreWriteError(self.root, error) from error
+                    raise StoreWriteError(self.root / "wal", error) from error
                 finally:
                     self._release_and_trim(locked)
+                    if logging:
+                        assert self.wal is not None
+                        self.wal.after_release()
+
+    def checkpoint(self) -> None:
+        """Make every change durable in its own file and empty the write-ahead log (after a purge: erased
+        data must not stay in the log either)."""
+        with self.transaction():
+            if self.wal is not None:
+                try:
+                    self.wal.checkpoint()
+                except OSError as error:
+                    raise StoreWriteError(self.root / "wal", error) from error
+
+    def _replay(self, lines: dict[str, list[bytes]]) -> None:
+        """Put back into their journals the logged lines a power cut took from them (see :mod:`shared.wal`)."""
+        root = self.root.resolve()
+        for name, wanted in lines.items():
+            path = self.root / name
+            if not path.resolve().is_relative_to(root) or not name.endswith(".json"):
+                continue  # not a name this store writes
+            if self._storages.pop(name, None) is not None:
+                self._cost_total -= self._costs.pop(name, 0)
+            DurableJSONStorage(path, scratch=self.root).replay(wanted)
 
     def _release_and_trim(self, locked: bool) -> None:
         # Trim the cache only between transactions: within one, a file's storage must
@@ -252,16 +301,21 @@ class StoreFiles:
         be about the budget, and a kiosk that dropped it after each tap would read 15 MB for the
         next. Memory is then at most the budget plus that one file.
         """
-        total = sum(storage.cost for storage in self._storages.values())
-        used = [
-            (storage.cost, order) for order, (name, storage) in enumerate(self._storages.items()) if name in self._used
-        ]
-        keep = max(used)[1] if used else -1
-        for order, name in enumerate(list(self._storages)):  # least recently used first
-            if total <= CACHE_BUDGET:
-                break
-            if order != keep:
-                total -= self._storages.pop(name).cost
+        for name in self._used:  # only what a transaction used can have changed its cost
+            storage = self._storages.get(name)
+            if storage is not None:
+                cost = storage.cost
+                self._cost_total += cost - self._costs.get(name, 0)
+                self._costs[name] = cost
+        if self._cost_total > CACHE_BUDGET:
+            used = [(self._costs[name], name) for name in self._used if name in self._storages]
+            keep = max(used)[1] if used else None
+            for name in list(self._storages):  # least recently used first
+                if self._cost_total <= CACHE_BUDGET:
+                    break
+                if name != keep:
+                    self._storages.pop(name)
+                    self._cost_total -= self._costs.pop(name, 0)
         self._used.clear()
 
     def revision(self) -> int:
@@ -293,11 +347,20 @@ class StoreFiles:
             time.sleep(min(poll, max(deadline - time.monotonic(), 0)))
 
     def _read_revision_file(self) -> dict[str, Any]:
+        """The change feed as it is now (never changed by the caller: it may be the one parsed last time)."""
         try:
-            state = orjson.loads((self.root / REVISION_FILE).read_bytes())
+            content = (self.root / REVISION_FILE).read_bytes()
+        except OSError:
+            content = b""
+        last_content, last_state = self._revision_read
+        if content and content == last_content:
+            return last_state  # unchanged since this process last read it: no need to parse 256 names again
+        try:
+            state = orjson.loads(content)
             if isinstance(state, dict) and isinstance(state.get("revision"), int):
+                self._revision_read = (content, state)
                 return state
-        except (OSError, orjson.JSONDecodeError):
+        except orjson.JSONDecodeError:
             pass
         # Missing (new store) or damaged by a power cut: it is only a hint, so start over.
         return {"revision": 0, "recent": []}
@@ -310,8 +373,7 @@ class StoreFiles:
             epoch = secrets.token_hex(8)
             state = {"epoch": epoch, "revision": 0, "recent": []}
         self._revision_state = state
-        for storage in self._storages.values():
-            storage.verify()  # the second guard: each cached file is checked on its next read
+        self._audits.round += 1  # the second guard: each cached file is checked on its next read
         if self._seen_epoch == epoch and state["revision"] == self._seen_revision:
             return
         changed = None if self._seen_epoch != epoch else self.changed_files(self._seen_revision or 0)
@@ -325,8 +387,8 @@ class StoreFiles:
         self._seen_revision = state["revision"]
         self._seen_epoch = epoch
 
-    def _announce_write(self, path: Path) -> None:
-        self._announce([path.relative_to(self.root).as_posix()])
+    def _announce_write(self, name: str) -> None:
+        self._announce([name])
 
     def _announce(self, names: list[str]) -> None:
         """Bump the revision before data files change, so no other process trusts a stale cache.
@@ -363,17 +425,24 @@ class StoreFiles:
         """
         descriptor = os.open(self.root / REVISION_FILE, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
-            size = os.fstat(descriptor).st_size
-            os.pwrite(descriptor, content.ljust(size), 0)
+            padded = content.ljust(os.fstat(descriptor).st_size)
+            os.pwrite(descriptor, padded, 0)
         finally:
             os.close(descriptor)
+        self._revision_read = (padded, self._revision_state)  # what the next read finds, unless another writes
 
     def _storage(self, name: str, *, durable: bool = True) -> DurableJSONStorage:
         self._used.add(name)
         storage = self._storages.get(name)
         if storage is None:
             storage = DurableJSONStorage(
-                self.root / name, before_write=self._announce_write, durable=durable, scratch=self.root
+                self.root / name,
+                before_write=self._announce_write,
+                durable=durable,
+                scratch=self.root,
+                log=self.wal,
+                name=name,
+                audits=self._audits,
             )
             self._storages[name] = storage
         else:

@@ -148,6 +148,8 @@ def purge(
         pass
     # Each channel folds what it erased itself, a few files per short transaction.
     totals["messages"] = sum(purger(store.brief_transaction, cutoff, dry_run) for purger in CHANNEL_PURGERS.values())
+    if not dry_run:
+        store.checkpoint()  # the write-ahead log's copies of recent changes must not outlive what was erased
     if steps is not None:
         steps(total, total)
     return PurgeReport(cutoff=cutoff, dry_run=dry_run, **totals)

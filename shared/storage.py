@@ -16,12 +16,15 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from tinydb import Storage
 
 from shared.private_files import private_folder
+
+if TYPE_CHECKING:
+    from shared.wal import WriteAheadLog
 
 Tables = dict[str, dict[str, Any]]
 Changes = tuple[dict[str, dict[str, Any]], list[str]]  # documents upserted, keys deleted
@@ -69,6 +72,14 @@ PARSED_BYTES_PER_BYTE = 4
 STORAGE_OVERHEAD = 2048  # what a storage costs with nothing cached (so their number is bounded too)
 
 
+class Audits:
+    """The store's count of transactions, shared by its storages: each checks its cache against its files
+    once per transaction that reads it, where marking hundreds of cached files one by one would cost more."""
+
+    def __init__(self) -> None:
+        self.round = 0
+
+
 class DurableJSONStorage(Storage):
     """A TinyDB storage whose writes are atomic and durable, with a parse cache and a journal.
 
@@ -88,21 +99,33 @@ class DurableJSONStorage(Storage):
     and cut off by the next append.
 
     The cache holds the last version read or written; :meth:`forget` drops it when
-    another process may have changed the file. ``before_write`` is called with the
-    path before every write, so the store can announce the change first. Files that
+    another process may have changed the file. ``before_write`` is called with the file's
+    ``name`` before every write, so the store can announce the change first. Files that
     can be rebuilt from others may skip fsync with ``durable=False``. ``scratch`` is the folder
     for the temporary file of a full write (see :func:`write_atomically`).
+
+    With a write-ahead ``log`` (the store's, :mod:`shared.wal`), a journal line written inside a
+    transaction is not fsynced here: the log fsyncs all of the transaction's lines at once when it
+    ends. ``name`` is how the log names the file (its path in the data folder). With ``audits``, the
+    cache is checked against the files' (inode, size, mtime) on its first read in each new round.
     """
 
     def __init__(
         self,
         path: Path,
         *,
-        before_write: Callable[[Path], None] | None = None,
+        before_write: Callable[[str], None] | None = None,
         durable: bool = True,
         scratch: Path | None = None,
+        log: WriteAheadLog | None = None,
+        name: str = "",
+        audits: Audits | None = None,
     ) -> None:
         self.path = Path(path)
+        self.log = log
+        self.audits = audits
+        self._audited = -1
+        self.name = name or self.path.name
         self.scratch = scratch
         self.journal_path = self.path.with_name(self.path.name + ".log")
         self.durable = durable
@@ -119,10 +142,13 @@ class DurableJSONStorage(Storage):
         self._searched = False
 
     def read(self) -> Tables | None:
-        if self._cached is not None and self._unverified and not self._stale:
+        due = self._unverified or (self.audits is not None and self._audited != self.audits.round)
+        if self._cached is not None and due and not self._stale:
             # A second guard beside the change feed: the files must be the ones this cache was made from.
             self._stale = (_stat_of(self.path), _stat_of(self.journal_path)) != (self._file_stat, self._journal_stat)
         self._unverified = False
+        if self.audits is not None:
+            self._audited = self.audits.round
         if self._cached is not None and self._stale and not self._catch_up():
             self._cached = None
         self._stale = False
@@ -143,7 +169,7 @@ class DurableJSONStorage(Storage):
         if self._owed is not None:
             self._owed.settle()
         if self._before_write is not None:
-            self._before_write(self.path)
+            self._before_write(self.name)
         generation = self._generation + 1
         content = orjson.dumps({**data, META_TABLE: {"file": {"generation": generation}}})
         later = syncs is not None and self.durable
@@ -195,7 +221,7 @@ class DurableJSONStorage(Storage):
             self.write(tables)
             return
         if self._before_write is not None:
-            self._before_write(self.path)
+            self._before_write(self.name)
         if len(changes) == 1:
             [(table, (documents, deleted))] = changes.items()
             entry: dict[str, Any] = {"g": self._generation, "t": table, "d": documents}
@@ -203,6 +229,9 @@ class DurableJSONStorage(Storage):
                 entry["x"] = deleted
         else:
             entry = {"g": self._generation, "m": [[table, *change] for table, change in changes.items()]}
+        if self._logged:
+            assert self.log is not None
+            entry["w"] = self.log.tag()
         line = orjson.dumps(entry) + b"\n"
         try:
             self._append_line(line)
@@ -213,15 +242,30 @@ class DurableJSONStorage(Storage):
             tables[table] = _changed(tables.get(table, {}), documents, deleted)
             self._journal_entries += len(documents) + len(deleted)
         self._cached = tables
-        if self._journal_entries >= COMPACT_AFTER and self._journal_valid_size >= (self._file_stat or (0, 0, 0))[1]:
-            # The documents are safe in the journal already: folding may fail (a full disk)
-            # without failing this append; it is tried again on the next one.
+        if not self._logged:  # (with the log, the store folds once the transaction is durable: fold_if_due)
+            self.fold_if_due()
+
+    def fold_if_due(self) -> None:
+        """Fold the journal into a new file once it holds ``COMPACT_AFTER`` changes and is as large as the file.
+
+        The documents are safe in the journal already: folding may fail (a full disk) without failing
+        the change; it is tried again after the next one.
+        """
+        due = self._journal_entries >= COMPACT_AFTER and self._journal_valid_size >= (self._file_stat or (0, 0, 0))[1]
+        if due and self._cached is not None:
             with contextlib.suppress(StoreWriteError):
-                self.write(tables)
+                self.write(self._cached)
+
+    @property
+    def _logged(self) -> bool:
+        """True when this file's journal lines are made durable by the store's log, not one fsync each."""
+        return self.durable and self.log is not None and self.log.writing
 
     def _append_line(self, line: bytes) -> None:
         if self._owed is not None:  # the new file's rename must be durable before its journal is cut
             self._owed.settle()
+        logged = self._logged
+        size_before, generation = self._journal_valid_size, self._generation
         created = False
         try:  # the journal usually exists: no stat of it or its folder first (each a system call)
             descriptor = os.open(self.journal_path, os.O_WRONLY)
@@ -234,7 +278,7 @@ class DurableJSONStorage(Storage):
             os.ftruncate(descriptor, self._journal_valid_size)
             os.lseek(descriptor, self._journal_valid_size, os.SEEK_SET)
             _write_all(descriptor, line)
-            if self.durable:
+            if self.durable and not logged:
                 os.fsync(descriptor)
             stat = os.fstat(descriptor)
         except BaseException:
@@ -245,8 +289,41 @@ class DurableJSONStorage(Storage):
             os.close(descriptor)
         self._journal_stat = stat.st_ino, stat.st_size, stat.st_mtime_ns
         self._journal_valid_size += len(line)
-        if created and self.durable:
+        if logged:
+            assert self.log is not None
+            self.log.stage(self.name, line, self, size_before, lambda: self._generation == generation)
+        elif created and self.durable:
+            fsync_directory(self.path.parent)  # (with the log, its check-point syncs the folder)
+
+    def replay(self, lines: list[bytes]) -> int:
+        """Append the log's ``lines`` this journal lacks (a power cut lost them), fsynced; how many.
+
+        Only lines of the file's current generation: an older one is in the file already (it was
+        folded and rewritten since). A file that no longer exists was deleted on purpose (a purge).
+        """
+        self.forget()
+        if not self.path.exists():
+            return 0
+        self._load()
+        try:
+            present = set(self.journal_path.read_bytes()[: self._journal_valid_size].split(b"\n"))
+        except FileNotFoundError:
+            present = set()
+        missing = [
+            line for line in dict.fromkeys(lines) if line not in present and _generation_of(line) == self._generation
+        ]
+        if missing:
+            descriptor = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                os.ftruncate(descriptor, self._journal_valid_size)
+                os.lseek(descriptor, self._journal_valid_size, os.SEEK_SET)
+                _write_all(descriptor, b"".join(line + b"\n" for line in missing))
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
             fsync_directory(self.path.parent)
+        self.forget()
+        return len(missing)
 
     def signature(self) -> list[int] | None:
         """Identity of this version of the file and its journal (both change on every write)."""
@@ -433,6 +510,14 @@ def _parse_line(line: bytes) -> tuple[Any, list[tuple[str, dict[str, Any], list[
             raise TypeError("table, documents or deleted keys of the wrong type")
         changes.append((table, documents, deleted))
     return entry["g"], changes
+
+
+def _generation_of(line: bytes) -> Any:
+    """The generation a journal line belongs to (None if it cannot be read)."""
+    try:
+        return orjson.loads(line)["g"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return None
 
 
 def _changed(documents: dict[str, Any], upserted: dict[str, Any], deleted: list[str]) -> dict[str, Any]:

@@ -255,6 +255,10 @@ class FeedbackStore:
                 steps(done, len(items))
             yield from results
 
+    def checkpoint(self) -> None:
+        """Make every change durable in its own file and empty the write-ahead log (see :mod:`shared.wal`)."""
+        self.files.checkpoint()
+
     def partition_names(self) -> list[tuple[date, str]]:
         """Every day's ratings by day and name (as :class:`Transaction` methods take it), oldest first."""
         return [

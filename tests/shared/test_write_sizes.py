@@ -34,9 +34,16 @@ def no_folding(store: FeedbackStore) -> None:
             tx.compact(path.relative_to(store.root).as_posix()[: -len(".json.log")])
 
 
+def every_id_shard_made(store: FeedbackStore, make_rating: MakeRating) -> None:
+    """Make every shard of the id index, so a measured flag appends to one rather than creating it."""
+    store.record_ratings([make_rating("met", id=f"seed-{n}") for n in range(3000)])
+    assert len(list((store.root / "ids").glob("[0-9]*.json"))) == 256
+
+
 def test_a_flag_writes_as_much_with_a_long_queue_as_with_an_empty_one(
     store: FeedbackStore, make_rating: MakeRating
 ) -> None:
+    every_id_shard_made(store, make_rating)
     store.record_rating(make_rating("below", id="first"))
     no_folding(store)
     with_one = written_by(store, lambda: store.record_rating(make_rating("below", id="probe-a")))
