@@ -57,6 +57,11 @@ def _numbered_phrases() -> tuple[str, ...]:
     return tuple(phrase for phrase in lexicon().phrases if phrase[:1].isdecimal())
 
 
+@functools.cache
+def _phrase_starts() -> tuple[str, ...]:
+    return tuple(lexicon().phrases)
+
+
 def _scale_in_digits(found: re.Match[str]) -> str:
     counted = {**lexicon().numbers, **lexicon().scale_words}
     number, top = (fold(found.group(index)) for index in (1, 3))
@@ -150,7 +155,7 @@ def _is_quantity(rest: str) -> bool:
     word = fold(found.group(1))
     known = lexicon()
     folded = fold(rest).strip()  # once, not once a phrase
-    if any(folded.startswith(phrase) for phrase in known.phrases):
+    if folded.startswith(_phrase_starts()):
         return False  # "3 of course"
     if word in known.units:
         return not (folded == word and word in known.courtesies)  # "3 x": a kiss to sign off, not "3 times"
@@ -169,16 +174,10 @@ def _says_nothing_after(rest: str) -> bool:
     folded = fold(found.group(1))
     if folded in lexicon().sentence_verbs or (len(folded) > 4 and folded.endswith("ed") and not folded.endswith("eed")):
         return False  # "1 waited a while", "1 took ages": a sentence about the visit, not "1 guy"
-    word = known_word(folded)
-    reading = read_words(rest)
-    courtesy = folded in lexicon().courtesies  # "3 x": a kiss
-    return (
-        word is None
-        and not courtesy
-        and found.group(1).casefold() not in LABELS
-        and not reading.signals
-        and not reading.positive
-    )
+    if known_word(folded) is not None or folded in lexicon().courtesies or found.group(1).casefold() in LABELS:
+        return False  # a word we know ("3 the coffee was hot"), or "3 x": a kiss
+    reading = read_words(rest)  # only then, as it costs the most
+    return not reading.signals and not reading.positive
 
 
 def rating(message: Message) -> Reply | None:
@@ -216,7 +215,7 @@ def rating(message: Message) -> Reply | None:
         return _rated(EMOJI.get(text[0]), text[1:], strict=True)
     if found := _NUMBER.match(text):
         rest = found.group("rest")
-        if any(fold(text).startswith(phrase) for phrase in _numbered_phrases()):
+        if fold(text).startswith(_numbered_phrases()):
             return None  # "2 thumbs up": the number belongs to a listed phrase, which the words rule reads
         if re.match(r"^[.,]\d(?!\d*\s*[%:])", rest):
             return Reply(ReplyKind.UNCLEAR, rule="rating")  # "3.5"
