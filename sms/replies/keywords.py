@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import re
 
 from sms.replies.message import Message, plain
 from sms.replies.reply import Reply, ReplyKind
-from sms.replies.words import either, read_words
+from sms.replies.words import read_words
 from sms.words import fold, lexicon
 
 
@@ -77,33 +76,20 @@ def _asked_or_conditional(text: str, pattern: re.Pattern[str]) -> bool:
     return False
 
 
-@functools.cache
-def _patterns() -> dict[str, re.Pattern[str]]:
-    """Each list of opt-out patterns as one: a single scan tells that none of a list is there."""
-    known = lexicon()
-    return {
-        "not": either(known.not_opt_out),
-        "asked": either(known.asked),
-        "phrases": either(known.opt_out_phrases),
-        "unclear": either(known.opt_out_unclear),
-    }
-
-
 def opt_out_phrase(message: Message) -> Reply | None:
     """Plain opt-out wording; never "Reply STOP to opt out" quoted back, nor "wouldn't stop talking"."""
     text = plain(message.text)
     known = lexicon()
-    patterns = _patterns()
-    if patterns["not"].search(text):
+    if any(pattern.search(text) for pattern in known.not_opt_out):
         return None
-    if message.text.rstrip().endswith("?") and patterns["asked"].search(text):
+    if message.text.rstrip().endswith("?") and any(pattern.search(text) for pattern in known.asked):
         return None  # "can I unsubscribe later?"
-    for pattern in known.opt_out_phrases if patterns["phrases"].search(text) else ():
+    for pattern in known.opt_out_phrases:
         if (found := pattern.search(text)) and not _denied(message, text[: found.start()], text[found.end() :]):
             if (
                 re.search(r"(?<!\w)[123](?!\w)", text[found.end() :])
                 or _asked_or_conditional(message.text, pattern)
-                or patterns["unclear"].search(text)  # "don't text me, call me"
+                or any(other.search(text) for other in known.opt_out_unclear)  # "don't text me, call me"
             ):
                 return Reply(ReplyKind.UNCLEAR, rule="opt_out_phrase")  # "leave me alone lol 3": a person reads it
             return Reply(ReplyKind.OPT_OUT)

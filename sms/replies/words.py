@@ -31,19 +31,9 @@ def any_of(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(phrase) for phrase in ordered) + r")(?!\w)")
 
 
-def either(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str]:
-    """One pattern that matches wherever one of ``patterns`` would: a single scan tells that none does."""
-    return re.compile("|".join(f"(?:{pattern.pattern})" for pattern in patterns) or "(?!)")
-
-
 @functools.cache
 def _any_phrase() -> re.Pattern[str]:
     return any_of(tuple(lexicon().phrases))
-
-
-@functools.cache
-def _any_rewrite() -> re.Pattern[str]:
-    return either(pattern for pattern, _ in lexicon().rewrites)
 
 
 @functools.cache
@@ -153,8 +143,8 @@ def read_words(text: str) -> Reading:
         return Reading(unclear=True, only_signals=False)  # "good?", "happy now?": asked back
     if re.fullmatch(r"\W*[a-z]{1,2}-\d+\W*", text):
         return Reading(unclear=True, only_signals=False)  # "A-1", "B-2": a grade or a seat, not the answer
-    for pattern, replacement in known.rewrites if _any_rewrite().search(text) else ():
-        text = pattern.sub(replacement, text)  # each in turn: one may make the text another rewrites
+    for pattern, replacement in known.rewrites:
+        text = pattern.sub(replacement, text)
     text = any_of(known.neutral).sub(" , ", text)
     long_wait = any(_is_long(found) for found in _DURATION.finditer(text))  # praise beside it is doubtful
     stated_numbers = {int(found.group(1)) for found in _STATED.finditer(text) if not _counted(text[found.end() :])}
