@@ -22,7 +22,7 @@ NUMBERS = {1: Outcome.BELOW, 2: Outcome.MET, 3: Outcome.EXCEEDED}
 
 def is_emoji(char: str) -> bool:
     """A pictograph (Unicode "other symbol"), not a letter, digit or punctuation mark."""
-    return any(unicodedata.category(one) == "So" for one in char)
+    return not char.isascii() and any(unicodedata.category(one) == "So" for one in char)  # ASCII has none
 
 
 @dataclass(frozen=True, slots=True)
