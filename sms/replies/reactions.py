@@ -56,9 +56,12 @@ def _emoji_outcome(chars: str) -> Outcome | None:
     return outcomes.pop() if len(outcomes) == 1 and not any(char in NEUTRAL_EMOJI for char in chars) else None
 
 
+_MARK = re.compile(r"[^\w\s{}]")
+
+
 def _words_and_emoji(text: str) -> str:
     """Folded words and emoji, marks taken out; ``{q}`` (where the quote was) kept."""
-    kept = re.sub(r"[^\w\s{}]", lambda found: found.group() if is_emoji(found.group()) else " ", fold(text))
+    kept = _MARK.sub(lambda found: found.group() if is_emoji(found.group()) else " ", fold(text))
     return " ".join(kept.split())
 
 

@@ -113,9 +113,13 @@ _DURATION = re.compile(
 )
 
 
+_FOLLOWING = re.compile(r"\s*(/|[^\W\d_]+)")
+_CODE = re.compile(r"\W*[a-z]{1,2}-\d+\W*")
+
+
 def _counted(after: str) -> bool:
     """What follows a stated number makes it no answer: "I'd give it 3 stars", "3 out of 5", "3 hours"."""
-    following = re.match(r"\s*(/|[^\W\d_]+)", after)
+    following = _FOLLOWING.match(after)
     return bool(following) and (
         following.group(1) in ("/", "star", "stars", "out", "outta") or following.group(1) in lexicon().units
     )
@@ -141,7 +145,7 @@ def read_words(text: str) -> Reading:
         return Reading(unclear=True, only_signals=False)  # "yes?", "No??", "ok...": asking back or holding back
     if text.rstrip().endswith("?") and 0 < len(asked) <= 2 and any(word in known.words for word in asked):
         return Reading(unclear=True, only_signals=False)  # "good?", "happy now?": asked back
-    if re.fullmatch(r"\W*[a-z]{1,2}-\d+\W*", text):
+    if _CODE.fullmatch(text):
         return Reading(unclear=True, only_signals=False)  # "A-1", "B-2": a grade or a seat, not the answer
     for pattern, replacement in known.rewrites:
         text = pattern.sub(replacement, text)
