@@ -42,6 +42,8 @@ def _spans(text: str) -> list[tuple[str, int, int]]:
 
 def without_our_words(text: str, questions: Iterable[str] = ()) -> tuple[str, bool]:
     """``text`` with every run of our questions' words taken out, and whether there was one."""
+    if len(_WORD.findall(text)) < _RUN:
+        return text, False  # too short to hold a run of our words
     removed = False
     spans = _spans(text)
     for question in (*questions, *DEFAULT_QUESTIONS):

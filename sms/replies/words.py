@@ -19,9 +19,10 @@ BARE, MILD, STRONG = 0, 1, 2
 
 
 @functools.cache
-def _phrases() -> tuple[tuple[re.Pattern[str], Outcome], ...]:
+def _phrases() -> tuple[tuple[str, re.Pattern[str], Outcome], ...]:
+    """Each phrase, the longest first, with its pattern (the phrase as whole words) and its outcome."""
     ordered = sorted(lexicon().phrases.items(), key=lambda item: len(item[0]), reverse=True)
-    return tuple((re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)"), outcome) for phrase, outcome in ordered)
+    return tuple((phrase, re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)"), outcome) for phrase, outcome in ordered)
 
 
 @functools.lru_cache(maxsize=16)
@@ -156,8 +157,8 @@ def read_words(text: str) -> Reading:
     if stated is not None:
         text = _STATED.sub(" , ", text)  # the answer is taken; the words around it must agree in direction
     signals: list[tuple[Outcome, int]] = []  # (outcome, strength)
-    for pattern, outcome in _phrases() if _any_phrase().search(text) else ():
-        if pattern.search(text):
+    for phrase, pattern, outcome in _phrases() if _any_phrase().search(text) else ():
+        if phrase in text and pattern.search(text):  # the plain test first: most phrases are not there at all
             signals.append((outcome, MILD if outcome is Outcome.MET else STRONG))
             text = pattern.sub(" , ", text)
     text, found = any_of(known.intensifiers).subn(" ", text)
