@@ -5,13 +5,37 @@ The only place that parses or shows a phone number; every channel calls it.
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 
 import phonenumbers
+
+# Numbers text again and again: up to this many are remembered, and only texts this short (a number
+# written any way); a longer text is read each time rather than kept.
+_REMEMBERED = 4096
+_NUMBER_CHARS = 64
 
 
 class InvalidPhoneNumber(ValueError):
     """The text is not a phone number that can be called back."""
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    """A number read once: E.164 to store, masked to log."""
+
+    e164: str  # +15551234567
+    masked: str  # +1 ••• ••• ••67
+
+
+def read_phone(text: str, default_region: str = "US") -> Phone:
+    """``text`` normalised and masked from one parse, or :class:`InvalidPhoneNumber`; see :func:`normalise_phone`."""
+    read = _read_remembered if len(text) <= _NUMBER_CHARS else _read
+    phone, problem = read(text, default_region.upper())
+    if phone is None:
+        raise InvalidPhoneNumber(f"{mask_text(text)} {problem}")
+    return phone
 
 
 def normalise_phone(text: str, default_region: str = "US") -> str:
@@ -19,13 +43,21 @@ def normalise_phone(text: str, default_region: str = "US") -> str:
 
     ``default_region`` (ISO 3166 code) applies to numbers written without a ``+`` country code.
     """
+    return read_phone(text, default_region).e164
+
+
+def _read(text: str, region: str) -> tuple[Phone | None, str]:
+    """The number, or None and why not (pure: the same text in the same region reads the same)."""
     try:
-        number = phonenumbers.parse(text, default_region.upper())
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise InvalidPhoneNumber(f"{mask_text(text)} is not a phone number") from None
+        return None, "is not a phone number"
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhoneNumber(f"{mask_text(text)} is not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return None, "is not a valid phone number"
+    return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), _masked(number)), ""
+
+
+_read_remembered = functools.lru_cache(maxsize=_REMEMBERED)(_read)
 
 
 def mask_phone(e164: str | None) -> str:
@@ -36,6 +68,10 @@ def mask_phone(e164: str | None) -> str:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return mask_text(e164)
+    return _masked(number)
+
+
+def _masked(number: phonenumbers.PhoneNumber) -> str:
     national = str(number.national_number)
     hidden = "•" * max(len(national) - 2, 0)
     return f"+{number.country_code} {hidden}{national[-2:]}"

@@ -96,10 +96,27 @@ class Conversation:
         return dataclasses.replace(self, comment_until=until)
 
     def to_record(self) -> dict[str, Any]:
-        record = dataclasses.asdict(self)
-        for key in ("opened", "expires", "rating_ts", "comment_until"):
-            record[key] = None if record[key] is None else record[key].isoformat()
-        return record
+        """Every field, times as ISO text; built field by field (``asdict`` deep-copies: a text's hot path)."""
+
+        def moment(value: datetime | None) -> str | None:
+            return None if value is None else value.isoformat()
+
+        return {
+            "phone": self.phone,
+            "id": self.id,
+            "opened": moment(self.opened),
+            "expires": moment(self.expires),
+            "prompt_sid": self.prompt_sid,
+            "staff": self.staff,
+            "station": self.station,
+            "touchpoint": self.touchpoint,
+            "rating_id": self.rating_id,
+            "rating_ts": moment(self.rating_ts),
+            "comment_until": moment(self.comment_until),
+            "reasked": self.reasked,
+            "commented": self.commented,
+            "to_read_id": self.to_read_id,
+        }
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Conversation:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.phones import InvalidPhoneNumber, mask_phone, normalise_phone
+from shared.phones import InvalidPhoneNumber, mask_phone, normalise_phone, read_phone
 from shared.ratings import COMMENT_CHARS, Channel, Contact, Outcome, Rating
 from shared.store import FeedbackStore, UnknownFollowUp, utc_now
 from sms.check_back import answer_check_back
@@ -79,12 +79,13 @@ class Responder:
     def handle(self, message: Inbound) -> Handled:
         now = message.received or self.clock()
         try:
-            phone = normalise_phone(message.sender, self.settings.phone_region)
+            sender = read_phone(message.sender, self.settings.phone_region)  # parsed once, for the store and logs
         except InvalidPhoneNumber:
             log.info("ignored message %s from an unusable number %s", message.sid, mask_phone(message.sender))
             return Handled(None, "invalid_sender")
+        phone = sender.e164
         if not self.limiter.allow(phone, now):
-            log.warning("rate limit: ignored message %s from %s", message.sid, mask_phone(phone))
+            log.warning("rate limit: ignored message %s from %s", message.sid, sender.masked)
             return Handled(None, "rate_limited")
         with self.store.transaction() as tx, SmsRecords(tx, self.settings.retention) as records:
             seen = records.message(phone, message.sid)
@@ -118,7 +119,7 @@ class Responder:
                     "reply": handled.reply,
                 },
             )
-        log.info("message %s from %s: %s (%s)", message.sid, mask_phone(phone), handled.action, reply.rule)
+        log.info("message %s from %s: %s (%s)", message.sid, sender.masked, handled.action, reply.rule)
         return handled
 
     # -- decisions ----------------------------------------------------------------------

@@ -30,14 +30,26 @@ def _template(question: str) -> tuple[str, ...]:
     return tuple(fold(word) for word in _WORD.findall(question.replace("{business}", " ")))
 
 
+@functools.lru_cache(maxsize=64)
+def _vocabulary(question: str) -> frozenset[str]:
+    return frozenset(_template(question))
+
+
+def _spans(text: str) -> list[tuple[str, int, int]]:
+    """Each word of ``text``, folded, with where it stands: read once, not once a question."""
+    return [(fold(found.group()), found.start(), found.end()) for found in _WORD.finditer(text)]
+
+
 def without_our_words(text: str, questions: Iterable[str] = ()) -> tuple[str, bool]:
     """``text`` with every run of our questions' words taken out, and whether there was one."""
+    if len(_WORD.findall(text)) < _RUN:
+        return text, False  # too short to hold a run of our words
     removed = False
+    spans = _spans(text)
     for question in (*questions, *DEFAULT_QUESTIONS):
         template = _template(question)
-        vocabulary = frozenset(template)
-        while sum(fold(word) in vocabulary for word in _WORD.findall(text)) >= _RUN:  # else no run of ours is there
-            spans = [(fold(found.group()), found.start(), found.end()) for found in _WORD.finditer(text)]
+        vocabulary = _vocabulary(question)
+        while sum(word in vocabulary for word, _, _ in spans) >= _RUN:  # else no run of ours is there
             match = difflib.SequenceMatcher(
                 None, [word for word, _, _ in spans], template, autojunk=False
             ).find_longest_match()
@@ -47,6 +59,7 @@ def without_our_words(text: str, questions: Iterable[str] = ()) -> tuple[str, bo
             if match.b == 0 and _BUSINESS.fullmatch(text[:start]):
                 start = 0  # "Corner Cafe: Did we meet…": the business name our question starts with
             text = f"{text[:start]} {text[end:].lstrip('?.!:,;…')}"
+            spans = _spans(text)
             removed = True
     return (_REPLY_MARKS.sub("", text).strip() if removed else text), removed
 

@@ -17,6 +17,8 @@ def opt_out_type(message: Message) -> Reply | None:
 
 
 _JOINED_STARTS = frozenset({"stop", "opt", "un", "start", "help"})
+_ASKED_BACK = re.compile(r"\?[\s!?.]*$")
+_AN_ANSWER = re.compile(r"(?<!\w)[123](?!\w)")
 
 
 def keyword(message: Message) -> Reply | None:
@@ -31,7 +33,7 @@ def keyword(message: Message) -> Reply | None:
     joined = len(parts) < 2 or all(len(part) == 1 for part in parts) or parts[0] in _JOINED_STARTS
     compact = words.replace(" ", "") if joined else words
     if compact in known.opt_out_keywords:
-        if re.search(r"\?[\s!?.]*$", message.text):
+        if _ASKED_BACK.search(message.text):
             return Reply(ReplyKind.UNCLEAR, rule="keyword")  # "STOP?": asked, not said; a person answers
         return Reply(ReplyKind.OPT_OUT)
     if message.opted_out and words in known.opt_in_when_opted_out:
@@ -87,7 +89,7 @@ def opt_out_phrase(message: Message) -> Reply | None:
     for pattern in known.opt_out_phrases:
         if (found := pattern.search(text)) and not _denied(message, text[: found.start()], text[found.end() :]):
             if (
-                re.search(r"(?<!\w)[123](?!\w)", text[found.end() :])
+                _AN_ANSWER.search(text[found.end() :])
                 or _asked_or_conditional(message.text, pattern)
                 or any(other.search(text) for other in known.opt_out_unclear)  # "don't text me, call me"
             ):

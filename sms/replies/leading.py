@@ -57,6 +57,11 @@ def _numbered_phrases() -> tuple[str, ...]:
     return tuple(phrase for phrase in lexicon().phrases if phrase[:1].isdecimal())
 
 
+@functools.cache
+def _phrase_starts() -> tuple[str, ...]:
+    return tuple(lexicon().phrases)
+
+
 def _scale_in_digits(found: re.Match[str]) -> str:
     counted = {**lexicon().numbers, **lexicon().scale_words}
     number, top = (fold(found.group(index)) for index in (1, 3))
@@ -80,6 +85,23 @@ _RANKED = re.compile(
     re.IGNORECASE,
 )
 _SEPARATORS = " \t\n-–—:;.,!?)]}*~=>/|\\'\""
+# Compiled once: each is tried on every text that starts with an answer.
+_HELD_BACK = re.compile(r"\s*(?:\.{2,}|…)\s*[^\s.…]")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_NUMBER_AFTER = re.compile(r"(?<![\w.,:/])\d+(?P<rest>.*)", re.DOTALL)
+_DESPITE = re.compile(r"(?:even )?(?:though|although|tho|despite)\b")
+_AMOUNT_MARK = re.compile(rf"^\s*[{_CURRENCY}%]|^[:h]\d|^[.,]\d|^[x×](?!\w)|^\s+[x×](?!\w)(?!\s*$)", re.IGNORECASE)
+_FIRST_WORD = re.compile(r"^\s*([^\W\d_]+(?:\.[a-z])?)", re.IGNORECASE)
+_LATIN_WORD = re.compile(r"^ +([A-Za-z\u00c0-\u024f]+)(?!\w)")
+_NO_ANSWER_START = re.compile(rf"^\s*[{_CURRENCY}]|^\s*-\s*\d")
+_OUT_OF = re.compile(r"\s*(?:/|out\s+of|of)\s*(\d+)(?!\d)", re.IGNORECASE)
+_DECIMAL = re.compile(r"^[.,]\d(?!\d*\s*[%:])")
+_RUN_ON = re.compile(r"^[^\W\d_]")
+_SET_APART = re.compile(r"\s*[-–—:;.,!)]|\s*$")
+_ANOTHER_ANSWER = re.compile(r"^(?:(?:or|and|to|then|&|o|y)\s+)?(\d+|[^\W\d_]+)(?!\w)(.*)$", re.IGNORECASE | re.DOTALL)
+_LABEL_STARTS = tuple(
+    (label, re.compile(rf"^{re.escape(label)}(?!\w)", re.IGNORECASE)) for label in sorted(LABELS, key=len, reverse=True)
+)
 
 
 def _scale_outcome(number: float, top: float) -> Outcome | None:
@@ -103,11 +125,11 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_w
     and the words too ("👍 great" is unclear, "👍 thanks" met).
     """
     unclear = Reply(ReplyKind.UNCLEAR, rule="rating")
-    if re.match(r"\s*(?:\.{2,}|…)\s*[^\s.…]", rest):
+    if _HELD_BACK.match(rest):
         return unclear  # "5 stars... for the parking": a thought held back
     if outcome is None or unclear_phrase(fold(rest)) or SARCASM & set(rest):
         return unclear  # "3 /s", "2 jk", "3 🙄"
-    if lexicon().opt_out_keywords & set(re.findall(r"[^\W\d_]+", fold(rest))):
+    if lexicon().opt_out_keywords & set(_LETTERS.findall(fold(rest))):
         return unclear  # "1. Stop.": an answer, and a wish to hear no more? A person reads it
     comment = rest.strip(_SEPARATORS + " ").strip()
     # The comment may start by repeating the answer ("3 exceeded", "1 - fell short", "3 👍").
@@ -118,7 +140,7 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_w
         if echo_outcome is not outcome and not loose:
             return unclear  # "1 2 3", "1 or 3", "1 exceeded", "1 👍"
         comment = after
-    for number in re.finditer(r"(?<![\w.,:/])\d+(?P<rest>.*)", comment, re.DOTALL):
+    for number in _NUMBER_AFTER.finditer(comment):
         if not _is_quantity(number.group("rest")):
             return unclear  # "2 maybe 3", "1 then 2"
     if outcome is not Outcome.BELOW and complaint_cue(fold(comment)):
@@ -126,7 +148,7 @@ def _rated(outcome: Outcome | None, rest: str, *, strict: bool = False, strict_w
     said = read_words(comment) if comment else Reading()
     if said.unclear:
         return unclear  # "2 kind of", "3 not sure"
-    if outcome is Outcome.BELOW and re.match(r"(?:even )?(?:though|although|tho|despite)\b", fold(comment)):
+    if outcome is Outcome.BELOW and _DESPITE.match(fold(comment)):
         # A complaint stands despite a kind word ("1 even though the cake was nice"); praise with a
         # complaint ("3 though the wait was long") is for a person.
         return Reply(ReplyKind.RATING, outcome, comment=comment, rule="rating")
@@ -142,15 +164,15 @@ def _agree(first: Outcome, second: Outcome) -> bool:
 
 def _is_quantity(rest: str) -> bool:
     """What follows a number makes it an amount: "3 hours", "3pm", "2nd", "$3", "1:30", "3 people"."""
-    if re.match(rf"^\s*[{_CURRENCY}%]|^[:h]\d|^[.,]\d|^[x×](?!\w)|^\s+[x×](?!\w)(?!\s*$)", rest, re.IGNORECASE):
+    if _AMOUNT_MARK.match(rest):
         return True
-    found = re.match(r"^\s*([^\W\d_]+(?:\.[a-z])?)", fold(rest), re.IGNORECASE)  # "3 o'clock"
+    found = _FIRST_WORD.match(fold(rest))  # "3 o'clock"
     if not found:
         return False
     word = fold(found.group(1))
     known = lexicon()
     folded = fold(rest).strip()  # once, not once a phrase
-    if any(folded.startswith(phrase) for phrase in known.phrases):
+    if folded.startswith(_phrase_starts()):
         return False  # "3 of course"
     if word in known.units:
         return not (folded == word and word in known.courtesies)  # "3 x": a kiss to sign off, not "3 times"
@@ -161,7 +183,7 @@ def _is_quantity(rest: str) -> bool:
 
 def _says_nothing_after(rest: str) -> bool:
     """A number run straight into a word we do not know, with no opinion after it, may be a count."""
-    found = re.match(r"^ +([A-Za-z\u00c0-\u024f]+)(?!\w)", rest)  # Latin script: other scripts are comments
+    found = _LATIN_WORD.match(rest)  # Latin script: other scripts are comments
     if not found:
         return False
     if found.group(1)[:1].isupper() and found.group(1)[1:].islower() and not rest[found.end() :].strip():
@@ -169,22 +191,16 @@ def _says_nothing_after(rest: str) -> bool:
     folded = fold(found.group(1))
     if folded in lexicon().sentence_verbs or (len(folded) > 4 and folded.endswith("ed") and not folded.endswith("eed")):
         return False  # "1 waited a while", "1 took ages": a sentence about the visit, not "1 guy"
-    word = known_word(folded)
-    reading = read_words(rest)
-    courtesy = folded in lexicon().courtesies  # "3 x": a kiss
-    return (
-        word is None
-        and not courtesy
-        and found.group(1).casefold() not in LABELS
-        and not reading.signals
-        and not reading.positive
-    )
+    if known_word(folded) is not None or folded in lexicon().courtesies or found.group(1).casefold() in LABELS:
+        return False  # a word we know ("3 the coffee was hot"), or "3 x": a kiss
+    reading = read_words(rest)  # only then, as it costs the most
+    return not reading.signals and not reading.positive
 
 
 def rating(message: Message) -> Reply | None:
     """``3``, ``(1) slow``, ``I'd say 2``, ``2/3``, ``10/10``, ``5 stars``, ``exceeded - great``, ``👍 thanks``."""
     text = message.text
-    if re.match(rf"^\s*[{_CURRENCY}]|^\s*-\s*\d", text):
+    if _NO_ANSWER_START.match(text):
         return None  # "$3", "-1"
     text = _greeting().sub("", text, count=1)  # "Hello, 1 - the wait", "Hola, 3"
     if _RANKED.match(text):
@@ -203,7 +219,7 @@ def rating(message: Message) -> Reply | None:
         if count is None:
             return None
         rest = text[found.end() :]
-        if top := re.match(r"\s*(?:/|out\s+of|of)\s*(\d+)(?!\d)", rest, re.IGNORECASE):  # "3 stars out of 3"
+        if top := _OUT_OF.match(rest):  # "3 stars out of 3"
             return _rated(_scale_outcome(count, int(top.group(1))), rest[top.end() :])
         return _rated(Outcome.EXCEEDED if count >= 5 else Outcome.BELOW if count <= 1 else None, rest)
     if found := _PERCENT.match(text):
@@ -216,13 +232,13 @@ def rating(message: Message) -> Reply | None:
         return _rated(EMOJI.get(text[0]), text[1:], strict=True)
     if found := _NUMBER.match(text):
         rest = found.group("rest")
-        if any(fold(text).startswith(phrase) for phrase in _numbered_phrases()):
+        if fold(text).startswith(_numbered_phrases()):
             return None  # "2 thumbs up": the number belongs to a listed phrase, which the words rule reads
-        if re.match(r"^[.,]\d(?!\d*\s*[%:])", rest):
+        if _DECIMAL.match(rest):
             return Reply(ReplyKind.UNCLEAR, rule="rating")  # "3.5"
         if _is_quantity(rest):
             return None  # read for words: "3 hours wait, terrible"
-        if re.match(r"^[^\W\d_]", rest):
+        if _RUN_ON.match(rest):
             return Reply(ReplyKind.UNCLEAR, rule="rating")  # "3e", "2w": a typo, an ordinal, a code?
         number = int(found.group(1)) if len(found.group(1)) < 6 else 0
         if _says_nothing_after(rest):
@@ -234,8 +250,8 @@ def rating(message: Message) -> Reply | None:
     lead, rest = fold(found.group("lead")), found.group("rest")
     if lead in lexicon().numbers:
         confirmed = any_of(lexicon().confirmations).sub(" ", fold(rest))  # "three for sure", "a three from me"
-        courtesy = all(word in lexicon().courtesies for word in re.findall(r"[^\W\d_]+", confirmed))  # "two please"
-        apart = not rest.strip() or re.match(r"\s*[-–—:;.,!)]|\s*$", rest) or is_emoji(rest.strip()[0])
+        courtesy = all(word in lexicon().courtesies for word in _LETTERS.findall(confirmed))  # "two please"
+        apart = not rest.strip() or _SET_APART.match(rest) or is_emoji(rest.strip()[0])
         if not apart and not courtesy:
             return None  # "one of your staff was rude" is not an answer "1"
         return _rated(NUMBERS.get(lexicon().numbers[lead]), rest)
@@ -254,14 +270,14 @@ def _echo(comment: str) -> tuple[Outcome | None, str, bool] | None:
         return None
     if comment[0] in EMOJI or comment[0] in NEUTRAL_EMOJI:
         return EMOJI.get(comment[0]), comment[1:].strip(_SEPARATORS).strip(), True
-    found = re.match(r"^(?:(?:or|and|to|then|&|o|y)\s+)?(\d+|[^\W\d_]+)(?!\w)(.*)$", comment, re.IGNORECASE | re.DOTALL)
+    found = _ANOTHER_ANSWER.match(comment)
     if found:
         word = fold(found.group(1))
         if word.isdecimal() and not _is_quantity(found.group(2)):
             return NUMBERS.get(int(word) if len(word) < 6 else 0), found.group(2).strip(_SEPARATORS).strip(), False
         if word in lexicon().numbers and not found.group(2).strip(_SEPARATORS):
             return NUMBERS.get(lexicon().numbers[word]), "", False
-    for label in sorted(LABELS, key=len, reverse=True):
-        if re.match(rf"^{re.escape(label)}(?!\w)", comment, re.IGNORECASE):
+    for label, start in _LABEL_STARTS:
+        if start.match(comment):
             return LABELS[label], comment[len(label) :].strip(_SEPARATORS).strip(), False
     return None

@@ -22,7 +22,7 @@ NUMBERS = {1: Outcome.BELOW, 2: Outcome.MET, 3: Outcome.EXCEEDED}
 
 def is_emoji(char: str) -> bool:
     """A pictograph (Unicode "other symbol"), not a letter, digit or punctuation mark."""
-    return any(unicodedata.category(one) == "So" for one in char)
+    return not char.isascii() and any(unicodedata.category(one) == "So" for one in char)  # ASCII has none
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +84,8 @@ def _zwj_sequence(found: re.Match[str]) -> str:
     return "🫤"
 
 
+_SPACES = re.compile(r"\s+")
+_MARKS = re.compile(r"[^\w\s]|_")
 _QR_PREFILL = re.compile(r"^[\s,:;.\-–—]*(?:feedback\b[\s,:;.\-–—]*)?", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
 
@@ -131,7 +133,7 @@ def prepare(text: str, *, opted_out: bool = False, questions: Iterable[str] = ()
     station = found.group(1).lower() if found else ""
     if found and not quote:  # the QR poster's "Feedback #code" prefill, and the marks left around the code
         simple = _QR_PREFILL.sub("", _STATION.sub(" ", simple))
-    simple = re.sub(r"\s+", " ", simple).strip()
+    simple = _SPACES.sub(" ", simple).strip()
     return Message(
         text=simple,
         opted_out=opted_out,
@@ -144,4 +146,4 @@ def prepare(text: str, *, opted_out: bool = False, questions: Iterable[str] = ()
 
 def plain(text: str) -> str:
     """Folded, every mark and emoji a space: how keywords and phrases are compared."""
-    return " ".join(re.sub(r"[^\w\s]|_", " ", fold(text)).split())
+    return " ".join(_MARKS.sub(" ", fold(text)).split())

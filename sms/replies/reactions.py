@@ -56,9 +56,12 @@ def _emoji_outcome(chars: str) -> Outcome | None:
     return outcomes.pop() if len(outcomes) == 1 and not any(char in NEUTRAL_EMOJI for char in chars) else None
 
 
+_MARK = re.compile(r"[^\w\s{}]")
+
+
 def _words_and_emoji(text: str) -> str:
     """Folded words and emoji, marks taken out; ``{q}`` (where the quote was) kept."""
-    kept = re.sub(r"[^\w\s{}]", lambda found: found.group() if is_emoji(found.group()) else " ", fold(text))
+    kept = _MARK.sub(lambda found: found.group() if is_emoji(found.group()) else " ", fold(text))
     return " ".join(kept.split())
 
 
@@ -125,10 +128,17 @@ def _answer_beside(quote: Quote, message: Message) -> Reply | None:
     return None
 
 
+@functools.cache
+def _media_endings() -> tuple[str, ...]:
+    return tuple(" " + noun for noun in reactions().media)
+
+
 def _media_reaction(message: Message) -> Reply | None:
     """``Liked an image``, ``Le gustó una imagen``: a tapback on something that is not our question."""
     plain = _words_and_emoji(message.text)
     unadorned = " ".join(word for word in plain.split() if not is_emoji(word))  # "👍 Liked your message"
+    if not (plain.endswith(_media_endings()) or unadorned.endswith(_media_endings())):
+        return None  # no text ends with "an image": no need to look for the verb before it
     for noun in reactions().media:
         for shape in (plain, unadorned):
             if shape.endswith(" " + noun) and _tapback(shape.removesuffix(noun))[0]:

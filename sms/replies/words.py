@@ -19,9 +19,10 @@ BARE, MILD, STRONG = 0, 1, 2
 
 
 @functools.cache
-def _phrases() -> tuple[tuple[re.Pattern[str], Outcome], ...]:
+def _phrases() -> tuple[tuple[str, re.Pattern[str], Outcome], ...]:
+    """Each phrase, the longest first, with its pattern (the phrase as whole words) and its outcome."""
     ordered = sorted(lexicon().phrases.items(), key=lambda item: len(item[0]), reverse=True)
-    return tuple((re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)"), outcome) for phrase, outcome in ordered)
+    return tuple((phrase, re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)"), outcome) for phrase, outcome in ordered)
 
 
 @functools.lru_cache(maxsize=16)
@@ -113,9 +114,13 @@ _DURATION = re.compile(
 )
 
 
+_FOLLOWING = re.compile(r"\s*(/|[^\W\d_]+)")
+_CODE = re.compile(r"\W*[a-z]{1,2}-\d+\W*")
+
+
 def _counted(after: str) -> bool:
     """What follows a stated number makes it no answer: "I'd give it 3 stars", "3 out of 5", "3 hours"."""
-    following = re.match(r"\s*(/|[^\W\d_]+)", after)
+    following = _FOLLOWING.match(after)
     return bool(following) and (
         following.group(1) in ("/", "star", "stars", "out", "outta") or following.group(1) in lexicon().units
     )
@@ -141,7 +146,7 @@ def read_words(text: str) -> Reading:
         return Reading(unclear=True, only_signals=False)  # "yes?", "No??", "ok...": asking back or holding back
     if text.rstrip().endswith("?") and 0 < len(asked) <= 2 and any(word in known.words for word in asked):
         return Reading(unclear=True, only_signals=False)  # "good?", "happy now?": asked back
-    if re.fullmatch(r"\W*[a-z]{1,2}-\d+\W*", text):
+    if _CODE.fullmatch(text):
         return Reading(unclear=True, only_signals=False)  # "A-1", "B-2": a grade or a seat, not the answer
     for pattern, replacement in known.rewrites:
         text = pattern.sub(replacement, text)
@@ -152,8 +157,8 @@ def read_words(text: str) -> Reading:
     if stated is not None:
         text = _STATED.sub(" , ", text)  # the answer is taken; the words around it must agree in direction
     signals: list[tuple[Outcome, int]] = []  # (outcome, strength)
-    for pattern, outcome in _phrases() if _any_phrase().search(text) else ():
-        if pattern.search(text):
+    for phrase, pattern, outcome in _phrases() if _any_phrase().search(text) else ():
+        if phrase in text and pattern.search(text):  # the plain test first: most phrases are not there at all
             signals.append((outcome, MILD if outcome is Outcome.MET else STRONG))
             text = pattern.sub(" , ", text)
     text, found = any_of(known.intensifiers).subn(" ", text)

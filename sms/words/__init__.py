@@ -19,10 +19,24 @@ __all__ = ["LANGUAGES", "Emoji", "Lexicon", "Reactions", "emoji", "fold", "lexic
 
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it")
 _APOSTROPHES = re.compile("['’‘`´]")
+_ASCII_APOSTROPHES = str.maketrans("", "", "'`")
+# A word is folded again and again (every rule, every question compared): remembered, up to this length.
+_WORD_LENGTH = 40
 
 
 def fold(text: str) -> str:
     """Lower-case, accents and apostrophes taken out: how every list and every text is compared."""
+    if text.isascii():  # most texts: no accent to take out, and ASCII casefold is lower
+        return text.lower().translate(_ASCII_APOSTROPHES)
+    return _fold_word(text) if len(text) <= _WORD_LENGTH else _fold(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_word(word: str) -> str:
+    return _fold(word)
+
+
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return _APOSTROPHES.sub("", "".join(char for char in decomposed if not unicodedata.combining(char)))
 
