@@ -16,10 +16,17 @@ with one account, then:
    Chromium page stays open too and its flags are timed again. Webhook p99 beside the baseline
    (target <= 50 ms), printed as ratios.
 
+4. **the watchers alone** (``--watchers``, no server): the hot-spot and check-back workers' CPU per
+   look, in process, on a day that already holds ``--day`` answers and a month of resolved follow-ups,
+   while ``--rate`` answers/s come in and the workers look four times a second (as often as their
+   loops could before they were throttled). CPU time (``time.thread_time``), so other work on the
+   machine barely moves it: the figure to compare two versions by when the loaded p99 is noisy.
+
 The pages are emulated over HTTP rather than fifty browser tabs: one Chromium opens at most six
 connections to a server, so fifty tabs in one browser would measure the browser, not the server.
 
     python bench/web.py [--pages 50] [--rate 100] [--seconds 10] [--flags 30] [--threads 8] [--dir /tmp]
+    python bench/web.py --watchers [--day 20000] [--rate 100] [--seconds 10] [--dir /tmp]
 """
 
 from __future__ import annotations
@@ -216,6 +223,72 @@ def paced(port: int, made: Any, rate: float, seconds: float) -> Any:
     return webhook.Result(f"webhook {rate:g}/s", len(batch), ok, took, latencies)
 
 
+# -- the watchers alone ----------------------------------------------------------------------------
+
+
+def watchers(folder: Path, day: int, rate: float, seconds: float) -> None:
+    """Print the hot-spot and check-back workers' CPU per look while ``rate`` answers/s arrive."""
+    from datetime import UTC, datetime, timedelta
+
+    from shared.config import load_config
+    from shared.followups import Resolution
+    from shared.ratings import Channel, Contact, Outcome, Rating
+    from shared.store import FeedbackStore
+    from sms.check_back import CheckBacker
+    from sms.hot_spot_alerts import SpotAlerter
+    from sms.sender import ConsoleSender
+    from sms.settings import load_sms_config
+
+    (folder / "feedback.toml").write_text('business_name = "Corner Cafe"\n[sms]\nquiet_hours = "off"\n')
+    config = load_config(
+        folder / "feedback.toml", data_dir=folder / "data", environ={"TWILIO_FROM_NUMBER": "+15005550006"}
+    )
+    now = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
+    store = FeedbackStore(config.data_dir, clock=lambda: now)
+    contact = Contact(phone="+12025550143", consent=True)
+
+    def answer(number: int, at: datetime) -> Rating:
+        below = number % 20 == 0
+        return Rating(
+            id=f"a{number}",
+            ts=at,
+            channel=Channel.SMS,
+            outcome=Outcome.BELOW if below else Outcome.MET,
+            station=f"Till {number % 4}",
+            contact=contact if below else None,
+        )
+
+    earlier = [answer(number, now - timedelta(hours=17) + timedelta(seconds=3 * number)) for number in range(day)]
+    for start in range(0, day, 500):
+        store.record_ratings(earlier[start : start + 500], now=now)
+    for number, followup in enumerate(store.open_followups()):  # every earlier flag resolved 10 minutes after
+        code = Resolution.RECOVERED if number % 10 == 0 else Resolution.NO_ACTION_NEEDED  # 1 in 10 checked back
+        store.resolve(followup.id, code, by="bench", now=followup.created + timedelta(minutes=10))
+    settings = load_sms_config(config)
+    alerter = SpotAlerter(settings, store, ConsoleSender(open(os.devnull, "w")), lambda: now)  # noqa: SIM115
+    backer = CheckBacker(settings, store, ConsoleSender(open(os.devnull, "w")), lambda: now)  # noqa: SIM115
+    alerter.run_once(), backer.run_once()  # the first look reads everything, in either version
+    costs: dict[str, list[float]] = {"hot spots": [], "check-backs": []}
+    every = max(round(rate / 4), 1)  # four looks a second
+    for number in range(day, day + int(rate * seconds)):
+        now += timedelta(seconds=1 / rate)
+        store.record_rating(answer(number, now), now=now)
+        if number % 40 == 0:  # a manager resolves one now and then
+            for followup in store.open_followups()[:1]:
+                store.resolve(followup.id, Resolution.NO_ACTION_NEEDED, by="bench", now=now)
+        if number % every == 0:
+            for name, work in (("hot spots", alerter.run_once), ("check-backs", backer.run_once)):
+                started = time.thread_time()
+                work()
+                costs[name].append(time.thread_time() - started)
+    print(f"watchers alone: a day of {day:,} answers before, {rate:g} answers/s for {seconds:g} s, 4 looks/s")
+    for name, spent in costs.items():
+        print(
+            f"{name:12s} {len(spent)} looks   CPU per look mean {statistics.fmean(spent) * 1000:6.2f} ms   "
+            f"p99 {percentile(spent, 0.99) * 1000:6.2f} ms   per second {sum(spent) / seconds * 1000:6.1f} ms"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=50, help="live pages open during the loaded run")
@@ -225,8 +298,13 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (feedback sms --threads)")
     parser.add_argument("--dir", default=None, help="where the temporary data directory goes")
     parser.add_argument("--flag-share", type=float, default=0.05, help="share of the load's texts that fall short")
+    parser.add_argument("--watchers", action="store_true", help="only the workers' CPU per look, in process")
+    parser.add_argument("--day", type=int, default=20000, help="answers already in the day (--watchers)")
     parser.add_argument("--run-pages", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.watchers:
+        watchers(Path(tempfile.mkdtemp(prefix="bench-watchers-", dir=args.dir)), args.day, args.rate, args.seconds)
+        return 0
     if args.run_pages:
         url, cookie, count, seconds = args.run_pages
         run_pages(url, cookie, int(count), float(seconds))
