@@ -70,7 +70,6 @@ from shared.ratings import (
     Rating,
     check_bounds,
     check_fields,
-    parse_time,
     utc,
 )
 from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, storage_signature
@@ -1095,27 +1094,11 @@ class FeedbackStore:
     def ratings_since(self, moment: datetime, *, now: datetime | None = None) -> list[Rating]:
         """Ratings timed after ``moment`` up to ``now`` (a hot-spot window: minutes), oldest first.
 
-        Reads only the day partitions that can hold them (one or two), through the cache.
+        Reads only the day partitions that can hold them (one or two), through the cache; a watcher
+        that looks again and again keeps them and asks :meth:`ratings_changed` instead.
         """
         now = now or self.clock()
-        stored: list[dict[str, Any]] = []
-        with self.transaction() as tx:  # only the stored dicts under the lock: a text waits for none of the rest
-            day = moment.date()
-            while day <= now.date():
-                name = self._partition_name(day)
-                if (self.root / f"{name}.json").exists():
-                    stored += tx.records(name, "ratings").values()  # read only: never changed in place
-                day += timedelta(days=1)
-        # Only the minutes asked for are parsed, not the day's thousands: a time stored in UTC is
-        # compared as text to the second first (a hot-spot watcher asks several times a second).
-        earliest = utc(moment).isoformat()[:19]
-        found = [
-            Rating.from_record(record)
-            for record in stored
-            if not (record["ts"].endswith("+00:00") and record["ts"][:19] < earliest)
-            and moment < parse_time(record["ts"]) <= now
-        ]
-        return sorted(found, key=lambda rating: rating.ts)
+        return [rating for rating in self.ratings_changed(None, moment, now=now).items if rating.ts <= now]
 
     def ratings_changed(
         self, mark: WindowMark | None, moment: datetime, *, now: datetime | None = None
@@ -1246,18 +1229,9 @@ class FeedbackStore:
             put(tx.db(HOOKS).table("state"), "cursor", cursor)
 
     def resolved_since(self, moment: datetime) -> list[FollowUp]:
-        """Follow-ups resolved after ``moment``, oldest first, from the archive months since then."""
-        stored: list[dict[str, Any]] = []
-        with self.transaction() as tx:  # only the stored dicts under the lock: a text waits for none of the rest
-            for path in sorted((self.root / "followups").glob("*.json")):
-                if path.stem >= month_name(moment):
-                    stored += tx.records(f"followups/{path.stem}", "followups").values()  # read only
-        found = [
-            FollowUp.from_record(record)
-            for record in stored
-            if record.get("resolved_at") and datetime.fromisoformat(record["resolved_at"]) > moment
-        ]
-        return sorted(found, key=lambda followup: followup.resolved_at or followup.created)
+        """Follow-ups resolved after ``moment``, oldest first, from the archive months since then (a watcher
+        that looks again and again asks :meth:`resolved_changed` instead, which reads only what changed)."""
+        return self.resolved_changed(None, moment).items
 
     def resolved_changed(
         self, mark: WindowMark | None, moment: datetime, *, now: datetime | None = None
