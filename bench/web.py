@@ -14,7 +14,9 @@ with one account, then:
    connections (the event stream while a slot is free, else a poll every second; the list fetched
    on every change), in a separate process so its work does not slow the load's clock; the
    Chromium page stays open too and its flags are timed again. Webhook p99 beside the baseline
-   (target <= 50 ms), printed as ratios.
+   (target <= 50 ms), printed as ratios, and the server's CPU per text in both runs (from /proc:
+   steadier than a p99 while other work shares the machine). ``--workers-off`` runs it without the
+   check-back and hot-spot workers, to see what they cost.
 
 4. **the watchers alone** (``--watchers``, no server): the hot-spot and check-back workers' CPU per
    look, in process, on a day that already holds ``--day`` answers and a month of resolved follow-ups,
@@ -25,7 +27,7 @@ with one account, then:
 The pages are emulated over HTTP rather than fifty browser tabs: one Chromium opens at most six
 connections to a server, so fifty tabs in one browser would measure the browser, not the server.
 
-    python bench/web.py [--pages 50] [--rate 100] [--seconds 10] [--flags 30] [--threads 8] [--dir /tmp]
+    python bench/web.py [--pages 50] [--rate 100] [--seconds 10] [--flags 30] [--threads 8] [--dir /tmp] [--workers-off]
     python bench/web.py --watchers [--day 20000] [--rate 100] [--seconds 10] [--dir /tmp]
 """
 
@@ -216,6 +218,12 @@ def clear_queue(server: WebServer) -> None:
         store.resolve(followup.id, Resolution.NO_ACTION_NEEDED, by="bench")
 
 
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def paced(port: int, made: Any, rate: float, seconds: float) -> Any:
     count = int(rate * seconds)
     batch = made.make("/sms", count)
@@ -298,6 +306,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (feedback sms --threads)")
     parser.add_argument("--dir", default=None, help="where the temporary data directory goes")
     parser.add_argument("--flag-share", type=float, default=0.05, help="share of the load's texts that fall short")
+    parser.add_argument("--workers-off", action="store_true", help="no check-backs nor hot-spot alerts (their cost)")
     parser.add_argument("--watchers", action="store_true", help="only the workers' CPU per look, in process")
     parser.add_argument("--day", type=int, default=20000, help="answers already in the day (--watchers)")
     parser.add_argument("--run-pages", nargs=4, help=argparse.SUPPRESS)
@@ -311,7 +320,8 @@ def main() -> int:
         return 0
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-web-", dir=args.dir))
-    server = WebServer(workdir, threads=args.threads)
+    off = "check_back = false\n[alerts]\nhot_spot = false\n" if args.workers_off else ""  # follows [sms]
+    server = WebServer(workdir, off, threads=args.threads)
     server.env["TWILIO_AUTH_TOKEN"] = webhook.TOKEN  # bench/webhook.py signs with its own token
     server.env.pop("TWILIO_FROM_NUMBER")  # no outbound texts
     server.start()
@@ -322,7 +332,10 @@ def main() -> int:
     timer: PaintTimer | None = None
     try:
         webhook.send_all(port, made.make("/sms", 50), 4)  # warm up
+        assert server.process is not None
+        before = cpu_seconds(server.process.pid)
         alone = paced(port, made, args.rate, args.seconds)  # no page open, not even the browser's
+        cpu_alone = cpu_seconds(server.process.pid) - before
         clear_queue(server)
         timer = PaintTimer(server)
         quiet = timer.flags(args.flags)
@@ -336,9 +349,11 @@ def main() -> int:
         time.sleep(3)  # every page open (and every slot taken) before the load starts
         results: list[Any] = []
         load = threading.Thread(target=lambda: results.append(paced(port, made, args.rate, args.seconds)))
+        before = cpu_seconds(server.process.pid)
         load.start()  # Playwright's page belongs to this thread: the load runs beside it
         loaded_paint = timer.flags(10, gap=args.seconds / 12)
         load.join()
+        cpu_loaded = cpu_seconds(server.process.pid) - before
         [loaded] = results
         pages_done = json.loads(pages.communicate(timeout=60)[0].strip().splitlines()[-1])
     finally:
@@ -349,6 +364,7 @@ def main() -> int:
     print(
         f"web queue benchmark: {os.cpu_count()} cores, waitress threads {args.threads} + live streams, "
         f"loopback, Chromium {args.flags} flags, data in {workdir}"
+        + (", check-backs and hot-spot alerts off" if args.workers_off else "")
     )
     print(
         f"flag to row painted (quiet):    p50 {percentile(quiet, 0.5) * 1000:6.0f} ms   "
@@ -363,6 +379,11 @@ def main() -> int:
     print(
         f"pages: {pages_done['streams']} on event streams, {pages_done['pollers']} polling, "
         f"{pages_done['fetches']} list fetches, {pages_done['errors']} errors"
+    )
+    print(
+        f"server CPU (user + system, so other work on the machine barely moves it): "
+        f"{cpu_alone / alone.sent * 1000:.2f} ms per text with no pages, "
+        f"{cpu_loaded / loaded.sent * 1000:.2f} ms with {args.pages} pages (streams and list fetches included)"
     )
     p95 = percentile(quiet, 0.95)
     p99_alone, p99_loaded = alone.percentile(0.99), loaded.percentile(0.99)
