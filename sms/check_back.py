@@ -34,7 +34,6 @@ from sms.settings import SmsConfig
 log = logging.getLogger("sms.check_back")
 
 QUIET_RECHECK = timedelta(minutes=1)
-LEAST_GAP = 1.0  # seconds between two looks at least, however fast follow-ups change: a check-back is minutes away
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +126,7 @@ class CheckBacker:
                 moved = revision != seen and (seen is None or Topic.FOLLOWUPS in self.store.changes_since(seen))
                 seen = revision
                 if moved or (next_due is not None and self.clock() >= next_due):
-                    wait = max(poll, LEAST_GAP)  # resolutions meanwhile are read at the next look
+                    wait = max(poll, watching.LEAST_GAP)  # resolutions meanwhile are read at the next look
                     next_due = self.run_once()
             except StoreError as error:
                 log.error("check-backs paused: %s", error)

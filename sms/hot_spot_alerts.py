@@ -23,8 +23,6 @@ from sms.settings import SmsConfig
 
 log = logging.getLogger("sms.hot_spots")
 
-LEAST_GAP = 1.0  # seconds between two looks at least, however fast answers come: an alert is about minutes
-
 
 def spot_text(settings: SmsConfig, spot: Spot) -> str:
     """The managers' text: station, count, share and the top reason (the shop's label)."""
@@ -97,7 +95,7 @@ class SpotAlerter:
     def start(self, poll: float = 0.25) -> tuple[threading.Thread, threading.Event]:
         return watching.start(
             lambda stop: watching.watch(
-                self.store, {Topic.RATINGS}, self.run_once, stop, poll=poll, gap=LEAST_GAP, name="hot spots"
+                self.store, {Topic.RATINGS}, self.run_once, stop, poll=poll, gap=watching.LEAST_GAP, name="hot spots"
             ),
             "sms-hot-spots",
         )

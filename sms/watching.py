@@ -11,6 +11,10 @@ from shared.storage import StoreError
 
 log = logging.getLogger("sms.watching")
 
+# Seconds between two looks at least for the workers whose news is minutes away (a hot spot, a check-back):
+# at 100 texts/s the store changes many times a second, and each look costs the texts waiting some CPU.
+LEAST_GAP = 1.0
+
 
 def watch(
     store: ChangesDoor,
