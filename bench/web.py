@@ -14,12 +14,21 @@ with one account, then:
    connections (the event stream while a slot is free, else a poll every second; the list fetched
    on every change), in a separate process so its work does not slow the load's clock; the
    Chromium page stays open too and its flags are timed again. Webhook p99 beside the baseline
-   (target <= 50 ms), printed as ratios.
+   (target <= 50 ms), printed as ratios, and the server's CPU per text in both runs (from /proc:
+   steadier than a p99 while other work shares the machine). ``--workers-off`` runs it without the
+   check-back and hot-spot workers, to see what they cost.
+
+4. **the watchers alone** (``--watchers``, no server): the hot-spot and check-back workers' CPU per
+   look, in process, on a day that already holds ``--day`` answers and a month of resolved follow-ups,
+   while ``--rate`` answers/s come in and the workers look four times a second (as often as their
+   loops could before they were throttled). CPU time (``time.thread_time``), so other work on the
+   machine barely moves it: the figure to compare two versions by when the loaded p99 is noisy.
 
 The pages are emulated over HTTP rather than fifty browser tabs: one Chromium opens at most six
 connections to a server, so fifty tabs in one browser would measure the browser, not the server.
 
-    python bench/web.py [--pages 50] [--rate 100] [--seconds 10] [--flags 30] [--threads 8] [--dir /tmp]
+    python bench/web.py [--pages 50] [--rate 100] [--seconds 10] [--flags 30] [--threads 8] [--dir /tmp] [--workers-off]
+    python bench/web.py --watchers [--day 20000] [--rate 100] [--seconds 10] [--dir /tmp]
 """
 
 from __future__ import annotations
@@ -209,11 +218,83 @@ def clear_queue(server: WebServer) -> None:
         store.resolve(followup.id, Resolution.NO_ACTION_NEEDED, by="bench")
 
 
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def paced(port: int, made: Any, rate: float, seconds: float) -> Any:
     count = int(rate * seconds)
     batch = made.make("/sms", count)
     ok, latencies, took = webhook.send_all(port, batch, 8, [index / rate for index in range(count)])
     return webhook.Result(f"webhook {rate:g}/s", len(batch), ok, took, latencies)
+
+
+# -- the watchers alone ----------------------------------------------------------------------------
+
+
+def watchers(folder: Path, day: int, rate: float, seconds: float) -> None:
+    """Print the hot-spot and check-back workers' CPU per look while ``rate`` answers/s arrive."""
+    from datetime import UTC, datetime, timedelta
+
+    from shared.config import load_config
+    from shared.followups import Resolution
+    from shared.ratings import Channel, Contact, Outcome, Rating
+    from shared.store import FeedbackStore
+    from sms.check_back import CheckBacker
+    from sms.hot_spot_alerts import SpotAlerter
+    from sms.sender import ConsoleSender
+    from sms.settings import load_sms_config
+
+    (folder / "feedback.toml").write_text('business_name = "Corner Cafe"\n[sms]\nquiet_hours = "off"\n')
+    config = load_config(
+        folder / "feedback.toml", data_dir=folder / "data", environ={"TWILIO_FROM_NUMBER": "+15005550006"}
+    )
+    now = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
+    store = FeedbackStore(config.data_dir, clock=lambda: now)
+    contact = Contact(phone="+12025550143", consent=True)
+
+    def answer(number: int, at: datetime) -> Rating:
+        below = number % 20 == 0
+        return Rating(
+            id=f"a{number}",
+            ts=at,
+            channel=Channel.SMS,
+            outcome=Outcome.BELOW if below else Outcome.MET,
+            station=f"Till {number % 4}",
+            contact=contact if below else None,
+        )
+
+    earlier = [answer(number, now - timedelta(hours=17) + timedelta(seconds=3 * number)) for number in range(day)]
+    for start in range(0, day, 500):
+        store.record_ratings(earlier[start : start + 500], now=now)
+    for number, followup in enumerate(store.open_followups()):  # every earlier flag resolved 10 minutes after
+        code = Resolution.RECOVERED if number % 10 == 0 else Resolution.NO_ACTION_NEEDED  # 1 in 10 checked back
+        store.resolve(followup.id, code, by="bench", now=followup.created + timedelta(minutes=10))
+    settings = load_sms_config(config)
+    alerter = SpotAlerter(settings, store, ConsoleSender(open(os.devnull, "w")), lambda: now)  # noqa: SIM115
+    backer = CheckBacker(settings, store, ConsoleSender(open(os.devnull, "w")), lambda: now)  # noqa: SIM115
+    alerter.run_once(), backer.run_once()  # the first look reads everything, in either version
+    costs: dict[str, list[float]] = {"hot spots": [], "check-backs": []}
+    every = max(round(rate / 4), 1)  # four looks a second
+    for number in range(day, day + int(rate * seconds)):
+        now += timedelta(seconds=1 / rate)
+        store.record_rating(answer(number, now), now=now)
+        if number % 40 == 0:  # a manager resolves one now and then
+            for followup in store.open_followups()[:1]:
+                store.resolve(followup.id, Resolution.NO_ACTION_NEEDED, by="bench", now=now)
+        if number % every == 0:
+            for name, work in (("hot spots", alerter.run_once), ("check-backs", backer.run_once)):
+                started = time.thread_time()
+                work()
+                costs[name].append(time.thread_time() - started)
+    print(f"watchers alone: a day of {day:,} answers before, {rate:g} answers/s for {seconds:g} s, 4 looks/s")
+    for name, spent in costs.items():
+        print(
+            f"{name:12s} {len(spent)} looks   CPU per look mean {statistics.fmean(spent) * 1000:6.2f} ms   "
+            f"p99 {percentile(spent, 0.99) * 1000:6.2f} ms   per second {sum(spent) / seconds * 1000:6.1f} ms"
+        )
 
 
 def main() -> int:
@@ -225,15 +306,22 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (feedback sms --threads)")
     parser.add_argument("--dir", default=None, help="where the temporary data directory goes")
     parser.add_argument("--flag-share", type=float, default=0.05, help="share of the load's texts that fall short")
+    parser.add_argument("--workers-off", action="store_true", help="no check-backs nor hot-spot alerts (their cost)")
+    parser.add_argument("--watchers", action="store_true", help="only the workers' CPU per look, in process")
+    parser.add_argument("--day", type=int, default=20000, help="answers already in the day (--watchers)")
     parser.add_argument("--run-pages", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.watchers:
+        watchers(Path(tempfile.mkdtemp(prefix="bench-watchers-", dir=args.dir)), args.day, args.rate, args.seconds)
+        return 0
     if args.run_pages:
         url, cookie, count, seconds = args.run_pages
         run_pages(url, cookie, int(count), float(seconds))
         return 0
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-web-", dir=args.dir))
-    server = WebServer(workdir, threads=args.threads)
+    off = "check_back = false\n[alerts]\nhot_spot = false\n" if args.workers_off else ""  # follows [sms]
+    server = WebServer(workdir, off, threads=args.threads)
     server.env["TWILIO_AUTH_TOKEN"] = webhook.TOKEN  # bench/webhook.py signs with its own token
     server.env.pop("TWILIO_FROM_NUMBER")  # no outbound texts
     server.start()
@@ -244,7 +332,10 @@ def main() -> int:
     timer: PaintTimer | None = None
     try:
         webhook.send_all(port, made.make("/sms", 50), 4)  # warm up
+        assert server.process is not None
+        before = cpu_seconds(server.process.pid)
         alone = paced(port, made, args.rate, args.seconds)  # no page open, not even the browser's
+        cpu_alone = cpu_seconds(server.process.pid) - before
         clear_queue(server)
         timer = PaintTimer(server)
         quiet = timer.flags(args.flags)
@@ -258,9 +349,11 @@ def main() -> int:
         time.sleep(3)  # every page open (and every slot taken) before the load starts
         results: list[Any] = []
         load = threading.Thread(target=lambda: results.append(paced(port, made, args.rate, args.seconds)))
+        before = cpu_seconds(server.process.pid)
         load.start()  # Playwright's page belongs to this thread: the load runs beside it
         loaded_paint = timer.flags(10, gap=args.seconds / 12)
         load.join()
+        cpu_loaded = cpu_seconds(server.process.pid) - before
         [loaded] = results
         pages_done = json.loads(pages.communicate(timeout=60)[0].strip().splitlines()[-1])
     finally:
@@ -271,6 +364,7 @@ def main() -> int:
     print(
         f"web queue benchmark: {os.cpu_count()} cores, waitress threads {args.threads} + live streams, "
         f"loopback, Chromium {args.flags} flags, data in {workdir}"
+        + (", check-backs and hot-spot alerts off" if args.workers_off else "")
     )
     print(
         f"flag to row painted (quiet):    p50 {percentile(quiet, 0.5) * 1000:6.0f} ms   "
@@ -285,6 +379,11 @@ def main() -> int:
     print(
         f"pages: {pages_done['streams']} on event streams, {pages_done['pollers']} polling, "
         f"{pages_done['fetches']} list fetches, {pages_done['errors']} errors"
+    )
+    print(
+        f"server CPU (user + system, so other work on the machine barely moves it): "
+        f"{cpu_alone / alone.sent * 1000:.2f} ms per text with no pages, "
+        f"{cpu_loaded / loaded.sent * 1000:.2f} ms with {args.pages} pages (streams and list fetches included)"
     )
     p95 = percentile(quiet, 0.95)
     p99_alone, p99_loaded = alone.percentile(0.99), loaded.percentile(0.99)

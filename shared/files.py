@@ -139,6 +139,13 @@ class Transaction:
         """
         return self._files._storage(f"{name}.json").table(table)
 
+    def changes_after(
+        self, name: str, mark: tuple[int, int] | None
+    ) -> tuple[tuple[int, int], list[tuple[str, Changes]] | None]:
+        """What changed in ``<name>.json`` since ``mark``, and the mark of now (see
+        :meth:`DurableJSONStorage.changes_after`: None when it cannot tell, then read it all)."""
+        return self._files._storage(f"{name}.json").changes_after(mark)
+
     def find_by_id(self, name: str, table: str, key: str) -> dict[str, Any] | None:
         """One document of ``<name>.json`` whose ``id`` is its key, parsing only it if the file is not cached."""
         return self._files._storage(f"{name}.json").find_by_id(table, key)

@@ -92,6 +92,40 @@ class Spot:
         )
 
 
+class AnswerWindow:
+    """The answers of the last minutes by rating id, kept between looks: a watcher then reads only what changed.
+
+    Fed what the store says changed since the last look (new or changed answers, ids erased, or the
+    whole window anew); answers that leave the window are dropped, so it holds minutes, never a day.
+    """
+
+    def __init__(self) -> None:
+        self._answers: dict[str, Answer] = {}
+
+    def apply(self, changed: Mapping[str, Answer | None], gone: Iterable[str] = (), *, anew: bool = False) -> None:
+        """Put in the answers changed (None: no longer counted, a suspect tap), take out ``gone``; ``anew``:
+        ``changed`` is the whole window."""
+        if anew:
+            self._answers.clear()
+        for key in gone:
+            self._answers.pop(key, None)
+        for key, answer in changed.items():
+            self._answers.pop(key, None)  # a changed answer takes its new place in the order
+            if answer is not None:
+                self._answers[key] = answer
+
+    def drop_until(self, moment: datetime) -> None:
+        """Forget the answers at ``moment`` or before: they have left every window."""
+        for key in [key for key, answer in self._answers.items() if answer.at <= moment]:
+            del self._answers[key]
+
+    def answers(self) -> list[Answer]:
+        return list(self._answers.values())
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+
 def spots(answers: Iterable[Answer], rule: WindowRule, now: datetime) -> list[Spot]:
     """The stations whose answers in (now - window, now] cross ``rule``, by station name."""
     start = now - rule.window

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import json
 import os
 from collections.abc import Callable
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 Tables = dict[str, dict[str, Any]]
 Changes = tuple[dict[str, dict[str, Any]], list[str]]  # documents upserted, keys deleted
+JournalMark = tuple[int, int]  # a cache's lineage (see DurableJSONStorage.changes_after) and a journal offset
+_LINEAGES = itertools.count(1)  # numbers every full load or write in this process, never twice
 
 
 class StoreError(Exception):
@@ -140,6 +143,7 @@ class DurableJSONStorage(Storage):
         self._unverified = False
         self._owed: FolderSyncs | None = None
         self._searched = False
+        self._lineage = 0  # changes on every full load or write: a mark of another lineage is unknown
 
     def read(self) -> Tables | None:
         due = self._unverified or (self.audits is not None and self._audited != self.audits.round)
@@ -184,6 +188,7 @@ class DurableJSONStorage(Storage):
             raise
         self._cached = data
         self._generation = generation
+        self._lineage = next(_LINEAGES)
         self._file_stat = _stat_of(self.path)
         self._journal_valid_size = 0
         self._journal_entries = 0
@@ -329,6 +334,34 @@ class DurableJSONStorage(Storage):
         """Identity of this version of the file and its journal (both change on every write)."""
         return storage_signature(self.path)
 
+    def changes_after(self, mark: JournalMark | None) -> tuple[JournalMark, list[tuple[str, Changes]] | None]:
+        """The changes made to the file since ``mark`` (from an earlier call), by table, and the mark of now.
+
+        For a watcher that keeps what it needs of a file in memory: it reads only the journal lines
+        appended since its last look. ``None`` for the changes when they cannot be told (no mark; the
+        file read afresh or rewritten since: a fold, a purge, a restore; a damaged line): read it all.
+        Under the lock, like every read.
+        """
+        self.read()  # up to date with the disk: the mark of now is that of the cache
+        now = (self._lineage, self._journal_valid_size)
+        if mark is None or mark[0] != now[0] or mark[1] > now[1]:
+            return now, None
+        if mark[1] == now[1]:
+            return now, []
+        try:
+            with self.journal_path.open("rb") as journal:
+                journal.seek(mark[1])
+                added = journal.read(now[1] - mark[1])
+            changes = []
+            for line in added.split(b"\n")[:-1]:
+                generation, line_changes = _parse_line(line)
+                if generation != self._generation:
+                    return now, None
+                changes += [(table, (documents, deleted)) for table, documents, deleted in line_changes]
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            return now, None
+        return now, changes
+
     def compact(self) -> None:
         """Fold the journal into a new file now (so deleted documents leave the disk, for a purge)."""
         self.rewrite({})
@@ -448,6 +481,7 @@ class DurableJSONStorage(Storage):
         self._cached = None
 
     def _load(self) -> Tables | None:
+        self._lineage = next(_LINEAGES)
         data = self._load_file()
         meta = data.pop(META_TABLE, {}) if data is not None else {}
         self._generation = int(meta.get("file", {}).get("generation", 0))

@@ -32,7 +32,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from tinydb.table import Document, Table
 
@@ -70,7 +70,6 @@ from shared.ratings import (
     Rating,
     check_bounds,
     check_fields,
-    parse_time,
     utc,
 )
 from shared.storage import DurableJSONStorage, StoreCorrupt, StoreError, StoreWriteError, storage_signature
@@ -1099,27 +1098,74 @@ class FeedbackStore:
     def ratings_since(self, moment: datetime, *, now: datetime | None = None) -> list[Rating]:
         """Ratings timed after ``moment`` up to ``now`` (a hot-spot window: minutes), oldest first.
 
-        Reads only the day partitions that can hold them (one or two), through the cache.
+        Reads only the day partitions that can hold them (one or two), through the cache; a watcher
+        that looks again and again keeps them and asks :meth:`ratings_changed` instead.
         """
         now = now or self.clock()
-        stored: list[dict[str, Any]] = []
-        with self.transaction() as tx:  # only the stored dicts under the lock: a text waits for none of the rest
-            day = moment.date()
-            while day <= now.date():
-                name = self._partition_name(day)
-                if (self.root / f"{name}.json").exists():
-                    stored += tx.records(name, "ratings").values()  # read only: never changed in place
-                day += timedelta(days=1)
-        # Only the minutes asked for are parsed, not the day's thousands: a time stored in UTC is
-        # compared as text to the second first (a hot-spot watcher asks several times a second).
+        return [rating for rating in self.ratings_changed(None, moment, now=now).items if rating.ts <= now]
+
+    def ratings_changed(
+        self, mark: WindowMark | None, moment: datetime, *, now: datetime | None = None
+    ) -> Changed[Rating]:
+        """Ratings recorded or changed since ``mark`` (from the last call), for a watcher that keeps a window.
+
+        Reads only the journal lines the days up to ``now`` gained since the mark. Without one, or when it
+        cannot tell what changed (a day read afresh: a restart, a restore, a purge, a folded journal), every
+        rating timed after ``moment`` (later than ``now`` too: the window reaches them), and ``complete``.
+        """
+        now = now or self.clock()
+        names = []
+        day = moment.date()
+        while day <= now.date():
+            names.append(self._partition_name(day))
+            day += timedelta(days=1)
+        mark, stored, gone, complete = self._records_changed(names, "ratings", mark)
+        # A time stored in UTC is compared as text to the second first: a full read parses only the minutes.
         earliest = utc(moment).isoformat()[:19]
         found = [
             Rating.from_record(record)
             for record in stored
-            if not (record["ts"].endswith("+00:00") and record["ts"][:19] < earliest)
-            and moment < parse_time(record["ts"]) <= now
+            if not complete or not (record["ts"].endswith("+00:00") and record["ts"][:19] < earliest)
         ]
-        return sorted(found, key=lambda rating: rating.ts)
+        if complete:
+            found = [rating for rating in found if rating.ts > moment]
+        return Changed(mark, sorted(found, key=lambda rating: rating.ts), gone, complete)
+
+    def _records_changed(
+        self, names: list[str], table: str, mark: WindowMark | None
+    ) -> tuple[WindowMark, list[dict[str, Any]], frozenset[str], bool]:
+        """The documents of ``table`` in the files ``names`` upserted since ``mark`` (each in its last
+        version), the keys deleted, and False; or, when it cannot tell, every document and True.
+
+        Only the stored documents under the lock: the caller parses them after, a text waiting for none of it.
+        """
+        known = dict(mark or ())
+        marks: list[tuple[str, tuple[int, int] | None]] = []
+        changed: dict[str, dict[str, Any] | None] = {}  # by key: the last version, None when deleted
+        complete = mark is None
+        with self.transaction() as tx:
+            for name in names:
+                if not (self.root / f"{name}.json").exists():
+                    complete = complete or known.get(name) is not None  # erased (a purge): read the rest anew
+                    marks.append((name, None))
+                    continue
+                if name in known and known[name] is None:  # made since the last look: all of it is new
+                    marks.append((name, tx.changes_after(name, None)[0]))
+                    changed.update(tx.records(name, table))  # read only: never changed in place
+                    continue
+                now, changes = tx.changes_after(name, known.get(name))  # a day not seen before: None
+                marks.append((name, now))
+                if changes is None:
+                    complete = True
+                for changed_table, (documents, deleted) in () if complete else changes or ():
+                    if changed_table == table:
+                        changed.update(documents)
+                        changed.update(dict.fromkeys(deleted))
+            if complete:
+                stored = [record for name, at in marks if at is not None for record in tx.records(name, table).values()]
+                return tuple(marks), stored, frozenset(), True
+        stored = [record for record in changed.values() if record is not None]
+        return tuple(marks), stored, frozenset(key for key, record in changed.items() if record is None), False
 
     def record_spot(self, spot: Spot) -> bool:
         """Keep a hot-spot (or great-streak) alert if it is due (:func:`shared.hot_spots.is_due`: one per window
@@ -1187,18 +1233,29 @@ class FeedbackStore:
             put(tx.db(HOOKS).table("state"), "cursor", cursor)
 
     def resolved_since(self, moment: datetime) -> list[FollowUp]:
-        """Follow-ups resolved after ``moment``, oldest first, from the archive months since then."""
-        stored: list[dict[str, Any]] = []
-        with self.transaction() as tx:  # only the stored dicts under the lock: a text waits for none of the rest
-            for path in sorted((self.root / "followups").glob("*.json")):
-                if path.stem >= month_name(moment):
-                    stored += tx.records(f"followups/{path.stem}", "followups").values()  # read only
+        """Follow-ups resolved after ``moment``, oldest first, from the archive months since then (a watcher
+        that looks again and again asks :meth:`resolved_changed` instead, which reads only what changed)."""
+        return self.resolved_changed(None, moment).items
+
+    def resolved_changed(
+        self, mark: WindowMark | None, moment: datetime, *, now: datetime | None = None
+    ) -> Changed[FollowUp]:
+        """Follow-ups resolved after ``moment`` and archived (or changed) since ``mark`` (from the last call).
+
+        Reads only the journal lines the archive months gained since the mark, so a watcher's look costs
+        what was resolved since, not the month; without a mark, or when it cannot tell (see
+        :meth:`ratings_changed`), every one resolved after ``moment``, and ``complete``.
+        """
+        first = month_name(moment)
+        months = {path.stem for path in (self.root / "followups").glob("*.json") if path.stem >= first}
+        names = [f"followups/{month}" for month in sorted(months | {month_name(now or self.clock())})]
+        mark, stored, gone, complete = self._records_changed(names, "followups", mark)
         found = [
             FollowUp.from_record(record)
             for record in stored
             if record.get("resolved_at") and datetime.fromisoformat(record["resolved_at"]) > moment
         ]
-        return sorted(found, key=lambda followup: followup.resolved_at or followup.created)
+        return Changed(mark, sorted(found, key=lambda f: f.resolved_at or f.created), gone, complete)
 
     # -- managers' web accounts (shared.door.AccountsDoor) ------------------------------
 
@@ -1260,6 +1317,20 @@ _FILE_TOPICS = {
     "summaries": Topic.RATINGS,
     "audit": Topic.AUDIT,
 }
+
+
+WindowMark = tuple[tuple[str, tuple[int, int] | None], ...]
+"""Where a watcher last looked: each file read and its journal's mark (None: the file did not exist)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Changed(Generic[T]):
+    """What a watcher's window gained since its last look (:meth:`FeedbackStore.ratings_changed`)."""
+
+    mark: WindowMark  # for the next look
+    items: list[T]  # recorded or changed since the last look; every one in the window when ``complete``
+    gone: frozenset[str]  # ids erased since the last look (never when ``complete``)
+    complete: bool  # the window read anew: what the watcher kept is to be replaced
 
 
 def _loop_row(record: dict[str, Any]) -> LoopRow:

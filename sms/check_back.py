@@ -24,7 +24,7 @@ from shared.door import Topic
 from shared.phones import mask_phone
 from shared.ratings import Outcome, utc
 from shared.storage import StoreError
-from shared.store import FeedbackStore, UnknownFollowUp, utc_now
+from shared.store import FeedbackStore, UnknownFollowUp, WindowMark, utc_now
 from sms import watching
 from sms.conversations import Conversation
 from sms.records import SmsRecords
@@ -46,7 +46,11 @@ class CheckBackAnswer:
 
 
 class CheckBacker:
-    """Schedules and sends the check-backs that are due; :meth:`watch` runs it as the store changes."""
+    """Schedules and sends the check-backs that are due; :meth:`watch` runs it as the store changes.
+
+    Each look reads only the follow-ups resolved since the last (the store reads the recent ones anew
+    when it cannot tell: a restart, a restore): a look costs what changed, not the month's archive.
+    """
 
     def __init__(
         self, settings: SmsConfig, store: FeedbackStore, sender: Sender, clock: Callable[[], datetime] = utc_now
@@ -55,6 +59,8 @@ class CheckBacker:
         self.store = store
         self.sender = sender
         self.clock = clock
+        self._mark: WindowMark | None = None
+        self._since: datetime | None = None  # where the last look began
 
     def in_quiet_hours(self, now: datetime) -> bool:
         return self.settings.quiet_hours.contains(utc(now).astimezone(self.settings.zone).time())
@@ -65,11 +71,15 @@ class CheckBacker:
             return None
         now = self.clock()
         after = self.settings.check_back_after
-        resolved = self.store.resolved_since(now - after - TOO_LATE)
-        wanted = [CheckBack.for_followup(f, after) for f in resolved if wants_check_back(f, now, after)]
+        since = now - after - TOO_LATE
+        if self._since is not None and since < self._since:
+            self._mark = None  # the clock went back: look at all of them again
+        resolved = self.store.resolved_changed(self._mark, since, now=now)
+        wanted = [CheckBack.for_followup(f, after) for f in resolved.items if wants_check_back(f, now, after)]
         if wanted:
             for check in self.store.schedule_check_backs(wanted):
                 log.info("check-back for %s due at %s", check.followup_id, check.due.isoformat())
+        self._mark, self._since = resolved.mark, since  # only once they are kept: a failure looks again
         waiting, listening = [], []
         for check in self.store.open_check_backs():
             if check.is_past_answer(now):
@@ -110,15 +120,17 @@ class CheckBacker:
         seen: int | None = None
         next_due: datetime | None = None
         while not stop.is_set():
+            wait = poll
             try:
                 revision = self.store.revision()
                 moved = revision != seen and (seen is None or Topic.FOLLOWUPS in self.store.changes_since(seen))
                 seen = revision
                 if moved or (next_due is not None and self.clock() >= next_due):
+                    wait = max(poll, watching.LEAST_GAP)  # resolutions meanwhile are read at the next look
                     next_due = self.run_once()
             except StoreError as error:
                 log.error("check-backs paused: %s", error)
-            stop.wait(poll)
+            stop.wait(wait)
 
     def start(self, poll: float = 0.25) -> tuple[threading.Thread, threading.Event]:
         return watching.start(lambda stop: self.watch(stop, poll), "sms-check-back")

@@ -10,10 +10,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from shared.door import Topic
-from shared.hot_spots import Answer, Spot, SpotKind, WindowRule, spots
+from shared.hot_spots import Answer, AnswerWindow, Spot, SpotKind, WindowRule, spots
 from shared.phones import mask_phone
+from shared.ratings import Rating
 from shared.reasons import reason_label
-from shared.store import FeedbackStore, utc_now
+from shared.store import FeedbackStore, WindowMark, utc_now
 from shared.text import printable
 from sms import watching
 from sms.alerts import _gsm7
@@ -38,7 +39,11 @@ def spot_text(settings: SmsConfig, spot: Spot) -> str:
 
 
 class SpotAlerter:
-    """Looks at the last window of answers after every new answer; alerts each station once per window."""
+    """Looks at the last window of answers after new answers; alerts each station once per window.
+
+    Keeps the window in memory between looks and reads only the answers recorded or changed since the
+    last (the store reads it all anew when it cannot tell: a restart, a restore, a new day's file folded).
+    """
 
     def __init__(
         self, settings: SmsConfig, store: FeedbackStore, sender: Sender, clock: Callable[[], datetime] = utc_now
@@ -47,6 +52,9 @@ class SpotAlerter:
         self.store = store
         self.sender = sender
         self.clock = clock
+        self.window = AnswerWindow()
+        self._mark: WindowMark | None = None
+        self._start: datetime | None = None  # where the window began at the last look
 
     @property
     def rules(self) -> list[WindowRule]:
@@ -59,12 +67,14 @@ class SpotAlerter:
         if not rules:
             return []
         now = self.clock()
-        longest = max(rule.window for rule in rules)
-        answers = [
-            Answer(rating.ts, rating.station, rating.outcome.is_unmet, rating.reasons)
-            for rating in self.store.ratings_since(now - longest, now=now)
-            if not rating.suspect
-        ]
+        start = now - max(rule.window for rule in rules)
+        if self._start is not None and start < self._start:
+            self._mark = None  # the clock went back: what was dropped is in the window again
+        changed = self.store.ratings_changed(self._mark, start, now=now)
+        self.window.apply({r.id: _answer(r) for r in changed.items}, changed.gone, anew=changed.complete)
+        self.window.drop_until(start)
+        self._mark, self._start = changed.mark, start
+        answers = self.window.answers()
         kept = [spot for rule in rules for spot in spots(answers, rule, now) if self.store.record_spot(spot)]
         for spot in kept:
             self._send(spot)
@@ -84,6 +94,13 @@ class SpotAlerter:
 
     def start(self, poll: float = 0.25) -> tuple[threading.Thread, threading.Event]:
         return watching.start(
-            lambda stop: watching.watch(self.store, {Topic.RATINGS}, self.run_once, stop, poll=poll, name="hot spots"),
+            lambda stop: watching.watch(
+                self.store, {Topic.RATINGS}, self.run_once, stop, poll=poll, gap=watching.LEAST_GAP, name="hot spots"
+            ),
             "sms-hot-spots",
         )
+
+
+def _answer(rating: Rating) -> Answer | None:
+    """What the window counts of a rating: nothing of a suspect tap (a burst)."""
+    return None if rating.suspect else Answer(rating.ts, rating.station, rating.outcome.is_unmet, rating.reasons)

@@ -11,6 +11,10 @@ from shared.storage import StoreError
 
 log = logging.getLogger("sms.watching")
 
+# Seconds between two looks at least for the workers whose news is minutes away (a hot spot, a check-back):
+# at 100 texts/s the store changes many times a second, and each look costs the texts waiting some CPU.
+LEAST_GAP = 1.0
+
 
 def watch(
     store: ChangesDoor,
@@ -20,13 +24,16 @@ def watch(
     *,
     poll: float = 0.25,
     every: float | None = None,
+    gap: float = 0.0,
     name: str = "worker",
 ) -> None:
     """Call ``work`` at start, after each change of ``topics``, and (with ``every``) at least that often,
-    until ``stop`` is set. A store error pauses the work until the next poll; it never ends the thread."""
+    until ``stop`` is set; ``gap`` seconds apart at least, so a burst of changes costs one call per gap.
+    A store error pauses the work until the next poll; it never ends the thread."""
     seen: int | None = None
     idle = 0.0
     while not stop.is_set():
+        wait = poll
         try:
             revision = store.revision()
             due = every is not None and idle >= every
@@ -35,11 +42,12 @@ def watch(
                 seen = revision
                 if moved:
                     idle = 0.0
+                    wait = max(poll, gap)  # changes meanwhile are seen at the next look
                     work()
         except StoreError as error:
             log.error("%s paused: %s", name, error)
-        stop.wait(poll)
-        idle += poll
+        stop.wait(wait)
+        idle += wait
 
 
 def start(target: Callable[[threading.Event], None], name: str) -> tuple[threading.Thread, threading.Event]:
