@@ -208,6 +208,9 @@ class FeedbackStore:
         # The open queue as last parsed, by id: a console polls it after every change, and parsing
         # 1,000 records costs ~30 ms where comparing them with the last read costs ~2 ms.
         self._parsed_queue: dict[str, tuple[dict[str, Any], FollowUp]] = {}
+        # The longest a brief transaction (a long command's slice) held the lock, in seconds, its
+        # commit and release included: what a tap or a text may have waited (tests and benchmarks).
+        self.longest_hold = 0.0
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """Hold the store's lock to read and write files (also for a channel's own data files)."""
@@ -222,7 +225,9 @@ class FeedbackStore:
         the lock again at once could keep it from a waiter for seconds.
         """
         with self.transaction() as tx:
+            taken = time.perf_counter()
             yield tx
+        self.longest_hold = max(self.longest_hold, time.perf_counter() - taken)
         time.sleep(2 * LOCK_LONGEST_WAIT)
 
     def in_slices(
