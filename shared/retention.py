@@ -121,8 +121,9 @@ def purge(
 
     Partitions of days before the cut-off are considered, and a few after it: a rating's day is the
     customer's clock, which may be years behind (never more than ``max_future`` ahead, see
-    :data:`RECEIVED_BEFORE_TS`), so the last months' days, today's busy one too, are not read. A few files per short transaction, so
-    the lock is never held for long and a rating recorded meanwhile is kept; rerunning is harmless.
+    :data:`RECEIVED_BEFORE_TS`), so the last months' days, today's busy one too, are not read. A few
+    files per short transaction, so the lock is never held for long and a rating recorded meanwhile
+    is kept; rerunning is harmless.
     A file unchanged since the last purge, holding nothing personal older than the cut-off
     (:data:`STATE`), is skipped without being read, so the daily run costs little.
     """

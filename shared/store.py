@@ -238,7 +238,8 @@ class FeedbackStore:
         steps: Callable[[int, int], None] | None = None,
         most: int | None = None,
     ) -> Iterator[R]:
-        """``work(tx, item)`` for each item, as many per :meth:`brief_transaction` as fit in ``SLICE_SECONDS``.
+        """``work(tx, item)`` for each item, as many per :meth:`brief_transaction` as fit in ``SLICE_SECONDS``
+        (another item is started only if one as long as the last would still fit).
 
         A long command (a purge, an export, a recount) holds the lock for one slice at most (and
         one item, however slow) and pays for taking it again, and the pause after, once per slice
@@ -247,14 +248,17 @@ class FeedbackStore:
         when the results are large (days read for an export), so memory stays that many items'.
         """
         done = 0
+        last = 0.0  # what the last item took: another is started only if one as long still fits
         while done < len(items):
             results: list[R] = []
             with self.brief_transaction() as tx:
                 deadline = time.monotonic() + SLICE_SECONDS
                 while done < len(items) and (
-                    not results or (time.monotonic() < deadline and len(results) < (most or len(items)))
+                    not results or (time.monotonic() + last < deadline and len(results) < (most or len(items)))
                 ):
+                    started = time.monotonic()
                     results.append(work(tx, items[done]))
+                    last = time.monotonic() - started
                     done += 1
             if steps is not None:
                 steps(done, len(items))
