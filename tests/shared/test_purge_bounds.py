@@ -32,7 +32,7 @@ def answers(first: datetime, days: int, per_day: int = 10) -> list[list[Rating]]
         [
             Rating(
                 id=f"d{number}-{n}",
-                ts=first + timedelta(days=number, minutes=n),
+                ts=first + timedelta(days=number, seconds=n),
                 channel=Channel.SMS,
                 outcome=Outcome.BELOW if n % 5 == 0 else Outcome.MET,
                 contact=Contact(f"+1202555{n:04d}"),
@@ -79,9 +79,10 @@ def test_a_purge_holds_the_lock_briefly_whatever_the_history(tmp_path: Path) -> 
     report = purge(store, older_than=timedelta(days=30), now=NOW)
     took = time.perf_counter() - started
     assert report.ratings > 3000
-    # A slice is ~15 ms of work (a day rewritten and fsynced each); a tap waits for one at most.
-    assert store.longest_hold < 0.1
-    assert store.longest_hold < took / 10
+    # A slice is ~15 ms of work (a day rewritten and fsynced each, then their folder): a tap waits for
+    # one at most, never for the purge (bounds loose enough for a busy machine's fsyncs).
+    assert store.longest_hold < 0.25
+    assert store.longest_hold < took / 4
 
 
 def test_the_daily_purge_reads_no_sms_shard_without_anything_old(tmp_path: Path) -> None:
@@ -134,3 +135,51 @@ def test_a_purge_killed_half_way_leaves_a_store_that_a_second_run_finishes(tmp_p
     cutoff = datetime.now(UTC) - timedelta(days=30)
     assert all(r.comment == "" and r.contact is None for r in after.values() if r.received and r.received < cutoff)
     assert all(r.comment for r in after.values() if r.received and r.received > cutoff + timedelta(days=1))
+
+
+def test_long_reads_parse_big_files_with_the_lock_free(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An export, a recount after a restore and a report's month tally read a busy day (or month) under
+    the lock and parse it after: a tap waits for reading 15 MB, not for parsing it."""
+    import shutil
+
+    import orjson
+
+    from shared import storage
+    from shared.files import FileLock
+    from shared.store import QUEUE
+
+    store = FeedbackStore(tmp_path / "data")
+    first = NOW - timedelta(days=40)
+    fill(store, first, 3, per_day=1500)  # three busy days, a few hundred kB each
+    with store.transaction() as tx:  # and a month's archive of resolved follow-ups
+        queued = dict(tx.records(QUEUE, "followups"))
+    for followup_id in list(queued)[:300]:
+        store.resolve(followup_id, by="dee", resolution="apologised", now=first + timedelta(days=3))
+    restored = tmp_path / "restored"
+    shutil.copytree(store.root, restored)  # new files: every day is recounted
+
+    parsed_locked: list[int] = []
+    real = orjson.loads
+
+    def loads(content: bytes | str) -> object:
+        if len(content) > 100_000:
+            probe = FileLock(restored / ".lock" if watching == "restored" else store.root / ".lock", timeout=0)
+            try:
+                probe.acquire()
+                probe.release()
+            except TimeoutError:
+                parsed_locked.append(len(content))
+        return real(content)
+
+    monkeypatch.setattr(storage.orjson, "loads", loads)
+    watching = "store"
+    assert sum(1 for _ in FeedbackStore(store.root).rating_records()) == 3 * 1500
+    assert sum(1 for _ in FeedbackStore(store.root).each_followup_record()) >= 300
+    assert parsed_locked == []
+    watching = "restored"
+    copy = FeedbackStore(restored)
+    assert len(dict(copy.each_day_summary(first.date(), NOW.date()))) == 3
+    loops, _ = copy.followup_loops(first.date(), NOW.date())
+    assert len(loops) >= 300
+    assert parsed_locked == []
+    assert FeedbackStore(restored).daily_summaries(first.date(), NOW.date())  # the recounts were kept
