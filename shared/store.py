@@ -684,10 +684,9 @@ class FeedbackStore:
                     yield record
 
     def _queue_records(self) -> list[dict[str, Any]]:
-        """The open follow-ups as stored, read under the lock and parsed with it free (20,000 open: 10 MB)."""
-        with self.brief_transaction():
-            snapshot = DurableJSONStorage(self.root / f"{QUEUE}.json").snapshot()
-        return list((snapshot() or {}).get("followups", {}).values())
+        """The open follow-ups as stored (the live queue: kept parsed, as every process keeps it)."""
+        with self.brief_transaction() as tx:
+            return list(tx.db(QUEUE).table("followups").all())
 
     def followup_loops(
         self, since: date, until: date, *, words: bool = False
