@@ -674,6 +674,14 @@ def bench_long_commands(year: Year, base: Path) -> list[str]:
     return lines
 
 
+def keep_before_long(year: Year, base: Path, keep: bool) -> None:
+    """With ``--keep``: copy the store and the SQLite file as the long commands find them (to profile them later)."""
+    if keep:
+        year.db.execute("PRAGMA wal_checkpoint(FULL)")
+        shutil.copytree(year.root, base / "store-before-long")
+        shutil.copyfile(year.sqlite_path, base / "sqlite-before-long.db")
+
+
 def line(label: str, ours: float, theirs: float) -> str:
     ratio = ours / theirs if theirs else float("inf")
     verdict = "ok" if ratio <= 3 else "OVER 3x"
@@ -688,6 +696,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365, help="days of history (a year by default)")
     parser.add_argument("--dir", default=None, help="where to write (default: a temporary folder)")
     parser.add_argument("--long-only", action="store_true", help="only the long commands (purge, export, report)")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the folder, with a copy of the store as the long commands found it"
+    )
     parser.add_argument("--probe", nargs=4, metavar=("KIND", "TARGET", "CONFIG", "STOP"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
@@ -705,6 +716,7 @@ def main() -> None:
             f"{DAYS * PER_DAY // 10:,} follow-ups, 50,000 texts from 5,000 numbers ({NUMBER_SHARDS} shards)"
         )
         if args.long_only:
+            keep_before_long(year, base, args.keep)
             for text in bench_long_commands(year, base):
                 print(text, flush=True)
             return
@@ -730,6 +742,7 @@ def main() -> None:
         ours_first, ours_last, theirs_first, theirs_last, rss_start, rss_end = bench_throughput(
             year, base, args.texts, args.numbers
         )
+        keep_before_long(year, base, args.keep)
         for text in bench_long_commands(year, base):
             print(text, flush=True)
         print(
@@ -742,7 +755,10 @@ def main() -> None:
             f"{rss_end / 2**20:.0f} MB at the end ({rss_end / rss_start - 1:+.0%}; target <= +25 %)"
         )
     finally:
-        shutil.rmtree(base, ignore_errors=True)
+        if args.keep:
+            print(f"kept {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

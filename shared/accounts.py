@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import hashlib
 import secrets
 from collections.abc import Mapping
@@ -28,8 +29,16 @@ PASSWORD_LIMIT = 1024  # argon2 would hash a megabyte; nobody types one
 TOKEN_BYTES = 32
 
 _hasher = PasswordHasher()
-# Checked against when the name is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the name is unknown, so a wrong name takes as long as a wrong password.
+
+    Made on first use, not on import: every process imports this module (through the store), and a
+    hash costs half a second, which each ``feedback purge`` or kiosk start would pay for nothing.
+    """
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
@@ -65,14 +74,14 @@ def password_matches(password_hash: str, password: str) -> bool:
     if len(password) > PASSWORD_LIMIT:
         return False
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password)
+        return _hasher.verify(password_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def waste_a_check(password: str) -> None:
     """Spend what a check costs, for a name that has no account (no telling names apart by time)."""
-    password_matches(_DUMMY_HASH, password[:PASSWORD_LIMIT] + "\0")
+    password_matches(_dummy_hash(), password[:PASSWORD_LIMIT] + "\0")
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,12 @@ def personal_in_followup(record: dict[str, Any]) -> tuple[bool, bool, bool]:
     return bool(record.get("contact")), bool(record.get("comment") or record.get("later")), bool(record.get("note"))
 
 
+RECEIVED_BEFORE_TS = timedelta(days=7)
+"""How much earlier than its own day an answer may have been received, beyond the store's
+``max_future`` (how far ahead a device's clock may run): a spooled text keeps its arrival. A partition
+whose day starts that long after the cut-off holds nothing to erase, and is not even read (today's,
+maybe 50,000 answers)."""
+
 STATE = "retention"
 """What the last purge left in each file: its signature then and the oldest time it still holds
 personal data from (derived: a lost or stale entry only means the file is read again)."""
@@ -113,18 +119,23 @@ def purge(
 ) -> PurgeReport:
     """Erase personal details from ratings received, and follow-ups opened, before ``now - older_than``.
 
-    Every partition is considered, not only those of days before the cut-off: a rating's day is
-    the customer's clock, which may be years off either way. A few files per short transaction, so
-    the lock is never held for long and a rating recorded meanwhile is kept; rerunning is harmless.
+    Partitions of days before the cut-off are considered, and a few after it: a rating's day is the
+    customer's clock, which may be years behind (never more than ``max_future`` ahead, see
+    :data:`RECEIVED_BEFORE_TS`), so the last months' days, today's busy one too, are not read. A few
+    files per short transaction, so the lock is never held for long and a rating recorded meanwhile
+    is kept; rerunning is harmless.
     A file unchanged since the last purge, holding nothing personal older than the cut-off
     (:data:`STATE`), is skipped without being read, so the daily run costs little.
     """
     cutoff = now - older_than
     totals = {"ratings": 0, "followups": 0, "phones": 0, "comments": 0, "notes": 0, "files": 0, "messages": 0}
-    with store.transaction() as tx:
+    recent = (cutoff + RECEIVED_BEFORE_TS + store.limits.max_future).date()
+    with store.brief_transaction() as tx:
         state = tx.records(STATE, "files")
         work: list[tuple[str, date | None]] = [
-            (name, day) for day, name in store.partition_names() if _worth_reading(state.get(name), tx, name, cutoff)
+            (name, day)
+            for day, name in store.partition_names()
+            if day <= recent and _worth_reading(state.get(name), tx, name, cutoff)
         ]
         # Archives are by month of resolution: an old follow-up may sit in a recent month.
         work += [

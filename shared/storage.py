@@ -480,24 +480,50 @@ class DurableJSONStorage(Storage):
     def close(self) -> None:
         self._cached = None
 
+    def snapshot(self) -> Callable[[], Tables | None]:
+        """The file and its journal as they are now, read but not parsed: the call returned parses them.
+
+        A file and its journal must be read together, under the store's lock; parsing need not be.
+        A long command reads a day of 50,000 answers (15 MB) in milliseconds under the lock and parses
+        it after, so a tap or a text waits for the read, not the parse. Not cached.
+        """
+        content = self._load_file()
+        journal = self._journal_bytes()
+        return lambda: DurableJSONStorage(self.path)._parsed(content, journal)
+
     def _load(self) -> Tables | None:
         self._lineage = next(_LINEAGES)
-        data = self._load_file()
+        self._file_stat = _stat_of(self.path)
+        content = self._load_file()
+        self._journal_stat = _stat_of(self.journal_path)
+        return self._parsed(content, self._journal_bytes())
+
+    def _parsed(self, content: bytes | None, journal: bytes | None) -> Tables | None:
+        data = None if content is None else self._parse_file(content)
         meta = data.pop(META_TABLE, {}) if data is not None else {}
         self._generation = int(meta.get("file", {}).get("generation", 0))
-        replayed = self._replay_journal(data or {})
+        replayed = self._replay_journal(data or {}, journal)
         if data is None and not replayed:
             return None
         return data if data is not None else replayed
 
-    def _load_file(self) -> Tables | None:
-        self._file_stat = _stat_of(self.path)
+    def _load_file(self) -> bytes | None:
         try:
-            content = self.path.read_bytes()
+            return self.path.read_bytes()
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as error:
             raise StoreCorrupt(self.path, error.strerror or str(error)) from error
+
+    def _journal_bytes(self) -> bytes | None:
+        try:
+            return self.journal_path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as error:
+            raise StoreCorrupt(self.journal_path, error.strerror or str(error)) from error
+
+    def _parse_file(self, content: bytes) -> Tables:
         if not content:
             raise StoreCorrupt(self.path, "the file is empty, which this store never writes")
         try:
@@ -508,17 +534,12 @@ class DurableJSONStorage(Storage):
             raise StoreCorrupt(self.path, "not a TinyDB database (expected tables of documents)")
         return data
 
-    def _replay_journal(self, data: Tables) -> Tables:
-        """Apply the journal's lines of the current generation to ``data`` (in place)."""
+    def _replay_journal(self, data: Tables, content: bytes | None) -> Tables:
+        """Apply the journal lines (``content``; None: no journal) of the current generation to ``data`` (in place)."""
         self._journal_valid_size = 0
         self._journal_entries = 0
-        self._journal_stat = _stat_of(self.journal_path)
-        try:
-            content = self.journal_path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
+        if content is None:
             return data
-        except OSError as error:
-            raise StoreCorrupt(self.journal_path, error.strerror or str(error)) from error
         lines = content.split(b"\n")
         complete, tail = lines[:-1], lines[-1]  # a last piece without its newline was never acknowledged
         for number, line in enumerate(complete, start=1):

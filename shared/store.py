@@ -207,6 +207,9 @@ class FeedbackStore:
         # The open queue as last parsed, by id: a console polls it after every change, and parsing
         # 1,000 records costs ~30 ms where comparing them with the last read costs ~2 ms.
         self._parsed_queue: dict[str, tuple[dict[str, Any], FollowUp]] = {}
+        # The longest a brief transaction (a long command's slice) held the lock, in seconds, its
+        # commit and release included: what a tap or a text may have waited (tests and benchmarks).
+        self.longest_hold = 0.0
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """Hold the store's lock to read and write files (also for a channel's own data files)."""
@@ -221,7 +224,9 @@ class FeedbackStore:
         the lock again at once could keep it from a waiter for seconds.
         """
         with self.transaction() as tx:
+            taken = time.perf_counter()
             yield tx
+        self.longest_hold = max(self.longest_hold, time.perf_counter() - taken)
         time.sleep(2 * LOCK_LONGEST_WAIT)
 
     def in_slices(
@@ -232,7 +237,8 @@ class FeedbackStore:
         steps: Callable[[int, int], None] | None = None,
         most: int | None = None,
     ) -> Iterator[R]:
-        """``work(tx, item)`` for each item, as many per :meth:`brief_transaction` as fit in ``SLICE_SECONDS``.
+        """``work(tx, item)`` for each item, as many per :meth:`brief_transaction` as fit in ``SLICE_SECONDS``
+        (another item is started only if one as long as the last would still fit).
 
         A long command (a purge, an export, a recount) holds the lock for one slice at most (and
         one item, however slow) and pays for taking it again, and the pause after, once per slice
@@ -241,14 +247,17 @@ class FeedbackStore:
         when the results are large (days read for an export), so memory stays that many items'.
         """
         done = 0
+        last = 0.0  # what the last item took: another is started only if one as long still fits
         while done < len(items):
             results: list[R] = []
             with self.brief_transaction() as tx:
                 deadline = time.monotonic() + SLICE_SECONDS
                 while done < len(items) and (
-                    not results or (time.monotonic() < deadline and len(results) < (most or len(items)))
+                    not results or (time.monotonic() + last < deadline and len(results) < (most or len(items)))
                 ):
+                    started = time.monotonic()
                     results.append(work(tx, items[done]))
+                    last = time.monotonic() - started
                     done += 1
             if steps is not None:
                 steps(done, len(items))
@@ -491,8 +500,8 @@ class FeedbackStore:
         A few days per short transaction (:meth:`in_slices`), not kept in the cache.
         """
         partitions = day_partitions(self.root, since, until)
-        for records in self.in_slices(partitions, _read_day, steps=steps, most=DAYS_READ_AT_ONCE):
-            yield from records
+        for snapshot in self.in_slices(partitions, _snapshot_day, steps=steps, most=DAYS_READ_AT_ONCE):
+            yield from _day_records(snapshot())  # parsed with the lock free
 
     @staticmethod
     def _partition_name(day: date) -> str:
@@ -623,16 +632,38 @@ class FeedbackStore:
         restored backup: new files, new signatures) is recounted from its ratings and repaired.
         """
 
-        def summary(tx: Transaction, partition: tuple[date, Path]) -> tuple[str, dict[str, dict[str, int]]]:
+        def look(tx: Transaction, partition: tuple[date, Path]) -> tuple[date, Any]:
             day, path = partition
             entry = self._summary_table(tx, day).get(doc_id=day.isoformat())
-            if entry is not None and entry.get("signature") == storage_signature(path):
-                return day.isoformat(), entry["hours"]
-            hours = summarise_records(_read_day(tx, partition))
-            self._store_summary(tx, day, hours)
-            return day.isoformat(), hours
+            signature = storage_signature(path)
+            if entry is not None and entry.get("signature") == signature:
+                return day, entry["hours"]
+            return day, (signature, DurableJSONStorage(path).snapshot())  # parsed and counted with the lock free
 
-        yield from self.in_slices(day_partitions(self.root, since, until), summary, steps=steps)
+        recounted: list[tuple[date, list[int] | None, dict[str, dict[str, int]]]] = []
+        partitions = day_partitions(self.root, since, until)
+        for day, found in self.in_slices(partitions, look, steps=steps, most=DAYS_READ_AT_ONCE):
+            if isinstance(found, dict):
+                yield day.isoformat(), found
+                continue
+            signature, snapshot = found
+            hours = summarise_records(_day_records(snapshot()))
+            recounted.append((day, signature, hours))
+            if len(recounted) >= DAYS_READ_AT_ONCE:
+                self._keep_recounts(recounted)
+            yield day.isoformat(), hours
+        self._keep_recounts(recounted)
+
+    def _keep_recounts(self, recounted: list[tuple[date, list[int] | None, dict[str, dict[str, int]]]]) -> None:
+        """Keep days' counts made with the lock free, each only if its partition is still the one counted
+        (one written meanwhile is recounted next time); ``recounted`` is emptied."""
+        if not recounted:
+            return
+        with self.brief_transaction() as tx:
+            for day, signature, hours in recounted:
+                if tx.signature(self._partition_name(day)) == signature:
+                    self._store_summary(tx, day, hours)
+        recounted.clear()
 
     def each_followup_record(self, since: date | None = None, until: date | None = None) -> Iterator[dict[str, Any]]:
         """Follow-ups created in [since, until] as stored dicts, one short transaction per file.
@@ -642,18 +673,23 @@ class FeedbackStore:
         """
         first = since.isoformat() if since else ""
         after = (until + timedelta(days=1)).isoformat() if until else "~"
-        with self.brief_transaction() as tx:
-            queued = list(tx.db(QUEUE).table("followups").all())
+        queued = self._queue_records()
         seen = {record["id"] for record in queued}
         yield from (record for record in queued if first <= record["created"] < after)
         for path in sorted((self.root / "followups").glob("*.json")):
             if path.stem < first[:7]:
                 continue
             with self.brief_transaction():
-                tables = DurableJSONStorage(path).read() or {}  # not kept in the cache
+                snapshot = DurableJSONStorage(path).snapshot()  # not kept in the cache
+            tables = snapshot() or {}  # parsed with the lock free: a busy month is 17 MB
             for record in tables.get("followups", {}).values():
                 if first <= record["created"] < after and record["id"] not in seen:
                     yield record
+
+    def _queue_records(self) -> list[dict[str, Any]]:
+        """The open follow-ups as stored (the live queue: kept parsed, as every process keeps it)."""
+        with self.brief_transaction() as tx:
+            return list(tx.db(QUEUE).table("followups").all())
 
     def followup_loops(
         self, since: date, until: date, *, words: bool = False
@@ -667,8 +703,7 @@ class FeedbackStore:
         which keeps no customer's words: with ``words`` a month whose follow-ups hold any is read itself.
         """
         first, after = since.isoformat(), (until + timedelta(days=1)).isoformat()
-        with self.brief_transaction() as tx:
-            queued = [r for r in tx.db(QUEUE).table("followups").all() if first <= r["created"] < after]
+        queued = [r for r in self._queue_records() if first <= r["created"] < after]
         seen = {record["id"] for record in queued}
         loops = [_loop_row(record) for record in queued if FollowUp.kind_of(record) is FollowUpKind.FELL_SHORT]
         written = [record for record in queued if month_tallies.has_words(record)] if words else []
@@ -967,16 +1002,18 @@ class FeedbackStore:
     ) -> tuple[Tally, dict[str, dict[str, Any]] | None]:
         """One month file's tally, counted again (and kept) when the file changed since (see :meth:`_month_tallies`);
         the records too when the tally does not cover the period, or (``words``) the month holds words."""
-        with self.transaction() as tx:
+        with self.brief_transaction() as tx:
             signature = tx.signature(name)
             tally = month_tallies.read(self.root, name, signature)
             if tally is not None and month_tallies.covers(tally, first, after) and not (words and tally["words"]):
                 return tally, None
-            records = (tx.db(name).storage.read() or {}).get(table, {})
-            if tally is None:
-                tally = count(records.values())
-                month_tallies.write(self.root, name, signature, tally)
-        time.sleep(2 * LOCK_LONGEST_WAIT)  # a whole month file was read: let a waiting tap in (see brief_transaction)
+            snapshot = DurableJSONStorage(self.root / f"{name}.json").snapshot()
+        # Parsed and counted with the lock free (a busy month is 17 MB); the tally is stamped with the
+        # file as it was read, so if it changed meanwhile the tally is only counted again next time.
+        records = (snapshot() or {}).get(table, {})
+        if tally is None:
+            tally = count(records.values())
+            month_tallies.write(self.root, name, signature, tally)
         return tally, records
 
     def _pair_view(self, tx: Transaction, rating: Rating, now: datetime) -> Rating:
@@ -1342,13 +1379,15 @@ def _check_back_file(check: CheckBack) -> str:
     return f"checkbacks/{month_name(check.created.date())}"
 
 
-def _read_day(tx: Transaction, partition: tuple[date, Path]) -> list[dict[str, Any]]:
-    """A day's ratings as stored, by time; read without the cache (an export of years would fill it).
+def _snapshot_day(tx: Transaction, partition: tuple[date, Path]) -> Callable[[], dict[str, Any] | None]:
+    """A day's file and journal read under the lock (they must be read together), to parse once it is free;
+    without the cache (an export of years would fill it)."""
+    return DurableJSONStorage(partition[1]).snapshot()
 
-    Under the lock: a file and its journal must be read together.
-    """
-    tables = DurableJSONStorage(partition[1]).read() or {}
-    return sorted(tables.get("ratings", {}).values(), key=lambda record: record["ts"])
+
+def _day_records(tables: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A day's ratings as stored, by time."""
+    return sorted((tables or {}).get("ratings", {}).values(), key=lambda record: record["ts"])
 
 
 def _id_shard(rating_id: str) -> str:

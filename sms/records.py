@@ -25,7 +25,7 @@ import time
 import zlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -251,48 +251,86 @@ class SmsRecords:
         self._tx.change(DB, {"alerting": ({kind: record}, [])})
 
 
+PURGED = "sms/purged"
+"""What the last purge left in each shard: the oldest time it still held a message or an idle number
+from (None: nothing), and when that purge ran (derived: a lost entry only means the shard is read again)."""
+WRITTEN_BEFORE_NOW = timedelta(days=7)
+"""How much older than the moment it is written a message or a number's change may be: a text
+spooled while the store was busy keeps its arrival time. A shard written to since a purge holds
+nothing from before that purge's time less this, so it need not be read when the cut-off is earlier."""
+
+
 def purge_messages(transaction: BriefTransactions, cutoff: datetime, dry_run: bool) -> int:
     """Erase texts received before ``cutoff`` and numbers idle since then (``feedback purge``).
 
     Opt-outs are kept for good: a number that said STOP must never be texted again.
     Erased means gone from the disk: each shard changed is folded into a new file.
     A few shards per short transaction (``transaction``: the store's brief one), never all 256
-    at once, so a text or a tap meanwhile waits for a few milliseconds' work at most.
-    Returns how many messages were (or, on a dry run, would be) erased.
+    at once, so a text or a tap meanwhile waits for a few milliseconds' work at most. A shard whose
+    oldest time at the last purge (:data:`PURGED`) is after the cut-off, and written since only after
+    it, is not read: the daily purge reads none. Returns how many messages were (or would be) erased.
     """
     limit = utc(cutoff).isoformat()
+    now = datetime.now(UTC)
+    with transaction() as tx:
+        purged = dict(tx.records(PURGED, "shards"))
+    names = [
+        name
+        for name in (f"sms/numbers/{shard:03d}" for shard in range(NUMBER_SHARDS))
+        if _worth_reading(purged.get(name), utc(cutoff))
+    ]
     erased = 0
-    names = [f"sms/numbers/{shard:03d}" for shard in range(NUMBER_SHARDS)]
     while names:
         with transaction() as tx:
             deadline = time.monotonic() + PURGE_SLICE_SECONDS
-            erased += _purge_shard(tx, names.pop(0), limit, dry_run)  # at least one, however slow
-            while names and time.monotonic() < deadline:
-                erased += _purge_shard(tx, names.pop(0), limit, dry_run)
+            done: dict[str, dict[str, Any]] = {}
+            while names and (not done or time.monotonic() < deadline):  # at least one, however slow
+                name = names.pop(0)
+                count, oldest = _purge_shard(tx, name, limit, dry_run)
+                erased += count
+                done[name] = {"oldest": oldest, "at": now.isoformat()}
+            if not dry_run:
+                tx.change(PURGED, {"shards": (done, [])}, durable=False)
     return erased
 
 
-def _purge_shard(tx: ChannelData, name: str, limit: str, dry_run: bool) -> int:
-    """Erase one shard's messages from before ``limit`` and its numbers idle since; how many messages."""
+def _worth_reading(entry: dict[str, Any] | None, cutoff: datetime) -> bool:
+    """Whether a shard may hold a message or an idle number from before ``cutoff`` (see :data:`PURGED`)."""
+    if entry is None or parse_time(entry["at"]) - WRITTEN_BEFORE_NOW < cutoff:
+        return True  # never purged, or written since with times that may come before the cut-off
+    return entry["oldest"] is not None and parse_time(entry["oldest"]) < cutoff
+
+
+def _purge_shard(tx: ChannelData, name: str, limit: str, dry_run: bool) -> tuple[int, str | None]:
+    """Erase one shard's messages from before ``limit`` and its numbers idle since: how many messages,
+    and the oldest time it still holds a message or a number's last change from (None: nothing)."""
     if not tx.exists(name):
-        return 0
+        return 0, None
     erased = 0
     idle, trimmed = [], {}
+    kept: list[str] = []
     for key, doc in tx.records(name, "numbers").items():
         legacy = doc.get("messages", {})  # written before messages had a table of their own
         old = [sid for sid, message in legacy.items() if message["at"] < limit]
         erased += len(old)
         if doc.get("updated", "") < limit:
             idle.append(key)
-        elif old:
+            continue
+        kept += [doc.get("updated", ""), *(m["at"] for m in legacy.values() if m["at"] >= limit)]
+        if old:
             trimmed[key] = {**doc, "messages": {s: m for s, m in legacy.items() if m["at"] >= limit}}
-    old_messages = [key for key, message in tx.records(name, "messages").items() if message["at"] < limit]
+    old_messages = []
+    for key, message in tx.records(name, "messages").items():
+        if message["at"] < limit:
+            old_messages.append(key)
+        else:
+            kept.append(message["at"])
     erased += len(old_messages)
     if not dry_run and (idle or trimmed or old_messages):
         # Erased means gone from the disk, not only from the journal's replay: one new file.
         tx.erase(name, {"numbers": (trimmed, idle), "messages": ({}, old_messages)})
     tx.uncache(name)  # 256 shards read once: not kept, so a purge's memory is one shard's
-    return erased
+    return erased, min(kept, default=None)
 
 
 def _prompts(day: datetime) -> str:
