@@ -127,6 +127,10 @@ class Transaction:
         """
         self._files._storage(f"{name}.json").rewrite(changes, syncs=self.syncs)
 
+    def deletions_in_journal(self, name: str) -> int:
+        """How many keys the journal of ``<name>.json`` deleted (old copies a purge must fold away)."""
+        return self._files._storage(f"{name}.json").deletions_in_journal
+
     def after_sync(self, action: Callable[[], None]) -> None:
         """Run ``action`` once this transaction's rewrites are durable and their journals cut, before the
         lock is released: a signature taken then is the one the files keep (a summary's stamp)."""

@@ -137,6 +137,7 @@ class DurableJSONStorage(Storage):
         self._generation = 0
         self._journal_valid_size = 0
         self._journal_entries = 0
+        self._journal_deletions = 0
         self._file_stat: tuple[int, int, int] | None = None
         self._journal_stat: tuple[int, int, int] | None = None
         self._stale = False
@@ -192,6 +193,7 @@ class DurableJSONStorage(Storage):
         self._file_stat = _stat_of(self.path)
         self._journal_valid_size = 0
         self._journal_entries = 0
+        self._journal_deletions = 0
         if later:
             assert syncs is not None
             self._owed = syncs
@@ -246,6 +248,7 @@ class DurableJSONStorage(Storage):
         for table, (documents, deleted) in changes.items():
             tables[table] = _changed(tables.get(table, {}), documents, deleted)
             self._journal_entries += len(documents) + len(deleted)
+            self._journal_deletions += len(deleted)
         self._cached = tables
         if not self._logged:  # (with the log, the store folds once the transaction is durable: fold_if_due)
             self.fold_if_due()
@@ -329,6 +332,12 @@ class DurableJSONStorage(Storage):
             fsync_directory(self.path.parent)
         self.forget()
         return len(missing)
+
+    @property
+    def deletions_in_journal(self) -> int:
+        """Keys deleted by the journal's lines: their documents' old copies are still in earlier lines."""
+        self.read()
+        return self._journal_deletions
 
     def signature(self) -> list[int] | None:
         """Identity of this version of the file and its journal (both change on every write)."""
@@ -472,6 +481,7 @@ class DurableJSONStorage(Storage):
         for table, documents, deleted in changes:
             tables[table] = _changed(tables.get(table, {}), documents, deleted)
             self._journal_entries += len(documents) + len(deleted)
+            self._journal_deletions += len(deleted)
         self._cached = tables
         self._journal_valid_size += sum(len(line) + 1 for line in lines)
         self._journal_stat = _stat_of(self.journal_path)
@@ -538,6 +548,7 @@ class DurableJSONStorage(Storage):
         """Apply the journal lines (``content``; None: no journal) of the current generation to ``data`` (in place)."""
         self._journal_valid_size = 0
         self._journal_entries = 0
+        self._journal_deletions = 0
         if content is None:
             return data
         lines = content.split(b"\n")
@@ -551,6 +562,7 @@ class DurableJSONStorage(Storage):
                 for table, documents, deleted in line_changes:
                     data[table] = _changed(data.get(table, {}), documents, deleted)
                     self._journal_entries += len(documents) + len(deleted)
+                    self._journal_deletions += len(deleted)
         self._journal_valid_size = len(content) - len(tail)
         return data
 

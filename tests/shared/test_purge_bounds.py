@@ -185,3 +185,27 @@ def test_long_reads_parse_big_files_with_the_lock_free(tmp_path: Path, monkeypat
     assert len(loops) == 3 * 300
     assert parsed_locked == []
     assert FeedbackStore(restored).daily_summaries(first.date(), NOW.date())  # the recounts were kept
+
+
+def test_a_months_archive_that_only_grew_is_not_rewritten_but_one_a_reopen_left_old_copies_in_is(
+    tmp_path: Path,
+) -> None:
+    store = FeedbackStore(tmp_path / "data")
+    first = NOW - timedelta(days=100)
+    fill(store, first, 1)
+    opened = [f.id for f in store.open_followups()]
+    for followup_id in opened[:-1]:  # resolved today, as most of a month's archive is: it only grows
+        store.resolve(followup_id, "apologised", by="dee", now=NOW)
+    archive = store.root / f"followups/{NOW:%Y-%m}.json"
+    journal = archive.with_name(archive.name + ".log")
+    purge(store, older_than=timedelta(days=200), now=NOW)  # nothing is that old
+    store.resolve(opened[-1], "apologised", by="dee", now=NOW)  # one line more since that purge
+    grown = (archive.stat().st_ino, journal.stat().st_size)
+    assert grown[1] > 0
+    purge(store, older_than=timedelta(days=200), now=NOW + timedelta(days=1))
+    assert (archive.stat().st_ino, journal.stat().st_size) == grown  # read, but not rewritten
+
+    store.reopen(opened[0], now=NOW + timedelta(days=1))  # its old copy stays in the archive's journal
+    store.resolve(opened[0], "recovered", by="dee", now=NOW + timedelta(days=1))
+    purge(store, older_than=timedelta(days=90), now=NOW + timedelta(days=2))
+    assert journal.stat().st_size == 0 and "+1202555" not in archive.read_text()
