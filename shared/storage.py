@@ -272,7 +272,9 @@ class DurableJSONStorage(Storage):
             tables[table] = _changed(tables.get(table, {}), documents, deleted)
         self.write(tables, syncs=syncs)
 
-    def find_by_id(self, table: str, key: str) -> dict[str, Any] | None:
+    def find_by_id(
+        self, table: str, key: str, *, check: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any] | None:
         """One document of a table whose documents carry their key as ``id``, without parsing the
         whole file when it is not parsed already.
 
@@ -281,6 +283,8 @@ class DurableJSONStorage(Storage):
         checked to be the one (its ``id`` is the key). A journal that mentions the key at all, a
         key found twice, or anything unexpected means reading it all the usual way; so does a
         second call (a long-lived process asked again about a day parses it once, not scans it each time).
+        ``check``: how to tell the document found is the one, for documents without an ``id`` (the
+        id index's entries, whose shape no other object in their file has).
         """
         if self._cached is not None or self._searched:
             return self.table(table).get(key)  # a second look: parsed once, then a lookup each time
@@ -305,7 +309,9 @@ class DurableJSONStorage(Storage):
             document, _ = _DECODER.raw_decode(content[start : start + FOUND_BYTES].decode(errors="ignore"))
         except ValueError:
             return self.table(table).get(key)
-        return document if isinstance(document, dict) and document.get("id") == key else self.table(table).get(key)
+        if not isinstance(document, dict) or not (check(document) if check else document.get("id") == key):
+            return self.table(table).get(key)
+        return document
 
     def table(self, name: str) -> dict[str, Any]:
         """One table's documents as cached, not copied: for reading only (writes go through the journal)."""

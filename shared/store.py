@@ -518,8 +518,12 @@ class FeedbackStore:
 
     @staticmethod
     def _index_entry(tx: Transaction, rating_id: str) -> dict[str, Any] | None:
-        """The id index's entry for a rating: its day, and whether it ever had a follow-up."""
-        entry = tx.db(_id_shard(rating_id)).table("ids").get(doc_id=rating_id)
+        """The id index's entry for a rating: its day, and whether it ever had a follow-up.
+
+        Found in the shard's bytes when the shard is not parsed yet: a fresh process asking once
+        about an id parses one entry, not the shard's thousands.
+        """
+        entry = tx.find_by_id(_id_shard(rating_id), "ids", rating_id, check=_is_index_entry)
         return None if entry is None else dict(entry)
 
     def _mark_followed_up(self, tx: Transaction, rating: Rating) -> None:
@@ -537,7 +541,7 @@ class FeedbackStore:
 
     def _index_start(self, tx: Transaction) -> str | None:
         """The last day (ISO) that may hold ratings the id index never saw; "" for none, None before the index."""
-        start = tx.db(INDEX_START).table("index").get(doc_id="start")
+        start = tx.records(INDEX_START, "index").get("start")
         return None if start is None else str(start["last_unindexed_day"])
 
     def _start_index(self, tx: Transaction) -> None:
@@ -1274,6 +1278,11 @@ def _read_day(tx: Transaction, partition: tuple[date, Path]) -> list[dict[str, A
     """
     tables = DurableJSONStorage(partition[1]).read() or {}
     return sorted(tables.get("ratings", {}).values(), key=lambda record: record["ts"])
+
+
+def _is_index_entry(document: dict[str, Any]) -> bool:
+    """Whether a document found in an id index shard is an entry (the shard's other objects are tables)."""
+    return isinstance(document.get("day"), str)
 
 
 def _id_shard(rating_id: str) -> str:
