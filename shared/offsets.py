@@ -4,9 +4,10 @@ A day of 50,000 answers is a 15 MB file: a fresh process asked about one repeate
 and search all of it (17 ms) to parse one record. Beside such a file (``ratings/2026/2026-11-24.json``)
 lies ``ratings/2026/.2026-11-24.json.at``: each document's key (by CRC-32) and where its newest
 version lies, in the file or its journal, made from the bytes of one version of the two. A lookup
-reads the sorted hashes (4 bytes a document) and one record; the journal lines appended since are
-searched for the key (a day that is over has none). :meth:`shared.storage.DurableJSONStorage.find_by_id`
-makes and writes them when it had to read a large file whole.
+reads the sorted hashes (4 bytes a document, checked against their CRC) and one record; the journal
+lines appended since are searched for the key (a day that is over has none).
+:meth:`shared.storage.DurableJSONStorage.find_by_id` makes and writes them when it had to read a
+large file whole.
 
 Derived data, checked before it is trusted, never trusted in doubt: it names the (inode, size,
 mtime) of the file and the journal it describes, so a file rewritten (a fold, a purge, a restore)
@@ -64,14 +65,18 @@ def find(
             if len(mapped) != slots + _SLOT.size * count:
                 raise Unknown("short")
             with memoryview(mapped)[end + 1 : slots] as block, block.cast("I") as hashes:
+                if zlib.crc32(block) != header["hashes"]:
+                    raise Unknown("damaged")  # a hash lost would say "not there" of a document that is
                 wanted = zlib.crc32(key.encode())
                 at = bisect_left(hashes, wanted)
-                while at < count and hashes[at] == wanted:
+                if at < count and hashes[at] == wanted:
                     place, length = _SLOT.unpack_from(mapped, slots + _SLOT.size * at)
                     document = orjson.loads(_read_at(journal if place & 1 else path, place >> 1, length))
-                    if isinstance(document, dict) and check(document):
-                        return document
-                    at += 1
+                    if (at + 1 < count and hashes[at + 1] == wanted) or not isinstance(document, dict):
+                        raise Unknown("two keys of one hash")  # rare: the file tells which
+                    if not check(document):
+                        raise Unknown("not the document")  # a damaged place, or another key of its hash
+                    return document
             return None
     except (OSError, ValueError, KeyError, TypeError, struct.error):
         raise Unknown("unreadable") from None
@@ -96,9 +101,9 @@ def make(path: Path, journal: Path, table: str) -> bytes | None:
     # Where the next line will start: a torn last piece is cut before it is written.
     whole = logged.rfind(b"\n") + 1
     header = {"table": table, "file": file_stat, "journal": journal_stat, "whole": whole, "generation": generation}
-    hashes = array("I", (hashed for hashed, _ in ordered))
+    hashes = array("I", (hashed for hashed, _ in ordered)).tobytes()
     slots = b"".join(_SLOT.pack(*slot) for _, slot in ordered)
-    return orjson.dumps({**header, "count": len(ordered)}) + b"\n" + hashes.tobytes() + slots
+    return orjson.dumps({**header, "count": len(ordered), "hashes": zlib.crc32(hashes)}) + b"\n" + hashes + slots
 
 
 def _places(content: bytes, logged: bytes, table: str) -> tuple[int, dict[str, tuple[int, int]]] | None:
