@@ -324,16 +324,17 @@ class DurableJSONStorage(Storage):
         return document
 
     def _find_by_offsets(self, table: str, key: str, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
-        """A document of a large file, read by the offsets beside it (see :mod:`shared.offsets`); when they
-        cannot answer, the file is read whole (and kept parsed), and offsets made for the next process."""
+        """A document of a large file, read by the offsets beside it (see :mod:`shared.offsets`). When they
+        cannot answer, they are made anew (one parse of the file, as reading it would cost) and asked
+        again; when that fails too, the file is read whole the usual way."""
         with contextlib.suppress(offsets.Unknown):
             return offsets.find(self.path, self.journal_path, table, key, check)
-        found = self.table(table).get(key)
         made = offsets.make(self.path, self.journal_path, table)
         if made is not None:
-            with contextlib.suppress(OSError):  # derived: without them the next lookup reads the file again
+            with contextlib.suppress(OSError, offsets.Unknown):  # derived: without them, the file is read
                 write_atomically(offsets.sidecar(self.path), made, scratch=self.scratch)
-        return found
+                return offsets.find(self.path, self.journal_path, table, key, check)
+        return self.table(table).get(key)
 
     def table(self, name: str) -> dict[str, Any]:
         """One table's documents as cached, not copied: for reading only (writes go through the journal)."""
