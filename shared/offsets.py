@@ -65,8 +65,6 @@ def find(
             if len(mapped) != slots + _SLOT.size * count:
                 raise Unknown("short")
             with memoryview(mapped)[end + 1 : slots] as block, block.cast("I") as hashes:
-                if zlib.crc32(block) != header["hashes"]:
-                    raise Unknown("damaged")  # a hash lost would say "not there" of a document that is
                 wanted = zlib.crc32(key.encode())
                 at = bisect_left(hashes, wanted)
                 if at < count and hashes[at] == wanted:
@@ -77,6 +75,8 @@ def find(
                     if not check(document):
                         raise Unknown("not the document")  # a damaged place, or another key of its hash
                     return document
+                if zlib.crc32(block) != header["hashes"]:  # a document found is checked; "not there" is not
+                    raise Unknown("damaged")  # a hash lost would say "not there" of a document that is
             return None
     except (OSError, ValueError, KeyError, TypeError, struct.error):
         raise Unknown("unreadable") from None
