@@ -51,7 +51,7 @@ import phonenumbers
 from shared.config import load_config
 from shared.followups import FollowUp, Resolution
 from shared.ratings import Channel, Outcome, Rating
-from shared.store import ID_SHARDS, INDEX_START, FeedbackStore
+from shared.store import FOLLOWUP_IDS, FOLLOWUP_INDEX_START, ID_SHARDS, INDEX_START, FeedbackStore
 from sms.records import NUMBER_SHARDS, shard_name
 from sms.responder import Inbound, Responder
 from sms.settings import load_sms_config
@@ -139,12 +139,18 @@ class Year:
         for shard, entries in ids.items():
             write_json(self.root / "ids" / f"{shard}.json", {"ids": entries})
         write_json(self.root / f"{INDEX_START}.json", {"index": {"start": {"last_unindexed_day": ""}}})
+        archived: dict[str, dict[str, dict[str, str]]] = {}  # the follow-up id index, as the store keeps it
         for month, followups in archive.items():
             write_json(self.root / "followups" / f"{month}.json", {"followups": followups})
+            for key in followups:
+                archived.setdefault(f"{zlib.crc32(key.encode()) % ID_SHARDS:03d}", {})[key] = {"month": month}
             self.db.executemany(
                 "INSERT INTO followups VALUES (?, ?, 'resolved', ?)",
                 [(key, month, orjson.dumps(record)) for key, record in followups.items()],
             )
+        for shard, entries in archived.items():
+            write_json(self.root / FOLLOWUP_IDS / f"{shard}.json", {"followups": entries})
+        write_json(self.root / f"{FOLLOWUP_INDEX_START}.json", {"index": {"start": {"last_unindexed_month": ""}}})
         self.write_sms()
         self.db.execute("COMMIT")
 

@@ -46,6 +46,7 @@ from shared.storage import (
 from shared.wal import WriteAheadLog, current_boot
 
 REVISION_FILE = "revision.json"
+SWEPT = ".swept"  # present once every folder was searched for temporaries of killed writers
 RECENT_CHANGES_KEPT = 256
 CACHE_BUDGET = 64 * 1024 * 1024  # estimated bytes of parsed files a process keeps between transactions
 LOCK_FIRST_WAIT = 0.0002  # a waiter retries the lock after 0.2 ms, then less often...
@@ -150,9 +151,12 @@ class Transaction:
         :meth:`DurableJSONStorage.changes_after`: None when it cannot tell, then read it all)."""
         return self._files._storage(f"{name}.json").changes_after(mark)
 
-    def find_by_id(self, name: str, table: str, key: str) -> dict[str, Any] | None:
-        """One document of ``<name>.json`` whose ``id`` is its key, parsing only it if the file is not cached."""
-        return self._files._storage(f"{name}.json").find_by_id(table, key)
+    def find_by_id(
+        self, name: str, table: str, key: str, *, check: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any] | None:
+        """One document of ``<name>.json`` whose ``id`` is its key (or that passes ``check``), parsing only
+        it if the file is not cached (see :meth:`DurableJSONStorage.find_by_id`)."""
+        return self._files._storage(f"{name}.json").find_by_id(table, key, check=check)
 
     # -- shared.door.ChannelData: a channel's collections are files of the data folder ---------
 
@@ -216,15 +220,23 @@ class StoreFiles:
         """Delete temporary files left by processes killed mid-write (``.<name>.<pid>.tmp``).
 
         They never hold acknowledged data: a write is acknowledged only after its rename.
+        Temporaries are made in the root (see _storage), so only the root is looked at on every
+        start: walking years of partitions cost each fresh process milliseconds. Every folder is
+        walked once per data folder (``SWEPT``), for temporaries written beside their file by a
+        version from before that; one beside its file now (the root on another file system than
+        its folder) is only wasted space until a later one of the same name replaces it.
         """
-        # Every folder: temporaries are made in the root (see _storage), and beside their file when
-        # the root is on another file system or they were written before that.
-        for folder, _, names in os.walk(self.root):
+        swept = self.root / SWEPT
+        folders = [(str(self.root), os.listdir(self.root))] if swept.exists() else os.walk(self.root)
+        for folder, *_, names in folders:
             for name in names:
                 pid = _temporary_owner(name)
                 if pid is not None and not _process_alive(pid):
                     with contextlib.suppress(OSError):
                         os.unlink(os.path.join(folder, name))
+        if not swept.exists():
+            with contextlib.suppress(OSError):
+                os.close(os.open(swept, os.O_WRONLY | os.O_CREAT, FILE_MODE))
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

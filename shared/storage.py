@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from tinydb import Storage
 
+from shared import offsets
 from shared.private_files import private_folder
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class StoreWriteError(StoreError):
 
 _DECODER = json.JSONDecoder()
 FOUND_BYTES = 1 << 18  # more than any one document the store accepts (see shared.ratings.Limits)
+FIRST_WINDOW = 1 << 12  # most documents are smaller: decoded first
 META_TABLE = "_meta"
 COMPACT_AFTER = 512
 PARSED_BYTES_PER_BYTE = 4
@@ -391,40 +393,67 @@ class DurableJSONStorage(Storage):
             tables[table] = _changed(tables.get(table, {}), documents, deleted)
         self.write(tables, syncs=syncs)
 
-    def find_by_id(self, table: str, key: str) -> dict[str, Any] | None:
+    def find_by_id(
+        self, table: str, key: str, *, check: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any] | None:
         """One document of a table whose documents carry their key as ``id``, without parsing the
         whole file when it is not parsed already.
 
         A repeated id names a day of maybe 50,000 answers: the file is searched for the key (a key
         is never inside a string: quotes there are escaped) and only that document is parsed, and
-        checked to be the one (its ``id`` is the key). A journal that mentions the key at all, a
-        key found twice, or anything unexpected means reading it all the usual way; so does a
-        second call (a long-lived process asked again about a day parses it once, not scans it each time).
+        checked to be the one (its ``id`` is the key); journal lines are parsed only if they name
+        the key (the newest wins). A key found twice in the file, or anything unexpected, means
+        reading it all the usual way; so does a second call (a long-lived process asked again about
+        a day parses it once, not scans it each time). A file of ``OFFSETS_FROM`` bytes or more is
+        not searched: the offsets beside it say where the document lies (:mod:`shared.offsets`).
+        ``check``: how to tell the document found is the one, for documents without an ``id`` (the
+        id index's entries, whose shape no other object in their file has).
         """
         if self._cached is not None or self._searched:
             return self.table(table).get(key)  # a second look: parsed once, then a lookup each time
+        if (_stat_of(self.path) or (0, 0, 0))[1] >= offsets.OFFSETS_FROM:
+            return self._find_by_offsets(table, key, check or (lambda document: document.get("id") == key))
         self._searched = True
         needle = orjson.dumps(key) + b":{"
         try:
-            if orjson.dumps(key) in self.journal_path.read_bytes():
-                return self.table(table).get(key)
-        except (FileNotFoundError, NotADirectoryError):
-            pass
-        try:
             content = self.path.read_bytes()
+            logged = self.journal_path.read_bytes() if self.journal_path.exists() else b""
         except OSError:
-            return self.table(table).get(key)  # missing: nothing; unreadable: the usual error
+            return self.table(table).get(key)  # missing: the journal alone, or nothing; unreadable: the usual error
+        if orjson.dumps(key) in logged:
+            # Changed since the file was written: its newest version is in the journal lines that name it.
+            generation = _generation_in(content)
+            if generation is None:
+                return self.table(table).get(key)
+            try:
+                newest = offsets.newest_in_journal(logged, generation, table, key)
+            except (ValueError, KeyError, TypeError):
+                return self.table(table).get(key)  # a damaged line: the usual error
+            if newest is not None:
+                return newest[0]
         at = content.find(needle)
         if at < 0:
             return None
         start = at + len(needle) - 1
         if content.find(needle, at + 1) >= 0:
             return self.table(table).get(key)
-        try:
-            document, _ = _DECODER.raw_decode(content[start : start + FOUND_BYTES].decode(errors="ignore"))
-        except ValueError:
+        document = _decode_at(content, start)
+        if not isinstance(document, dict) or not (check(document) if check else document.get("id") == key):
             return self.table(table).get(key)
-        return document if isinstance(document, dict) and document.get("id") == key else self.table(table).get(key)
+        return document
+
+    def _find_by_offsets(self, table: str, key: str, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+        """A document of a large file, read by the offsets beside it (see :mod:`shared.offsets`). When they
+        cannot answer, they are made anew (one parse of the file, as reading it would cost) and asked
+        again; when that fails too, the file is read whole the usual way."""
+        with contextlib.suppress(offsets.Unknown):
+            return offsets.find(self.path, self.journal_path, table, key, check)
+        made = offsets.make(self.path, self.journal_path, table)
+        if made is not None:
+            with contextlib.suppress(OSError, offsets.Unknown):  # derived: without them, the file is read
+                write_atomically(offsets.sidecar(self.path), made, scratch=self.scratch)
+                return offsets.find(self.path, self.journal_path, table, key, check)
+        return self.table(table).get(key)
 
     def table(self, name: str) -> dict[str, Any]:
         """One table's documents as cached, not copied: for reading only (writes go through the journal)."""
@@ -565,6 +594,29 @@ class DurableJSONStorage(Storage):
                     self._journal_deletions += len(deleted)
         self._journal_valid_size = len(content) - len(tail)
         return data
+
+
+def _decode_at(content: bytes, start: int) -> Any:
+    """The JSON value that starts at ``start`` (a few kilobytes decoded first: a record is usually
+    small; a cut one never parses), or None if none does."""
+    for window in (FIRST_WINDOW, FOUND_BYTES):
+        try:
+            return _DECODER.raw_decode(content[start : start + window].decode(errors="ignore"))[0]
+        except ValueError:
+            continue
+    return None
+
+
+def _generation_in(content: bytes) -> int | None:
+    """The generation a file's ``_meta`` table names (it is written last), 0 without one; None if unsure."""
+    at = content.rfind(b'"' + META_TABLE.encode() + b'":')
+    if at < 0:
+        return 0
+    try:
+        meta = orjson.loads(content[at + len(META_TABLE) + 3 : -1])
+        return int(meta["file"]["generation"]) if content.endswith(b"}") else None
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
 
 
 def _parse_line(line: bytes) -> tuple[Any, list[tuple[str, dict[str, Any], list[str]]]]:

@@ -9,6 +9,9 @@ Layout of a data directory (all TinyDB files written by :class:`DurableJSONStora
     ids/NNN.json                   the id index: rating id -> its UTC day (256 shards by hash), so a
                                    repeated id is found whatever its timestamp, without reading days
     ids/start.json                 the last day with ratings from before the index (searched the old way)
+    ids/followups/NNN.json         the follow-up id index: archived follow-up id -> its archive's month,
+                                   so a follow-up is looked up in one month, a new id in none
+    ids/followups/start.json       the last month archived before that index (searched the old way)
     queue.json                     open and claimed follow-ups only: small, read by the live console
     followups/2026-11.json         resolved follow-ups, by month of resolution
     summaries/2026-11.json         hourly counts per day, so reports never read every rating
@@ -85,6 +88,8 @@ ID_SHARDS = 256
 # written before this flag lack it and say nothing. Written with the id, so it costs no write.
 FOLLOWED_UP = "f"
 INDEX_START = "ids/start"
+FOLLOWUP_IDS = "ids/followups"  # follow-up id -> the month of the archive that holds it (256 shards by hash)
+FOLLOWUP_INDEX_START = "ids/followups/start"  # the last month archived before that index
 CHECK_BACKS_OPEN = "checkbacks/open"  # check-backs still to send or awaiting an answer
 VIEWS_OPEN = "views/open"  # staff views waiting for the customer's answer: small, read on every record
 # The longest a long command works under the lock before letting a tap or a text in (see in_slices).
@@ -530,8 +535,12 @@ class FeedbackStore:
 
     @staticmethod
     def _index_entry(tx: Transaction, rating_id: str) -> dict[str, Any] | None:
-        """The id index's entry for a rating: its day, and whether it ever had a follow-up."""
-        entry = tx.db(_id_shard(rating_id)).table("ids").get(doc_id=rating_id)
+        """The id index's entry for a rating: its day, and whether it ever had a follow-up.
+
+        Found in the shard's bytes when the shard is not parsed yet: a fresh process asking once
+        about an id parses one entry, not the shard's thousands.
+        """
+        entry = tx.find_by_id(_id_shard(rating_id), "ids", rating_id, check=_is_index_entry)
         return None if entry is None else dict(entry)
 
     def _mark_followed_up(self, tx: Transaction, rating: Rating) -> None:
@@ -549,7 +558,7 @@ class FeedbackStore:
 
     def _index_start(self, tx: Transaction) -> str | None:
         """The last day (ISO) that may hold ratings the id index never saw; "" for none, None before the index."""
-        start = tx.db(INDEX_START).table("index").get(doc_id="start")
+        start = tx.records(INDEX_START, "index").get("start")
         return None if start is None else str(start["last_unindexed_day"])
 
     def _start_index(self, tx: Transaction) -> None:
@@ -872,24 +881,31 @@ class FeedbackStore:
             return followup
 
     def _archive(self, tx: Transaction, followup: FollowUp) -> None:
-        """Move a resolved follow-up out of the live queue (archive first: never lost in between)."""
+        """Move a resolved follow-up out of the live queue (archive first: never lost in between).
+
+        Its id index entry comes first of all: an archived follow-up is never unindexed, and an
+        entry whose follow-up is not there yet (a crash came between) only names a month to look in.
+        """
+        self._index_archived(tx, followup)
         put(self._archive_table(tx, followup), followup.id, followup.to_record())
         remove(tx.db(QUEUE).table("followups"), [followup.id])
 
     def _archive_table(self, tx: Transaction, followup: FollowUp) -> Table:
-        resolved = followup.resolved_at or followup.created
-        return tx.db(f"followups/{month_name(resolved)}").table("followups")
+        return tx.db(f"followups/{_archive_month(followup)}").table("followups")
 
     def _find_followup(
         self, tx: Transaction, followup_id: str, rating: Rating | None, *, not_before: datetime | None = None
     ) -> FollowUp | None:
-        """The follow-up in the queue or the archive; archive months before ``not_before`` (or the
-        rating's day: a follow-up is never archived before it opened) are not read.
+        """The follow-up in the queue or the archive, reading one month of the archive at most.
 
-        The id index says whether a rating ever had a follow-up and on which day it was given: a
-        rating that never had one is not looked for in the archive at all, and the archive is read
-        from the month of the rating's day on, so a lookup never reads a year of months, nor a
-        month's archive of thousands for an answer that was met (see ``FOLLOWED_UP``).
+        The follow-up id index (:meth:`_index_archived`) names the month that holds an archived
+        follow-up: an id it does not know is in no month archived since it started, so a new id
+        (every unprompted text) reads one small shard and no archive. Months archived before the
+        index (``FOLLOWUP_INDEX_START``) are searched the old way, from ``not_before`` (or the
+        rating's day: a follow-up is never archived before it opened) on.
+
+        The rating's id index entry says whether it ever had a follow-up: a rating that never had one
+        is not looked for at all (see ``FOLLOWED_UP``).
         """
         record = tx.db(QUEUE).table("followups").get(doc_id=followup_id)
         if record is not None:
@@ -902,16 +918,50 @@ class FeedbackStore:
             if entry is not None and oldest is None:
                 given = date.fromisoformat(entry["day"])
                 oldest = datetime(given.year, given.month, given.day, tzinfo=UTC)
+        month = self._archived_month(tx, followup_id)
+        if month is not None:
+            name = f"followups/{month}"  # not found by its bytes: read whole (a damaged month fails loudly)
+            found = tx.find_by_id(name, "followups", followup_id) or tx.records(name, "followups").get(followup_id)
+            if found is not None:
+                return FollowUp.from_record(found)
+        return self._find_unindexed_followup(tx, followup_id, oldest)
+
+    def _find_unindexed_followup(self, tx: Transaction, followup_id: str, oldest: datetime | None) -> FollowUp | None:
+        """A follow-up archived before the follow-up id index, in the months from ``oldest`` on."""
+        last = self._followup_index_start(tx)
+        if last == "":
+            return None  # every month was archived with the index
         if oldest is not None and oldest.date() > date.min:
             oldest -= timedelta(days=1)  # a rating may be timed minutes after its follow-up opened
-        months = sorted((self.root / "followups").glob("*.json"), reverse=True)
-        for path in months:
+        for path in sorted((self.root / "followups").glob("*.json"), reverse=True):
+            if last is not None and path.stem > last:
+                continue  # archived since the index started: the index would have named it
             if oldest is not None and path.stem < month_name(oldest):
                 break
-            record = tx.db(f"followups/{path.stem}").table("followups").get(doc_id=followup_id)
+            record = tx.records(f"followups/{path.stem}", "followups").get(followup_id)
             if record is not None:
                 return FollowUp.from_record(record)
         return None
+
+    def _archived_month(self, tx: Transaction, followup_id: str) -> str | None:
+        """The month whose archive holds this follow-up, as the follow-up id index says (None: not indexed)."""
+        entry = tx.find_by_id(_followup_shard(followup_id), "followups", followup_id, check=_is_archive_entry)
+        return None if entry is None else str(entry["month"])
+
+    def _followup_index_start(self, tx: Transaction) -> str | None:
+        """The last month (``YYYY-MM``) that may hold follow-ups archived without the follow-up id index;
+        "" for none, None before the index."""
+        start = tx.records(FOLLOWUP_INDEX_START, "index").get("start")
+        return None if start is None else str(start["last_unindexed_month"])
+
+    def _index_archived(self, tx: Transaction, followup: FollowUp) -> None:
+        """Note the month a follow-up is archived in (one journal line); before the first, note the
+        last month archived without the index (an old data folder)."""
+        if self._followup_index_start(tx) is None:
+            months = self.archive_names()
+            last = months[-1].removeprefix("followups/") if months else ""
+            put(tx.db(FOLLOWUP_INDEX_START).table("index"), "start", {"last_unindexed_month": last})
+        tx.append(_followup_shard(followup.id), "followups", {followup.id: {"month": _archive_month(followup)}})
 
     # -- staff views and their pairs (the perception gap) ---------------------------
 
@@ -1388,6 +1438,25 @@ def _snapshot_day(tx: Transaction, partition: tuple[date, Path]) -> Callable[[],
 def _day_records(tables: dict[str, Any] | None) -> list[dict[str, Any]]:
     """A day's ratings as stored, by time."""
     return sorted((tables or {}).get("ratings", {}).values(), key=lambda record: record["ts"])
+
+
+def _archive_month(followup: FollowUp) -> str:
+    """The month whose archive keeps a resolved follow-up."""
+    return month_name(followup.resolved_at or followup.created)
+
+
+def _followup_shard(followup_id: str) -> str:
+    return f"{FOLLOWUP_IDS}/{zlib.crc32(followup_id.encode()) % ID_SHARDS:03d}"
+
+
+def _is_archive_entry(document: dict[str, Any]) -> bool:
+    """Whether a document found in a follow-up id index shard is an entry."""
+    return isinstance(document.get("month"), str)
+
+
+def _is_index_entry(document: dict[str, Any]) -> bool:
+    """Whether a document found in an id index shard is an entry (the shard's other objects are tables)."""
+    return isinstance(document.get("day"), str)
 
 
 def _id_shard(rating_id: str) -> str:

@@ -1,0 +1,247 @@
+"""An id is found whatever its age, in a fresh process, reading little: a repeated rating id by the id
+index and the offsets beside a large day, an archived follow-up by the follow-up id index; old data
+folders without those indexes still find everything, and a writer killed mid-way leaves them consistent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from shared import files, offsets
+from shared.followups import FollowUpStatus, Resolution
+from shared.ratings import Channel, Rating
+from shared.storage import DurableJSONStorage
+from shared.store import FOLLOWUP_IDS, FOLLOWUP_INDEX_START, FeedbackStore, _followup_shard, month_name
+from tests.clocks import FakeClock
+
+MakeRating = Callable[..., Rating]
+ROOT = Path(__file__).resolve().parents[2]
+
+CHECK_IN_A_FRESH_PROCESS = """
+import dataclasses, sys
+from datetime import datetime
+from shared.store import FeedbackStore
+store = FeedbackStore(sys.argv[1])
+later = datetime.fromisoformat(sys.argv[3])
+rating = dataclasses.replace(store.get_rating(sys.argv[2], later), ts=later)  # the same id, timed months later
+recorded = store.record_rating(rating, now=datetime.fromisoformat(sys.argv[3]))
+followup = store.get_followup(sys.argv[4]) if sys.argv[4] else None
+print(recorded.duplicate, recorded.rating.ts.isoformat(), followup.status if followup else "")
+"""
+
+
+def in_a_fresh_process(root: Path, rating_id: str, at: str, followup_id: str = "") -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK_IN_A_FRESH_PROCESS, str(root), rating_id, at, followup_id],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return done.stdout.split()
+
+
+def test_a_repeated_id_months_later_is_found_with_its_followup_in_a_fresh_process(
+    store: FeedbackStore, make_rating: MakeRating, clock: FakeClock
+) -> None:
+    first = store.record_rating(make_rating("below", id="kiosk-7")).rating
+    store.resolve("fu-kiosk-7", Resolution.APOLOGISED, by="dee")
+    for day in range(1, 100, 7):  # months of other answers, resolved each month
+        clock.advance(days=7)
+        store.record_rating(make_rating("below", id=f"later-{day}"), now=clock.now)
+        store.resolve(f"fu-later-{day}", Resolution.APOLOGISED, by="dee", now=clock.now)
+    later = (clock.now + timedelta(days=1)).isoformat()
+    assert in_a_fresh_process(store.root, "kiosk-7", later, "fu-kiosk-7") == ["True", first.ts.isoformat(), "resolved"]
+    assert [rating.id for rating in store.ratings() if rating.id == "kiosk-7"] == ["kiosk-7"]
+
+
+def test_a_text_delivered_again_months_later_finds_the_item_it_opened(store: FeedbackStore, clock: FakeClock) -> None:
+    opened = store.open_to_read("sms-SM9", "who do I talk to", channel=Channel.SMS)
+    store.resolve(opened.id, Resolution.APOLOGISED, by="dee")
+    clock.advance(days=75)
+    fresh = FeedbackStore(store.root, clock=clock)
+    again = fresh.open_to_read("sms-SM9", "who do I talk to", channel=Channel.SMS)
+    assert again.id == opened.id and again.status is FollowUpStatus.RESOLVED
+    assert fresh.open_followups() == []
+
+
+def test_a_new_id_reads_no_month_of_the_archive(store: FeedbackStore, make_rating: MakeRating) -> None:
+    for n in range(5):
+        store.record_rating(make_rating("below", id=f"r{n}"))
+        store.resolve(f"fu-r{n}", Resolution.APOLOGISED, by="dee")
+    fresh = FeedbackStore(store.root)
+    fresh.open_to_read("sms-new", "hello?", channel=Channel.SMS)
+    assert not any(name.startswith("followups/") for name in fresh.files._storages)
+    with fresh.transaction() as tx:
+        assert fresh._archived_month(tx, "fu-r3") == month_name(store.clock())
+
+
+def test_an_old_folder_without_the_followup_index_still_finds_archived_followups(
+    store: FeedbackStore, make_rating: MakeRating, clock: FakeClock
+) -> None:
+    store.record_rating(make_rating("below", id="old"))
+    store.resolve("fu-old", Resolution.APOLOGISED, by="dee")
+    for path in sorted((store.root / FOLLOWUP_IDS).rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()  # as a folder written before the index
+    fresh = FeedbackStore(store.root, clock=clock)
+    assert fresh.get_followup("fu-old").status is FollowUpStatus.RESOLVED
+    clock.advance(days=40)  # the index starts with the next follow-up archived, a month later
+    fresh.record_rating(make_rating("below", id="new", ts=clock.now), now=clock.now)
+    fresh.resolve("fu-new", Resolution.APOLOGISED, by="dee", now=clock.now)
+    with fresh.transaction() as tx:
+        assert fresh._followup_index_start(tx) == month_name(clock.now - timedelta(days=40))
+    again = FeedbackStore(store.root, clock=clock)
+    assert again.get_followup("fu-old").status is FollowUpStatus.RESOLVED  # searched the old way
+    assert again.get_followup("fu-new").status is FollowUpStatus.RESOLVED  # by the index
+    reopened = again.reopen("fu-old")
+    again.resolve(reopened.id, Resolution.APOLOGISED, by="dee")  # archived again: indexed now
+    with again.transaction() as tx:
+        assert again._archived_month(tx, "fu-old") == month_name(clock.now)
+
+
+def test_a_big_day_is_read_by_its_offsets_and_changes_after_them_are_seen(
+    store: FeedbackStore, make_rating: MakeRating, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(offsets, "OFFSETS_FROM", 1)  # every day is "large"
+    store.record_ratings([make_rating("met", id=f"busy-{n}", comment="x" * (n % 7)) for n in range(300)])
+    day = next(iter(store.root.glob("ratings/*/*.json")))
+    assert FeedbackStore(store.root).get_rating("busy-42", store.clock()).comment == "x" * 0
+    assert offsets.sidecar(day).exists()  # made by the lookup that read the day whole
+    journal = day.with_name(day.name + ".log")
+    assert offsets.find(day, journal, "ratings", "busy-43", lambda d: d["id"] == "busy-43")["comment"] == "x"
+    assert offsets.find(day, journal, "ratings", "nobody", lambda d: d["id"] == "nobody") is None
+    store.update_rating(make_rating("met", id="busy-43", comment="changed later"))  # a journal line after them
+    assert FeedbackStore(store.root).get_rating("busy-43", store.clock()).comment == "changed later"
+    store.record_rating(make_rating("met", id="late-arrival"))
+    assert FeedbackStore(store.root).record_rating(make_rating("met", id="late-arrival")).duplicate
+    with store.transaction() as tx:
+        tx.compact(day.relative_to(store.root).with_suffix("").as_posix())  # a new file: the offsets are stale
+    with pytest.raises(offsets.Unknown):
+        offsets.find(day, journal, "ratings", "busy-43", lambda d: True)
+    assert FeedbackStore(store.root).get_rating("busy-43", store.clock()).comment == "changed later"
+    found = offsets.find(day, journal, "ratings", "busy-43", lambda d: d["id"] == "busy-43")  # made anew
+    assert found["comment"] == "changed later"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda content: content[: len(content) // 2],  # cut short
+        lambda content: content[: content.index(b"\n") + 1] + bytes(len(content) - content.index(b"\n") - 1),
+        lambda content: b"garbage\n" + content,
+    ],
+    ids=["cut", "zeroed", "garbage"],
+)
+def test_damaged_offsets_are_never_trusted(
+    store: FeedbackStore, make_rating: MakeRating, monkeypatch: pytest.MonkeyPatch, damage: Callable[[bytes], bytes]
+) -> None:
+    monkeypatch.setattr(offsets, "OFFSETS_FROM", 1)
+    store.record_ratings([make_rating("met", id=f"busy-{n}") for n in range(100)])
+    FeedbackStore(store.root).get_rating("busy-1", store.clock())
+    [sidecar] = store.root.glob("ratings/*/.*.at")
+    sidecar.write_bytes(damage(sidecar.read_bytes()))
+    for n in (0, 50, 99):
+        assert FeedbackStore(store.root).get_rating(f"busy-{n}", store.clock()) is not None
+    assert FeedbackStore(store.root).get_rating("busy-100", store.clock()) is None
+
+
+def test_a_small_file_is_read_from_the_journal_lines_that_name_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "day.json"
+    writer = DurableJSONStorage(path)
+    writer.write({"ratings": {f"r{n}": {"id": f"r{n}", "v": n} for n in range(50)}})
+    writer.append("ratings", {"r7": {"id": "r7", "v": "newer"}})
+    writer.append("ratings", {"r8": {"id": "r8", "v": "mentions r7 in a value"}})
+    writer.delete("ratings", ["r9"])
+    writer.append("other", {"r10": {"id": "r10", "v": "another table"}})
+    assert DurableJSONStorage(path).find_by_id("ratings", "r7") == {"id": "r7", "v": "newer"}
+    assert DurableJSONStorage(path).find_by_id("ratings", "r9") is None
+    assert DurableJSONStorage(path).find_by_id("ratings", "r10") == {"id": "r10", "v": 10}
+    writer.write(writer.read() or {})  # a new generation: the old lines are ignored, as a replay ignores them
+    with path.with_name("day.json.log").open("ab") as journal:
+        journal.write(b'{"g":0,"t":"ratings","d":{"r7":{"id":"r7","v":"stale"}}}\n')
+    assert DurableJSONStorage(path).find_by_id("ratings", "r7") == {"id": "r7", "v": "newer"}
+
+
+def test_a_store_walks_every_folder_for_temporaries_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    beside = data / "ratings" / "2026" / f".2026-11-24.json.{int(dead.stdout)}.tmp"  # as older versions left them
+    beside.parent.mkdir(parents=True)
+    beside.write_bytes(b'{"ratings": {"half')
+    FeedbackStore(data)
+    assert not beside.exists() and (data / files.SWEPT).exists()
+    in_root = data / f".queue.json.{int(dead.stdout)}.tmp"
+    in_root.write_bytes(b"{")
+
+    def walk(*_: object, **__: object) -> None:
+        raise AssertionError("every folder walked again")
+
+    monkeypatch.setattr(files.os, "walk", walk)
+    FeedbackStore(data)
+    assert not in_root.exists()
+
+
+WORKER = """
+import sys
+from datetime import UTC, datetime
+from shared.followups import Resolution
+from shared.ratings import Channel, Outcome, Rating
+from shared.store import FeedbackStore
+store = FeedbackStore(sys.argv[1])
+prefix = sys.argv[2]
+for n in range(100000):
+    rating_id = f"{prefix}-{n}"
+    store.record_rating(Rating(id=rating_id, ts=datetime.now(UTC), channel=Channel.KIOSK, outcome=Outcome.BELOW))
+    store.resolve(f"fu-{rating_id}", Resolution.APOLOGISED, by="dee")
+    print("ack", rating_id, flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_writer_killed_mid_way_leaves_the_followup_index_and_the_archive_consistent(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    acknowledged: list[str] = []
+    for round_number, acks in enumerate((3, 17, 8, 30, 1, 12)):
+        worker = subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(data), f"k{round_number}"], stdout=subprocess.PIPE, text=True, cwd=ROOT
+        )
+        assert worker.stdout is not None
+        for _ in range(acks):
+            acknowledged.append(worker.stdout.readline().split()[1])
+        os.kill(worker.pid, signal.SIGKILL)
+        rest, _ = worker.communicate(timeout=30)
+        acknowledged += [line.split()[1] for line in rest.splitlines() if line.startswith("ack ")]
+    store = FeedbackStore(data)
+    for rating_id in acknowledged:
+        assert store.get_followup(f"fu-{rating_id}").status is FollowUpStatus.RESOLVED
+    with store.transaction() as tx:
+        assert tx.records(FOLLOWUP_INDEX_START, "index")["start"] == {"last_unindexed_month": ""}
+        for name in store.archive_names():
+            for followup_id in tx.records(name, "followups"):  # every archived follow-up is indexed
+                entry = tx.records(_followup_shard(followup_id), "followups")[followup_id]
+                assert f"followups/{entry['month']}" == name
+    # Every answer has its follow-up, open (a resolve killed) or archived; none twice.
+    queued = {f.id for f in store.open_followups()}
+    with store.transaction() as tx:
+        archived = {key for name in store.archive_names() for key in tx.records(name, "followups")}
+    assert queued.isdisjoint(archived)
+    assert {f"fu-{rating.id}" for rating in store.ratings()} <= queued | archived
+
+
+def test_storage_find_by_id_needs_no_id_field_with_a_check(tmp_path: Path) -> None:
+    path = tmp_path / "ids.json"
+    DurableJSONStorage(path).write({"ids": {"ids": {"day": "2026-11-24"}, "a": {"day": "2026-11-23"}}})
+
+    def is_entry(document: dict[str, object]) -> bool:
+        return isinstance(document.get("day"), str)
+
+    assert DurableJSONStorage(path).find_by_id("ids", "a", check=is_entry) == {"day": "2026-11-23"}
+    assert DurableJSONStorage(path).find_by_id("ids", "ids", check=is_entry) == {"day": "2026-11-24"}
+    assert DurableJSONStorage(path).find_by_id("ids", "_meta", check=is_entry) is None
