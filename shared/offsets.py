@@ -133,7 +133,7 @@ def _places(content: bytes, logged: bytes, table: str) -> tuple[int, dict[str, t
             return None
         if entry.get("g") != generation:
             continue  # a line replay ignores
-        if "t" not in entry or "x" in entry or set(entry) != {"g", "t", "d"}:
+        if "t" not in entry or "x" in entry or set(entry) - {"w"} != {"g", "t", "d"}:  # w: the log's tag, last
             if entry.get("t") == table or any(part[0] == table for part in entry.get("m", [])):
                 return None  # deletions and multi-table lines are not counted: read the file
             continue

@@ -111,6 +111,7 @@ def test_a_big_day_is_read_by_its_offsets_and_changes_after_them_are_seen(
 ) -> None:
     monkeypatch.setattr(offsets, "OFFSETS_FROM", 1)  # every day is "large"
     store.record_ratings([make_rating("met", id=f"busy-{n}", comment="x" * (n % 7)) for n in range(300)])
+    store.record_rating(make_rating("met", id="tagged"))  # a journal line, tagged by the write-ahead log
     day = next(iter(store.root.glob("ratings/*/*.json")))
     assert FeedbackStore(store.root).get_rating("busy-42", store.clock()).comment == "x" * 0
     assert offsets.sidecar(day).exists()  # made by the lookup that read the day whole
