@@ -463,9 +463,10 @@ class FeedbackStore:
                     )
                     self._archive(tx, followup)
             elif followup is not None and rating.needs_follow_up and (reflag or not existing.needs_follow_up):
-                remove(self._archive_table(tx, followup), [followup.id])
+                archived = self._archive_table(tx, followup)
                 followup = followup.with_rating(rating).reflag(now, target=self.followup_target)
-                put(queue, followup.id, followup.to_record())
+                put(queue, followup.id, followup.to_record())  # first: a crash between leaves it in both, not lost
+                remove(archived, [followup.id])
             elif followup is not None:
                 followup = followup.with_rating(rating)
                 put(self._archive_table(tx, followup), followup.id, followup.to_record())
@@ -800,10 +801,11 @@ class FeedbackStore:
             followup = self._find_followup(tx, followup_id, None)
             if followup is None:
                 raise UnknownFollowUp(f"there is no follow-up {followup_id}")
-            if not followup.is_active:
-                remove(self._archive_table(tx, followup), [followup.id])
+            archived = None if followup.is_active else self._archive_table(tx, followup)
             followup = followup.reopen(now, target=self.followup_target)
             put(tx.db(QUEUE).table("followups"), followup.id, followup.to_record())
+            if archived is not None:  # after: a crash between leaves it in both (the queue's wins), not lost
+                remove(archived, [followup.id])
             return followup
 
     def open_to_read(
