@@ -180,7 +180,8 @@ class Transaction:
 
     def signature(self, name: str) -> list[int] | None:
         """The identity of ``<name>.json`` as it is now (file and journal)."""
-        return storage_signature(self._files.root / f"{name}.json")
+        storage = self._files._storages.get(f"{name}.json")
+        return storage_signature(self._files.root / f"{name}.json") if storage is None else storage.signature()
 
     def db(self, name: str, *, durable: bool = True) -> TinyDB:
         return KeyedTinyDB(storage=lambda: self._files._storage(f"{name}.json", durable=durable))

@@ -223,7 +223,7 @@ class DurableJSONStorage(Storage):
     def change(self, changes: dict[str, Changes]) -> None:
         """Upsert and delete documents of several tables with one fsynced journal line."""
         tables = self.read() or {}
-        if not self.path.exists():
+        if self._file_stat is None:  # (read just checked the file against its stat: none means no file)
             # The first documents of a file make the file itself, so it can be found by name.
             for table, (documents, deleted) in changes.items():
                 tables[table] = _changed(dict(tables.get(table, {})), documents, deleted)
@@ -342,7 +342,15 @@ class DurableJSONStorage(Storage):
         return self._journal_deletions
 
     def signature(self) -> list[int] | None:
-        """Identity of this version of the file and its journal (both change on every write)."""
+        """Identity of this version of the file and its journal (both change on every write).
+
+        Within a transaction that already read the file, the stats this storage keeps are the files'
+        (it checked them on that read, and only it wrote since): two system calls fewer per write.
+        """
+        known = self._cached is not None and self._owed is None and not self._stale and not self._unverified
+        if known and self.audits is not None and self._audited == self.audits.round and self._file_stat:
+            signature = [*self._file_stat, *(self._journal_stat or (0, 0, 0))]
+            return signature
         return storage_signature(self.path)
 
     def changes_after(self, mark: JournalMark | None) -> tuple[JournalMark, list[tuple[str, Changes]] | None]:
