@@ -107,7 +107,7 @@ class WriteAheadLog:
         self._open = False
         self._staged: list[tuple[str, bytes]] = []
         self._undo: dict[int, tuple[Journal, int, Callable[[], bool]]] = {}
-        self._tag = secrets.token_hex(4)
+        self._tag = secrets.token_hex(6)
         self._count = 0
         self._segment: str | None = None
         self._recovered = False
@@ -176,8 +176,7 @@ class WriteAheadLog:
             end = os.fstat(descriptor).st_size
             if end and os.pread(descriptor, 1, end - 1) != b"\n":
                 # A writer killed mid-record left a torn tail (never acknowledged): cut it.
-                tail = os.pread(descriptor, min(end, 1 << 20), max(end - (1 << 20), 0))
-                end = max(end - len(tail), 0) + tail.rfind(b"\n") + 1 if b"\n" in tail else 0
+                end = _last_line_end(descriptor, end)
                 os.ftruncate(descriptor, end)
             try:
                 os.pwrite(descriptor, record, end)
@@ -299,3 +298,15 @@ class WriteAheadLog:
 def journal_path(root: Path, name: str) -> Path:
     """The journal of the data file ``name`` (``ratings/2026/2026-11-24.json``)."""
     return root / f"{name}.log"
+
+
+def _last_line_end(descriptor: int, size: int, chunk: int = 1 << 20) -> int:
+    """Where the last complete line of the first ``size`` bytes ends (0 if there is none)."""
+    end = size
+    while end > 0:
+        start = max(end - chunk, 0)
+        found = os.pread(descriptor, end - start, start).rfind(b"\n")
+        if found >= 0:
+            return start + found + 1
+        end = start
+    return 0
