@@ -120,10 +120,9 @@ class Intake:
     def _keep(self, form: Mapping[str, str], received: datetime, why: str) -> str | None:
         sid, masked = message_sid(form), mask_phone(form.get("From", ""))
         try:
-            if self.spool.holds(sid):
+            if self.spool.add(form, received) is None:
                 log.info("text %s from %s is in the spool already (a repeated delivery)", sid, masked)
             else:
-                self.spool.add(form, received)
                 log.warning("text %s from %s spooled: %s", sid, masked, why)
         except SpoolError as error:
             log.error("text %s from %s: the store cannot take it (%s) and %s", sid, masked, why, error)

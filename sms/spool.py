@@ -116,13 +116,17 @@ class InboundSpool:
         with self._lock:
             return self._senders[sender] > 0
 
-    def add(self, form: Mapping[str, str], received: datetime) -> SpooledText:
-        """Keep a text, durable when this returns.
+    def add(self, form: Mapping[str, str], received: datetime) -> SpooledText | None:
+        """Keep a text, durable when this returns; None if a text with its sid is kept already (Twilio
+        delivered it twice: checked under the same lock as the adding, so two deliveries at once keep one).
 
         Raises :class:`SpoolError` when the spool is full (the text is not kept) or its folder
         cannot be written (the text is kept in memory and written later).
         """
         with self._lock:
+            sid = message_sid(form)
+            if any(text.sid == sid for text in self._texts.values()):
+                return None
             if len(self._texts) >= self.limit:
                 raise SpoolError(f"the spool already holds {self.limit} texts; this one is NOT kept")
             # Nanoseconds since the epoch, strictly increasing here: names sort in arrival order.

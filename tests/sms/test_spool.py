@@ -349,6 +349,14 @@ def test_the_spool_keeps_texts_in_arrival_order_across_restarts_as_twilio_sent_t
     assert len(InboundSpool(tmp_path / "spool")) == 0 and not again.holds_sender(CUSTOMER)
 
 
+def test_a_text_delivered_twice_at_once_is_kept_once(tmp_path: Path) -> None:
+    spool = InboundSpool(tmp_path / "spool")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        kept = list(pool.map(lambda _: spool.add(form(1), NOON), range(8)))
+    assert sum(text is not None for text in kept) == 1
+    assert [text.sid for text in InboundSpool(tmp_path / "spool").texts()] == [sid(1)]
+
+
 def test_an_unreadable_spool_file_is_set_aside_for_a_person_not_replayed(tmp_path: Path) -> None:
     spool = InboundSpool(tmp_path / "spool")
     spool.add(form(1), NOON)
