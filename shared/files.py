@@ -307,8 +307,7 @@ class StoreFiles:
             path = self.root / name
             if not path.resolve().is_relative_to(root) or not name.endswith(".json"):
                 continue  # not a name this store writes
-            if self._storages.pop(name, None) is not None:
-                self._cost_total -= self._costs.pop(name, 0)
+            self._drop_storage(name)
             DurableJSONStorage(path, scratch=self.root).replay(wanted)
 
     def _release_and_trim(self, locked: bool) -> None:
@@ -338,9 +337,13 @@ class StoreFiles:
                 if self._cost_total <= CACHE_BUDGET:
                     break
                 if name != keep:
-                    self._storages.pop(name)
-                    self._cost_total -= self._costs.pop(name, 0)
+                    self._drop_storage(name)
         self._used.clear()
+
+    def _drop_storage(self, name: str) -> None:
+        """Forget a file's storage and its cache, and what its cache was counted to cost."""
+        self._storages.pop(name, None)
+        self._cost_total -= self._costs.pop(name, 0)
 
     def revision(self) -> int:
         """A number that changes whenever anything in the store changes (no lock, no history read).

@@ -143,17 +143,15 @@ class DurableJSONStorage(Storage):
         self._file_stat: tuple[int, int, int] | None = None
         self._journal_stat: tuple[int, int, int] | None = None
         self._stale = False
-        self._unverified = False
         self._owed: FolderSyncs | None = None
         self._searched = False
         self._lineage = 0  # changes on every full load or write: a mark of another lineage is unknown
 
     def read(self) -> Tables | None:
-        due = self._unverified or (self.audits is not None and self._audited != self.audits.round)
+        due = self.audits is not None and self._audited != self.audits.round
         if self._cached is not None and due and not self._stale:
             # A second guard beside the change feed: the files must be the ones this cache was made from.
             self._stale = (_stat_of(self.path), _stat_of(self.journal_path)) != (self._file_stat, self._journal_stat)
-        self._unverified = False
         if self.audits is not None:
             self._audited = self.audits.round
         if self._cached is not None and self._stale and not self._catch_up():
@@ -315,10 +313,7 @@ class DurableJSONStorage(Storage):
         if not self.path.exists():
             return 0
         self._load()
-        try:
-            present = set(self.journal_path.read_bytes()[: self._journal_valid_size].split(b"\n"))
-        except FileNotFoundError:
-            present = set()
+        present = set((self._journal_bytes() or b"")[: self._journal_valid_size].split(b"\n"))
         missing = [
             line for line in dict.fromkeys(lines) if line not in present and _generation_of(line) == self._generation
         ]
@@ -347,10 +342,9 @@ class DurableJSONStorage(Storage):
         Within a transaction that already read the file, the stats this storage keeps are the files'
         (it checked them on that read, and only it wrote since): two system calls fewer per write.
         """
-        known = self._cached is not None and self._owed is None and not self._stale and not self._unverified
+        known = self._cached is not None and self._owed is None and not self._stale
         if known and self.audits is not None and self._audited == self.audits.round and self._file_stat:
-            signature = [*self._file_stat, *(self._journal_stat or (0, 0, 0))]
-            return signature
+            return [*self._file_stat, *(self._journal_stat or (0, 0, 0))]
         return storage_signature(self.path)
 
     def changes_after(self, mark: JournalMark | None) -> tuple[JournalMark, list[tuple[str, Changes]] | None]:
@@ -471,10 +465,6 @@ class DurableJSONStorage(Storage):
         """Drop the cached version so the next read comes from disk."""
         self._cached = None
 
-    def verify(self) -> None:
-        """Check the files against this cache's signature on the next read (a lost change feed may hide a change)."""
-        self._unverified = True
-
     @property
     def cost(self) -> int:
         """An estimate of the cache's memory in bytes: parsed JSON takes a few times its size on disk."""
@@ -555,20 +545,10 @@ class DurableJSONStorage(Storage):
         return data if data is not None else replayed
 
     def _load_file(self) -> bytes | None:
-        try:
-            return self.path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except OSError as error:
-            raise StoreCorrupt(self.path, error.strerror or str(error)) from error
+        return _bytes_of(self.path)
 
     def _journal_bytes(self) -> bytes | None:
-        try:
-            return self.journal_path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except OSError as error:
-            raise StoreCorrupt(self.journal_path, error.strerror or str(error)) from error
+        return _bytes_of(self.journal_path)
 
     def _parse_file(self, content: bytes) -> Tables:
         if not content:
@@ -637,6 +617,16 @@ def _parse_line(line: bytes) -> tuple[Any, list[tuple[str, dict[str, Any], list[
             raise TypeError("table, documents or deleted keys of the wrong type")
         changes.append((table, documents, deleted))
     return entry["g"], changes
+
+
+def _bytes_of(path: Path) -> bytes | None:
+    """A data file's bytes; None if it does not exist, :class:`StoreCorrupt` if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        raise StoreCorrupt(path, error.strerror or str(error)) from error
 
 
 def _generation_of(line: bytes) -> Any:
