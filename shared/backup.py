@@ -21,6 +21,7 @@ from pathlib import Path
 
 from shared.private_files import FILE_MODE, private_folder
 from shared.progress import Steps
+from shared.storage import journal_of
 from shared.store import FeedbackStore
 
 SKIPPED = {".lock", "revision.json"}
@@ -60,9 +61,9 @@ def backup(store: FeedbackStore, destination: Path, *, steps: Steps | None = Non
             source = store.root / name
             if source.exists():  # a derived file may have been discarded since it was listed
                 _copy_private(source, target)
-                journal = source.with_name(source.name + ".log")
+                journal = journal_of(source)
                 if journal.exists():
-                    _copy_private(journal, target.with_name(target.name + ".log"))
+                    _copy_private(journal, journal_of(target))
         if steps is not None:
             steps(done, len(names))
     return len(names)

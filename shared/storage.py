@@ -132,7 +132,7 @@ class DurableJSONStorage(Storage):
         self._audited = -1
         self.name = name or self.path.name
         self.scratch = scratch
-        self.journal_path = self.path.with_name(self.path.name + ".log")
+        self.journal_path = journal_of(self.path)
         self.durable = durable
         self._before_write = before_write
         self._cached: Tables | None = None
@@ -657,12 +657,17 @@ def _stat_of(path: Path) -> tuple[int, int, int] | None:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
+def journal_of(path: Path) -> Path:
+    """The journal beside a data file: ``x.json`` -> ``x.json.log``."""
+    return path.with_name(path.name + ".log")
+
+
 def storage_signature(path: Path) -> list[int] | None:
     """Identity of one version of a file and its journal; None if neither exists.
 
     Atomic replaces give the file a new inode, appends grow the journal.
     """
-    signature = [*(_stat_of(path) or (0, 0, 0)), *(_stat_of(path.with_name(path.name + ".log")) or (0, 0, 0))]
+    signature = [*(_stat_of(path) or (0, 0, 0)), *(_stat_of(journal_of(path)) or (0, 0, 0))]
     return signature if any(signature) else None
 
 

@@ -38,7 +38,7 @@ from typing import Protocol
 import orjson
 
 from shared.private_files import FILE_MODE, private_folder
-from shared.storage import fsync_directory
+from shared.storage import fsync_directory, journal_of
 
 FOLDER = "wal"
 SEGMENT_BYTES = 4 * 1024 * 1024
@@ -203,6 +203,10 @@ class WriteAheadLog:
                 found.append((*parsed, name))
         return sorted(found)
 
+    def _of_this_boot(self) -> list[tuple[int, int, str, str]]:
+        """The segments this boot wrote, oldest first (those of an earlier one are for :meth:`_recover`)."""
+        return [segment for segment in self._segments() if segment[2] == self.boot]
+
     def _current_segment(self) -> str:
         """The newest segment of this boot, made if there is none."""
         segments = self._segments()
@@ -239,7 +243,7 @@ class WriteAheadLog:
 
     def _checkpoint_closed(self) -> None:
         with contextlib.suppress(OSError):
-            while closed := [s for s in self._segments()[:-1] if s[2] == self.boot]:  # more may close meanwhile
+            while closed := self._of_this_boot()[:-1]:  # more may close meanwhile
                 self._checkpoint(closed)
 
     def wait_for_checkpoint(self) -> None:
@@ -250,8 +254,7 @@ class WriteAheadLog:
     def checkpoint(self) -> None:
         """Make every journal line durable in its journal and empty the log (the lock held: after a purge,
         so no copy of what it erased stays in the log)."""
-        segments = [s for s in self._segments() if s[2] == self.boot]
-        self._checkpoint(segments, keep_newest=True)
+        self._checkpoint(self._of_this_boot(), keep_newest=True)
 
     def _checkpoint(self, segments: list[tuple[int, int, str, str]], *, keep_newest: bool = False) -> None:
         """Fsync the journals the segments name and their folders, then delete the segments (the newest
@@ -262,7 +265,7 @@ class WriteAheadLog:
                 names.update(file for file, _ in record)
         folders: set[Path] = set()
         for name in sorted(names):
-            journal = journal_path(self.root, name)
+            journal = journal_of(self.root / name)
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 descriptor = os.open(journal, os.O_RDONLY)
                 try:
@@ -293,11 +296,6 @@ class WriteAheadLog:
         for *_, name in earlier:
             os.unlink(self.folder / name)
         fsync_directory(self.folder)
-
-
-def journal_path(root: Path, name: str) -> Path:
-    """The journal of the data file ``name`` (``ratings/2026/2026-11-24.json``)."""
-    return root / f"{name}.log"
 
 
 def _last_line_end(descriptor: int, size: int, chunk: int = 1 << 20) -> int:
