@@ -8,18 +8,20 @@ operation is timed on both and printed as a ratio (this store / SQLite):
 - a flag (an unmet answer: index, queue, day, summary) with 0 / 5,000 / 20,000 open follow-ups;
 - a resolve with 0 / 10,000 / 30,000 follow-ups already resolved this month;
 - a text (through the real responder) from a number with 0 / 100 / 1,000 earlier messages,
-  and the disk bytes each text adds;
+  and the disk bytes each text adds; SQLite's side reads the number and the reply as the
+  responder does first (the same code), then makes its writes;
 - a duplicate check in a fresh process, with 50,000 answers that day;
 - the wait of a process that collides with another holding the lock for 1 ms;
 - texts per second over N texts from many numbers, at the start and at the end, and this
   process's resident memory (as a server's) after the first tenth and at the end.
 
-Then the long commands, each in its own process beside SQLite doing the same on the same rows:
-``feedback purge`` (the first, erasing comments older than 90 days, and the daily one with
-nothing to erase), ``feedback export`` (JSON, CSV), ``feedback report`` over the whole history,
-and the first report after restoring a copy (every day recounted): wall time, peak memory (the
-child's own ``VmHWM``), and the kiosk-tap and text latencies (p99 and max: the
-longest the lock kept them waiting) of a second process recording one every 10 ms meanwhile.
+The two sides of each operation are timed in turns (one of ours, one of SQLite's), so a disk busy
+for a while slows both alike. Then the long commands, each in its own process beside SQLite doing
+the same on the same rows: ``feedback purge`` (the first, erasing comments older than 90 days, and
+the daily one with nothing to erase), ``feedback export`` (JSON, CSV), ``feedback report`` over the
+whole history, and the first report after restoring a copy (every day recounted): wall time, peak
+memory (the child's own ``VmHWM``), and the kiosk-tap and text latencies (p99 and max: the longest
+the lock kept them waiting) of a second process recording one every 10 ms meanwhile.
 
 Targets (issue 12): every operation within 3x SQLite; texts/s at the end >= 90 % of the start;
 memory growth <= 25 %; disk per text bounded by its size plus a constant; long commands' memory flat in history
@@ -50,9 +52,11 @@ import phonenumbers
 
 from shared.config import load_config
 from shared.followups import FollowUp, Resolution
+from shared.phones import read_phone
 from shared.ratings import Channel, Outcome, Rating
 from shared.store import FOLLOWUP_IDS, FOLLOWUP_INDEX_START, ID_SHARDS, INDEX_START, FeedbackStore
 from sms.records import NUMBER_SHARDS, shard_name
+from sms.replies import parse_reply
 from sms.responder import Inbound, Responder
 from sms.settings import load_sms_config
 
@@ -173,13 +177,16 @@ class Year:
             write_json(self.root / f"{name}.json", tables)
 
 
-def median_ms(action: Callable[[int], object], repeat: int) -> float:
-    times = []
+def medians_ms(ours: Callable[[int], object], theirs: Callable[[int], object], repeat: int) -> tuple[float, float]:
+    """The median of each side, the two taken in turns: a disk or a neighbour busy for a while slows both
+    alike, where timing one side then the other would charge it to whichever ran then."""
+    times: tuple[list[float], list[float]] = ([], [])
     for n in range(repeat):
-        started = time.perf_counter()
-        action(n)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1e3
+        for action, kept in ((ours, times[0]), (theirs, times[1])):
+            started = time.perf_counter()
+            action(n)
+            kept.append(time.perf_counter() - started)
+    return statistics.median(times[0]) * 1e3, statistics.median(times[1]) * 1e3
 
 
 def set_queue(year: Year, open_count: int) -> None:
@@ -217,13 +224,13 @@ def bench_flags(year: Year, repeat: int) -> list[tuple[str, float, float]]:
         set_queue(year, open_count)
         store = FeedbackStore(year.root)
         store.record_rating(Rating.from_record(rating_record(f"warm{open_count}", NOW, Outcome.BELOW)), now=NOW)
-        ours = median_ms(
+        ours, theirs = medians_ms(
             lambda n, c=open_count, store=store: store.record_rating(  # type: ignore[misc]
                 Rating.from_record(rating_record(f"f{c}-{n}", NOW, Outcome.BELOW)), now=NOW
             ),
+            lambda n, c=open_count: sqlite_flag(year, f"f{c}-{n}"),  # type: ignore[misc]
             repeat,
         )
-        theirs = median_ms(lambda n, c=open_count: sqlite_flag(year, f"f{c}-{n}"), repeat)  # type: ignore[misc]
         rows.append((f"flag, {open_count:,} open follow-ups", ours, theirs))
     return rows
 
@@ -246,9 +253,6 @@ def bench_resolves(year: Year, repeat: int) -> list[tuple[str, float, float]]:
         year.db.execute("COMMIT")
         store = FeedbackStore(year.root)
         store.resolve(f"fu-q{repeat}", Resolution.APOLOGISED, by="dee", now=NOW)  # warm, as a running console is
-        ours = median_ms(
-            lambda n, store=store: store.resolve(f"fu-q{n}", Resolution.APOLOGISED, by="dee", now=NOW), repeat
-        )
 
         def sqlite_resolve(n: int) -> None:
             db = year.db
@@ -261,7 +265,11 @@ def bench_resolves(year: Year, repeat: int) -> list[tuple[str, float, float]]:
             )
             db.execute("COMMIT")
 
-        theirs = median_ms(sqlite_resolve, repeat)
+        ours, theirs = medians_ms(
+            lambda n, store=store: store.resolve(f"fu-q{n}", Resolution.APOLOGISED, by="dee", now=NOW),  # type: ignore[misc]
+            sqlite_resolve,
+            repeat,
+        )
         rows.append((f"resolve, {resolved:,} resolved this month", ours, theirs))
     return rows
 
@@ -288,6 +296,14 @@ def sqlite_text(year: Year, phone: str, sid: str, at: datetime) -> None:
             "INSERT OR REPLACE INTO numbers VALUES (?, '', '', ?)", (phone, orjson.dumps({"updated": at.isoformat()}))
         )
     db.execute("COMMIT")
+
+
+def read_as_responder(settings: object, phone: str, body: str) -> None:
+    """What the responder works out from a text before its store is asked anything (the number read,
+    the reply understood): done on SQLite's side too, so a text's ratio compares the stores, not the
+    responder with a bare INSERT."""
+    read_phone(phone, settings.phone_region)  # type: ignore[attr-defined]
+    parse_reply(body, opted_out=False, questions=settings.questions, opt_out_type=None)  # type: ignore[attr-defined]
 
 
 def data_bytes(root: Path) -> int:
@@ -321,12 +337,12 @@ def bench_texts(year: Year, base: Path, repeat: int) -> tuple[list[tuple[str, fl
             at = NOW + timedelta(minutes=3 * n)
             responder.handle(Inbound(sid=f"SMt{earlier}-{n}", sender=phone, body=body, received=at))
 
-        ours = median_ms(text, repeat)
-        per_text = (data_bytes(year.root) - before) / repeat
-        theirs = median_ms(
-            lambda n, p=phone, e=earlier: sqlite_text(year, p, f"SMt{e}-{n}", NOW + timedelta(minutes=3 * n)),  # type: ignore[misc]
-            repeat,
-        )
+        def sqlite_side(n: int, phone: str = phone, earlier: int = earlier, body: str = body) -> None:
+            read_as_responder(settings, phone, body)
+            sqlite_text(year, phone, f"SMt{earlier}-{n}", NOW + timedelta(minutes=3 * n))
+
+        ours, theirs = medians_ms(text, sqlite_side, repeat)
+        per_text = (data_bytes(year.root) - before) / repeat  # (SQLite's file is not in the store's folder)
         rows.append((f"text, number with {earlier:,} earlier messages", ours, theirs))
         notes.append(
             f"disk per text from a number with {earlier:,} earlier: {per_text:,.0f} bytes "
@@ -437,16 +453,19 @@ def rss_bytes() -> int:
 def bench_throughput(year: Year, base: Path, texts: int, numbers: int) -> tuple[float, float, float, float, int, int]:
     """Texts/s (this store, SQLite) over the first and the last tenth of ``texts`` from ``numbers`` numbers,
     and this store's resident memory after the first tenth and at the end."""
-    responder = Responder(sms_settings(base), FeedbackStore(year.root))  # type: ignore[arg-type]
+    settings = sms_settings(base)
+    responder = Responder(settings, FeedbackStore(year.root))  # type: ignore[arg-type]
     phones = list(itertools.islice(valid_numbers("404"), numbers))
 
+    def body_of(n: int) -> str:
+        return "1 " + TEXT if n % 10 == 0 else "3 " + PRAISE
+
     def ours(n: int) -> None:
-        phone = phones[n % numbers]
         at = NOW + timedelta(days=3, seconds=n)
-        body = "1 " + TEXT if n % 10 == 0 else "3 " + PRAISE
-        responder.handle(Inbound(sid=f"SMp{n}", sender=phone, body=body, received=at))
+        responder.handle(Inbound(sid=f"SMp{n}", sender=phones[n % numbers], body=body_of(n), received=at))
 
     def theirs(n: int) -> None:
+        read_as_responder(settings, phones[n % numbers], body_of(n))
         sqlite_text(year, phones[n % numbers], f"SMp{n}", NOW + timedelta(days=3, seconds=n))
 
     results = []
@@ -717,6 +736,7 @@ def main() -> None:
         started = time.perf_counter()
         year = Year(base)
         year.write()
+        os.sync()  # both sides timed with the history on disk, not while the kernel still writes it back
         print(
             f"{DAYS} days written in {time.perf_counter() - started:.1f} s: {DAYS * PER_DAY:,} ratings, "
             f"{DAYS * PER_DAY // 10:,} follow-ups, 50,000 texts from 5,000 numbers ({NUMBER_SHARDS} shards)"

@@ -175,3 +175,61 @@ def test_one_document_is_found_by_its_id_without_parsing_the_file(tmp_path: Path
     DurableJSONStorage(path).append("ratings", {"a": {"id": "a", "n": 3}})  # the journal names it: read it all
     assert DurableJSONStorage(path).find_by_id("ratings", "a") == {"id": "a", "n": 3}
     assert DurableJSONStorage(tmp_path / "none.json").find_by_id("ratings", "a") is None
+
+
+def never_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def parse(self: DurableJSONStorage, content: bytes) -> object:
+        raise AssertionError(f"{self.path.name} was parsed")
+
+    monkeypatch.setattr(DurableJSONStorage, "_parse_file", parse)
+
+
+def test_a_writer_that_never_read_the_file_appends_without_parsing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage, "COMPACT_AFTER", 2)
+    path = tmp_path / "shard.json"
+    first = DurableJSONStorage(path)
+    for n in range(3):  # folded once: the file's generation is no longer 0
+        first.append("ids", {f"old{n}": {"n": n}})
+    with path.with_name("shard.json.log").open("ab") as torn:
+        torn.write(b'{"g":1,"t":"ids","d":{"torn":')  # a writer killed mid-append
+    with monkeypatch.context() as patch:
+        never_parsed(patch)
+        blind = DurableJSONStorage(path)
+        blind.append("ids", {"new": {"n": 9}})
+        blind.delete("ids", ["old0"])
+    assert reopened(path) == {"ids": {"old1": {"n": 1}, "old2": {"n": 2}, "new": {"n": 9}}}
+
+
+def test_a_file_written_without_a_generation_is_appended_to_blind_as_generation_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "archive.json"
+    storage.write_atomically(path, orjson.dumps({"followups": {"a": {"id": "a", "n": 1}}}))  # as bench history is
+    never_parsed(monkeypatch)
+    DurableJSONStorage(path).append("followups", {"b": {"id": "b", "n": 2}})
+    monkeypatch.undo()
+    assert reopened(path) == {"followups": {"a": {"id": "a", "n": 1}, "b": {"id": "b", "n": 2}}}
+
+
+def test_blind_appends_still_fold_the_journal_when_it_is_due(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(storage, "COMPACT_AFTER", 3)
+    path = tmp_path / "shard.json"
+    DurableJSONStorage(path).append("ids", {"a": {"n": 0}})  # makes the file
+    writer = DurableJSONStorage(path)
+    for n in range(1, 8):
+        writer.append("ids", {f"k{n}": {"n": n}})
+    assert path.with_name("shard.json.log").read_bytes().count(b"\n") < 3 + 1  # folded, not grown without bound
+    assert reopened(path) == {"ids": {"a": {"n": 0}, **{f"k{n}": {"n": n} for n in range(1, 8)}}}
+
+
+def test_a_blind_writer_follows_another_writers_fold_to_the_new_generation(tmp_path: Path) -> None:
+    path = tmp_path / "shard.json"
+    DurableJSONStorage(path).append("ids", {"a": {"n": 1}})
+    blind, other = DurableJSONStorage(path), DurableJSONStorage(path)
+    blind.append("ids", {"b": {"n": 2}})
+    other.compact()  # a new file of a new generation, the journal cut (no change feed here: only the files)
+    blind.append("ids", {"c": {"n": 3}})  # a line of the old generation would be ignored: lost
+    assert reopened(path) == {"ids": {"a": {"n": 1}, "b": {"n": 2}, "c": {"n": 3}}}
+    assert blind._cached is None
