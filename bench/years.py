@@ -27,7 +27,7 @@ Targets (issue 12): every operation within 3x SQLite; texts/s at the end >= 90 %
 memory growth <= 25 %; disk per text bounded by its size plus a constant; long commands' memory flat in history
 (<= 100 MiB at three years); taps and texts p99 <= 100 ms while a long command runs.
 
-    python bench/years.py [--texts 1000] [--repeat 40] [--dir /tmp] [--days 365] [--long-only]
+    python bench/years.py [--texts 1000] [--repeat 40] [--dir /tmp] [--days 365] [--long-only | --ops-only]
 """
 
 from __future__ import annotations
@@ -721,6 +721,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365, help="days of history (a year by default)")
     parser.add_argument("--dir", default=None, help="where to write (default: a temporary folder)")
     parser.add_argument("--long-only", action="store_true", help="only the long commands (purge, export, report)")
+    parser.add_argument("--ops-only", action="store_true", help="only the operations and throughput, no long commands")
     parser.add_argument(
         "--keep", action="store_true", help="keep the folder, with a copy of the store as the long commands found it"
     )
@@ -768,9 +769,10 @@ def main() -> None:
         ours_first, ours_last, theirs_first, theirs_last, rss_start, rss_end = bench_throughput(
             year, base, args.texts, args.numbers
         )
-        keep_before_long(year, base, args.keep)
-        for text in bench_long_commands(year, base):
-            print(text, flush=True)
+        if not args.ops_only:
+            keep_before_long(year, base, args.keep)
+            for text in bench_long_commands(year, base):
+                print(text, flush=True)
         print(
             f"texts/s over {args.texts:,} texts from {args.numbers:,} numbers: this store {ours_first:.0f} -> "
             f"{ours_last:.0f} ({ours_last / ours_first:.0%} of the start; target >= 90 %), "

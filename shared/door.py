@@ -152,8 +152,11 @@ class ChannelData(Protocol):
     rows of a table) is the backend's affair: the channel names collections, never files.
     """
 
-    def get(self, name: str, table: str, key: str) -> dict[str, Any] | None:
-        """A copy of one document, or None."""
+    def get(
+        self, name: str, table: str, key: str, *, check: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any] | None:
+        """A copy of one document, or None. ``check`` tells the document is the one, for a backend that
+        finds it without reading the whole collection (a file searched for the key: a shard of years)."""
         ...
 
     def records(self, name: str, table: str) -> Mapping[str, dict[str, Any]]:

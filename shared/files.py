@@ -41,6 +41,7 @@ from shared.storage import (
     FolderSyncs,
     StoreError,
     StoreWriteError,
+    read_whole,
     storage_signature,
 )
 from shared.wal import WriteAheadLog, current_boot
@@ -160,9 +161,13 @@ class Transaction:
 
     # -- shared.door.ChannelData: a channel's collections are files of the data folder ---------
 
-    def get(self, name: str, table: str, key: str) -> dict[str, Any] | None:
-        """A copy of one document of ``<name>.json``, or None."""
-        found = self._files._storage(f"{name}.json").table(table).get(key)
+    def get(
+        self, name: str, table: str, key: str, *, check: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any] | None:
+        """A copy of one document of ``<name>.json``, or None. With ``check`` (how to tell the document
+        is the one), a file not parsed yet is searched for it, not parsed (see :meth:`find_by_id`)."""
+        storage = self._files._storage(f"{name}.json")
+        found = storage.table(table).get(key) if check is None else storage.find_by_id(table, key, check=check)
         return None if found is None else dict(found)
 
     def erase(self, name: str, changes: dict[str, Changes]) -> None:
@@ -376,7 +381,7 @@ class StoreFiles:
     def _read_revision_file(self) -> dict[str, Any]:
         """The change feed as it is now (never changed by the caller: it may be the one parsed last time)."""
         try:
-            content = (self.root / REVISION_FILE).read_bytes()
+            content = read_whole(self.root / REVISION_FILE)
         except OSError:
             content = b""
         last_content, last_state = self._revision_read

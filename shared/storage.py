@@ -73,6 +73,8 @@ FOUND_BYTES = 1 << 18  # more than any one document the store accepts (see share
 FIRST_WINDOW = 1 << 12  # most documents are smaller: decoded first
 META_TABLE = "_meta"
 COMPACT_AFTER = 512
+COMPACT_BYTES = 1 << 16  # a journal this large is folded after fewer lines (a batch of thousands is one line)
+SEARCHED_UNTIL_PARSED = 1 << 15  # a file smaller than this is parsed when asked twice (see find_by_id)
 META_TAIL = 256  # the last bytes of a file, which hold its ``_meta`` table (see _prepare_blind)
 PARSED_BYTES_PER_BYTE = 4
 STORAGE_OVERHEAD = 2048  # what a storage costs with nothing cached (so their number is bounded too)
@@ -191,6 +193,7 @@ class DurableJSONStorage(Storage):
             self._cached = None
             raise
         self._cached = data
+        self._blind = None
         self._generation = generation
         self._lineage = next(_LINEAGES)
         self._file_stat = _stat_of(self.path)
@@ -232,6 +235,8 @@ class DurableJSONStorage(Storage):
             self._append_entry(changes)
             self._blind_lines += 1
             self._blind = self._file_stat, self._journal_stat
+            if not self._logged:  # (with the log, the store folds once the transaction is durable: fold_if_due)
+                self.fold_if_due()
             return
         tables = self.read() or {}
         if self._file_stat is None:  # (read just checked the file against its stat: none means no file)
@@ -282,8 +287,7 @@ class DurableJSONStorage(Storage):
         """
         known = self._blind is not None and not self._stale
         if known and (_stat_of(self.path), _stat_of(self.journal_path)) == self._blind:
-            assert self._blind is not None
-            return not (self._blind_lines >= COMPACT_AFTER and self._journal_valid_size >= self._blind[0][1])
+            return not self._blind_due()
         self._blind = None
         self._stale = False  # (nothing is cached: what follows reads what it needs afresh)
         try:
@@ -307,14 +311,13 @@ class DurableJSONStorage(Storage):
         except StoreCorrupt:
             return False
         valid = journal.rfind(b"\n") + 1  # a torn last piece (never acknowledged) is cut by the append
-        lines = journal.count(b"\n")
-        if generation is None or (lines >= COMPACT_AFTER and valid >= stat.st_size):
+        if generation is None:
             return False
         self._generation = generation
         self._journal_valid_size = valid
-        self._blind_lines = lines
+        self._blind_lines = journal.count(b"\n")
         self._file_stat = stat.st_ino, stat.st_size, stat.st_mtime_ns
-        return True
+        return not self._blind_due()
 
     def fold_if_due(self) -> None:
         """Fold the journal into a new file once it holds ``COMPACT_AFTER`` changes and is as large as the file.
@@ -322,10 +325,23 @@ class DurableJSONStorage(Storage):
         The documents are safe in the journal already: folding may fail (a full disk) without failing
         the change; it is tried again after the next one.
         """
+        if self._cached is None:  # written blind: read whole only when the fold is due (see _blind_due)
+            if self._blind is not None and self._blind_due():
+                with contextlib.suppress(StoreError):
+                    self.write(self.read() or {})
+            return
         due = self._journal_entries >= COMPACT_AFTER and self._journal_valid_size >= (self._file_stat or (0, 0, 0))[1]
-        if due and self._cached is not None:
+        if due:
             with contextlib.suppress(StoreWriteError):
                 self.write(self._cached)
+
+    def _blind_due(self) -> bool:
+        """A fold is due for a journal known only by its bytes and lines (not its documents, unparsed): as large
+        as the file, and holding ``COMPACT_AFTER`` lines or ``COMPACT_BYTES`` (one batch of thousands)."""
+        valid = self._journal_valid_size
+        return valid >= (self._file_stat or (0, 0, 0))[1] and (
+            self._blind_lines >= COMPACT_AFTER or valid >= COMPACT_BYTES
+        )
 
     @property
     def _logged(self) -> bool:
@@ -345,13 +361,15 @@ class DurableJSONStorage(Storage):
             private_folder(self.journal_path.parent)
             descriptor = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
-            # Cut a torn tail left by a killed writer, so the new line starts on a line of its own.
-            os.ftruncate(descriptor, self._journal_valid_size)
-            os.lseek(descriptor, self._journal_valid_size, os.SEEK_SET)
-            _write_all(descriptor, line)
+            # Written over a torn tail left by a killed writer, so the new line starts on a line of its
+            # own; what is left of a longer tail is cut after (a piece without a newline, never read).
+            _write_all(descriptor, line, at=self._journal_valid_size)
+            stat = os.fstat(descriptor)
+            if stat.st_size > self._journal_valid_size + len(line):
+                os.ftruncate(descriptor, self._journal_valid_size + len(line))
+                stat = os.fstat(descriptor)
             if self.durable and not logged:
                 os.fsync(descriptor)
-            stat = os.fstat(descriptor)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.ftruncate(descriptor, self._journal_valid_size)
@@ -467,23 +485,29 @@ class DurableJSONStorage(Storage):
         A repeated id names a day of maybe 50,000 answers: the file is searched for the key (a key
         is never inside a string: quotes there are escaped) and only that document is parsed, and
         checked to be the one (its ``id`` is the key); journal lines are parsed only if they name
-        the key (the newest wins). A key found twice in the file, or anything unexpected, means
-        reading it all the usual way; so does a second call (a long-lived process asked again about
-        a day parses it once, not scans it each time). A file of ``OFFSETS_FROM`` bytes or more is
+        the key (the newest wins). A key found in several places is the one place whose object
+        passes the check; none or several, or anything unexpected, means reading it all the usual
+        way. A small file (under ``SEARCHED_UNTIL_PARSED``) asked a second time is parsed and kept:
+        cheap to keep. A larger one is searched each time: an id shard or an SMS shard of years of
+        history, hundreds of them, would crowd each other out of the cache and be parsed over and
+        over, each lookup costing more as history grows. A file of ``OFFSETS_FROM`` bytes or more is
         not searched: the offsets beside it say where the document lies (:mod:`shared.offsets`).
         ``check``: how to tell the document found is the one, for documents without an ``id`` (the
         id index's entries, whose shape no other object in their file has).
         """
-        if self._cached is not None or self._searched:
-            return self.table(table).get(key)  # a second look: parsed once, then a lookup each time
-        if (_stat_of(self.path) or (0, 0, 0))[1] >= offsets.OFFSETS_FROM:
+        if self._cached is not None:
+            return self.table(table).get(key)
+        size = (_stat_of(self.path) or (0, 0, 0))[1]
+        if self._searched and size + (_stat_of(self.journal_path) or (0, 0, 0))[1] < SEARCHED_UNTIL_PARSED:
+            return self.table(table).get(key)  # a second look at a small file: parsed once, then a lookup
+        if size >= offsets.OFFSETS_FROM:
             return self._find_by_offsets(table, key, check or (lambda document: document.get("id") == key))
         self._searched = True
         needle = orjson.dumps(key) + b":{"
         try:
-            content = self.path.read_bytes()
-            logged = self.journal_path.read_bytes() if self.journal_path.exists() else b""
-        except OSError:
+            content = read_whole(self.path)
+            logged = _bytes_of(self.journal_path) or b""
+        except (OSError, StoreCorrupt):
             return self.table(table).get(key)  # missing: the journal alone, or nothing; unreadable: the usual error
         if orjson.dumps(key) in logged:
             # Changed since the file was written: its newest version is in the journal lines that name it.
@@ -496,16 +520,20 @@ class DurableJSONStorage(Storage):
                 return self.table(table).get(key)  # a damaged line: the usual error
             if newest is not None:
                 return newest[0]
-        at = content.find(needle)
-        if at < 0:
-            return None
-        start = at + len(needle) - 1
-        if content.find(needle, at + 1) >= 0:
+        places = _places_of(content, needle)
+        if places is None:
             return self.table(table).get(key)
-        document = _decode_at(content, start)
-        if not isinstance(document, dict) or not (check(document) if check else document.get("id") == key):
-            return self.table(table).get(key)
-        return document
+        if not places:
+            # Absent, unless written in another form than orjson's compact one (``"key": {``: another tool).
+            return self.table(table).get(key) if orjson.dumps(key) in content else None
+        ones = []
+        for at in places:
+            document = _decode_at(content, at + len(needle) - 1)
+            if isinstance(document, dict) and (check(document) if check else document.get("id") == key):
+                ones.append(document)
+        if len(ones) != 1:
+            return self.table(table).get(key)  # not found where expected, or ambiguous: read it all
+        return ones[0]
 
     def _find_by_offsets(self, table: str, key: str, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
         """A document of a large file, read by the offsets beside it (see :mod:`shared.offsets`). When they
@@ -595,6 +623,7 @@ class DurableJSONStorage(Storage):
 
     def _load(self) -> Tables | None:
         self._lineage = next(_LINEAGES)
+        self._blind = None
         self._file_stat = _stat_of(self.path)
         content = self._load_file()
         self._journal_stat = _stat_of(self.journal_path)
@@ -649,6 +678,18 @@ class DurableJSONStorage(Storage):
         return data
 
 
+def _places_of(content: bytes, needle: bytes, most: int = 8) -> list[int] | None:
+    """Where ``needle`` occurs in ``content``; None if in more than ``most`` places (then read it all)."""
+    places: list[int] = []
+    at = content.find(needle)
+    while at >= 0:
+        if len(places) == most:
+            return None
+        places.append(at)
+        at = content.find(needle, at + 1)
+    return places
+
+
 def _decode_at(content: bytes, start: int) -> Any:
     """The JSON value that starts at ``start`` (a few kilobytes decoded first: a record is usually
     small; a cut one never parses), or None if none does."""
@@ -684,10 +725,24 @@ def _parse_line(line: bytes) -> tuple[Any, list[tuple[str, dict[str, Any], list[
     return entry["g"], changes
 
 
+def read_whole(path: Path) -> bytes:
+    """A file's bytes in four system calls (``Path.read_bytes`` makes nine): a read of a regular file
+    returns fewer bytes than asked only at its end, so one read of its size and one more byte is all."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        wanted = os.fstat(descriptor).st_size + 1
+        content = os.read(descriptor, wanted)
+        if len(content) == wanted:  # it grew since the stat: the rest, to its end
+            content += b"".join(iter(lambda: os.read(descriptor, 1 << 20), b""))
+        return content
+    finally:
+        os.close(descriptor)
+
+
 def _bytes_of(path: Path) -> bytes | None:
     """A data file's bytes; None if it does not exist, :class:`StoreCorrupt` if it cannot be read."""
     try:
-        return path.read_bytes()
+        return read_whole(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
@@ -736,11 +791,15 @@ def storage_signature(path: Path) -> list[int] | None:
     return signature if any(signature) else None
 
 
-def _write_all(descriptor: int, content: bytes) -> None:
-    """``os.write`` until every byte is written (it may write fewer at once)."""
+def _write_all(descriptor: int, content: bytes, *, at: int | None = None) -> None:
+    """``os.write`` (``os.pwrite`` from offset ``at``) until every byte is written (it may write fewer at once)."""
     view = memoryview(content)
     while view:
-        written = os.write(descriptor, view)
+        if at is None:
+            written = os.write(descriptor, view)
+        else:
+            written = os.pwrite(descriptor, view, at)
+            at += written
         view = view[written:]
 
 

@@ -888,6 +888,7 @@ class FeedbackStore:
         Its id index entry comes first of all: an archived follow-up is never unindexed, and an
         entry whose follow-up is not there yet (a crash came between) only names a month to look in.
         """
+        tx.will_write(_followup_shard(followup.id), f"followups/{_archive_month(followup)}", QUEUE)  # one feed write
         self._index_archived(tx, followup)
         put(self._archive_table(tx, followup), followup.id, followup.to_record())
         remove(tx.db(QUEUE).table("followups"), [followup.id])

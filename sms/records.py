@@ -82,7 +82,7 @@ class SmsRecords:
     def _doc(self, phone: str) -> dict[str, Any]:
         doc = self._docs.get(phone)
         if doc is None:
-            doc = self._tx.get(shard_name(phone), "numbers", phone) or {"phone": phone}
+            doc = self._tx.get(shard_name(phone), "numbers", phone, check=_number_check(phone)) or {"phone": phone}
             self._docs[phone] = doc
             legacy = doc.pop("messages", None)
             if legacy:  # written before messages had a table of their own: moved there on this write
@@ -100,27 +100,28 @@ class SmsRecords:
         for phone in sorted(self._dirty):
             doc = self._docs[phone]
             messages = {_message_key(phone, sid): m for sid, m in self._new_messages.get(phone, {}).items()}
-            gone_numbers, gone_messages = self._sweep(phone, doc)
+            swept = self._sweep(phone, doc)
+            gone_numbers, gone_messages = swept or ([], [])
+            changes = {
+                "numbers": ({phone: doc}, [number for number in gone_numbers if number != phone]),
+                "messages": (messages, [key for key in gone_messages if key not in messages]),
+            }
+            if swept is not None:  # the day's sweep noted (only then: a lookup of it searches fewer lines)
+                changes[SWEPT] = ({SWEPT: {"day": doc["updated"][:10]}}, [])
             # One fsynced journal line, however large the shard (see shared.storage).
-            self._tx.change(
-                shard_name(phone),
-                {
-                    "numbers": ({phone: doc}, [number for number in gone_numbers if number != phone]),
-                    "messages": (messages, [key for key in gone_messages if key not in messages]),
-                    SWEPT: ({SWEPT: {"day": doc["updated"][:10]}}, []),
-                },
-            )
+            self._tx.change(shard_name(phone), changes)
         self._dirty.clear()
         self._new_messages.clear()
 
-    def _sweep(self, phone: str, doc: dict[str, Any]) -> tuple[list[str], list[str]]:
-        """Numbers idle past retention and messages older than it in this number's shard, once a day.
+    def _sweep(self, phone: str, doc: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+        """Numbers idle past retention and messages older than it in this number's shard, once a day
+        (None: swept today already).
 
         Once a day, not on every write: a scan of the shard would make a text cost more as it fills.
         """
-        swept = self._tx.get(shard_name(phone), SWEPT, SWEPT)
+        swept = self._tx.get(shard_name(phone), SWEPT, SWEPT, check=_is_swept_mark)
         if swept is not None and swept.get("day") == doc["updated"][:10]:
-            return [], []
+            return None
         cutoff = (parse_time(doc["updated"]) - self._retention).isoformat()
         shard = shard_name(phone)
         numbers = [key for key, d in self._tx.records(shard, "numbers").items() if d.get("updated", "") < cutoff]
@@ -192,7 +193,9 @@ class SmsRecords:
         self._doc(phone)
         found = self._new_messages.get(phone, {}).get(sid)
         if found is None:
-            found = self._tx.get(shard_name(phone), "messages", _message_key(phone, sid))
+            found = self._tx.get(
+                shard_name(phone), "messages", _message_key(phone, sid), check=_message_check(phone, sid)
+            )
         return None if found is None else _without_keys(found)
 
     def messages(self, phone: str) -> list[dict[str, Any]]:
@@ -249,6 +252,20 @@ class SmsRecords:
     def set_alerts_enabled(self, kind: str, enabled: bool, now: datetime) -> None:
         record = {"kind": kind, "enabled": enabled, "since": utc(now).isoformat()}
         self._tx.change(DB, {"alerting": ({kind: record}, [])})
+
+
+def _number_check(phone: str) -> Callable[[dict[str, Any]], bool]:
+    """How a number's document is told from any other object of its shard (see ChannelData.get)."""
+    return lambda document: document.get("phone") == phone
+
+
+def _message_check(phone: str, sid: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda document: document.get("_phone") == phone and document.get("_sid") == sid
+
+
+def _is_swept_mark(document: dict[str, Any]) -> bool:
+    """The day's sweep mark (``{"day": ...}``), not its table (``{"swept": {...}}``), whose key it shares."""
+    return set(document) == {"day"}
 
 
 PURGED = "sms/purged"

@@ -233,3 +233,32 @@ def test_a_blind_writer_follows_another_writers_fold_to_the_new_generation(tmp_p
     blind.append("ids", {"c": {"n": 3}})  # a line of the old generation would be ignored: lost
     assert reopened(path) == {"ids": {"a": {"n": 1}, "b": {"n": 2}, "c": {"n": 3}}}
     assert blind._cached is None
+
+
+def test_a_blind_batch_larger_than_the_file_is_folded_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "day.json"
+    DurableJSONStorage(path).append("ratings", {"first": {"n": 0}})
+    batch = {f"r{n}": {"comment": "x" * 100} for n in range(1_000)}  # one line of ~120 KB: many documents
+    DurableJSONStorage(path).append("ratings", batch)
+    assert path.with_name("day.json.log").read_bytes() == b""  # a lookup never parses a 120 KB journal line
+    assert reopened(path) == {"ratings": {"first": {"n": 0}, **batch}}
+
+
+def test_a_key_found_in_several_places_is_the_one_place_that_passes_the_check(tmp_path: Path) -> None:
+    path = tmp_path / "shard.json"
+    mark = {"day": "2026-11-24"}
+    storage.write_atomically(path, orjson.dumps({"numbers": {"+1": {"phone": "+1"}}, "swept": {"swept": mark}}))
+    found = DurableJSONStorage(path).find_by_id("swept", "swept", check=lambda document: set(document) == {"day"})
+    assert found == mark  # not the table of the same name, {"swept": {...}}
+    unsure = DurableJSONStorage(path)  # no place passes: the file is read whole, which knows
+    assert unsure.find_by_id("swept", "swept", check=lambda document: "phone" in document) == mark
+    assert unsure._cached is not None
+
+
+def test_a_file_another_tool_wrote_is_read_whole_not_taken_for_missing_a_key(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "day.json"
+    path.write_text(json.dumps({"ratings": {"a": {"id": "a", "n": 1}}}, indent=2), encoding="utf-8")  # "a": {
+    assert DurableJSONStorage(path).find_by_id("ratings", "a") == {"id": "a", "n": 1}
+    assert DurableJSONStorage(path).find_by_id("ratings", "b") is None

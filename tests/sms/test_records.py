@@ -8,6 +8,7 @@ import pytest
 from sms_helpers import NOON
 
 from feedback.cli import main
+from shared.storage import DurableJSONStorage
 from shared.store import FeedbackStore
 from sms.conversations import Conversation
 from sms.records import NUMBER_SHARDS, SmsRecords, _shard, shard_name
@@ -119,3 +120,37 @@ def test_messages_kept_inside_a_number_before_are_still_found_and_moved_out(stor
     with store.transaction() as tx, SmsRecords(tx) as records:
         assert [m["body"] for m in records.messages(phone)] == ["1", "2"]
         assert "messages" not in tx.db(shard_name(phone)).table("numbers").get(doc_id=phone)
+
+
+def test_a_text_from_a_number_of_a_large_shard_never_parses_the_shard(
+    store: FeedbackStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shard of years holds thousands of messages: a text reads what it needs of it, not all of it
+    (else the server parses a shard per text, and more bytes per text as history grows)."""
+    phone, other = same_shard_numbers(2)
+    for n in range(60):  # ~60 KB of another number's messages
+        with store.transaction() as tx, SmsRecords(tx) as records:
+            records.save_message(other, f"SMo{n}", NOON + timedelta(minutes=n), {"body": "x" * 900})
+    with store.transaction() as tx, SmsRecords(tx) as records:
+        records.save_message(phone, "SM1", NOON, {"body": "3"})
+        records.save_conversation(Conversation.open(phone, "a", NOON, timedelta(hours=48)))
+    with store.transaction() as tx:
+        tx.compact(shard_name(phone))  # all of it in the file, as after a fold
+    parsed: list[str] = []
+    real = DurableJSONStorage._parse_file
+
+    def parse(self: DurableJSONStorage, content: bytes) -> dict[str, dict[str, object]]:
+        parsed.append(self.path.as_posix())
+        return real(self, content)
+
+    monkeypatch.setattr(DurableJSONStorage, "_parse_file", parse)
+    fresh = FeedbackStore(store.root)  # a server just started: nothing parsed
+    for n in range(2, 6):  # its state, a repeated delivery, a new message, the day's sweep mark; written
+        with fresh.transaction() as tx, SmsRecords(tx) as records:
+            assert records.conversation(phone).id == "a"
+            assert records.message(phone, "SM1") == {"body": "3", "at": NOON.isoformat()}
+            assert records.message(phone, f"SM{n}") is None
+            records.save_message(phone, f"SM{n}", NOON + timedelta(minutes=n), {"body": str(n)})
+    assert not [path for path in parsed if "/sms/numbers/" in path]
+    with fresh.transaction() as tx, SmsRecords(tx) as records:
+        assert [message["body"] for message in records.messages(phone)] == ["3", "2", "3", "4", "5"]
