@@ -276,7 +276,7 @@ class FeedbackStore:
         """
         wal = self.files.wal
         if wal is not None:
-            with self.brief_transaction():
+            with self.files.transaction():
                 wal.close_segment()
             wal.wait_for_checkpoint()
         self.files.checkpoint()
