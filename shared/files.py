@@ -130,6 +130,11 @@ class Transaction:
         """
         self._files._storage(f"{name}.json").rewrite(changes, syncs=self.syncs)
 
+    def parsed(self, name: str) -> bool:
+        """Whether this process keeps ``<name>.json`` parsed (reading it costs a lookup, not a parse)."""
+        storage = self._files._storages.get(f"{name}.json")
+        return storage is not None and storage.parsed
+
     def capture(self, name: str) -> Snapshot:
         """``<name>.json`` and its journal read as they are now, not parsed: parse it, and prepare the new
         file a purge needs, once the lock is free (see :class:`~shared.storage.Snapshot`)."""

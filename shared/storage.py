@@ -566,6 +566,11 @@ class DurableJSONStorage(Storage):
         self._blind = None
 
     @property
+    def parsed(self) -> bool:
+        """True when a parsed copy is kept (it may still have to catch up with the journal)."""
+        return self._cached is not None
+
+    @property
     def cost(self) -> int:
         """An estimate of the cache's memory in bytes: parsed JSON takes a few times its size on disk."""
         if self._cached is None:
