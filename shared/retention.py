@@ -29,7 +29,7 @@ from typing import Any
 from shared.progress import Steps
 from shared.ratings import parse_time
 from shared.storage import PreparedFold, Snapshot
-from shared.store import FeedbackStore, StoreError, Transaction, summary_name
+from shared.store import QUEUE, FeedbackStore, StoreError, Transaction, summary_name
 
 _SPAN = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$")
 
@@ -159,7 +159,6 @@ def purge(
     return PurgeReport(cutoff=cutoff, dry_run=dry_run, **totals)
 
 
-QUEUE = "queue"
 TRIES = 3
 """Folds prepared with the lock free for one file, each lost to another process changing the file meanwhile
 (a busy queue), before the file is purged under the lock as a last resort."""
@@ -205,23 +204,28 @@ def _purge_files(
     done = 0
     while waiting:
         group = _group(store, waiting)
-        if group[0].tries >= TRIES:
-            with store.brief_transaction() as tx:
-                prepared = [_prepare(group[0], tx.capture(group[0].name), cutoff, dry_run)]
-                installed = [dry_run or _install(tx, prepared[0])]
-        else:
-            snapshots: list[Snapshot | None] = list(store.in_slices(group, lambda tx, file: tx.capture(file.name)))
-            prepared = []
-            for index, file in enumerate(group):
-                snapshot, snapshots[index] = snapshots[index], None  # its bytes dropped once parsed
-                assert snapshot is not None
-                prepared.append(_prepare(file, snapshot, cutoff, dry_run))
-                if steps is not None:
-                    steps(done + index + 1)
-            # The queue with nothing to erase needs nothing more; every other file at least its state.
-            due = [item for item in prepared if not dry_run and (item.fold or item.file.name != QUEUE)]
-            outcomes = dict(zip(map(id, due), store.in_slices(due, _install), strict=True))
-            installed = [outcomes.get(id(item), True) for item in prepared]
+        prepared: list[_Prepared] = []
+        try:
+            if group[0].tries >= TRIES:
+                with store.brief_transaction() as tx:
+                    prepared.append(_prepare(group[0], tx.capture(group[0].name), cutoff, dry_run))
+                    installed = [dry_run or _install(tx, prepared[0])]
+            else:
+                snapshots: list[Snapshot | None] = list(store.in_slices(group, lambda tx, file: tx.capture(file.name)))
+                for index, file in enumerate(group):
+                    snapshot, snapshots[index] = snapshots[index], None  # its bytes dropped once parsed
+                    assert snapshot is not None
+                    prepared.append(_prepare(file, snapshot, cutoff, dry_run))
+                    if steps is not None:
+                        steps(done + index + 1)
+                # The queue with nothing to erase needs nothing more; every other file at least its state.
+                due = [item for item in prepared if not dry_run and (item.fold or item.file.name != QUEUE)]
+                outcomes = dict(zip(map(id, due), store.in_slices(due, _install), strict=True))
+                installed = [outcomes.get(id(item), True) for item in prepared]
+        finally:
+            for item in prepared:  # a new file not put in place (a failure half-way) is not left behind
+                if item.fold is not None:
+                    item.fold.discard()
         for item, done_now in zip(prepared, installed, strict=True):
             if done_now:
                 for key, count in item.counts.items():
