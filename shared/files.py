@@ -39,6 +39,8 @@ from shared.storage import (
     Changes,
     DurableJSONStorage,
     FolderSyncs,
+    PreparedFold,
+    Snapshot,
     StoreError,
     StoreWriteError,
     read_whole,
@@ -128,6 +130,22 @@ class Transaction:
         Durable when the transaction ends: the folders of all its rewrites are fsynced once then.
         """
         self._files._storage(f"{name}.json").rewrite(changes, syncs=self.syncs)
+
+    def parsed(self, name: str) -> bool:
+        """Whether this process keeps ``<name>.json`` parsed (reading it costs a lookup, not a parse)."""
+        storage = self._files._storages.get(f"{name}.json")
+        return storage is not None and storage.parsed
+
+    def capture(self, name: str) -> Snapshot:
+        """``<name>.json`` and its journal read as they are now, not parsed: parse it, and prepare the new
+        file a purge needs, once the lock is free (see :class:`~shared.storage.Snapshot`)."""
+        return self._files._storage(f"{name}.json").capture()
+
+    def install(self, name: str, prepared: PreparedFold) -> bool:
+        """Rename a new ``<name>.json`` prepared with the lock free into place, if the file and its journal
+        are still the ones captured (False otherwise: nothing changed). Durable when the transaction ends,
+        as :meth:`rewrite`."""
+        return self._files._storage(f"{name}.json").install(prepared, syncs=self.syncs)
 
     def deletions_in_journal(self, name: str) -> int:
         """How many keys the journal of ``<name>.json`` deleted (old copies a purge must fold away)."""

@@ -16,6 +16,7 @@ import itertools
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 Tables = dict[str, dict[str, Any]]
 Changes = tuple[dict[str, dict[str, Any]], list[str]]  # documents upserted, keys deleted
+FileStat = tuple[int, int, int]  # (inode, size, mtime in ns): which version of a file
 JournalMark = tuple[int, int]  # a cache's lineage (see DurableJSONStorage.changes_after) and a journal offset
 _LINEAGES = itertools.count(1)  # numbers every full load or write in this process, never twice
 
@@ -193,6 +195,41 @@ class DurableJSONStorage(Storage):
             self._cached = None
             raise
         self._cached = data
+        self._replaced(generation, syncs if later else None)
+
+    def install(self, prepared: PreparedFold, *, syncs: FolderSyncs | None = None) -> bool:
+        """Put in place a new file prepared with the lock free (:meth:`Snapshot.fold`), if this file and its
+        journal are still exactly the ones it was made from; else (another process changed them since) drop
+        it and return False. Under the lock, it costs a rename where a fold costs a parse and a write.
+
+        With ``syncs``, as :meth:`write`: the folder's fsync and the journal's cut are left to
+        :meth:`FolderSyncs.settle`.
+        """
+        if (_stat_of(self.path), _stat_of(self.journal_path)) != prepared.stats:
+            prepared.discard()
+            return False
+        if self._owed is not None:
+            self._owed.settle()
+        if self._before_write is not None:
+            self._before_write(self.name)
+        try:
+            os.replace(prepared.temporary, self.path)
+        except OSError as error:
+            prepared.discard()
+            if error.errno == errno.EXDEV:  # (a folder mounted from elsewhere since: folded under the lock)
+                return False
+            raise StoreWriteError(self.path, error) from error
+        self.forget()  # (not parsed here: read again if it is wanted)
+        self._stale = False
+        later = syncs is not None and self.durable
+        if self.durable and not later:
+            fsync_directory(self.path.parent)
+        self._replaced(prepared.generation, syncs if later else None)
+        return True
+
+    def _replaced(self, generation: int, syncs: FolderSyncs | None) -> None:
+        """What follows a new file renamed into place: its generation and stats, an empty journal (cut now,
+        or once ``syncs`` made the rename durable: until then the old file and its journal must stay)."""
         self._blind = None
         self._generation = generation
         self._lineage = next(_LINEAGES)
@@ -200,8 +237,7 @@ class DurableJSONStorage(Storage):
         self._journal_valid_size = 0
         self._journal_entries = 0
         self._journal_deletions = 0
-        if later:
-            assert syncs is not None
+        if syncs is not None:
             self._owed = syncs
             syncs.owe(self.path.parent, self._empty_journal)
         else:
@@ -558,6 +594,11 @@ class DurableJSONStorage(Storage):
         self._blind = None
 
     @property
+    def parsed(self) -> bool:
+        """True when a parsed copy is kept (it may still have to catch up with the journal)."""
+        return self._cached is not None
+
+    @property
     def cost(self) -> int:
         """An estimate of the cache's memory in bytes: parsed JSON takes a few times its size on disk."""
         if self._cached is None:
@@ -617,9 +658,15 @@ class DurableJSONStorage(Storage):
         A long command reads a day of 50,000 answers (15 MB) in milliseconds under the lock and parses
         it after, so a tap or a text waits for the read, not the parse. Not cached.
         """
-        content = self._load_file()
-        journal = self._journal_bytes()
-        return lambda: DurableJSONStorage(self.path)._parsed(content, journal)
+        captured = self.capture()
+        return lambda: captured.parse().tables
+
+    def capture(self) -> Snapshot:
+        """The file and its journal as they are now, read (under the lock) with their stats, not parsed:
+        see :class:`Snapshot`. Not cached."""
+        content, file_stat = _bytes_and_stat_of(self.path)
+        journal, journal_stat = _bytes_and_stat_of(self.journal_path)
+        return Snapshot(self.path, content, journal, (file_stat, journal_stat), self.durable, self.scratch)
 
     def _load(self) -> Tables | None:
         self._lineage = next(_LINEAGES)
@@ -690,6 +737,76 @@ def _places_of(content: bytes, needle: bytes, most: int = 8) -> list[int] | None
     return places
 
 
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A :class:`Snapshot` parsed: its tables (None: neither file nor journal) and what its journal held."""
+
+    tables: Tables | None
+    generation: int
+    journal_bytes: int  # its whole lines, of any generation: a fold cuts them
+    deletions: int  # keys its lines deleted: their documents' old copies are still in earlier lines
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedFold:
+    """A new file written and fsynced beside the data with the lock free, for the version of a file and its
+    journal whose stats are ``stats``: :meth:`DurableJSONStorage.install` renames it into place."""
+
+    stats: tuple[FileStat | None, FileStat | None]
+    temporary: Path
+    generation: int
+
+    def discard(self) -> None:
+        self.temporary.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A file and its journal read together under the lock, with their (inode, size, mtime).
+
+    What takes long is done with the lock free: parsing it (:meth:`parse`) and writing the new file a
+    purge needs (:meth:`fold`); under the lock again, that file is renamed into place only if neither
+    the file nor its journal changed meanwhile (:meth:`DurableJSONStorage.install`), so a change another
+    process made in between (a follow-up resolved into a month's archive) is never lost.
+    """
+
+    path: Path
+    content: bytes | None
+    journal: bytes | None
+    stats: tuple[FileStat | None, FileStat | None]
+    durable: bool = True
+    scratch: Path | None = None
+
+    @property
+    def signature(self) -> list[int] | None:
+        """:func:`storage_signature` of the version read."""
+        signature = [*(self.stats[0] or (0, 0, 0)), *(self.stats[1] or (0, 0, 0))]
+        return signature if any(signature) else None
+
+    def parse(self) -> Parsed:
+        """The tables, the journal replayed over the file (:class:`StoreCorrupt` if either is damaged)."""
+        reader = DurableJSONStorage(self.path)
+        tables = reader._parsed(self.content, self.journal)
+        return Parsed(tables, reader._generation, reader._journal_valid_size, reader._journal_deletions)
+
+    def fold(self, parsed: Parsed, changes: dict[str, Changes]) -> PreparedFold:
+        """Write (fsynced if durable) the file holding ``parsed`` with ``changes`` applied and the journal folded
+        in, of the next generation; to install under the lock. ``parsed.tables`` is changed in place."""
+        tables = parsed.tables or {}
+        for table, (documents, deleted) in changes.items():
+            tables[table] = _changed(tables.get(table, {}), documents, deleted)
+        generation = parsed.generation + 1
+        content = orjson.dumps({**tables, META_TABLE: {"file": {"generation": generation}}})
+        scratch = self.scratch
+        if scratch is not None and _device_of(scratch) != _device_of(self.path.parent):
+            scratch = None  # renamed across file systems it could not be: written beside the file
+        try:
+            temporary = write_temporary(self.path, content, durable=self.durable, scratch=scratch, tag=".fold")
+        except OSError as error:
+            raise StoreWriteError(self.path, error) from error
+        return PreparedFold(self.stats, temporary, generation)
+
+
 def _decode_at(content: bytes, start: int) -> Any:
     """The JSON value that starts at ``start`` (a few kilobytes decoded first: a record is usually
     small; a cut one never parses), or None if none does."""
@@ -749,6 +866,25 @@ def _bytes_of(path: Path) -> bytes | None:
         raise StoreCorrupt(path, error.strerror or str(error)) from error
 
 
+def _bytes_and_stat_of(path: Path) -> tuple[bytes | None, FileStat | None]:
+    """:func:`_bytes_of` and the (inode, size, mtime) of the file read."""
+    try:
+        with path.open("rb") as opened:
+            stat = os.fstat(opened.fileno())
+            return opened.read(), (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    except (FileNotFoundError, NotADirectoryError):
+        return None, None
+    except OSError as error:
+        raise StoreCorrupt(path, error.strerror or str(error)) from error
+
+
+def _device_of(folder: Path) -> int | None:
+    try:
+        return os.stat(folder).st_dev
+    except OSError:
+        return None
+
+
 def _generation_of(line: bytes) -> Any:
     """The generation a journal line belongs to (None if it cannot be read)."""
     try:
@@ -769,7 +905,7 @@ def _changed(documents: dict[str, Any], upserted: dict[str, Any], deleted: list[
     return documents
 
 
-def _stat_of(path: Path) -> tuple[int, int, int] | None:
+def _stat_of(path: Path) -> FileStat | None:
     try:
         stat = os.stat(path)
     except OSError:
@@ -847,24 +983,10 @@ def write_atomically(
 
     With ``durable`` the content and the rename are fsynced before returning (the rename's
     folder not when ``sync_folder`` is false: the caller owes that fsync). The temporary
-    file is written beside ``path``, or in ``scratch`` (a folder on the same file system, such
-    as the store's root), so that the temporaries of killed writers are found in one folder
-    instead of every folder of hundreds of shards.
+    file is written beside ``path``, or in ``scratch`` (see :func:`write_temporary`).
     """
-    private_folder(path.parent)
-    if scratch is None:
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    else:
-        flat = "-".join(path.relative_to(scratch).parts) if path.is_relative_to(scratch) else path.name
-        temporary = scratch / f".{flat}.{os.getpid()}.tmp"
+    temporary = write_temporary(path, content, durable=durable, scratch=scratch)
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            _write_all(descriptor, content)
-            if durable:
-                os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
         os.replace(temporary, path)
     except OSError as error:
         temporary.unlink(missing_ok=True)
@@ -877,3 +999,33 @@ def write_atomically(
         raise
     if durable and sync_folder:
         fsync_directory(path.parent)
+
+
+def write_temporary(
+    path: Path, content: bytes, *, durable: bool = True, scratch: Path | None = None, tag: str = ""
+) -> Path:
+    """Write ``content`` (fsynced with ``durable``) to a new temporary file for ``path``, for the caller to
+    rename over it; its name ends with this process's id, so one left by a killed writer is deleted.
+
+    Beside ``path``, or in ``scratch`` (a folder on the same file system, such as the store's root), so
+    that the temporaries of killed writers are found in one folder instead of every folder of hundreds
+    of shards. ``tag`` tells apart two temporaries of one file in one process.
+    """
+    private_folder(path.parent)
+    if scratch is None:
+        temporary = path.with_name(f".{path.name}{tag}.{os.getpid()}.tmp")
+    else:
+        flat = "-".join(path.relative_to(scratch).parts) if path.is_relative_to(scratch) else path.name
+        temporary = scratch / f".{flat}{tag}.{os.getpid()}.tmp"
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            _write_all(descriptor, content)
+            if durable:
+                os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary

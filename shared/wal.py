@@ -251,6 +251,15 @@ class WriteAheadLog:
         if self._checkpointer is not None:
             self._checkpointer.join()
 
+    def close_segment(self) -> None:
+        """Start a new segment now (the lock held), so the segments before it are check-pointed once the lock
+        is released, with it free (:meth:`after_release`): a purge's last :meth:`checkpoint` then holds the
+        lock only for what was logged meanwhile, not for fsyncing hundreds of journals."""
+        segments = self._segments()
+        if segments and segments[-1][2] == self.boot and os.path.getsize(self.folder / segments[-1][3]):
+            self._new_segment(segments[-1][0] + 1)
+            self._closed_segments = True
+
     def checkpoint(self) -> None:
         """Make every journal line durable in its journal and empty the log (the lock held: after a purge,
         so no copy of what it erased stays in the log)."""

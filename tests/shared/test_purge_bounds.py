@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -138,8 +139,9 @@ def test_a_purge_killed_half_way_leaves_a_store_that_a_second_run_finishes(tmp_p
 
 
 def test_long_reads_parse_big_files_with_the_lock_free(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An export, a recount after a restore and a report's month tally read a busy day (or month) under
-    the lock and parse it after: a tap waits for reading 15 MB, not for parsing it."""
+    """An export, a recount after a restore and a report's month tally read a busy day (or month), and a
+    fresh process the open follow-ups, under the lock and parse them after: a tap waits for reading 15 MB,
+    not for parsing it."""
     import shutil
 
     import orjson
@@ -155,12 +157,18 @@ def test_long_reads_parse_big_files_with_the_lock_free(tmp_path: Path, monkeypat
         queued = dict(tx.records(QUEUE, "followups"))
     for followup_id in queued:
         store.resolve(followup_id, by="dee", resolution="apologised", now=first + timedelta(days=3))
+    opened = first + timedelta(days=3)  # and a queue of 1,000 open ones, folded in one file
+    store.record_ratings(
+        [replace(rating, id=f"open-{rating.id}") for rating in answers(opened, 1, 5000)[0]],
+        now=opened + timedelta(hours=3),
+    )
+    with store.transaction() as tx:
+        tx.compact(QUEUE)
+    assert (store.root / f"{QUEUE}.json").stat().st_size > 100_000
     restored = tmp_path / "restored"
     shutil.copytree(store.root, restored)  # new files: every day is recounted
 
-    reader, copy = FeedbackStore(store.root), FeedbackStore(restored)
-    reader.open_followups()  # the live queue: kept parsed by every process, as a running one has it
-    copy.open_followups()
+    reader, copy = FeedbackStore(store.root), FeedbackStore(restored)  # fresh processes: nothing parsed yet
     parsed_locked: list[int] = []
     real = orjson.loads
 
@@ -176,13 +184,13 @@ def test_long_reads_parse_big_files_with_the_lock_free(tmp_path: Path, monkeypat
 
     monkeypatch.setattr(storage.orjson, "loads", loads)
     watching = "store"
-    assert sum(1 for _ in reader.rating_records()) == 3 * 1500
-    assert sum(1 for _ in reader.each_followup_record()) == 3 * 300
+    assert sum(1 for _ in reader.rating_records()) == 3 * 1500 + 5000
+    assert sum(1 for _ in reader.each_followup_record()) == 3 * 300 + 1000
     assert parsed_locked == []
     watching = "restored"
-    assert len(dict(copy.each_day_summary(first.date(), NOW.date()))) == 3
+    assert len(dict(copy.each_day_summary(first.date(), NOW.date()))) == 4
     loops, _ = copy.followup_loops(first.date(), NOW.date())
-    assert len(loops) == 3 * 300
+    assert len(loops) == 3 * 300 + 1000
     assert parsed_locked == []
     assert FeedbackStore(restored).daily_summaries(first.date(), NOW.date())  # the recounts were kept
 
