@@ -12,7 +12,6 @@ from shared import export
 from shared.arguments import day
 from shared.backup import BackupExists, backup
 from shared.config import Config
-from shared.followups import FollowUp
 from shared.private_files import open_private
 from shared.progress import terminal_progress
 from shared.store import FeedbackStore
@@ -68,7 +67,7 @@ def run_export(args: argparse.Namespace, config: Config) -> int:
     write = export.write_json if args.format == "json" else export.write_csv
     with terminal_progress("export") as steps:
         ratings = Counted(store.rating_records(args.since, args.until, steps=steps))
-        followups = Counted(FollowUp.from_record(r) for r in store.each_followup_record(args.since, args.until))
+        followups = Counted(store.each_followup_record(args.since, args.until))  # as stored: read as they are
         if args.output:
             # A BOM lets spreadsheet programs detect UTF-8 in CSV files.
             encoding = "utf-8-sig" if args.format == "csv" else "utf-8"

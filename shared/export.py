@@ -5,14 +5,14 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
 
 from shared.csv_safe import SafeWriter
-from shared.followups import FollowUp
+from shared.followups import FollowUp, FollowUpKind
 from shared.phones import mask_phone
 from shared.ratings import Channel, Outcome, Rating
 
@@ -34,14 +34,9 @@ RATING_COLUMNS = [
     "phone",
     "consent",
 ]
+_SAMPLE = Rating(id="-", ts=datetime(2000, 1, 1, tzinfo=UTC), channel=Channel.KIOSK, outcome=Outcome.BELOW)
 # A row's fields as a rating stores them (phone and consent come from its contact), in their stored order.
-_ROW_KEYS = [
-    key
-    for key in Rating(
-        id="-", ts=datetime(2000, 1, 1, tzinfo=UTC), channel=Channel.KIOSK, outcome=Outcome.MET
-    ).to_record()
-    if key not in ("contact", "extra", "raw")
-]
+_ROW_KEYS = [key for key in _SAMPLE.to_record() if key not in ("contact", "extra", "raw")]
 FOLLOWUP_COLUMNS = [
     "id",
     "rating_id",
@@ -80,11 +75,44 @@ def rating_row(rating: Rating | Mapping[str, Any], *, include_contacts: bool) ->
     return row
 
 
-def followup_row(followup: FollowUp, *, include_contacts: bool) -> dict[str, Any]:
-    record = followup.to_record()
+# A follow-up's fields as this version stores them, in their stored order.
+_FOLLOWUP_KEYS = tuple(FollowUp.for_rating(_SAMPLE, now=_SAMPLE.ts, target=timedelta(0)).to_record())
+_FOLLOWUP_TIMES = ("rating_ts", "created", "due", "flagged_at")  # never empty as this version stores them
+_FOLLOWUP_MAYBE_TIMES = ("claimed_at", "resolved_at", "escalated_at")
+
+
+def followup_row(followup: FollowUp | Mapping[str, Any], *, include_contacts: bool) -> dict[str, Any]:
+    """One follow-up's row, from a :class:`FollowUp` or the dict it is stored as (read as is when it is
+    exactly what this version writes, in UTC: building a FollowUp only to turn it back cost half an export)."""
+    if isinstance(followup, FollowUp):
+        record = followup.to_record()
+    elif _as_this_version_writes(followup):
+        record = dict(followup)
+    else:  # stored by an older version: read as a FollowUp
+        record = FollowUp.from_record(followup).to_record()
     record["phone"] = _phone(record.pop("contact"), include_contacts)
     record.pop("rating_ts")
     return record
+
+
+def _as_this_version_writes(record: Mapping[str, Any]) -> bool:
+    """Whether a stored follow-up has exactly the fields :meth:`FollowUp.to_record` writes, its times in UTC."""
+    try:
+        return (
+            tuple(record) == _FOLLOWUP_KEYS
+            and all(record[key].endswith("+00:00") for key in _FOLLOWUP_TIMES)
+            and all(record[key] is None or record[key].endswith("+00:00") for key in _FOLLOWUP_MAYBE_TIMES)
+            and (record["contact"] is None or tuple(record["contact"]) == ("phone", "consent"))
+        )
+    except (AttributeError, TypeError):
+        return False
+
+
+def is_to_read(followup: FollowUp | Mapping[str, Any]) -> bool:
+    """A text to read (which may name the rating it followed: it is not that rating's follow-up)."""
+    if isinstance(followup, FollowUp):
+        return followup.is_to_read
+    return FollowUp.kind_of(followup) is FollowUpKind.TO_READ
 
 
 def _phone(contact: dict[str, Any] | None, include_contacts: bool) -> str:
@@ -96,7 +124,7 @@ def _phone(contact: dict[str, Any] | None, include_contacts: bool) -> str:
 def write_json(
     out: TextIO,
     ratings: Iterable[Rating | Mapping[str, Any]],
-    followups: Iterable[FollowUp],
+    followups: Iterable[FollowUp | Mapping[str, Any]],
     *,
     include_contacts: bool = False,
 ) -> None:
@@ -146,7 +174,7 @@ _FOLLOWUP_CSV_COLUMNS = [
 def write_csv(
     out: TextIO,
     ratings: Iterable[Rating | Mapping[str, Any]],
-    followups: Iterable[FollowUp],
+    followups: Iterable[FollowUp | Mapping[str, Any]],
     *,
     include_contacts: bool = False,
 ) -> None:
@@ -164,9 +192,9 @@ def write_csv(
             index.executemany(
                 "INSERT OR REPLACE INTO f VALUES (?, ?)",
                 (
-                    (f.rating_id, orjson.dumps(_followup_cells(f, include_contacts=include_contacts)))
+                    (f.rating_id if isinstance(f, FollowUp) else f["rating_id"], _followup_cells(f, include_contacts))
                     for f in followups
-                    if not f.is_to_read
+                    if not is_to_read(f)
                 ),
             )
             writer = SafeWriter(out)
@@ -181,9 +209,9 @@ def write_csv(
             index.close()
 
 
-def _followup_cells(followup: FollowUp, *, include_contacts: bool) -> list[Any]:
+def _followup_cells(followup: FollowUp | Mapping[str, Any], include_contacts: bool) -> bytes:
     row = followup_row(followup, include_contacts=include_contacts)
-    return [_cell(row.get(c)) for c in _FOLLOWUP_CSV_COLUMNS]
+    return orjson.dumps([_cell(row.get(c)) for c in _FOLLOWUP_CSV_COLUMNS])
 
 
 def _cell(value: Any) -> Any:

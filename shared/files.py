@@ -368,6 +368,10 @@ class StoreFiles:
         self._storages.pop(name, None)
         self._cost_total -= self._costs.pop(name, 0)
 
+    def others_waiting(self) -> bool:
+        """Whether another process waits for the store's lock now (see :meth:`FileLock.others_waiting`)."""
+        return self._file_lock.others_waiting()
+
     def revision(self) -> int:
         """A number that changes whenever anything in the store changes (no lock, no history read).
 
@@ -509,12 +513,18 @@ class FileLock:
     backs off to at most ``LOCK_LONGEST_WAIT``, so a lock held for 1 ms costs a waiter about
     that, not a fixed poll interval. Compatible with ``filelock.FileLock`` on the same file.
     Not re-entrant and not for threads of one process (the store's thread lock comes first).
+
+    A waiter says so by holding a shared ``flock`` on a second file (``<lock>.wait``) while it
+    retries, so a long command between two slices lets the lock rest only when someone waits
+    (:meth:`others_waiting`), not after every slice of an export nobody waits for.
     """
 
     def __init__(self, path: Path, *, timeout: float) -> None:
         self.path = path
+        self.waiting_path = path.with_name(path.name + ".wait")
         self.timeout = timeout
         self._descriptor: int | None = None
+        self._waiting: int | None = None  # kept open by a process that asks whether others wait
         self.polls = 0  # retries made by the last acquire (to see that a waiter is woken soon)
 
     def acquire(self) -> None:
@@ -523,23 +533,56 @@ class FileLock:
         deadline = time.monotonic() + self.timeout
         wait = LOCK_FIRST_WAIT
         self.polls = 0
-        while True:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    os.close(descriptor)
-                    raise TimeoutError(f"{self.path} stayed locked for {self.timeout:g} s") from None
-                time.sleep(min(wait, remaining))
-                wait = min(wait * 2, LOCK_LONGEST_WAIT)
-                self.polls += 1
-                continue
-            except BaseException:
-                os.close(descriptor)
-                raise
-            self._descriptor = descriptor
-            return
+        waiting: int | None = None
+        try:
+            while True:
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise TimeoutError(f"{self.path} stayed locked for {self.timeout:g} s") from None
+                    if waiting is None:
+                        waiting = self._say_waiting()
+                    time.sleep(min(wait, remaining))
+                    wait = min(wait * 2, LOCK_LONGEST_WAIT)
+                    self.polls += 1
+                    continue
+                self._descriptor = descriptor
+                return
+        except BaseException:
+            os.close(descriptor)
+            raise
+        finally:
+            if waiting is not None:
+                os.close(waiting)  # (its shared lock goes with it)
+
+    def _say_waiting(self) -> int | None:
+        """Hold a shared lock on the waiting file while retrying (None if it cannot be opened: then a long
+        command does not know to let this one in, and it waits for a slice or two more)."""
+        try:
+            waiting = os.open(self.waiting_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(waiting, fcntl.LOCK_SH)
+        except OSError:
+            os.close(waiting)
+            return None
+        return waiting
+
+    def others_waiting(self) -> bool:
+        """Whether another process is waiting for the lock now (True when it cannot be told)."""
+        try:
+            if self._waiting is None:
+                self._waiting = os.open(self.waiting_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+            fcntl.flock(self._waiting, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return True
+        fcntl.flock(self._waiting, fcntl.LOCK_UN)
+        return False
 
     def release(self) -> None:
         descriptor, self._descriptor = self._descriptor, None

@@ -130,3 +130,29 @@ def test_an_export_piped_into_a_reader_that_stops_early_ends_quietly(
     export.stdout.close()  # like `| head -1`
     _, err = export.communicate(timeout=60)
     assert export.returncode == 0 and b"Traceback" not in err
+
+
+def test_a_follow_up_stored_as_this_version_writes_exports_as_the_object_would() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from shared.export import followup_row
+    from shared.followups import FollowUp, Resolution
+    from shared.ratings import Channel, Outcome
+
+    rating = Rating(
+        id="b1",
+        ts=datetime(2026, 11, 2, 9, tzinfo=UTC),
+        channel=Channel.SMS,
+        outcome=Outcome.BELOW,
+        comment='=1+1 "[b]',
+        contact=Contact("+12025550143"),
+    )
+    done = FollowUp.for_rating(rating, now=rating.ts, target=timedelta(hours=1)).resolve(
+        Resolution.APOLOGISED, rating.ts + timedelta(hours=2), by="dee"
+    )
+    for include in (False, True):
+        assert followup_row(done.to_record(), include_contacts=include) == followup_row(done, include_contacts=include)
+    older = {key: value for key, value in done.to_record().items() if key not in ("kind", "later")}
+    older["created"] = datetime(2026, 11, 2, 11, tzinfo=timezone(timedelta(hours=2))).isoformat()  # not UTC
+    row = followup_row(older, include_contacts=False)  # read as a FollowUp: the same shape, times in UTC
+    assert row["created"] == "2026-11-02T09:00:00+00:00" and row["kind"] == "fell_short" and row["later"] == []

@@ -142,6 +142,40 @@ def test_a_waiter_takes_the_lock_soon_after_it_is_released(tmp_path: Path) -> No
         holder.wait(timeout=30)
 
 
+def test_a_process_waiting_for_the_lock_is_seen_by_the_holder_and_only_while_it_waits(tmp_path: Path) -> None:
+    """A long command lets the lock rest between slices only when someone waits (an export nobody waits for
+    goes on at once); a waiter in another process says so while it retries."""
+    path = tmp_path / ".lock"
+    holder = FileLock(path, timeout=1)
+    holder.acquire()
+    assert not holder.others_waiting()
+    waiter = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from shared.files import FileLock; "
+            "l = FileLock(Path(sys.argv[1]), timeout=30); l.acquire(); print('got it', flush=True); l.release()",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert waiter.stdout is not None
+    try:
+        deadline = time.monotonic() + 30
+        while not holder.others_waiting():  # until the other process is retrying
+            assert time.monotonic() < deadline and waiter.poll() is None
+            time.sleep(0.01)
+        holder.release()
+        assert waiter.stdout.readline().strip() == "got it"
+        assert waiter.wait(timeout=30) == 0
+        assert not holder.others_waiting()  # it stopped saying so once it had the lock
+        assert oct(holder.waiting_path.stat().st_mode & 0o777) == "0o600"
+    finally:
+        waiter.kill()
+        waiter.wait(timeout=30)
+
+
 def test_a_lock_held_too_long_times_out(tmp_path: Path) -> None:
     held = FileLock(tmp_path / ".lock", timeout=1)
     held.acquire()
