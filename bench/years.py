@@ -571,7 +571,6 @@ elif op == "json":
 elif op == "csv":  # the same sheet as feedback export --format csv: same columns, masking, formula guard
     from shared.csv_safe import SafeWriter
     from shared.export import RATING_COLUMNS, _FOLLOWUP_CSV_COLUMNS, _cell, _followup_cells, rating_row
-    from shared.followups import FollowUp
     with open(out, "w", newline="", encoding="utf-8-sig") as f:
         writer = SafeWriter(f)
         writer.writerow(RATING_COLUMNS + [f"followup_{c}" for c in _FOLLOWUP_CSV_COLUMNS])
@@ -584,7 +583,7 @@ elif op == "csv":  # the same sheet as feedback export --format csv: same column
             row = rating_row(orjson.loads(rating), include_contacts=False)
             tail = none
             if followup:
-                tail = _followup_cells(FollowUp.from_record(orjson.loads(followup)), include_contacts=False)
+                tail = _followup_cells(orjson.loads(followup), include_contacts=False)  # as the store's export
             writer.writerow([_cell(row[c]) for c in RATING_COLUMNS] + tail)
 elif op == "report":
     list(db.execute(

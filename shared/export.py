@@ -192,7 +192,10 @@ def write_csv(
             index.executemany(
                 "INSERT OR REPLACE INTO f VALUES (?, ?)",
                 (
-                    (f.rating_id if isinstance(f, FollowUp) else f["rating_id"], _followup_cells(f, include_contacts))
+                    (
+                        f.rating_id if isinstance(f, FollowUp) else f["rating_id"],
+                        orjson.dumps(_followup_cells(f, include_contacts=include_contacts)),
+                    )
                     for f in followups
                     if not is_to_read(f)
                 ),
@@ -209,9 +212,9 @@ def write_csv(
             index.close()
 
 
-def _followup_cells(followup: FollowUp | Mapping[str, Any], include_contacts: bool) -> bytes:
+def _followup_cells(followup: FollowUp | Mapping[str, Any], *, include_contacts: bool) -> list[Any]:
     row = followup_row(followup, include_contacts=include_contacts)
-    return orjson.dumps([_cell(row.get(c)) for c in _FOLLOWUP_CSV_COLUMNS])
+    return [_cell(row.get(c)) for c in _FOLLOWUP_CSV_COLUMNS]
 
 
 def _cell(value: Any) -> Any:

@@ -27,6 +27,7 @@ Where the boot cannot be told (no ``/proc``), there is no log: every line is fsy
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import threading
@@ -44,6 +45,7 @@ FOLDER = "wal"
 SEGMENT_BYTES = 4 * 1024 * 1024
 SEGMENT_SECONDS = 600
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+_PROC_BOOT_ID = BOOT_ID
 
 
 class Journal(Protocol):
@@ -57,11 +59,27 @@ class Journal(Protocol):
 
 
 def current_boot() -> str | None:
-    """This boot's id (Linux), or None where it cannot be told."""
+    """This boot's id (Linux), or None where it cannot be told. Read once from ``/proc``: a process lives
+    in one boot (and a fresh process checking one id should not pay for reading it twice)."""
+    return _this_boot() if BOOT_ID == _PROC_BOOT_ID else _boot_in(BOOT_ID)
+
+
+@functools.cache
+def _this_boot() -> str | None:
+    return _boot_in(_PROC_BOOT_ID)
+
+
+def _boot_in(path: Path) -> str | None:
     try:
-        return BOOT_ID.read_text().strip().replace("-", "") or None
+        descriptor = os.open(path, os.O_RDONLY)
     except OSError:
         return None
+    try:
+        return os.read(descriptor, 128).decode("ascii", "replace").strip().replace("-", "") or None
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
 
 
 def segment_name(number: int, boot: str) -> str:
