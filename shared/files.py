@@ -20,6 +20,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import secrets
 import threading
 import time
@@ -51,6 +52,7 @@ from shared.wal import WriteAheadLog, current_boot
 REVISION_FILE = "revision.json"
 SWEPT = ".swept"  # present once every folder was searched for temporaries of killed writers
 RECENT_CHANGES_KEPT = 256
+_FEED_HEAD = re.compile(rb'\{"epoch":"([0-9a-f]+)","revision":(\d+),')  # how the change feed begins
 CACHE_BUDGET = 64 * 1024 * 1024  # estimated bytes of parsed files a process keeps between transactions
 LOCK_FIRST_WAIT = 0.0002  # a waiter retries the lock after 0.2 ms, then less often...
 LOCK_LONGEST_WAIT = 0.001  # ...but never more than 1 ms apart (a retry is one cheap system call)
@@ -420,6 +422,8 @@ class StoreFiles:
         return {"revision": 0, "recent": []}
 
     def _refresh_caches(self) -> None:
+        if self._seen_epoch is None and not self._storages and self._first_look():
+            return
         state = self._read_revision_file()
         epoch = state.get("epoch")
         if not isinstance(epoch, str):
@@ -441,6 +445,22 @@ class StoreFiles:
         self._seen_revision = state["revision"]
         self._seen_epoch = epoch
 
+    def _first_look(self) -> bool:
+        """A process's first transaction, with nothing cached, needs only the feed's epoch and revision,
+        which it begins with: read from its head, not its 256 recent changes parsed (a fresh process
+        checking one id). The whole feed is read when this process first announces a change. False
+        when the head is not as this version writes it (then it is read the usual way)."""
+        try:
+            head = _FEED_HEAD.match(read_whole(self.root / REVISION_FILE))
+        except OSError:
+            return False
+        if head is None:
+            return False
+        self._revision_state = {}  # unknown until read (see _announce)
+        self._audits.round += 1
+        self._seen_epoch, self._seen_revision = head[1].decode(), int(head[2])
+        return True
+
     def _announce_write(self, name: str) -> None:
         self._announce([name])
 
@@ -456,7 +476,7 @@ class StoreFiles:
             transaction.announced.update(names)
         if not names:
             return
-        state = self._revision_state
+        state = self._revision_state or self._read_revision_file()  # (only the head was read: see _first_look)
         number = state["revision"] + 1
         recent = [*state["recent"][-(RECENT_CHANGES_KEPT - len(names)) :], *([number, name] for name in names)]
         self._revision_state = {

@@ -199,3 +199,23 @@ def test_caches_are_bounded_in_bytes_least_recently_used_first(
             assert tx.db(f"file-{number}").table("t").get(doc_id="k") is not None
     kept = list(store.files._storages)
     assert kept == ["file-2.json", "file-3.json", "file-4.json"]
+
+
+def test_a_fresh_process_reads_only_the_feeds_head_and_its_first_change_keeps_the_recent_ones(
+    store: FeedbackStore, make_rating: Callable[..., Rating], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.record_rating(make_rating("below", id="a"))
+    before = store.revision()
+    store.record_rating(make_rating("met", id="b"))
+    fresh = FeedbackStore(store.root)
+
+    def parse_feed() -> object:
+        raise AssertionError("the whole feed was parsed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fresh.files, "_read_revision_file", parse_feed)
+        assert fresh.get_rating("a", around=make_rating("met").ts) is not None  # a first, read-only transaction
+    fresh.record_rating(make_rating("exceeded", id="c"))  # its first change: the whole feed, then one more
+    assert {str(topic) for topic in store.changes_since(before) or ()} >= {"ratings"}
+    assert store.files.changed_files(before) is not None  # the changes since are still known
+    assert store.revision() > before + 1
