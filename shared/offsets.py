@@ -202,9 +202,11 @@ def newest_in_journal(tail: bytes, generation: int, table: str, key: str) -> tup
 
 
 def _read_at(path: Path, offset: int, length: int) -> bytes:
-    with open(path, "rb") as reading:
-        reading.seek(offset)
-        content = reading.read(length)
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        content = os.pread(descriptor, length, offset)
+    finally:
+        os.close(descriptor)
     if len(content) != length:
         raise Unknown("short")
     return content
