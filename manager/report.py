@@ -58,9 +58,9 @@ def gather(
             summaries = dict(summaries)
         # Loop times from the archive's month tallies; the follow-ups themselves only for what customers wrote.
         rows, records = store.followup_loops(first, last, words=trends is not None)
-        # Parsed one at a time as the figures are counted: three years' follow-ups as datetimes would be
-        # another 25 MiB beside their stored times.
-        times: Iterable[LoopTimes] = (LoopTimes.from_text(*row) for row in rows)
+        # Made one at a time as the figures are counted: three years' follow-ups as datetimes would be
+        # another 25 MiB beside their times kept as seconds.
+        times: Iterable[LoopTimes] = (LoopTimes(*moments) for moments in rows.moments())
     else:  # a console on another machine: the server does the reading
         summaries = store.daily_summaries(first, last)
         records = store.followup_records(first, last)

@@ -63,7 +63,7 @@ from shared.interactions import (
     still_waiting,
     view_for,
 )
-from shared.month_tallies import LoopRow, Tally
+from shared.month_tallies import LoopRow, LoopRows, Tally
 from shared.ratings import (
     DEFAULT_LIMITS,
     Channel,
@@ -716,9 +716,7 @@ class FeedbackStore:
             snapshot = tx.capture(QUEUE)
         return list((snapshot.parse().tables or {}).get("followups", {}).values())
 
-    def followup_loops(
-        self, since: date, until: date, *, words: bool = False
-    ) -> tuple[list[LoopRow], list[dict[str, Any]]]:
+    def followup_loops(self, since: date, until: date, *, words: bool = False) -> tuple[LoopRows, list[dict[str, Any]]]:
         """What a report needs of the follow-ups created in [since, until] (UTC days), as
         :meth:`each_followup_record` would give them: the loop times of the fell-short ones
         (``(created, claimed_at, resolved_at)`` as stored), and with ``words`` the stored follow-ups
@@ -730,7 +728,7 @@ class FeedbackStore:
         first, after = since.isoformat(), (until + timedelta(days=1)).isoformat()
         queued = [r for r in self._queue_records() if first <= r["created"] < after]
         seen = {record["id"] for record in queued}
-        loops = [_loop_row(record) for record in queued if FollowUp.kind_of(record) is FollowUpKind.FELL_SHORT]
+        loops = LoopRows(_loop_row(record) for record in queued if FollowUp.kind_of(record) is FollowUpKind.FELL_SHORT)
         written = [record for record in queued if month_tallies.has_words(record)] if words else []
         for path in sorted((self.root / "followups").glob("*.json")):
             if path.stem < first[:7]:
@@ -738,14 +736,14 @@ class FeedbackStore:
             name = f"followups/{path.stem}"
             tally, records = self._month_tally(name, "followups", first, after, month_tallies.count_followups, words)
             if records is None:
-                loops += [
+                loops.extend(
                     (created, claimed, resolved)
                     for id_, created, claimed, resolved, short in tally["loops"]
                     if short and id_ not in seen
-                ]
+                )
                 continue
             kept = [r for r in records.values() if first <= r["created"] < after and r["id"] not in seen]
-            loops += [_loop_row(r) for r in kept if FollowUp.kind_of(r) is FollowUpKind.FELL_SHORT]
+            loops.extend(_loop_row(r) for r in kept if FollowUp.kind_of(r) is FollowUpKind.FELL_SHORT)
             written += [r for r in kept if month_tallies.has_words(r)] if words else []
         return loops, written
 

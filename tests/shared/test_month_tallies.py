@@ -127,3 +127,17 @@ def test_a_deleted_tally_is_counted_again(store: FeedbackStore) -> None:
     shutil.rmtree(store.root / month_tallies.FOLDER)
     assert figures(store) == honest
     assert tally_file(store, "views/2026-01").exists()
+
+
+def test_loop_rows_keep_each_time_to_the_microsecond_and_not_yet_as_none() -> None:
+    from datetime import UTC, datetime
+
+    from shared.month_tallies import LoopRows
+
+    rows = LoopRows([("2026-11-02T09:00:00.123456+00:00", None, "2026-11-02T10:30:00+00:00")])
+    rows.extend([("2026-11-03T23:59:59.999999+00:00", "2026-11-04T00:00:01+00:00", None)])
+    assert len(rows) == 2
+    assert list(rows.moments()) == [
+        (datetime(2026, 11, 2, 9, 0, 0, 123456, UTC), None, datetime(2026, 11, 2, 10, 30, tzinfo=UTC)),
+        (datetime(2026, 11, 3, 23, 59, 59, 999999, UTC), datetime(2026, 11, 4, 0, 0, 1, tzinfo=UTC), None),
+    ]
