@@ -410,11 +410,12 @@ def bench_duplicates(year: Year) -> list[tuple[str, float, float]]:
 
 COLLIDER = """
 import sqlite3, sys, time
-kind, target, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+kind, target, rounds, start_at = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 waits = []
 if kind == "store":
     from shared.store import FeedbackStore
     store = FeedbackStore(target)
+    time.sleep(max(start_at - time.time(), 0))  # both at once, whatever either took to start
     for _ in range(rounds):
         started = time.perf_counter()
         with store.transaction():
@@ -423,6 +424,7 @@ if kind == "store":
         time.sleep(0.0005)
 else:
     db = sqlite3.connect(target, isolation_level=None, timeout=10)
+    time.sleep(max(start_at - time.time(), 0))
     for _ in range(rounds):
         started = time.perf_counter()
         db.execute("BEGIN IMMEDIATE")
@@ -437,9 +439,10 @@ print(waits[len(waits) // 2] * 1e3, waits[int(len(waits) * 0.9)] * 1e3)
 
 def collision_ms(kind: str, target: Path, rounds: int = 300) -> float:
     """Two processes taking the lock in turn, each holding it 1 ms: the 90th percentile wait."""
+    start_at = time.time() + 2.0  # both started and ready by then: they collide from their first round
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", COLLIDER, kind, str(target), str(rounds)],
+            [sys.executable, "-c", COLLIDER, kind, str(target), str(rounds), str(start_at)],
             stdout=subprocess.PIPE,
             text=True,
             cwd=ROOT,

@@ -77,6 +77,7 @@ META_TABLE = "_meta"
 COMPACT_AFTER = 512
 COMPACT_BYTES = 1 << 16  # a journal this large is folded after fewer lines (a batch of thousands is one line)
 SEARCHED_UNTIL_PARSED = 1 << 15  # a file smaller than this is parsed when asked twice (see find_by_id)
+_META_MARK = b'"' + META_TABLE.encode() + b'":{"file":{"generation":'  # how a file this store wrote ends
 META_TAIL = 256  # the last bytes of a file, which hold its ``_meta`` table (see _prepare_blind)
 PARSED_BYTES_PER_BYTE = 4
 STORAGE_OVERHEAD = 2048  # what a storage costs with nothing cached (so their number is bounded too)
@@ -560,8 +561,10 @@ class DurableJSONStorage(Storage):
         if places is None:
             return self.table(table).get(key)
         if not places:
-            # Absent, unless written in another form than orjson's compact one (``"key": {``: another tool).
-            return self.table(table).get(key) if orjson.dumps(key) in content else None
+            # Absent, unless written in another form than orjson's compact one (``"key": {``: another tool;
+            # a file this store wrote ends with its generation, and is searched no further).
+            written_here = _META_MARK in content[-META_TAIL:]
+            return self.table(table).get(key) if not written_here and orjson.dumps(key) in content else None
         ones = []
         for at in places:
             document = _decode_at(content, at + len(needle) - 1)
