@@ -152,7 +152,7 @@ class DurableJSONStorage(Storage):
         self._owed: FolderSyncs | None = None
         self._searched = False
         self._lineage = 0  # changes on every full load or write: a mark of another lineage is unknown
-        self._blind: tuple[Any, Any] | None = None  # the stats after this process's last blind append
+        self._blind: tuple[FileStat | None, FileStat | None] | None = None  # the stats after its last blind append
         self._blind_lines = 0  # journal lines then (a fold is due after COMPACT_AFTER)
 
     def read(self) -> Tables | None:
