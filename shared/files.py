@@ -422,6 +422,7 @@ class StoreFiles:
         return {"revision": 0, "recent": []}
 
     def _refresh_caches(self) -> None:
+        self._audits.round += 1  # the second guard: each cached file is checked on its next read
         if self._seen_epoch is None and not self._storages and self._first_look():
             return
         state = self._read_revision_file()
@@ -431,7 +432,6 @@ class StoreFiles:
             epoch = secrets.token_hex(8)
             state = {"epoch": epoch, "revision": 0, "recent": []}
         self._revision_state = state
-        self._audits.round += 1  # the second guard: each cached file is checked on its next read
         if self._seen_epoch == epoch and state["revision"] == self._seen_revision:
             return
         changed = None if self._seen_epoch != epoch else self.changed_files(self._seen_revision or 0)
@@ -457,7 +457,6 @@ class StoreFiles:
         if head is None:
             return False
         self._revision_state = {}  # unknown until read (see _announce)
-        self._audits.round += 1
         self._seen_epoch, self._seen_revision = head[1].decode(), int(head[2])
         return True
 
@@ -597,9 +596,7 @@ class FileLock:
             if self._waiting is None:
                 self._waiting = os.open(self.waiting_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
             fcntl.flock(self._waiting, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        except OSError:
+        except OSError:  # held by a waiter (BlockingIOError), or cannot be told
             return True
         fcntl.flock(self._waiting, fcntl.LOCK_UN)
         return False

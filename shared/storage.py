@@ -77,7 +77,8 @@ META_TABLE = "_meta"
 COMPACT_AFTER = 512
 COMPACT_BYTES = 1 << 16  # a journal this large is folded after fewer lines (a batch of thousands is one line)
 SEARCHED_UNTIL_PARSED = 1 << 15  # a file smaller than this is parsed when asked twice (see find_by_id)
-_META_MARK = b'"' + META_TABLE.encode() + b'":{"file":{"generation":'  # how a file this store wrote ends
+_META_KEY = b'"' + META_TABLE.encode() + b'":'  # where a file's ``_meta`` table begins (written last)
+_META_MARK = _META_KEY + b'{"file":{"generation":'  # how a file this store wrote ends
 META_TAIL = 256  # the last bytes of a file, which hold its ``_meta`` table (see _prepare_blind)
 PARSED_BYTES_PER_BYTE = 4
 STORAGE_OVERHEAD = 2048  # what a storage costs with nothing cached (so their number is bounded too)
@@ -334,7 +335,7 @@ class DurableJSONStorage(Storage):
         try:
             stat = os.fstat(descriptor)
             tail = os.pread(descriptor, META_TAIL, max(stat.st_size - META_TAIL, 0))
-            if stat.st_size > META_TAIL and b'"' + META_TABLE.encode() + b'":' not in tail:
+            if stat.st_size > META_TAIL and _META_KEY not in tail:
                 if stat.st_size >= offsets.OFFSETS_FROM:
                     return False
                 tail = os.pread(descriptor, stat.st_size, 0)  # maybe no _meta at all (generation 0): all of it
@@ -462,7 +463,7 @@ class DurableJSONStorage(Storage):
         """
         known = self._cached is not None and self._owed is None and not self._stale
         if known and self.audits is not None and self._audited == self.audits.round and self._file_stat:
-            return [*self._file_stat, *(self._journal_stat or (0, 0, 0))]
+            return signature_of(self._file_stat, self._journal_stat)
         return storage_signature(self.path)
 
     def changes_after(self, mark: JournalMark | None) -> tuple[JournalMark, list[tuple[str, Changes]] | None]:
@@ -783,8 +784,7 @@ class Snapshot:
     @property
     def signature(self) -> list[int] | None:
         """:func:`storage_signature` of the version read."""
-        signature = [*(self.stats[0] or (0, 0, 0)), *(self.stats[1] or (0, 0, 0))]
-        return signature if any(signature) else None
+        return signature_of(*self.stats)
 
     def parse(self) -> Parsed:
         """The tables, the journal replayed over the file (:class:`StoreCorrupt` if either is damaged)."""
@@ -823,7 +823,7 @@ def _decode_at(content: bytes, start: int) -> Any:
 
 def _generation_in(content: bytes) -> int | None:
     """The generation a file's ``_meta`` table names (it is written last), 0 without one; None if unsure."""
-    at = content.rfind(b'"' + META_TABLE.encode() + b'":')
+    at = content.rfind(_META_KEY)
     if at < 0:
         return 0
     try:
@@ -846,35 +846,34 @@ def _parse_line(line: bytes) -> tuple[Any, list[tuple[str, dict[str, Any], list[
 
 
 def read_whole(path: Path) -> bytes:
-    """A file's bytes in four system calls (``Path.read_bytes`` makes nine): a read of a regular file
-    returns fewer bytes than asked only at its end, so one read of its size and one more byte is all."""
+    """A file's bytes in four system calls (``Path.read_bytes`` makes nine)."""
+    return _read_with_stat(path)[0]
+
+
+def _read_with_stat(path: Path) -> tuple[bytes, FileStat]:
+    """A file's bytes and the (inode, size, mtime) of the file read: a read of a regular file returns
+    fewer bytes than asked only at its end, so one read of its size and one more byte is all."""
     descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        wanted = os.fstat(descriptor).st_size + 1
+        stat = os.fstat(descriptor)
+        wanted = stat.st_size + 1
         content = os.read(descriptor, wanted)
         if len(content) == wanted:  # it grew since the stat: the rest, to its end
             content += b"".join(iter(lambda: os.read(descriptor, 1 << 20), b""))
-        return content
+        return content, (stat.st_ino, stat.st_size, stat.st_mtime_ns)
     finally:
         os.close(descriptor)
 
 
 def _bytes_of(path: Path) -> bytes | None:
     """A data file's bytes; None if it does not exist, :class:`StoreCorrupt` if it cannot be read."""
-    try:
-        return read_whole(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as error:
-        raise StoreCorrupt(path, error.strerror or str(error)) from error
+    return _bytes_and_stat_of(path)[0]
 
 
 def _bytes_and_stat_of(path: Path) -> tuple[bytes | None, FileStat | None]:
     """:func:`_bytes_of` and the (inode, size, mtime) of the file read."""
     try:
-        with path.open("rb") as opened:
-            stat = os.fstat(opened.fileno())
-            return opened.read(), (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        return _read_with_stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None, None
     except OSError as error:
@@ -926,7 +925,12 @@ def storage_signature(path: Path) -> list[int] | None:
 
     Atomic replaces give the file a new inode, appends grow the journal.
     """
-    signature = [*(_stat_of(path) or (0, 0, 0)), *(_stat_of(journal_of(path)) or (0, 0, 0))]
+    return signature_of(_stat_of(path), _stat_of(journal_of(path)))
+
+
+def signature_of(file_stat: FileStat | None, journal_stat: FileStat | None) -> list[int] | None:
+    """:func:`storage_signature` from the two stats (None for a file that does not exist)."""
+    signature = [*(file_stat or (0, 0, 0)), *(journal_stat or (0, 0, 0))]
     return signature if any(signature) else None
 
 
