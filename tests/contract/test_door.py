@@ -131,7 +131,8 @@ def test_statistics_read_the_same_counts(backend: Backend) -> None:
     summaries = backend.door.daily_summaries(day - timedelta(days=1), day + timedelta(days=1))
     below = sum(hour.get(counter_key("outcome", "below"), 0) for hour in summaries[day.isoformat()].values())
     assert below >= 1
-    records = backend.door.followup_records(day, day)
+    # The follow-up opens when it is recorded, which may be the next UTC day (a run just after midnight).
+    records = backend.door.followup_records(day, day + timedelta(days=1))
     assert followup_id in {record["id"] for record in records}
 
 
