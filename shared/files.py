@@ -34,6 +34,7 @@ import orjson
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
+from shared import offsets
 from shared.private_files import FILE_MODE, private_folder
 from shared.storage import (
     Audits,
@@ -173,11 +174,21 @@ class Transaction:
         return self._files._storage(f"{name}.json").changes_after(mark)
 
     def find_by_id(
-        self, name: str, table: str, key: str, *, check: Callable[[dict[str, Any]], bool] | None = None
+        self,
+        name: str,
+        table: str,
+        key: str,
+        *,
+        check: Callable[[dict[str, Any]], bool] | None = None,
+        index: bool = False,
     ) -> dict[str, Any] | None:
         """One document of ``<name>.json`` whose ``id`` is its key (or that passes ``check``), parsing only
-        it if the file is not cached (see :meth:`DurableJSONStorage.find_by_id`)."""
-        return self._files._storage(f"{name}.json").find_by_id(table, key, check=check)
+        it if the file is not cached (see :meth:`DurableJSONStorage.find_by_id`). ``index``: the file is
+        an id index's shard, asked on every write: a large one is read by its offsets, never searched."""
+        storage = self._files._storage(f"{name}.json")
+        if index:
+            return storage.find_by_id(table, key, check=check, offsets_from=offsets.INDEX_FROM)
+        return storage.find_by_id(table, key, check=check)
 
     # -- shared.door.ChannelData: a channel's collections are files of the data folder ---------
 

@@ -5,7 +5,10 @@ and search all of it (17 ms) to parse one record. Beside such a file (``ratings/
 lies ``ratings/2026/.2026-11-24.json.at``: each document's key (by CRC-32) and where its newest
 version lies, in the file or its journal, made from the bytes of one version of the two. A lookup
 reads the sorted hashes (4 bytes a document, checked against their CRC) and one record; the journal
-lines appended since are searched for the key (a day that is over has none).
+lines appended since are searched for the key (a day that is over has none), up to a bound.
+The id index's shards have them from ``INDEX_FROM`` (32 KiB): every flag asks one for an id it has
+never seen, and a shard grows with history (300 KB of UUIDs at three years), so searching it would
+make each answer cost more every year.
 :meth:`shared.storage.DurableJSONStorage.find_by_id` makes and writes them when it had to read a
 large file whole.
 
@@ -33,6 +36,8 @@ from typing import Any
 import orjson
 
 OFFSETS_FROM = 1 << 20  # a file smaller than this is searched whole (reading 1 MB costs ~0.2 ms)
+INDEX_FROM = 1 << 15  # an id index's shard this large is read by its offsets too (asked on every write)
+TAIL_LEAST = 1 << 16  # journal bytes searched after the offsets before they are made anew, at the least
 HEADER_MOST = 4096
 _SLOT = struct.Struct("<QI")  # (offset << 1 | in the journal, length)
 _META = "_meta"
@@ -166,13 +171,18 @@ def _lines(logged: bytes) -> list[tuple[bytes, int]]:
 
 def _journal_tail(journal: Path, header: dict[str, Any]) -> bytes:
     """The journal's lines appended since the offsets were made (raises :class:`Unknown` if it was cut or
-    replaced, or grew as large as what the offsets cover: making them anew is then cheaper than searching)."""
+    replaced, or grew past ``TAIL_LEAST`` and an eighth of the file: every lookup searches these bytes,
+    so they are bounded, and making the offsets anew, once, costs a read of the file).
+
+    An id shard of years (300 KB) gains a line a flag: its lookups search at most 64 KiB of them
+    however long the history. A busy day of 15 MB is searched up to 2 MB before it is read again.
+    """
     now, then, whole = _stat(journal), header["journal"], int(header["whole"])
     if now == then:
         return b""
     if then[0] and (now[0] != then[0] or now[1] < whole):
         raise Unknown("journal replaced")
-    if now[1] - whole > max(OFFSETS_FROM, header["file"][1] + whole):
+    if now[1] - whole > max(TAIL_LEAST, header["file"][1] // 8):
         raise Unknown("journal grew")
     return _read_at(journal, whole, now[1] - whole)
 

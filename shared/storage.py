@@ -344,16 +344,16 @@ class DurableJSONStorage(Storage):
         finally:
             os.close(descriptor)
         generation = _generation_in(tail)
-        try:
-            journal = self._journal_bytes() or b""
-        except StoreCorrupt:
-            return False
-        valid = journal.rfind(b"\n") + 1  # a torn last piece (never acknowledged) is cut by the append
         if generation is None:
+            return False
+        try:
+            # (a torn last piece, never acknowledged, is cut by the append)
+            valid, lines = _journal_end(self.journal_path)
+        except StoreCorrupt:
             return False
         self._generation = generation
         self._journal_valid_size = valid
-        self._blind_lines = journal.count(b"\n")
+        self._blind_lines = lines
         self._file_stat = stat.st_ino, stat.st_size, stat.st_mtime_ns
         return not self._blind_due()
 
@@ -515,7 +515,12 @@ class DurableJSONStorage(Storage):
         self.write(tables, syncs=syncs)
 
     def find_by_id(
-        self, table: str, key: str, *, check: Callable[[dict[str, Any]], bool] | None = None
+        self,
+        table: str,
+        key: str,
+        *,
+        check: Callable[[dict[str, Any]], bool] | None = None,
+        offsets_from: int | None = None,
     ) -> dict[str, Any] | None:
         """One document of a table whose documents carry their key as ``id``, without parsing the
         whole file when it is not parsed already.
@@ -531,14 +536,16 @@ class DurableJSONStorage(Storage):
         over, each lookup costing more as history grows. A file of ``OFFSETS_FROM`` bytes or more is
         not searched: the offsets beside it say where the document lies (:mod:`shared.offsets`).
         ``check``: how to tell the document found is the one, for documents without an ``id`` (the
-        id index's entries, whose shape no other object in their file has).
+        id index's entries, whose shape no other object in their file has). ``offsets_from`` (by
+        default ``OFFSETS_FROM``): an id index, asked for a new id on every write, passes ``INDEX_FROM``,
+        so no lookup of it searches a file that grows with history.
         """
         if self._cached is not None:
             return self.table(table).get(key)
         size = (_stat_of(self.path) or (0, 0, 0))[1]
         if self._searched and size + (_stat_of(self.journal_path) or (0, 0, 0))[1] < SEARCHED_UNTIL_PARSED:
             return self.table(table).get(key)  # a second look at a small file: parsed once, then a lookup
-        if size >= offsets.OFFSETS_FROM:
+        if size >= (offsets.OFFSETS_FROM if offsets_from is None else offsets_from):
             return self._find_by_offsets(table, key, check or (lambda document: document.get("id") == key))
         self._searched = True
         needle = orjson.dumps(key) + b":{"
@@ -861,6 +868,35 @@ def _read_with_stat(path: Path) -> tuple[bytes, FileStat]:
         if len(content) == wanted:  # it grew since the stat: the rest, to its end
             content += b"".join(iter(lambda: os.read(descriptor, 1 << 20), b""))
         return content, (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    finally:
+        os.close(descriptor)
+
+
+def _journal_end(path: Path) -> tuple[int, int]:
+    """Where a journal's last whole line ends, and its lines: all of them in a journal under ``COMPACT_BYTES``,
+    where their count decides a fold (see ``_blind_due``); a larger one is read only from its end back to its
+    last newline, and its count is ``COMPACT_AFTER`` (enough to say). A writer appending to a shard of years
+    never reads the shard's journal whole. ``(0, 0)`` for none; :class:`StoreCorrupt` if it cannot be read."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0, 0
+    except OSError as error:
+        raise StoreCorrupt(path, error.strerror or str(error)) from error
+    try:
+        end = os.fstat(descriptor).st_size
+        if end < COMPACT_BYTES:
+            content = os.pread(descriptor, end, 0)
+            return content.rfind(b"\n") + 1, content.count(b"\n")
+        while end > 0:  # a torn batch may be longer than one piece
+            start = max(end - COMPACT_BYTES, 0)
+            newline = os.pread(descriptor, end - start, start).rfind(b"\n")
+            if newline >= 0:
+                return start + newline + 1, COMPACT_AFTER
+            end = start
+        return 0, 0
+    except OSError as error:
+        raise StoreCorrupt(path, error.strerror or str(error)) from error
     finally:
         os.close(descriptor)
 

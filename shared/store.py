@@ -552,7 +552,7 @@ class FeedbackStore:
         Found in the shard's bytes when the shard is not parsed yet: a fresh process asking once
         about an id parses one entry, not the shard's thousands.
         """
-        entry = tx.find_by_id(_id_shard(rating_id), "ids", rating_id, check=_is_index_entry)
+        entry = tx.find_by_id(_id_shard(rating_id), "ids", rating_id, check=_is_index_entry, index=True)
         return None if entry is None else dict(entry)
 
     def _mark_followed_up(self, tx: Transaction, rating: Rating) -> None:
@@ -961,7 +961,9 @@ class FeedbackStore:
 
     def _archived_month(self, tx: Transaction, followup_id: str) -> str | None:
         """The month whose archive holds this follow-up, as the follow-up id index says (None: not indexed)."""
-        entry = tx.find_by_id(_followup_shard(followup_id), "followups", followup_id, check=_is_archive_entry)
+        entry = tx.find_by_id(
+            _followup_shard(followup_id), "followups", followup_id, check=_is_archive_entry, index=True
+        )
         return None if entry is None else str(entry["month"])
 
     def _followup_index_start(self, tx: Transaction) -> str | None:

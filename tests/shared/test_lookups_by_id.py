@@ -8,17 +8,27 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from shared import files, offsets
+from shared import files, offsets, storage
 from shared.followups import FollowUpStatus, Resolution
 from shared.ratings import Channel, Rating
 from shared.storage import DurableJSONStorage
-from shared.store import FOLLOWUP_IDS, FOLLOWUP_INDEX_START, FeedbackStore, _followup_shard, month_name
+from shared.store import (
+    FOLLOWED_UP,
+    FOLLOWUP_IDS,
+    FOLLOWUP_INDEX_START,
+    FeedbackStore,
+    _followup_shard,
+    _id_shard,
+    month_name,
+)
 from tests.clocks import FakeClock
 
 MakeRating = Callable[..., Rating]
@@ -246,3 +256,66 @@ def test_storage_find_by_id_needs_no_id_field_with_a_check(tmp_path: Path) -> No
     assert DurableJSONStorage(path).find_by_id("ids", "a", check=is_entry) == {"day": "2026-11-23"}
     assert DurableJSONStorage(path).find_by_id("ids", "ids", check=is_entry) == {"day": "2026-11-24"}
     assert DurableJSONStorage(path).find_by_id("ids", "_meta", check=is_entry) is None
+
+
+def an_id_in_shard(shard: str, label: str) -> str:
+    """A new UUID that the id index keeps in ``shard`` (``ids/NNN``)."""
+    while _id_shard(rating_id := str(uuid.uuid5(uuid.NAMESPACE_URL, f"{label}-{uuid.uuid4()}"))) != shard:
+        pass
+    return rating_id
+
+
+def test_a_flag_reads_a_years_shard_of_the_id_index_by_its_offsets_not_whole(
+    store: FeedbackStore, make_rating: MakeRating, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shard of years of ids (thousands of UUIDs) is asked for every new id: read whole, each answer
+    would cost more every year. The first lookup makes its offsets; the next read none of it."""
+    seen = make_rating("below", id=str(uuid.uuid4()))
+    store.record_rating(seen)
+    shard = _id_shard(seen.id)
+    path = store.root / f"{shard}.json"
+    history = {an_id_in_shard(shard, "old"): {"day": "2025-03-01", FOLLOWED_UP: 0} for _ in range(600)}
+    DurableJSONStorage(path).write({"ids": {**history, **(DurableJSONStorage(path).read() or {})["ids"]}})
+    assert path.stat().st_size > offsets.INDEX_FROM
+    FeedbackStore(store.root).record_rating(make_rating("below", id=an_id_in_shard(shard, "first")))
+    assert offsets.sidecar(path).exists()
+
+    read: list[Path] = []
+    for name in ("read_whole", "_bytes_of"):  # every whole read of a file and of a journal
+        real = getattr(storage, name)
+        monkeypatch.setattr(storage, name, lambda file, real=real: read.append(Path(file)) or real(file))
+    fresh = FeedbackStore(store.root)
+    assert not fresh.record_rating(make_rating("below", id=an_id_in_shard(shard, "new"))).duplicate
+    assert fresh.record_rating(make_rating("below", id=seen.id)).duplicate  # in the file
+    old = next(iter(history))
+    with fresh.transaction() as tx:
+        assert fresh._index_entry(tx, old) == {"day": "2025-03-01", FOLLOWED_UP: 0}  # in the file, years ago
+    assert not [file for file in read if file.name.startswith(path.name)]  # neither the shard nor its journal
+
+
+def test_a_journal_grown_past_its_offsets_bound_makes_them_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines appended after the offsets are searched on every lookup: past ``TAIL_LEAST`` (and an eighth of
+    the file) the offsets are made again, so that search stays bounded however long the file is used."""
+    monkeypatch.setattr(offsets, "TAIL_LEAST", 2_000)
+    path = tmp_path / "ids.json"
+    writer = DurableJSONStorage(path)
+    writer.write({"ids": {f"old-{n}": {"day": "2026-01-01"} for n in range(100)}})
+
+    def find(key: str) -> dict[str, Any] | None:
+        return DurableJSONStorage(path).find_by_id("ids", key, check=lambda entry: "day" in entry, offsets_from=1)
+
+    assert find("old-7") == {"day": "2026-01-01"}
+    made = offsets.sidecar(path).read_bytes()
+    writer.append("ids", {"new-1": {"day": "2026-11-24"}})
+    assert find("new-1") == {"day": "2026-11-24"}  # searched in the journal's tail
+    assert offsets.sidecar(path).read_bytes() == made
+    for n in range(2, 60):
+        writer.append("ids", {f"new-{n}": {"day": "2026-11-24"}})
+    with pytest.raises(offsets.Unknown, match="journal grew"):
+        offsets.find(path, path.with_name("ids.json.log"), "ids", "new-1", lambda entry: True)
+    assert find("new-1") == {"day": "2026-11-24"} and find("new-59") == {"day": "2026-11-24"}
+    assert find("never") is None and find("old-99") == {"day": "2026-01-01"}
+    assert offsets.sidecar(path).read_bytes() != made  # made anew: the journal's lines are in them now
+    assert offsets.find(path, path.with_name("ids.json.log"), "ids", "new-59", lambda entry: True) is not None

@@ -202,6 +202,30 @@ def test_a_writer_that_never_read_the_file_appends_without_parsing_it(
     assert reopened(path) == {"ids": {"old1": {"n": 1}, "old2": {"n": 2}, "new": {"n": 9}}}
 
 
+def test_a_blind_writer_reads_a_long_journal_only_from_its_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shard of years has a journal of hundreds of KB: a writer that never read it learns where its last
+    whole line ends from its last bytes (further back when a torn batch is longer than one piece)."""
+    monkeypatch.setattr(storage, "COMPACT_BYTES", 100)
+    path = tmp_path / "shard.json"
+    DurableJSONStorage(path).write({"ids": {f"old{n}": {"n": "x" * 50} for n in range(100)}})
+    earlier = DurableJSONStorage(path)
+    for n in range(20):
+        earlier.append("ids", {f"new{n}": {"n": n}})
+    with path.with_name("shard.json.log").open("ab") as torn:
+        torn.write(b'{"g":1,"t":"ids","d":{"torn":"' + b"y" * 350)  # a batch cut by a kill: 3 pieces long
+    never_parsed(monkeypatch)
+    monkeypatch.setattr(storage, "_bytes_of", lambda file: pytest.fail(f"{file} read whole"))
+    DurableJSONStorage(path).append("ids", {"last": {"n": 99}})
+    monkeypatch.undo()
+    assert reopened(path) == {
+        "ids": {
+            **{f"old{n}": {"n": "x" * 50} for n in range(100)},
+            **{f"new{n}": {"n": n} for n in range(20)},
+            "last": {"n": 99},
+        }
+    }
+
+
 def test_a_file_written_without_a_generation_is_appended_to_blind_as_generation_zero(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
