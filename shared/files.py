@@ -196,9 +196,13 @@ class Transaction:
         self, name: str, table: str, key: str, *, check: Callable[[dict[str, Any]], bool] | None = None
     ) -> dict[str, Any] | None:
         """A copy of one document of ``<name>.json``, or None. With ``check`` (how to tell the document
-        is the one), a file not parsed yet is searched for it, not parsed (see :meth:`find_by_id`)."""
+        is the one), a file not parsed yet is looked up, not parsed: a small one searched, a large one
+        (an SMS shard of months of texts, asked on every text) by its offsets (see :meth:`find_by_id`)."""
         storage = self._files._storage(f"{name}.json")
-        found = storage.table(table).get(key) if check is None else storage.find_by_id(table, key, check=check)
+        if check is None:
+            found = storage.table(table).get(key)
+        else:
+            found = storage.find_by_id(table, key, check=check, offsets_from=offsets.INDEX_FROM)
         return None if found is None else dict(found)
 
     def erase(self, name: str, changes: dict[str, Changes]) -> None:

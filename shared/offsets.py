@@ -2,13 +2,15 @@
 
 A day of 50,000 answers is a 15 MB file: a fresh process asked about one repeated id would read
 and search all of it (17 ms) to parse one record. Beside such a file (``ratings/2026/2026-11-24.json``)
-lies ``ratings/2026/.2026-11-24.json.at``: each document's key (by CRC-32) and where its newest
-version lies, in the file or its journal, made from the bytes of one version of the two. A lookup
+lies ``ratings/2026/.2026-11-24.json.at``: each document's table and key (by CRC-32) and where its
+newest version lies, in the file or its journal, made from the bytes of one version of the two. A lookup
 reads the sorted hashes (4 bytes a document, checked against their CRC) and one record; the journal
 lines appended since are searched for the key (a day that is over has none), up to a bound.
-The id index's shards have them from ``INDEX_FROM`` (32 KiB): every flag asks one for an id it has
-never seen, and a shard grows with history (300 KB of UUIDs at three years), so searching it would
-make each answer cost more every year.
+The id index's shards and the SMS numbers' shards have them from ``INDEX_FROM`` (32 KiB): every flag
+asks one for an id it has never seen, every text its number's shard three times, and a shard grows
+with history (300 KB of UUIDs at three years), so searching it would make each answer cost more
+every year. Their journals' lines may change two tables at once (a number and its message) or delete
+documents: both are counted.
 :meth:`shared.storage.DurableJSONStorage.find_by_id` makes and writes them when it had to read a
 large file whole.
 
@@ -36,7 +38,8 @@ from typing import Any
 import orjson
 
 OFFSETS_FROM = 1 << 20  # a file smaller than this is searched whole (reading 1 MB costs ~0.2 ms)
-INDEX_FROM = 1 << 15  # an id index's shard this large is read by its offsets too (asked on every write)
+INDEX_FROM = 1 << 15  # a shard this large (of the id index, of SMS numbers: asked on every write) has offsets too
+EVERY_TABLE = "*"  # the header's mark of offsets that cover every table of their file
 TAIL_LEAST = 1 << 16  # journal bytes searched after the offsets before they are made anew, at the least
 HEADER_MOST = 4096
 _SLOT = struct.Struct("<QI")  # (offset << 1 | in the journal, length)
@@ -60,8 +63,8 @@ def find(
         with open(sidecar(path), "rb") as opened, mmap.mmap(opened.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
             end = mapped.find(b"\n", 0, HEADER_MOST)
             header = orjson.loads(mapped[:end])
-            if header["table"] != table or header["file"] != _stat(path):
-                raise Unknown("stale")
+            if header.get("tables") != EVERY_TABLE or header["file"] != _stat(path):
+                raise Unknown("stale")  # (or of one table only, as the offsets once were: made anew)
             found = newest_in_journal(_journal_tail(journal, header), header["generation"], table, key)
             if found is not None:
                 return found[0]
@@ -70,7 +73,7 @@ def find(
             if len(mapped) != slots + _SLOT.size * count:
                 raise Unknown("short")
             with memoryview(mapped)[end + 1 : slots] as block, block.cast("I") as hashes:
-                wanted = zlib.crc32(key.encode())
+                wanted = _hash(table, key)
                 at = bisect_left(hashes, wanted)
                 if at < count and hashes[at] == wanted:
                     place, length = _SLOT.unpack_from(mapped, slots + _SLOT.size * at)
@@ -87,9 +90,12 @@ def find(
         raise Unknown("unreadable") from None
 
 
-def make(path: Path, journal: Path, table: str) -> bytes | None:
-    """The offsets of ``path`` and its journal as they are now (read under the store's lock), or None
-    when the bytes are not exactly what the arithmetic expects (lookups then read the file)."""
+def make(path: Path, journal: Path) -> bytes | None:
+    """The offsets of every table of ``path`` and its journal as they are now (read under the store's lock),
+    or None when the bytes are not exactly what the arithmetic expects (lookups then read the file).
+
+    Every table, not only the one asked: a text asks its number's shard for the number, the message
+    and the day's sweep mark, and offsets of one table would be made anew for each in turn."""
     file_stat, journal_stat = _stat(path), _stat(journal)
     try:
         content = path.read_bytes()
@@ -98,21 +104,33 @@ def make(path: Path, journal: Path, table: str) -> bytes | None:
         return None
     if file_stat != _stat(path) or journal_stat != _stat(journal):
         return None
-    made = _places(content, logged, table)
+    made = _places(content, logged)
     if made is None:
         return None
     generation, places = made
-    ordered = sorted((zlib.crc32(key.encode()), slot) for key, slot in places.items())
+    ordered = sorted((_hash(table, key), slot) for (table, key), slot in places.items())
     # Where the next line will start: a torn last piece is cut before it is written.
     whole = logged.rfind(b"\n") + 1
-    header = {"table": table, "file": file_stat, "journal": journal_stat, "whole": whole, "generation": generation}
+    header = {
+        "tables": EVERY_TABLE,
+        "file": file_stat,
+        "journal": journal_stat,
+        "whole": whole,
+        "generation": generation,
+    }
     hashes = array("I", (hashed for hashed, _ in ordered)).tobytes()
     slots = b"".join(_SLOT.pack(*slot) for _, slot in ordered)
     return orjson.dumps({**header, "count": len(ordered), "hashes": zlib.crc32(hashes)}) + b"\n" + hashes + slots
 
 
-def _places(content: bytes, logged: bytes, table: str) -> tuple[int, dict[str, tuple[int, int]]] | None:
-    """The file's generation, and where each document of ``table`` lies: ``(offset << 1 | journal, length)``."""
+def _hash(table: str, key: str) -> int:
+    """A document's hash in the offsets: its key's CRC-32, continued from its table's name."""
+    return zlib.crc32(key.encode(), zlib.crc32(table.encode() + b"\0"))
+
+
+def _places(content: bytes, logged: bytes) -> tuple[int, dict[tuple[str, str], tuple[int, int]]] | None:
+    """The file's generation, and where each document of each table lies: ``(offset << 1 | journal, length)``
+    by ``(table, key)`` (not the file's own ``_meta``)."""
     try:
         data = orjson.loads(content)
     except orjson.JSONDecodeError:
@@ -120,14 +138,14 @@ def _places(content: bytes, logged: bytes, table: str) -> tuple[int, dict[str, t
     if not isinstance(data, dict) or orjson.dumps(data) != content:
         return None  # not the compact form these offsets are counted in
     generation = data.get(_META, {}).get("file", {}).get("generation", 0)
-    places: dict[str, tuple[int, int]] = {}
+    places: dict[tuple[str, str], tuple[int, int]] = {}
     position = 1  # after the file's "{"
     for name, documents in data.items():
         if not isinstance(documents, dict):
             return None
         position += len(orjson.dumps(name)) + 1  # "name":
-        if name == table:
-            _count(documents, position + 1, places, 0)
+        if name != _META:
+            _count(name, documents, position + 1, places, 0)
         position += len(orjson.dumps(documents)) + 1  # the table, then "," or the file's "}"
     for line, start in _lines(logged):
         try:
@@ -138,25 +156,57 @@ def _places(content: bytes, logged: bytes, table: str) -> tuple[int, dict[str, t
             return None
         if entry.get("g") != generation:
             continue  # a line replay ignores
-        if "t" not in entry or "x" in entry or set(entry) - {"w"} != {"g", "t", "d"}:  # w: the log's tag, last
-            if entry.get("t") == table or any(part[0] == table for part in entry.get("m", [])):
-                return None  # deletions and multi-table lines are not counted: read the file
-            continue
-        if entry["t"] != table or not isinstance(entry["d"], dict):
-            continue
-        prefix = b'{"g":' + orjson.dumps(entry["g"]) + b',"t":' + orjson.dumps(entry["t"]) + b',"d":{'
-        if not line.startswith(prefix):
+        parts = _parts_of(entry, line)
+        if parts is None:
             return None
-        _count(entry["d"], start + len(prefix), places, 1)
+        for name, documents, deleted, at in parts:
+            _count(name, documents, start + at, places, 1)
+            for key in deleted:  # after the upserts, as a replay applies them
+                places.pop((name, key), None)
     return generation, places
 
 
-def _count(documents: dict[str, Any], position: int, places: dict[str, tuple[int, int]], journal: int) -> None:
-    """Note where each document starts (``position`` is just after its table's "{")."""
+def _parts_of(entry: dict[str, Any], line: bytes) -> list[tuple[str, dict[str, Any], list[str], int]] | None:
+    """A journal line's changes, each with where its documents start in the line (just after their "{"):
+    ``{"g":..,"t":..,"d":{..},"x":[..]}`` or ``{"g":..,"m":[[table,{..},[..]],..]}``, with the log's tag ``w``
+    last; None for any other shape (the offsets are then not made: the file is read)."""
+    shape = set(entry) - {"w"}
+    head = b'{"g":' + orjson.dumps(entry.get("g"))
+    if shape in ({"g", "t", "d"}, {"g", "t", "d", "x"}):
+        table, documents, deleted = entry["t"], entry["d"], entry.get("x", [])
+        prefix = head + b',"t":' + orjson.dumps(table) + b',"d":{'
+        if not (isinstance(table, str) and isinstance(documents, dict) and isinstance(deleted, list)):
+            return None
+        return [(table, documents, deleted, len(prefix))] if line.startswith(prefix) else None
+    if shape != {"g", "m"} or not isinstance(entry["m"], list) or not line.startswith(head + b',"m":['):
+        return None
+    parts, position = [], len(head) + len(b',"m":[')  # where the first part's "[" is
+    for part in entry["m"]:
+        if not (isinstance(part, list) and len(part) == 3 and isinstance(part[0], str)):
+            return None
+        table, documents, deleted = part
+        if not (isinstance(documents, dict) and isinstance(deleted, list)):
+            return None
+        at = position + 1 + len(orjson.dumps(table)) + 2  # after '["table",{'
+        if line[at - 2 : at] != b",{":
+            return None
+        parts.append((table, documents, deleted, at))
+        position += len(orjson.dumps(part)) + 1  # the part, then "," or "]"
+    return parts
+
+
+def _count(
+    table: str,
+    documents: dict[str, Any],
+    position: int,
+    places: dict[tuple[str, str], tuple[int, int]],
+    journal: int,
+) -> None:
+    """Note where each document of ``table`` starts (``position`` is just after the table's "{")."""
     for key, document in documents.items():
         position += len(orjson.dumps(key)) + 1  # "key":
         length = len(orjson.dumps(document))
-        places[key] = (position << 1 | journal, length)
+        places[table, key] = (position << 1 | journal, length)
         position += length + 1  # the document, then "," or "}"
 
 
@@ -189,26 +239,29 @@ def _journal_tail(journal: Path, header: dict[str, Any]) -> bytes:
 
 def newest_in_journal(tail: bytes, generation: int, table: str, key: str) -> tuple[dict[str, Any] | None] | None:
     """The key's newest version in journal lines of ``generation``: ``(document or None if deleted,)``, or None
-    if they do not mention it (raises ``ValueError``, ``KeyError`` or ``TypeError`` for a damaged line)."""
+    if they do not mention it (raises ``ValueError``, ``KeyError`` or ``TypeError`` for a damaged line).
+
+    Searched from the end: only the lines that name the key are parsed, newest first (a text's own
+    number, written a moment ago, is in the last lines of a journal of hundreds)."""
     needle = orjson.dumps(key)
-    if needle not in tail:
-        return None
-    found: tuple[dict[str, Any] | None] | None = None
-    for line, _ in _lines(tail):
-        if needle not in line:
-            continue
-        entry = orjson.loads(line)
-        if entry["g"] != generation:
-            continue
-        parts = entry["m"] if "m" in entry else [[entry["t"], entry["d"], entry.get("x", [])]]
-        for name, documents, deleted in parts:
-            if name != table:
-                continue
-            if key in documents:
-                found = (documents[key],)
-            if key in deleted:
-                found = (None,)
-    return found
+    whole = tail.rfind(b"\n") + 1  # a torn last piece was never acknowledged
+    at = tail.rfind(needle, 0, whole)
+    while at >= 0:
+        start = tail.rfind(b"\n", 0, at) + 1
+        entry = orjson.loads(tail[start : tail.index(b"\n", at)])
+        if entry["g"] == generation:
+            found: tuple[dict[str, Any] | None] | None = None
+            for name, documents, deleted in (
+                entry["m"] if "m" in entry else [[entry["t"], entry["d"], entry.get("x", [])]]
+            ):
+                if name == table and key in documents:
+                    found = (documents[key],)
+                if name == table and key in deleted:
+                    found = (None,)
+            if found is not None:
+                return found
+        at = tail.rfind(needle, 0, start)
+    return None
 
 
 def _read_at(path: Path, offset: int, length: int) -> bytes:

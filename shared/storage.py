@@ -358,7 +358,9 @@ class DurableJSONStorage(Storage):
         return not self._blind_due()
 
     def fold_if_due(self) -> None:
-        """Fold the journal into a new file once it holds ``COMPACT_AFTER`` changes and is as large as the file.
+        """Fold the journal into a new file once it is as large as the file and holds ``COMPACT_AFTER`` changes
+        or ``COMPACT_BYTES`` (a month's summaries gain a whole day's counts a text: 512 of them were 770 KB,
+        parsed again whenever the file was read afresh).
 
         The documents are safe in the journal already: folding may fail (a full disk) without failing
         the change; it is tried again after the next one.
@@ -368,7 +370,10 @@ class DurableJSONStorage(Storage):
                 with contextlib.suppress(StoreError):
                     self.write(self.read() or {})
             return
-        due = self._journal_entries >= COMPACT_AFTER and self._journal_valid_size >= (self._file_stat or (0, 0, 0))[1]
+        valid = self._journal_valid_size  # as large as the file, and many changes or a few large ones
+        due = valid >= (self._file_stat or (0, 0, 0))[1] and (
+            self._journal_entries >= COMPACT_AFTER or valid >= COMPACT_BYTES
+        )
         if due:
             with contextlib.suppress(StoreWriteError):
                 self.write(self._cached)
@@ -588,7 +593,7 @@ class DurableJSONStorage(Storage):
         again; when that fails too, the file is read whole the usual way."""
         with contextlib.suppress(offsets.Unknown):
             return offsets.find(self.path, self.journal_path, table, key, check)
-        made = offsets.make(self.path, self.journal_path, table)
+        made = offsets.make(self.path, self.journal_path)
         if made is not None:
             with contextlib.suppress(OSError, offsets.Unknown):  # derived: without them, the file is read
                 write_atomically(offsets.sidecar(self.path), made, scratch=self.scratch)

@@ -1,0 +1,77 @@
+"""The offsets beside a file answer exactly what reading the file would, whatever its journal holds.
+
+An SMS shard's journal is made of lines that change two tables at once (a number and its message),
+and a queue's of deletions: the offsets count those lines too, so a lookup of a shard of years
+never reads it whole. Whatever the mix of changes, every key's answer from the offsets is the one
+a full read gives: its newest version, or nothing for a key deleted or never written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared import offsets
+from shared.storage import DurableJSONStorage
+
+KEYS = st.sampled_from(["+1202", "+1203", "+1202 SM1", "SM1", 'a"b', "ü", "x" * 40, "k,{}"])
+DOCUMENT = st.fixed_dictionaries({"v": st.integers(0, 9) | st.text(max_size=8)})
+TABLE_CHANGE = st.tuples(st.dictionaries(KEYS, DOCUMENT, max_size=3), st.lists(KEYS, max_size=2))
+CHANGE = st.dictionaries(st.sampled_from(["numbers", "messages"]), TABLE_CHANGE, min_size=1, max_size=2)
+
+
+def answers(path: Path, table: str, key: str) -> Any:
+    """What the offsets say of ``key`` (made anew if they cannot say)."""
+    journal = path.with_name(path.name + ".log")
+    try:
+        return offsets.find(path, journal, table, key, lambda document: True)
+    except offsets.Unknown:
+        made = offsets.make(path, journal)
+        assert made is not None, "these lines are all of a shape the offsets count"
+        offsets.sidecar(path).write_bytes(made)
+        return offsets.find(path, journal, table, key, lambda document: True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    first=st.dictionaries(KEYS, DOCUMENT, min_size=1),
+    changes=st.lists(CHANGE, max_size=8),
+    made_after=st.integers(0, 8),
+)
+def test_the_offsets_answer_every_key_as_a_full_read_does(
+    tmp_path_factory: pytest.TempPathFactory,
+    first: dict[str, dict[str, Any]],
+    changes: list[dict[str, tuple[dict[str, Any], list[str]]]],
+    made_after: int,
+) -> None:
+    path = tmp_path_factory.mktemp("shard") / "shard.json"
+    writer = DurableJSONStorage(path)
+    writer.write({"numbers": first, "messages": {}})
+    for number, change in enumerate(changes):
+        if number == made_after:  # the offsets made part way: the later lines are their tail
+            answers(path, "numbers", "+1202")
+        writer.change(change)
+    everything = DurableJSONStorage(path).read() or {}
+    for table in ("numbers", "messages"):
+        for key in ["+1202", "+1203", "+1202 SM1", "SM1", 'a"b', "ü", "x" * 40, "k,{}", "never"]:
+            expected = everything.get(table, {}).get(key)
+            assert answers(path, table, key) == expected, (table, key)
+
+
+def test_a_shard_of_two_table_lines_is_looked_up_by_its_offsets(tmp_path: Path) -> None:
+    """As the SMS records write: each text changes its number and adds a message, in one line."""
+    path = tmp_path / "shard.json"
+    writer = DurableJSONStorage(path)
+    writer.write({"numbers": {"+1202": {"n": 0}}, "messages": {}})
+    for n in range(50):
+        writer.change({"numbers": ({"+1202": {"n": n}}, []), "messages": ({f"+1202 SM{n}": {"body": "1"}}, [])})
+    journal = path.with_name("shard.json.log")
+    made = offsets.make(path, journal)
+    assert made is not None
+    offsets.sidecar(path).write_bytes(made)
+    assert offsets.find(path, journal, "messages", "+1202 SM7", lambda document: True) == {"body": "1"}
+    assert offsets.find(path, journal, "messages", "+1202 SM50", lambda document: True) is None
