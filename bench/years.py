@@ -520,6 +520,9 @@ def bench_throughput(year: Year, base: Path, texts: int, numbers: int) -> tuple[
             if action is ours and n in (tenth - 1, texts - 1):
                 memory[n == texts - 1] = rss_bytes()
         first = tenth / (stamps[tenth - 1] - stamps[0]) if tenth > 1 else 0.0
+        by_tenth = [tenth / (stamps[min((k + 1) * tenth, texts) - 1] - stamps[k * tenth]) for k in range(10)]
+        side = "this store" if action is ours else "SQLite"
+        print(f"texts/s by tenth, {side}: {' '.join(f'{rate:.0f}' for rate in by_tenth)}", flush=True)
         last = tenth / (stamps[-1] - stamps[-tenth - 1])
         results.extend([first, last])
     return results[0], results[1], results[2], results[3], memory[0], memory[1]
