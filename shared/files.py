@@ -358,11 +358,13 @@ class StoreFiles:
             self._file_lock.release()
 
     def _trim_caches(self) -> None:
-        """Drop the least recently used parsed files until the rest fit in ``CACHE_BUDGET``.
+        """Drop the parsed files that alone take half of ``CACHE_BUDGET``, then the least recently used
+        until the rest fit in it (never the largest file the transaction just ended used).
 
-        Never the largest file the transaction just ended used: a day of 50,000 answers may alone
-        be about the budget, and a kiosk that dropped it after each tap would read 15 MB for the
-        next. Memory is then at most the budget plus that one file.
+        A day of 50,000 answers costs about the budget: kept, it pushed the queue and the month's counts
+        out after every text, to be parsed again for the next (a server's texts/s fell by a third over
+        a busy day). Dropped, it costs nothing to write to (an answer is appended blind) and a lookup
+        in it goes by its offsets.
         """
         for name in self._used:  # only what a transaction used can have changed its cost
             storage = self._storages.get(name)
@@ -371,6 +373,8 @@ class StoreFiles:
                 self._cost_total += cost - self._costs.get(name, 0)
                 self._costs[name] = cost
         if self._cost_total > CACHE_BUDGET:
+            for name in [name for name, cost in self._costs.items() if cost > CACHE_BUDGET // 2]:
+                self._drop_storage(name)
             used = [(self._costs[name], name) for name in self._used if name in self._storages]
             keep = max(used)[1] if used else None
             for name in list(self._storages):  # least recently used first

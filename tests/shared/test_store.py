@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shared import files
+from shared import files, storage
 from shared.followups import AlreadyClaimed, FollowUpError, FollowUpStatus, Resolution
 from shared.ratings import Contact, Outcome, Rating
 from shared.storage import StoreCorrupt
@@ -321,16 +321,29 @@ def test_a_transaction_that_opens_many_files_keeps_one_storage_per_file(store: F
     assert sum(storage.cost for storage in store.files._storages.values()) <= files.CACHE_BUDGET
 
 
-def test_a_day_larger_than_the_cache_budget_stays_parsed_between_answers(
+def test_a_day_that_alone_takes_half_the_cache_is_not_kept_and_the_rest_stays(
     store: FeedbackStore, make_rating: MakeRating, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A busy day kept parsed pushed every other file out of the cache after each answer; dropped, its
+    next answers are appended to it without reading it, and the queue and the summaries stay parsed."""
     store.record_ratings([make_rating("met", id=f"busy-{n}") for n in range(300)])
+    store.record_rating(make_rating("below", id="opens-the-queue"))
     day = "ratings/2026/2026-11-24.json"
-    monkeypatch.setattr(files, "CACHE_BUDGET", store.files._storages[day].cost // 2)  # the day alone is over it
-    for n in range(3):
-        store.record_rating(make_rating("met", id=f"tap-{n}"))
-        parsed = store.files._storages.get(day)
-        assert parsed is not None and parsed._cached is not None  # not read again for the next answer
     with store.transaction() as tx:
-        tx.append("elsewhere", "t", {"a": {"n": 1}})  # a transaction without the day: now it may go
-    assert day not in store.files._storages or store.files._storages[day]._cached is None
+        tx.records("ratings/2026/2026-11-24", "ratings")  # parsed and kept, as a recount leaves it
+    assert store.files._storages[day]._cached is not None
+    monkeypatch.setattr(files, "CACHE_BUDGET", store.files._storages[day].cost * 3 // 2)  # the day: 2/3 of it
+    store.record_rating(make_rating("met", id="tap-0"))
+    assert day not in store.files._storages
+    queue_parses = []
+    real_parse = storage.DurableJSONStorage._parse_file
+
+    def parse(self: storage.DurableJSONStorage, content: bytes) -> object:
+        queue_parses.append(self.path.name)
+        return real_parse(self, content)
+
+    monkeypatch.setattr(storage.DurableJSONStorage, "_parse_file", parse)
+    for n in range(1, 4):
+        store.record_rating(make_rating("below", id=f"tap-{n}"))
+    assert queue_parses == []  # neither the day (appended blind) nor the queue (still cached) read again
+    assert {f"tap-{n}" for n in range(4)} <= {rating.id for rating in store.ratings()}
