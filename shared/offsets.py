@@ -55,17 +55,68 @@ def sidecar(path: Path) -> Path:
     return path.with_name(f".{path.name}.at")
 
 
+class Tail:
+    """The journal lines appended after a large file's offsets were made, as one process has read them:
+    each document's newest version there by ``(table, key)``. Each line is read and parsed once, when a
+    lookup first finds it appended, so a lookup in a busy day's file (a text updating its own answer of
+    hours ago) costs the same at its 50,000th answer as at its first, where searching the lines since
+    the offsets cost up to an eighth of the file each time. Bounded as those lines are (:func:`_journal_bounds`).
+    """
+
+    def __init__(self) -> None:
+        self.made: tuple[Any, ...] = ()  # the offsets these lines follow (others: read afresh)
+        self.read_to = 0  # where the next unread line starts
+        self.newest: dict[tuple[str, str], dict[str, Any] | None] = {}
+
+    def lookup(
+        self, journal: Path, header: dict[str, Any], table: str, key: str
+    ) -> tuple[dict[str, Any] | None] | None:
+        """``(document or None if deleted,)`` if the lines after the offsets name the key, else None."""
+        now = _journal_bounds(journal, header)
+        made = (tuple(header["file"]), tuple(header["journal"]), header["whole"], header["generation"])
+        if made != self.made or now[1] < self.read_to:
+            self.made, self.read_to, self.newest = made, int(header["whole"]), {}
+        if now[1] > self.read_to:
+            appended = _read_at(journal, self.read_to, now[1] - self.read_to)
+            complete = appended.rfind(b"\n") + 1  # a torn last piece was never acknowledged
+            for line in appended[:complete].split(b"\n")[:-1]:
+                entry = orjson.loads(line)
+                if entry["g"] != header["generation"]:
+                    continue  # a line replay ignores
+                for name, documents, deleted in _changes_in(entry):
+                    for changed, document in documents.items():
+                        self.newest[name, changed] = document
+                    for gone in deleted:
+                        self.newest[name, gone] = None
+            self.read_to += complete
+        return (self.newest[table, key],) if (table, key) in self.newest else None
+
+
+def _changes_in(entry: dict[str, Any]) -> list[list[Any]]:
+    """A journal line's changes: ``[table, upserted documents, deleted keys]`` for each table it changes."""
+    return entry["m"] if "m" in entry else [[entry["t"], entry["d"], entry.get("x", [])]]
+
+
 def find(
-    path: Path, journal: Path, table: str, key: str, check: Callable[[dict[str, Any]], bool]
+    path: Path,
+    journal: Path,
+    table: str,
+    key: str,
+    check: Callable[[dict[str, Any]], bool],
+    tail: Tail | None = None,
 ) -> dict[str, Any] | None:
-    """The newest version of one document of ``table``, or None if there is none; raises :class:`Unknown`."""
+    """The newest version of one document of ``table``, or None if there is none; raises :class:`Unknown`.
+    ``tail``: this process's reading of the lines after the offsets (without one, they are searched)."""
     try:
         with open(sidecar(path), "rb") as opened, mmap.mmap(opened.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
             end = mapped.find(b"\n", 0, HEADER_MOST)
             header = orjson.loads(mapped[:end])
             if header.get("tables") != EVERY_TABLE or header["file"] != _stat(path):
                 raise Unknown("stale")  # (or of one table only, as the offsets once were: made anew)
-            found = newest_in_journal(_journal_tail(journal, header), header["generation"], table, key)
+            if tail is not None:
+                found = tail.lookup(journal, header, table, key)
+            else:
+                found = newest_in_journal(_journal_tail(journal, header), header["generation"], table, key)
             if found is not None:
                 return found[0]
             count = int(header["count"])
@@ -220,21 +271,26 @@ def _lines(logged: bytes) -> list[tuple[bytes, int]]:
 
 
 def _journal_tail(journal: Path, header: dict[str, Any]) -> bytes:
-    """The journal's lines appended since the offsets were made (raises :class:`Unknown` if it was cut or
-    replaced, or grew past ``TAIL_LEAST`` and an eighth of the file: every lookup searches these bytes,
-    so they are bounded, and making the offsets anew, once, costs a read of the file).
+    """The journal's lines appended since the offsets were made (raises :class:`Unknown`: see
+    :func:`_journal_bounds`)."""
+    now, whole = _journal_bounds(journal, header), int(header["whole"])
+    return b"" if now == header["journal"] else _read_at(journal, whole, now[1] - whole)
+
+
+def _journal_bounds(journal: Path, header: dict[str, Any]) -> list[int]:
+    """The journal's (inode, size, mtime) now; raises :class:`Unknown` if it was cut or replaced since the
+    offsets were made, or grew past ``TAIL_LEAST`` and an eighth of the file: every lookup reads those
+    lines, so they are bounded, and making the offsets anew, once, costs a read of the file.
 
     An id shard of years (300 KB) gains a line a flag: its lookups search at most 64 KiB of them
-    however long the history. A busy day of 15 MB is searched up to 2 MB before it is read again.
+    however long the history. A busy day of 15 MB is read up to 2 MB on before it is read again.
     """
     now, then, whole = _stat(journal), header["journal"], int(header["whole"])
-    if now == then:
-        return b""
-    if then[0] and (now[0] != then[0] or now[1] < whole):
+    if now != then and then[0] and (now[0] != then[0] or now[1] < whole):
         raise Unknown("journal replaced")
     if now[1] - whole > max(TAIL_LEAST, header["file"][1] // 8):
         raise Unknown("journal grew")
-    return _read_at(journal, whole, now[1] - whole)
+    return now
 
 
 def newest_in_journal(tail: bytes, generation: int, table: str, key: str) -> tuple[dict[str, Any] | None] | None:
@@ -251,9 +307,7 @@ def newest_in_journal(tail: bytes, generation: int, table: str, key: str) -> tup
         entry = orjson.loads(tail[start : tail.index(b"\n", at)])
         if entry["g"] == generation:
             found: tuple[dict[str, Any] | None] | None = None
-            for name, documents, deleted in (
-                entry["m"] if "m" in entry else [[entry["t"], entry["d"], entry.get("x", [])]]
-            ):
+            for name, documents, deleted in _changes_in(entry):
                 if name == table and key in documents:
                     found = (documents[key],)
                 if name == table and key in deleted:

@@ -152,6 +152,7 @@ class DurableJSONStorage(Storage):
         self._stale = False
         self._owed: FolderSyncs | None = None
         self._searched = False
+        self._tail: offsets.Tail | None = None  # lines after a large file's offsets (see _find_by_offsets)
         self._lineage = 0  # changes on every full load or write: a mark of another lineage is unknown
         self._blind: tuple[FileStat | None, FileStat | None] | None = None  # the stats after its last blind append
         self._blind_lines = 0  # journal lines then (a fold is due after COMPACT_AFTER)
@@ -591,13 +592,15 @@ class DurableJSONStorage(Storage):
         """A document of a large file, read by the offsets beside it (see :mod:`shared.offsets`). When they
         cannot answer, they are made anew (one parse of the file, as reading it would cost) and asked
         again; when that fails too, the file is read whole the usual way."""
+        if self._tail is None and (_stat_of(self.path) or (0, 0, 0))[1] >= offsets.OFFSETS_FROM:
+            self._tail = offsets.Tail()  # a large file's later lines, read once here (a few, not every shard's)
         with contextlib.suppress(offsets.Unknown):
-            return offsets.find(self.path, self.journal_path, table, key, check)
+            return offsets.find(self.path, self.journal_path, table, key, check, self._tail)
         made = offsets.make(self.path, self.journal_path)
         if made is not None:
             with contextlib.suppress(OSError, offsets.Unknown):  # derived: without them, the file is read
                 write_atomically(offsets.sidecar(self.path), made, scratch=self.scratch)
-                return offsets.find(self.path, self.journal_path, table, key, check)
+                return offsets.find(self.path, self.journal_path, table, key, check, self._tail)
         return self.table(table).get(key)
 
     def table(self, name: str) -> dict[str, Any]:

@@ -24,16 +24,17 @@ TABLE_CHANGE = st.tuples(st.dictionaries(KEYS, DOCUMENT, max_size=3), st.lists(K
 CHANGE = st.dictionaries(st.sampled_from(["numbers", "messages"]), TABLE_CHANGE, min_size=1, max_size=2)
 
 
-def answers(path: Path, table: str, key: str) -> Any:
-    """What the offsets say of ``key`` (made anew if they cannot say)."""
+def answers(path: Path, table: str, key: str, tail: offsets.Tail | None = None) -> Any:
+    """What the offsets say of ``key`` (made anew if they cannot say), the lines after them searched or,
+    with ``tail``, read into it once each."""
     journal = path.with_name(path.name + ".log")
     try:
-        return offsets.find(path, journal, table, key, lambda document: True)
+        return offsets.find(path, journal, table, key, lambda document: True, tail)
     except offsets.Unknown:
         made = offsets.make(path, journal)
         assert made is not None, "these lines are all of a shape the offsets count"
         offsets.sidecar(path).write_bytes(made)
-        return offsets.find(path, journal, table, key, lambda document: True)
+        return offsets.find(path, journal, table, key, lambda document: True, tail)
 
 
 @settings(max_examples=150, deadline=None)
@@ -51,15 +52,19 @@ def test_the_offsets_answer_every_key_as_a_full_read_does(
     path = tmp_path_factory.mktemp("shard") / "shard.json"
     writer = DurableJSONStorage(path)
     writer.write({"numbers": first, "messages": {}})
+    tail = offsets.Tail()
     for number, change in enumerate(changes):
         if number == made_after:  # the offsets made part way: the later lines are their tail
-            answers(path, "numbers", "+1202")
+            answers(path, "numbers", "+1202", tail)
         writer.change(change)
+        if number % 3 == 0:  # the tail read part by part, as lookups come between answers
+            answers(path, "numbers", "+1203", tail)
     everything = DurableJSONStorage(path).read() or {}
     for table in ("numbers", "messages"):
         for key in ["+1202", "+1203", "+1202 SM1", "SM1", 'a"b', "ü", "x" * 40, "k,{}", "never"]:
             expected = everything.get(table, {}).get(key)
             assert answers(path, table, key) == expected, (table, key)
+            assert answers(path, table, key, tail) == expected, (table, key)
 
 
 def test_a_shard_of_two_table_lines_is_looked_up_by_its_offsets(tmp_path: Path) -> None:
