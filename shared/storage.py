@@ -608,9 +608,11 @@ class DurableJSONStorage(Storage):
         return (self.read() or {}).get(name, {})
 
     def forget(self) -> None:
-        """Drop the cached version so the next read comes from disk."""
+        """Drop the cached version so the next read comes from disk (lines read after the offsets too: a
+        transaction's lines taken back out of the journal must not be found there)."""
         self._cached = None
         self._blind = None
+        self._tail = None
 
     @property
     def parsed(self) -> bool:

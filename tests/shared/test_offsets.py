@@ -8,6 +8,7 @@ a full read gives: its newest version, or nothing for a key deleted or never wri
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +81,26 @@ def test_a_shard_of_two_table_lines_is_looked_up_by_its_offsets(tmp_path: Path) 
     offsets.sidecar(path).write_bytes(made)
     assert offsets.find(path, journal, "messages", "+1202 SM7", lambda document: True) == {"body": "1"}
     assert offsets.find(path, journal, "messages", "+1202 SM50", lambda document: True) is None
+
+
+def test_lines_taken_back_out_of_the_journal_are_not_found_after_the_storage_forgets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed transaction's lines are cut from the journal and its storages forget what they read: a line
+    read into the tail meanwhile must go too, even when the next line is as long as the one cut."""
+    monkeypatch.setattr(offsets, "OFFSETS_FROM", 1)  # every file is "large": its lines after the offsets are read once
+    path, journal = tmp_path / "day.json", tmp_path / "day.json.log"
+    writer = DurableJSONStorage(path)
+    writer.write({"ratings": {f"r{n}": {"id": f"r{n}", "v": n} for n in range(40)}})
+    writer.append("ratings", {"r1": {"id": "r1", "v": "kept"}})
+    reader = DurableJSONStorage(path)
+    assert reader.find_by_id("ratings", "r1") == {"id": "r1", "v": "kept"}  # offsets made
+    before = journal.stat().st_size
+    writer.append("ratings", {"r2": {"id": "r2", "v": "cut"}})
+    assert reader.find_by_id("ratings", "r2") == {"id": "r2", "v": "cut"}  # read into the tail
+    os.truncate(journal, before)  # the transaction failed: its line taken back out
+    reader.forget()
+    writer.forget()
+    writer.append("ratings", {"r3": {"id": "r3", "v": "new"}})  # as long as the line cut
+    assert reader.find_by_id("ratings", "r2") == {"id": "r2", "v": 2}
+    assert reader.find_by_id("ratings", "r3") == {"id": "r3", "v": "new"}
