@@ -83,7 +83,7 @@ class Tail:
                 entry = orjson.loads(line)
                 if entry["g"] != header["generation"]:
                     continue  # a line replay ignores
-                for name, documents, deleted in _changes_in(entry):
+                for name, documents, deleted in changes_in(entry):
                     for changed, document in documents.items():
                         self.newest[name, changed] = document
                     for gone in deleted:
@@ -92,7 +92,7 @@ class Tail:
         return (self.newest[table, key],) if (table, key) in self.newest else None
 
 
-def _changes_in(entry: dict[str, Any]) -> list[list[Any]]:
+def changes_in(entry: dict[str, Any]) -> list[list[Any]]:
     """A journal line's changes: ``[table, upserted documents, deleted keys]`` for each table it changes."""
     return entry["m"] if "m" in entry else [[entry["t"], entry["d"], entry.get("x", [])]]
 
@@ -307,7 +307,7 @@ def newest_in_journal(tail: bytes, generation: int, table: str, key: str) -> tup
         entry = orjson.loads(tail[start : tail.index(b"\n", at)])
         if entry["g"] == generation:
             found: tuple[dict[str, Any] | None] | None = None
-            for name, documents, deleted in _changes_in(entry):
+            for name, documents, deleted in changes_in(entry):
                 if name == table and key in documents:
                     found = (documents[key],)
                 if name == table and key in deleted:

@@ -543,8 +543,8 @@ class DurableJSONStorage(Storage):
         not searched: the offsets beside it say where the document lies (:mod:`shared.offsets`).
         ``check``: how to tell the document found is the one, for documents without an ``id`` (the
         id index's entries, whose shape no other object in their file has). ``offsets_from`` (by
-        default ``OFFSETS_FROM``): an id index, asked for a new id on every write, passes ``INDEX_FROM``,
-        so no lookup of it searches a file that grows with history.
+        default ``OFFSETS_FROM``): a shard asked on every write (of the id index, of SMS numbers) passes
+        ``INDEX_FROM``, so no lookup of it searches a file that grows with history.
         """
         if self._cached is not None:
             return self.table(table).get(key)
@@ -552,7 +552,7 @@ class DurableJSONStorage(Storage):
         if self._searched and size + (_stat_of(self.journal_path) or (0, 0, 0))[1] < SEARCHED_UNTIL_PARSED:
             return self.table(table).get(key)  # a second look at a small file: parsed once, then a lookup
         if size >= (offsets.OFFSETS_FROM if offsets_from is None else offsets_from):
-            return self._find_by_offsets(table, key, check or (lambda document: document.get("id") == key))
+            return self._find_by_offsets(table, key, check or (lambda document: document.get("id") == key), size)
         self._searched = True
         needle = orjson.dumps(key) + b":{"
         try:
@@ -588,11 +588,13 @@ class DurableJSONStorage(Storage):
             return self.table(table).get(key)  # not found where expected, or ambiguous: read it all
         return ones[0]
 
-    def _find_by_offsets(self, table: str, key: str, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+    def _find_by_offsets(
+        self, table: str, key: str, check: Callable[[dict[str, Any]], bool], size: int
+    ) -> dict[str, Any] | None:
         """A document of a large file, read by the offsets beside it (see :mod:`shared.offsets`). When they
         cannot answer, they are made anew (one parse of the file, as reading it would cost) and asked
-        again; when that fails too, the file is read whole the usual way."""
-        if self._tail is None and (_stat_of(self.path) or (0, 0, 0))[1] >= offsets.OFFSETS_FROM:
+        again; when that fails too, the file is read whole the usual way. ``size``: the file's, as just seen."""
+        if self._tail is None and size >= offsets.OFFSETS_FROM:
             self._tail = offsets.Tail()  # a large file's later lines, read once here (a few, not every shard's)
         with contextlib.suppress(offsets.Unknown):
             return offsets.find(self.path, self.journal_path, table, key, check, self._tail)
@@ -853,9 +855,8 @@ def _generation_in(content: bytes) -> int | None:
 def _parse_line(line: bytes) -> tuple[Any, list[tuple[str, dict[str, Any], list[str]]]]:
     """A journal line's generation and its changes: (table, upserted documents, deleted keys) (raises if damaged)."""
     entry = orjson.loads(line)
-    parts = entry["m"] if "m" in entry else [[entry["t"], entry["d"], entry.get("x", [])]]
     changes = []
-    for table, documents, deleted in parts:
+    for table, documents, deleted in offsets.changes_in(entry):
         if not isinstance(table, str) or not isinstance(documents, dict) or not isinstance(deleted, list):
             raise TypeError("table, documents or deleted keys of the wrong type")
         changes.append((table, documents, deleted))
