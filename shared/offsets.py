@@ -5,7 +5,9 @@ and search all of it (17 ms) to parse one record. Beside such a file (``ratings/
 lies ``ratings/2026/.2026-11-24.json.at``: each document's table and key (by CRC-32) and where its
 newest version lies, in the file or its journal, made from the bytes of one version of the two. A lookup
 reads the sorted hashes (4 bytes a document, checked against their CRC) and one record; the journal
-lines appended since are searched for the key (a day that is over has none), up to a bound.
+lines appended since are searched for the key (a day that is over has none), up to a bound. A process
+that asks a file again (a server, on every text) keeps what it read (:class:`Reader`): the sidecar,
+and where the lines after it put each document (:class:`Tail`).
 The id index's shards and the SMS numbers' shards have them from ``INDEX_FROM`` (32 KiB): every flag
 asks one for an id it has never seen, every text its number's shard three times, and a shard grows
 with history (300 KB of UUIDs at three years), so searching it would make each answer cost more
@@ -25,7 +27,7 @@ nothing a customer wrote. Not copied by a backup (it is not ``.json``): a restor
 
 from __future__ import annotations
 
-import mmap
+import contextlib
 import os
 import struct
 import zlib
@@ -56,40 +58,169 @@ def sidecar(path: Path) -> Path:
 
 
 class Tail:
-    """The journal lines appended after a large file's offsets were made, as one process has read them:
-    each document's newest version there by ``(table, key)``. Each line is read and parsed once, when a
-    lookup first finds it appended, so a lookup in a busy day's file (a text updating its own answer of
-    hours ago) costs the same at its 50,000th answer as at its first, where searching the lines since
-    the offsets cost up to an eighth of the file each time. Bounded as those lines are (:func:`_journal_bounds`).
+    """The journal lines appended after a file's offsets were made, as one process has read them: where
+    each document's newest version there lies, by ``(table, key)``. Each line is read and counted once,
+    when a lookup first finds it appended, so a lookup in a busy day's file (a text updating its own
+    answer of hours ago) costs the same at its 50,000th answer as at its first. Once it has caught up,
+    the offsets need not be made anew as the journal grows, only when the file is rewritten (a fold,
+    as the journal reaches the file's size): a server made those of its day's 15 MB again every few
+    thousand texts. Places, not documents: a day's lines cost memory by the thousand keys, not by the
+    megabyte (a line not in the compact form the arithmetic needs keeps its documents).
     """
+
+    ENTRY_COST = 200  # bytes of memory a place takes (its key, its tuple, the dict's slot)
 
     def __init__(self) -> None:
         self.made: tuple[Any, ...] = ()  # the offsets these lines follow (others: read afresh)
         self.read_to = 0  # where the next unread line starts
-        self.newest: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self.places: dict[tuple[str, str], tuple[int, int] | dict[str, Any] | None] = {}
 
     def lookup(
         self, journal: Path, header: dict[str, Any], table: str, key: str
     ) -> tuple[dict[str, Any] | None] | None:
         """``(document or None if deleted,)`` if the lines after the offsets name the key, else None."""
-        now = _journal_bounds(journal, header)
         made = (tuple(header["file"]), tuple(header["journal"]), header["whole"], header["generation"])
-        if made != self.made or now[1] < self.read_to:
-            self.made, self.read_to, self.newest = made, int(header["whole"]), {}
+        whole = int(header["whole"])
+        if made != self.made:
+            self.made, self.read_to, self.places = made, whole, {}
+        # Caught up once, it follows the journal as far as a journal goes before it is folded (about the
+        # file's size); a first reading is bounded as a search is, so a new process never parses
+        # megabytes of lines (it makes the offsets anew).
+        following = self.read_to > whole
+        now = _journal_bounds(journal, header, most=2 * max(TAIL_LEAST, header["file"][1]) if following else None)
+        if now[1] < self.read_to:  # lines read here were cut since (a failed transaction's): read again
+            self.read_to, self.places = whole, {}
         if now[1] > self.read_to:
             appended = _read_at(journal, self.read_to, now[1] - self.read_to)
-            complete = appended.rfind(b"\n") + 1  # a torn last piece was never acknowledged
-            for line in appended[:complete].split(b"\n")[:-1]:
-                entry = orjson.loads(line)
-                if entry["g"] != header["generation"]:
-                    continue  # a line replay ignores
-                for name, documents, deleted in changes_in(entry):
-                    for changed, document in documents.items():
-                        self.newest[name, changed] = document
-                    for gone in deleted:
-                        self.newest[name, gone] = None
-            self.read_to += complete
-        return (self.newest[table, key],) if (table, key) in self.newest else None
+            for line, start in _lines(appended):  # a torn last piece was never acknowledged
+                self._count_line(line, self.read_to + start, header["generation"])
+            self.read_to += appended.rfind(b"\n") + 1
+        place = self.places.get((table, key), _ABSENT)
+        if place is _ABSENT:
+            return None
+        if isinstance(place, tuple):
+            document = orjson.loads(_read_at(journal, place[0] >> 1, place[1]))
+            if not isinstance(document, dict):
+                raise Unknown("not the document")
+            return (document,)
+        return (place,)
+
+    @property
+    def cost(self) -> int:
+        return self.ENTRY_COST * len(self.places)
+
+    def _count_line(self, line: bytes, start: int, generation: int) -> None:
+        entry = orjson.loads(line)
+        if entry["g"] != generation:
+            return  # a line replay ignores
+        parts = _parts_of(entry, line) if orjson.dumps(entry) == line else None
+        if parts is None:  # not the compact form: its documents are kept, not their places
+            for name, documents, deleted in changes_in(entry):
+                self.places.update({(name, changed): document for changed, document in documents.items()})
+                self.places.update({(name, gone): None for gone in deleted})
+            return
+        for name, documents, deleted, at in parts:
+            _count(name, documents, start + at, self.places, 1)  # type: ignore[arg-type]
+            self.places.update({(name, gone): None for gone in deleted})  # after the upserts, as replay
+
+
+_ABSENT = object()
+
+
+class Offsets:
+    """One sidecar as read: its header, its hashes (their CRC checked once, when read) and its slots."""
+
+    def __init__(self, content: bytes) -> None:
+        end = content.find(b"\n", 0, HEADER_MOST)
+        try:
+            self.header: dict[str, Any] = orjson.loads(content[:end])
+            count = int(self.header["count"])
+            slots = end + 1 + 4 * count
+            if end < 0 or len(content) != slots + _SLOT.size * count:
+                raise Unknown("short")
+            if self.header.get("tables") != EVERY_TABLE:
+                raise Unknown("of one table")  # as the offsets once were: made anew
+            block = content[end + 1 : slots]
+            if zlib.crc32(block) != self.header["hashes"]:
+                raise Unknown("damaged")  # a hash lost would say "not there" of a document that is
+        except (ValueError, KeyError, TypeError):
+            raise Unknown("unreadable") from None
+        self.hashes = array("I", block)
+        self.slots = content[slots:]
+        self.size = len(content)
+
+    @classmethod
+    def read(cls, path: Path) -> Offsets:
+        """The offsets beside ``path`` as they are on disk now (raises :class:`Unknown`)."""
+        try:
+            return cls(sidecar(path).read_bytes())
+        except OSError:
+            raise Unknown("unreadable") from None
+
+    def find(
+        self,
+        path: Path,
+        journal: Path,
+        table: str,
+        key: str,
+        check: Callable[[dict[str, Any]], bool],
+        tail: Tail | None = None,
+    ) -> dict[str, Any] | None:
+        """The newest version of one document of ``table``, or None if there is none; raises :class:`Unknown`.
+        ``tail``: this process's reading of the lines after the offsets (without one, they are searched)."""
+        header = self.header
+        try:
+            if header["file"] != _stat(path):
+                raise Unknown("stale")
+            if tail is not None:
+                found = tail.lookup(journal, header, table, key)
+            else:
+                found = newest_in_journal(_journal_tail(journal, header), header["generation"], table, key)
+            if found is not None:
+                return found[0]
+            wanted = _hash(table, key)
+            at = bisect_left(self.hashes, wanted)
+            if at == len(self.hashes) or self.hashes[at] != wanted:
+                return None
+            place, length = _SLOT.unpack_from(self.slots, _SLOT.size * at)
+            document = orjson.loads(_read_at(journal if place & 1 else path, place >> 1, length))
+            if (at + 1 < len(self.hashes) and self.hashes[at + 1] == wanted) or not isinstance(document, dict):
+                raise Unknown("two keys of one hash")  # rare: the file tells which
+            if not check(document):
+                raise Unknown("not the document")  # a damaged place, or another key of its hash
+            return document
+        except (OSError, ValueError, KeyError, TypeError, struct.error):
+            raise Unknown("unreadable") from None
+
+
+class Reader:
+    """How one process looks documents up in one file by its offsets: the sidecar as it last read it, and
+    the journal lines after it (:class:`Tail`). Kept while the sidecar's header still describes the file
+    and its journal, so a lookup costs three stats and one read of the record, not an open, a map and a
+    parse of the sidecar besides (half a lookup's time; a text makes about seven). A sidecar held
+    after another process made a newer one is still right: made from an earlier state of a file that
+    is unchanged and a journal that has only grown, its tail holds the rest."""
+
+    def __init__(self, path: Path, journal: Path) -> None:
+        self.path, self.journal = path, journal
+        self.held: Offsets | None = None
+        self.tail = Tail()
+
+    def find(self, table: str, key: str, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+        """As :meth:`Offsets.find`; raises :class:`Unknown` when the sidecar on disk cannot answer either."""
+        if self.held is not None:
+            with contextlib.suppress(Unknown):
+                return self.held.find(self.path, self.journal, table, key, check, self.tail)
+        self.held = None
+        held = Offsets.read(self.path)
+        found = held.find(self.path, self.journal, table, key, check, self.tail)
+        self.held = held
+        return found
+
+    @property
+    def cost(self) -> int:
+        """Bytes of memory held: the sidecar and the places of the lines after it."""
+        return (self.held.size if self.held is not None else 0) + self.tail.cost
 
 
 def changes_in(entry: dict[str, Any]) -> list[list[Any]]:
@@ -105,40 +236,10 @@ def find(
     check: Callable[[dict[str, Any]], bool],
     tail: Tail | None = None,
 ) -> dict[str, Any] | None:
-    """The newest version of one document of ``table``, or None if there is none; raises :class:`Unknown`.
-    ``tail``: this process's reading of the lines after the offsets (without one, they are searched)."""
-    try:
-        with open(sidecar(path), "rb") as opened, mmap.mmap(opened.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            end = mapped.find(b"\n", 0, HEADER_MOST)
-            header = orjson.loads(mapped[:end])
-            if header.get("tables") != EVERY_TABLE or header["file"] != _stat(path):
-                raise Unknown("stale")  # (or of one table only, as the offsets once were: made anew)
-            if tail is not None:
-                found = tail.lookup(journal, header, table, key)
-            else:
-                found = newest_in_journal(_journal_tail(journal, header), header["generation"], table, key)
-            if found is not None:
-                return found[0]
-            count = int(header["count"])
-            slots = end + 1 + 4 * count
-            if len(mapped) != slots + _SLOT.size * count:
-                raise Unknown("short")
-            with memoryview(mapped)[end + 1 : slots] as block, block.cast("I") as hashes:
-                wanted = _hash(table, key)
-                at = bisect_left(hashes, wanted)
-                if at < count and hashes[at] == wanted:
-                    place, length = _SLOT.unpack_from(mapped, slots + _SLOT.size * at)
-                    document = orjson.loads(_read_at(journal if place & 1 else path, place >> 1, length))
-                    if (at + 1 < count and hashes[at + 1] == wanted) or not isinstance(document, dict):
-                        raise Unknown("two keys of one hash")  # rare: the file tells which
-                    if not check(document):
-                        raise Unknown("not the document")  # a damaged place, or another key of its hash
-                    return document
-                if zlib.crc32(block) != header["hashes"]:  # a document found is checked; "not there" is not
-                    raise Unknown("damaged")  # a hash lost would say "not there" of a document that is
-            return None
-    except (OSError, ValueError, KeyError, TypeError, struct.error):
-        raise Unknown("unreadable") from None
+    """The newest version of one document of ``table`` by the offsets on disk now, or None if there is none;
+    raises :class:`Unknown`. ``tail``: a reading of the lines after the offsets (without one, they are searched,
+    up to :func:`_journal_bounds`)."""
+    return Offsets.read(path).find(path, journal, table, key, check, tail)
 
 
 def make(path: Path, journal: Path) -> bytes | None:
@@ -277,10 +378,12 @@ def _journal_tail(journal: Path, header: dict[str, Any]) -> bytes:
     return b"" if now == header["journal"] else _read_at(journal, whole, now[1] - whole)
 
 
-def _journal_bounds(journal: Path, header: dict[str, Any]) -> list[int]:
+def _journal_bounds(journal: Path, header: dict[str, Any], most: int | None = None) -> list[int]:
     """The journal's (inode, size, mtime) now; raises :class:`Unknown` if it was cut or replaced since the
-    offsets were made, or grew past ``TAIL_LEAST`` and an eighth of the file: every lookup reads those
-    lines, so they are bounded, and making the offsets anew, once, costs a read of the file.
+    offsets were made, or grew past ``most`` bytes since, by default ``TAIL_LEAST`` and an eighth of the
+    file: a lookup without a :class:`Tail` searches those lines, so they are bounded, and making the
+    offsets anew, once, costs a read of the file. (A Tail reads each line once: it allows the file's
+    size, which a journal reaches only as it is folded, and the file rewritten, anyway.)
 
     An id shard of years (300 KB) gains a line a flag: its lookups search at most 64 KiB of them
     however long the history. A busy day of 15 MB is read up to 2 MB on before it is read again.
@@ -288,7 +391,7 @@ def _journal_bounds(journal: Path, header: dict[str, Any]) -> list[int]:
     now, then, whole = _stat(journal), header["journal"], int(header["whole"])
     if now != then and then[0] and (now[0] != then[0] or now[1] < whole):
         raise Unknown("journal replaced")
-    if now[1] - whole > max(TAIL_LEAST, header["file"][1] // 8):
+    if now[1] - whole > (max(TAIL_LEAST, header["file"][1] // 8) if most is None else most):
         raise Unknown("journal grew")
     return now
 

@@ -152,7 +152,8 @@ class DurableJSONStorage(Storage):
         self._stale = False
         self._owed: FolderSyncs | None = None
         self._searched = False
-        self._tail: offsets.Tail | None = None  # lines after a large file's offsets (see _find_by_offsets)
+        self._offsets: offsets.Reader | None = None  # a large file's offsets as read here (see _find_by_offsets)
+        self._found: tuple[Any, dict[tuple[str, str], Any]] = ((), {})  # by offsets in this transaction
         self._lineage = 0  # changes on every full load or write: a mark of another lineage is unknown
         self._blind: tuple[FileStat | None, FileStat | None] | None = None  # the stats after its last blind append
         self._blind_lines = 0  # journal lines then (a fold is due after COMPACT_AFTER)
@@ -552,7 +553,7 @@ class DurableJSONStorage(Storage):
         if self._searched and size + (_stat_of(self.journal_path) or (0, 0, 0))[1] < SEARCHED_UNTIL_PARSED:
             return self.table(table).get(key)  # a second look at a small file: parsed once, then a lookup
         if size >= (offsets.OFFSETS_FROM if offsets_from is None else offsets_from):
-            return self._find_by_offsets(table, key, check or (lambda document: document.get("id") == key), size)
+            return self._find_by_offsets(table, key, check or (lambda document: document.get("id") == key))
         self._searched = True
         needle = orjson.dumps(key) + b":{"
         try:
@@ -588,21 +589,35 @@ class DurableJSONStorage(Storage):
             return self.table(table).get(key)  # not found where expected, or ambiguous: read it all
         return ones[0]
 
-    def _find_by_offsets(
-        self, table: str, key: str, check: Callable[[dict[str, Any]], bool], size: int
-    ) -> dict[str, Any] | None:
+    def _find_by_offsets(self, table: str, key: str, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
         """A document of a large file, read by the offsets beside it (see :mod:`shared.offsets`). When they
         cannot answer, they are made anew (one parse of the file, as reading it would cost) and asked
-        again; when that fails too, the file is read whole the usual way. ``size``: the file's, as just seen."""
-        if self._tail is None and size >= offsets.OFFSETS_FROM:
-            self._tail = offsets.Tail()  # a large file's later lines, read once here (a few, not every shard's)
+        again; when that fails too, the file is read whole the usual way.
+
+        Asked again in the same transaction, with the file and its journal unchanged, the answer is the
+        one found: a text asks its number's record twice and its earlier answer's id and day twice."""
+        if self._offsets is None:
+            self._offsets = offsets.Reader(self.path, self.journal_path)
+        if self.audits is not None:
+            now = (self.audits.round, _stat_of(self.path), _stat_of(self.journal_path))
+            if self._found[0] != now:
+                self._found = (now, {})
+            if (table, key) in self._found[1]:
+                return self._found[1][table, key]
+        found = self._ask_offsets(table, key, check)
+        if self.audits is not None:
+            self._found[1][table, key] = found
+        return found
+
+    def _ask_offsets(self, table: str, key: str, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+        assert self._offsets is not None
         with contextlib.suppress(offsets.Unknown):
-            return offsets.find(self.path, self.journal_path, table, key, check, self._tail)
+            return self._offsets.find(table, key, check)
         made = offsets.make(self.path, self.journal_path)
         if made is not None:
             with contextlib.suppress(OSError, offsets.Unknown):  # derived: without them, the file is read
                 write_atomically(offsets.sidecar(self.path), made, scratch=self.scratch)
-                return offsets.find(self.path, self.journal_path, table, key, check, self._tail)
+                return self._offsets.find(table, key, check)
         return self.table(table).get(key)
 
     def table(self, name: str) -> dict[str, Any]:
@@ -610,11 +625,12 @@ class DurableJSONStorage(Storage):
         return (self.read() or {}).get(name, {})
 
     def forget(self) -> None:
-        """Drop the cached version so the next read comes from disk (lines read after the offsets too: a
-        transaction's lines taken back out of the journal must not be found there)."""
+        """Drop the cached version so the next read comes from disk (the offsets as read, with the lines read
+        after them, too: a transaction's lines taken back out of the journal must not be found there)."""
         self._cached = None
         self._blind = None
-        self._tail = None
+        self._offsets = None
+        self._found = ((), {})
 
     @property
     def parsed(self) -> bool:
@@ -623,10 +639,12 @@ class DurableJSONStorage(Storage):
 
     @property
     def cost(self) -> int:
-        """An estimate of the cache's memory in bytes: parsed JSON takes a few times its size on disk."""
+        """An estimate of the cache's memory in bytes: parsed JSON takes a few times its size on disk (and the
+        offsets as read, see :class:`shared.offsets.Reader`)."""
+        held = STORAGE_OVERHEAD + (0 if self._offsets is None else self._offsets.cost)
         if self._cached is None:
-            return STORAGE_OVERHEAD
-        return STORAGE_OVERHEAD + PARSED_BYTES_PER_BYTE * ((self._file_stat or (0, 0, 0))[1] + self._journal_valid_size)
+            return held
+        return held + PARSED_BYTES_PER_BYTE * ((self._file_stat or (0, 0, 0))[1] + self._journal_valid_size)
 
     def stale(self) -> None:
         """Another process changed the file: the next read catches up (only new journal lines if it can)."""

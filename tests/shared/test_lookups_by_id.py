@@ -319,3 +319,51 @@ def test_a_journal_grown_past_its_offsets_bound_makes_them_anew(
     assert find("never") is None and find("old-99") == {"day": "2026-01-01"}
     assert offsets.sidecar(path).read_bytes() != made  # made anew: the journal's lines are in them now
     assert offsets.find(path, path.with_name("ids.json.log"), "ids", "new-59", lambda entry: True) is not None
+
+
+def test_a_changed_answer_looks_its_followup_up_in_a_big_queue_not_parsing_it(
+    store: FeedbackStore, make_rating: MakeRating, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20,000 open follow-ups are a queue of 10 MB, more than the cache keeps: parsed for every text that
+    changes an answer, a server fell from 560 to 7 texts a second."""
+    monkeypatch.setattr(offsets, "OFFSETS_FROM", 1)  # every file is "large"
+    store.record_ratings([make_rating("below", id=f"open-{n}", comment=f"c{n}") for n in range(200)])
+    read: list[Path] = []
+    for name in ("read_whole", "_bytes_of", "_read_with_stat"):  # every whole read of a file and of a journal
+        real = getattr(storage, name)
+        monkeypatch.setattr(storage, name, lambda file, real=real: read.append(Path(file)) or real(file))
+    fresh = FeedbackStore(store.root)
+    fresh.update_rating(make_rating("below", id="open-7", comment="worse than I said"))
+    assert not [file for file in read if file.name.startswith("queue.json")]
+    assert FeedbackStore(store.root).get_followup("fu-open-7").comment == "worse than I said"
+    assert len(FeedbackStore(store.root).open_followups()) == 200
+
+
+def test_a_lookup_repeated_in_a_transaction_reads_nothing_again_but_sees_its_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A text asks its number's record twice and its earlier answer's id and day twice: the second answer
+    is the first, unless the file changed in between (the transaction's own write, first of all)."""
+    monkeypatch.setattr(offsets, "OFFSETS_FROM", 1)
+    store = files.StoreFiles(tmp_path)
+    with store.transaction() as tx:
+        tx.db("day").table("ratings")  # (the file is made by its first write)
+        tx.append("day", "ratings", {f"r{n}": {"id": f"r{n}", "v": n} for n in range(50)})
+    with files.StoreFiles(tmp_path).transaction() as tx:
+        tx.find_by_id("day", "ratings", "r0")  # the offsets made
+    asked = []
+    real = offsets.Reader.find
+    monkeypatch.setattr(offsets.Reader, "find", lambda self, *args: asked.append(args[1]) or real(self, *args))
+    fresh = files.StoreFiles(tmp_path)
+    with fresh.transaction() as tx:
+        assert tx.find_by_id("day", "ratings", "r7") == {"id": "r7", "v": 7}
+        assert tx.find_by_id("day", "ratings", "r7") == {"id": "r7", "v": 7}
+        assert tx.find_by_id("day", "ratings", "nobody") is None
+        assert tx.find_by_id("day", "ratings", "nobody") is None
+        assert asked == ["r7", "nobody"]
+        tx.append("day", "ratings", {"r7": {"id": "r7", "v": "changed"}, "nobody": {"id": "nobody", "v": 0}})
+        assert tx.find_by_id("day", "ratings", "r7") == {"id": "r7", "v": "changed"}
+        assert tx.find_by_id("day", "ratings", "nobody") == {"id": "nobody", "v": 0}
+    with fresh.transaction() as tx:  # another transaction: asked again (another process may have written)
+        assert tx.find_by_id("day", "ratings", "r7") == {"id": "r7", "v": "changed"}
+    assert asked == ["r7", "nobody", "r7", "nobody", "r7"]

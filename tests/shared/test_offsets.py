@@ -104,3 +104,36 @@ def test_lines_taken_back_out_of_the_journal_are_not_found_after_the_storage_for
     writer.append("ratings", {"r3": {"id": "r3", "v": "new"}})  # as long as the line cut
     assert reader.find_by_id("ratings", "r2") == {"id": "r2", "v": 2}
     assert reader.find_by_id("ratings", "r3") == {"id": "r3", "v": "new"}
+
+
+def test_a_storage_keeps_the_offsets_it_read_and_follows_the_journal_without_making_them_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server asks the same shards on every text: it reads their offsets once, not at every lookup, and
+    follows their journals line by line, where a fresh process makes the offsets anew past a bound."""
+    monkeypatch.setattr(offsets, "TAIL_LEAST", 2_000)
+    path = tmp_path / "ids.json"
+    writer = DurableJSONStorage(path)
+    writer.write({"ids": {f"old-{n}": {"day": "2026-01-01"} for n in range(100)}})
+    read = []
+    real = offsets.Offsets.read
+    monkeypatch.setattr(offsets.Offsets, "read", lambda path: read.append(path) or real(path))
+    server = DurableJSONStorage(path)
+
+    def find(storage: DurableJSONStorage, key: str) -> dict[str, Any] | None:
+        return storage.find_by_id("ids", key, check=lambda entry: "day" in entry, offsets_from=1)
+
+    assert find(server, "old-7") == {"day": "2026-01-01"}  # made, then read
+    made = offsets.sidecar(path).read_bytes()
+    for n in range(80):  # twice the bound a search of the lines after the offsets has
+        writer.append("ids", {f"new-{n}": {"day": "2026-11-24"}})
+        assert find(server, f"new-{n}") == {"day": "2026-11-24"}
+        assert find(server, "old-99") == {"day": "2026-01-01"} and find(server, "never") is None
+    writer.delete("ids", ["old-99"])
+    assert find(server, "old-99") is None
+    assert len(read) == 2 and offsets.sidecar(path).read_bytes() == made  # read once (and once to be made)
+    assert find(DurableJSONStorage(path), "new-0") == {"day": "2026-11-24"}  # a new process: made anew
+    assert offsets.sidecar(path).read_bytes() != made
+    assert find(server, "new-79") == {"day": "2026-11-24"}  # the ones held still right (the file unchanged)
+    writer.write(writer.read() or {})  # a fold: a new file, so new offsets
+    assert find(server, "new-5") == {"day": "2026-11-24"} and find(server, "old-99") is None
