@@ -28,6 +28,7 @@ nothing a customer wrote. Not copied by a backup (it is not ``.json``): a restor
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import struct
 import zlib
@@ -44,6 +45,7 @@ INDEX_FROM = 1 << 15  # a shard this large (of the id index, of SMS numbers: ask
 EVERY_TABLE = "*"  # the header's mark of offsets that cover every table of their file
 TAIL_LEAST = 1 << 16  # journal bytes searched after the offsets before they are made anew, at the least
 HEADER_MOST = 4096
+MAPPED_FROM = 1 << 16  # a sidecar this large is mapped, not read (see Offsets.read)
 _SLOT = struct.Struct("<QI")  # (offset << 1 | in the journal, length)
 _META = "_meta"
 
@@ -60,7 +62,8 @@ def sidecar(path: Path) -> Path:
 class Tail:
     """The journal lines appended after a file's offsets were made, as one process has read them: where
     each document's newest version there lies, by ``(table, key)``. Each line is read and counted once,
-    when a lookup first finds it appended, so a lookup in a busy day's file (a text updating its own
+    when a lookup (not the first: a process that asks once only searches) finds it appended, so a
+    lookup in a busy day's file (a text updating its own
     answer of hours ago) costs the same at its 50,000th answer as at its first. Once it has caught up,
     the offsets need not be made anew as the journal grows, only when the file is rewritten (a fold,
     as the journal reaches the file's size): a server made those of its day's 15 MB again every few
@@ -74,6 +77,7 @@ class Tail:
         self.made: tuple[Any, ...] = ()  # the offsets these lines follow (others: read afresh)
         self.read_to = 0  # where the next unread line starts
         self.places: dict[tuple[str, str], tuple[int, int] | dict[str, Any] | None] = {}
+        self.asked = False  # whether a lookup after these offsets came before (the first one searches)
 
     def lookup(
         self, journal: Path, header: dict[str, Any], table: str, key: str
@@ -82,10 +86,15 @@ class Tail:
         made = (tuple(header["file"]), tuple(header["journal"]), header["whole"], header["generation"])
         whole = int(header["whole"])
         if made != self.made:
-            self.made, self.read_to, self.places = made, whole, {}
-        # Caught up once, it follows the journal as far as a journal goes before it is folded (about the
-        # file's size); a first reading is bounded as a search is, so a new process never parses
-        # megabytes of lines (it makes the offsets anew).
+            self.made, self.read_to, self.places, self.asked = made, whole, {}, False
+        if not self.asked:
+            # The first lookup searches the lines, as a lookup without a Tail does: a process asking once (a
+            # duplicate check, a flag's new id in one shard of 256) parses only the lines that name the key.
+            self.asked = True
+            return newest_in_journal(_journal_tail(journal, header), header["generation"], table, key)
+        # Asked again, it counts them. Caught up once, it follows the journal as far as a journal goes
+        # before it is folded (about the file's size); a first reading is bounded as a search is, so a
+        # process never parses megabytes of lines at once (it makes the offsets anew).
         following = self.read_to > whole
         now = _journal_bounds(journal, header, most=2 * max(TAIL_LEAST, header["file"][1]) if following else None)
         if now[1] < self.read_to:  # lines read here were cut since (a failed transaction's): read again
@@ -128,9 +137,9 @@ _ABSENT = object()
 
 
 class Offsets:
-    """One sidecar as read: its header, its hashes (their CRC checked once, when read) and its slots."""
+    """One sidecar as read: its header, its hashes (their CRC checked once) and its slots."""
 
-    def __init__(self, content: bytes) -> None:
+    def __init__(self, content: bytes | mmap.mmap) -> None:
         end = content.find(b"\n", 0, HEADER_MOST)
         try:
             self.header: dict[str, Any] = orjson.loads(content[:end])
@@ -140,21 +149,23 @@ class Offsets:
                 raise Unknown("short")
             if self.header.get("tables") != EVERY_TABLE:
                 raise Unknown("of one table")  # as the offsets once were: made anew
-            block = content[end + 1 : slots]
-            if zlib.crc32(block) != self.header["hashes"]:
-                raise Unknown("damaged")  # a hash lost would say "not there" of a document that is
         except (ValueError, KeyError, TypeError):
             raise Unknown("unreadable") from None
-        self.hashes = array("I", block)
-        self.slots = content[slots:]
+        self.hashes = memoryview(content)[end + 1 : slots].cast("I")
+        self.slots = memoryview(content)[slots:]
         self.size = len(content)
+        self.checked = False  # the hashes' CRC: checked before the first "not there" (a day's are 200 KB)
 
     @classmethod
     def read(cls, path: Path) -> Offsets:
-        """The offsets beside ``path`` as they are on disk now (raises :class:`Unknown`)."""
+        """The offsets beside ``path`` as they are on disk now (raises :class:`Unknown`). A large sidecar (a
+        busy day's: 600 KB) is mapped, not read: a process asking once touches a few of its pages."""
         try:
-            return cls(sidecar(path).read_bytes())
-        except OSError:
+            with open(sidecar(path), "rb") as opened:
+                if os.fstat(opened.fileno()).st_size < MAPPED_FROM:
+                    return cls(opened.read())
+                return cls(mmap.mmap(opened.fileno(), 0, access=mmap.ACCESS_READ))
+        except (OSError, ValueError):
             raise Unknown("unreadable") from None
 
     def find(
@@ -181,6 +192,9 @@ class Offsets:
             wanted = _hash(table, key)
             at = bisect_left(self.hashes, wanted)
             if at == len(self.hashes) or self.hashes[at] != wanted:
+                if not self.checked and zlib.crc32(self.hashes) != header["hashes"]:
+                    raise Unknown("damaged")  # a hash lost would say "not there" of a document that is
+                self.checked = True
                 return None
             place, length = _SLOT.unpack_from(self.slots, _SLOT.size * at)
             document = orjson.loads(_read_at(journal if place & 1 else path, place >> 1, length))

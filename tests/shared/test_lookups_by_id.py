@@ -150,10 +150,16 @@ def test_a_big_day_is_read_by_its_offsets_and_changes_after_them_are_seen(
     ],
     ids=["cut", "zeroed", "garbage"],
 )
+@pytest.mark.parametrize("mapped_from", [0, 1 << 30], ids=["mapped", "read"])
 def test_damaged_offsets_are_never_trusted(
-    store: FeedbackStore, make_rating: MakeRating, monkeypatch: pytest.MonkeyPatch, damage: Callable[[bytes], bytes]
+    store: FeedbackStore,
+    make_rating: MakeRating,
+    monkeypatch: pytest.MonkeyPatch,
+    damage: Callable[[bytes], bytes],
+    mapped_from: int,
 ) -> None:
     monkeypatch.setattr(offsets, "OFFSETS_FROM", 1)
+    monkeypatch.setattr(offsets, "MAPPED_FROM", mapped_from)
     store.record_ratings([make_rating("met", id=f"busy-{n}") for n in range(100)])
     FeedbackStore(store.root).get_rating("busy-1", store.clock())
     [sidecar] = store.root.glob("ratings/*/.*.at")

@@ -43,14 +43,26 @@ def answers(path: Path, table: str, key: str, tail: offsets.Tail | None = None) 
     first=st.dictionaries(KEYS, DOCUMENT, min_size=1),
     changes=st.lists(CHANGE, max_size=8),
     made_after=st.integers(0, 8),
+    mapped=st.booleans(),
 )
 def test_the_offsets_answer_every_key_as_a_full_read_does(
     tmp_path_factory: pytest.TempPathFactory,
     first: dict[str, dict[str, Any]],
     changes: list[dict[str, tuple[dict[str, Any], list[str]]]],
     made_after: int,
+    mapped: bool,
 ) -> None:
-    path = tmp_path_factory.mktemp("shard") / "shard.json"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(offsets, "MAPPED_FROM", 0 if mapped else offsets.MAPPED_FROM)  # a large sidecar is mapped
+        check_every_key_against_a_full_read(tmp_path_factory.mktemp("shard") / "shard.json", first, changes, made_after)
+
+
+def check_every_key_against_a_full_read(
+    path: Path,
+    first: dict[str, dict[str, Any]],
+    changes: list[dict[str, tuple[dict[str, Any], list[str]]]],
+    made_after: int,
+) -> None:
     writer = DurableJSONStorage(path)
     writer.write({"numbers": first, "messages": {}})
     tail = offsets.Tail()
@@ -137,3 +149,24 @@ def test_a_storage_keeps_the_offsets_it_read_and_follows_the_journal_without_mak
     assert find(server, "new-79") == {"day": "2026-11-24"}  # the ones held still right (the file unchanged)
     writer.write(writer.read() or {})  # a fold: a new file, so new offsets
     assert find(server, "new-5") == {"day": "2026-11-24"} and find(server, "old-99") is None
+
+
+def test_a_process_that_asks_once_parses_only_the_lines_that_name_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A duplicate check in a fresh process, a flag's new id in one shard of 256: one lookup each. Counting
+    every line after the offsets would cost it hundreds of parses; a second lookup counts them, once."""
+    path = tmp_path / "ids.json"
+    writer = DurableJSONStorage(path)
+    writer.write({"ids": {f"old-{n}": {"day": "2026-01-01"} for n in range(100)}})
+    DurableJSONStorage(path).find_by_id("ids", "old-1", check=lambda entry: "day" in entry, offsets_from=1)
+    for n in range(50):
+        writer.append("ids", {f"new-{n}": {"day": "2026-11-24"}})
+    counted = []
+    real = offsets.Tail._count_line
+    monkeypatch.setattr(offsets.Tail, "_count_line", lambda self, *args: counted.append(args) or real(self, *args))
+    once = DurableJSONStorage(path)
+    assert once.find_by_id("ids", "new-7", check=lambda entry: "day" in entry, offsets_from=1) == {"day": "2026-11-24"}
+    assert counted == []
+    assert once.find_by_id("ids", "new-8", check=lambda entry: "day" in entry, offsets_from=1) == {"day": "2026-11-24"}
+    assert len(counted) == 50
