@@ -620,6 +620,15 @@ class DurableJSONStorage(Storage):
                 return self._offsets.find(table, key, check)
         return self.table(table).get(key)
 
+    def take_back(self, size: int) -> None:
+        """Cut the journal back to ``size``: a transaction that failed takes its lines back out. The offsets
+        beside the file go too, as they may have been made from those lines: a later line as long (another
+        id's entry, of the same shape) would take their place, and be found for a key never written."""
+        with contextlib.suppress(OSError):
+            os.truncate(self.journal_path, size)
+            offsets.sidecar(self.path).unlink(missing_ok=True)
+        self.forget()
+
     def table(self, name: str) -> dict[str, Any]:
         """One table's documents as cached, not copied: for reading only (writes go through the journal)."""
         return (self.read() or {}).get(name, {})

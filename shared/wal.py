@@ -53,6 +53,8 @@ class Journal(Protocol):
 
     journal_path: Path
 
+    def take_back(self, size: int) -> None: ...
+
     def forget(self) -> None: ...
 
     def fold_if_due(self) -> None: ...
@@ -173,9 +175,9 @@ class WriteAheadLog:
         except BaseException:
             for journal, size, same in undo.values():
                 if same():  # not rewritten whole since: its journal still ends with this transaction's lines
-                    with contextlib.suppress(OSError):
-                        os.truncate(journal.journal_path, size)
-                journal.forget()
+                    journal.take_back(size)
+                else:
+                    journal.forget()
             raise
         for journal, _, _ in undo.values():
             journal.fold_if_due()

@@ -170,3 +170,22 @@ def test_a_process_that_asks_once_parses_only_the_lines_that_name_the_key(
     assert counted == []
     assert once.find_by_id("ids", "new-8", check=lambda entry: "day" in entry, offsets_from=1) == {"day": "2026-11-24"}
     assert len(counted) == 50
+
+
+def test_lines_taken_back_take_the_offsets_made_from_them_too(tmp_path: Path) -> None:
+    """A transaction that failed (a full disk on the log) takes its lines back out. Offsets made during it
+    counted them: a later line as long, in the same place, would be found for a key never written."""
+    path, journal = tmp_path / "ids.json", tmp_path / "ids.json.log"
+    writer = DurableJSONStorage(path)
+    writer.write({"ids": {f"old-{n}": {"day": "2026-01-01"} for n in range(40)}})
+    before = journal.stat().st_size if journal.exists() else 0
+    writer.append("ids", {"never-1": {"day": "2026-11-25"}})  # the failed transaction's line
+    assert DurableJSONStorage(path).find_by_id("ids", "never-1", check=lambda e: "day" in e, offsets_from=1)
+    assert offsets.sidecar(path).exists()  # made with that line counted
+    writer.take_back(before)
+    assert not offsets.sidecar(path).exists()
+    writer.append("ids", {"other-1": {"day": "2026-11-26"}})  # as long, where the line taken back was
+    assert journal.stat().st_size == before + len(b'{"g":1,"t":"ids","d":{"other-1":{"day":"2026-11-26"}}}\n')
+    reader = DurableJSONStorage(path)
+    assert reader.find_by_id("ids", "never-1", check=lambda e: "day" in e, offsets_from=1) is None
+    assert reader.find_by_id("ids", "other-1", check=lambda e: "day" in e, offsets_from=1) == {"day": "2026-11-26"}
