@@ -45,7 +45,7 @@ INDEX_FROM = 1 << 15  # a shard this large (of the id index, of SMS numbers: ask
 EVERY_TABLE = "*"  # the header's mark of offsets that cover every table of their file
 TAIL_LEAST = 1 << 16  # journal bytes searched after the offsets before they are made anew, at the least
 HEADER_MOST = 4096
-MAPPED_FROM = 1 << 16  # a sidecar this large is mapped, not read (see Offsets.read)
+MAPPED_FROM = 1 << 18  # a sidecar this large (a day of 21,000 answers) is mapped, not read (see Offsets.read)
 _SLOT = struct.Struct("<QI")  # (offset << 1 | in the journal, length)
 _META = "_meta"
 
@@ -159,7 +159,8 @@ class Offsets:
     @classmethod
     def read(cls, path: Path) -> Offsets:
         """The offsets beside ``path`` as they are on disk now (raises :class:`Unknown`). A large sidecar (a
-        busy day's: 600 KB) is mapped, not read: a process asking once touches a few of its pages."""
+        busy day's: 600 KB) is mapped, not read: a process asking once touches a few of its pages. Only a
+        large one: a map keeps a file descriptor open while it is held, and a server holds hundreds."""
         try:
             with open(sidecar(path), "rb") as opened:
                 if os.fstat(opened.fileno()).st_size < MAPPED_FROM:
