@@ -62,13 +62,13 @@ def sidecar(path: Path) -> Path:
 class Tail:
     """The journal lines appended after a file's offsets were made, as one process has read them: where
     each document's newest version there lies, by ``(table, key)``. Each line is read and counted once,
-    when a lookup (not the first: a process that asks once only searches) finds it appended, so a
-    lookup in a busy day's file (a text updating its own
-    answer of hours ago) costs the same at its 50,000th answer as at its first. Once it has caught up,
-    the offsets need not be made anew as the journal grows, only when the file is rewritten (a fold,
-    as the journal reaches the file's size): a server made those of its day's 15 MB again every few
-    thousand texts. Places, not documents: a day's lines cost memory by the thousand keys, not by the
-    megabyte (a line not in the compact form the arithmetic needs keeps its documents).
+    when a lookup (not the first: a process that asks once only searches) finds it appended, so a lookup
+    in a busy day's file (a text updating its own answer of hours ago) costs the same at its 50,000th
+    answer as at its first. Once it has caught up, the offsets need not be made anew as the journal
+    grows, only when the file is rewritten (a fold, as the journal reaches the file's size): a server
+    made those of its day's 15 MB again every few thousand texts. Places, not documents: a day's lines
+    cost memory by the thousand keys, not by the megabyte (a line not in the compact form the
+    arithmetic needs keeps its documents).
     """
 
     ENTRY_COST = 200  # bytes of memory a place takes (its key, its tuple, the dict's slot)
@@ -91,7 +91,7 @@ class Tail:
             # The first lookup searches the lines, as a lookup without a Tail does: a process asking once (a
             # duplicate check, a flag's new id in one shard of 256) parses only the lines that name the key.
             self.asked = True
-            return newest_in_journal(_journal_tail(journal, header), header["generation"], table, key)
+            return _search_tail(journal, header, table, key)
         # Asked again, it counts them. Caught up once, it follows the journal as far as a journal goes
         # before it is folded (about the file's size); a first reading is bounded as a search is, so a
         # process never parses megabytes of lines at once (it makes the offsets anew).
@@ -179,7 +179,8 @@ class Offsets:
         tail: Tail | None = None,
     ) -> dict[str, Any] | None:
         """The newest version of one document of ``table``, or None if there is none; raises :class:`Unknown`.
-        ``tail``: this process's reading of the lines after the offsets (without one, they are searched)."""
+        ``tail``: this process's reading of the lines after the offsets (without one, they are searched,
+        up to :func:`_journal_bounds`)."""
         header = self.header
         try:
             if header["file"] != _stat(path):
@@ -187,7 +188,7 @@ class Offsets:
             if tail is not None:
                 found = tail.lookup(journal, header, table, key)
             else:
-                found = newest_in_journal(_journal_tail(journal, header), header["generation"], table, key)
+                found = _search_tail(journal, header, table, key)
             if found is not None:
                 return found[0]
             wanted = _hash(table, key)
@@ -251,9 +252,7 @@ def find(
     check: Callable[[dict[str, Any]], bool],
     tail: Tail | None = None,
 ) -> dict[str, Any] | None:
-    """The newest version of one document of ``table`` by the offsets on disk now, or None if there is none;
-    raises :class:`Unknown`. ``tail``: a reading of the lines after the offsets (without one, they are searched,
-    up to :func:`_journal_bounds`)."""
+    """As :meth:`Offsets.find`, by the offsets on disk now (a process that holds none: a check, a test)."""
     return Offsets.read(path).find(path, journal, table, key, check, tail)
 
 
@@ -386,6 +385,11 @@ def _lines(logged: bytes) -> list[tuple[bytes, int]]:
     return lines
 
 
+def _search_tail(journal: Path, header: dict[str, Any], table: str, key: str) -> tuple[dict[str, Any] | None] | None:
+    """The key's newest version in the lines after the offsets, searched (see :func:`newest_in_journal`)."""
+    return newest_in_journal(_journal_tail(journal, header), header["generation"], table, key)
+
+
 def _journal_tail(journal: Path, header: dict[str, Any]) -> bytes:
     """The journal's lines appended since the offsets were made (raises :class:`Unknown`: see
     :func:`_journal_bounds`)."""
@@ -397,8 +401,8 @@ def _journal_bounds(journal: Path, header: dict[str, Any], most: int | None = No
     """The journal's (inode, size, mtime) now; raises :class:`Unknown` if it was cut or replaced since the
     offsets were made, or grew past ``most`` bytes since, by default ``TAIL_LEAST`` and an eighth of the
     file: a lookup without a :class:`Tail` searches those lines, so they are bounded, and making the
-    offsets anew, once, costs a read of the file. (A Tail reads each line once: it allows the file's
-    size, which a journal reaches only as it is folded, and the file rewritten, anyway.)
+    offsets anew, once, costs a read of the file. (A Tail that has caught up reads each line once: it
+    allows twice the file's size, past which a journal is folded and the file rewritten anyway.)
 
     An id shard of years (300 KB) gains a line a flag: its lookups search at most 64 KiB of them
     however long the history. A busy day of 15 MB is read up to 2 MB on before it is read again.

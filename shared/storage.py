@@ -549,11 +549,12 @@ class DurableJSONStorage(Storage):
         """
         if self._cached is not None:
             return self.table(table).get(key)
-        size = (_stat_of(self.path) or (0, 0, 0))[1]
+        file_stat = _stat_of(self.path)
+        size = (file_stat or (0, 0, 0))[1]
         if self._searched and size + (_stat_of(self.journal_path) or (0, 0, 0))[1] < SEARCHED_UNTIL_PARSED:
             return self.table(table).get(key)  # a second look at a small file: parsed once, then a lookup
         if size >= (offsets.OFFSETS_FROM if offsets_from is None else offsets_from):
-            return self._find_by_offsets(table, key, check or (lambda document: document.get("id") == key))
+            return self._find_by_offsets(table, key, check or (lambda document: document.get("id") == key), file_stat)
         self._searched = True
         needle = orjson.dumps(key) + b":{"
         try:
@@ -589,17 +590,19 @@ class DurableJSONStorage(Storage):
             return self.table(table).get(key)  # not found where expected, or ambiguous: read it all
         return ones[0]
 
-    def _find_by_offsets(self, table: str, key: str, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+    def _find_by_offsets(
+        self, table: str, key: str, check: Callable[[dict[str, Any]], bool], file_stat: FileStat | None
+    ) -> dict[str, Any] | None:
         """A document of a large file, read by the offsets beside it (see :mod:`shared.offsets`). When they
         cannot answer, they are made anew (one parse of the file, as reading it would cost) and asked
-        again; when that fails too, the file is read whole the usual way.
+        again; when that fails too, the file is read whole the usual way. ``file_stat``: as just seen.
 
         Asked again in the same transaction, with the file and its journal unchanged, the answer is the
         one found: a text asks its number's record twice and its earlier answer's id and day twice."""
         if self._offsets is None:
             self._offsets = offsets.Reader(self.path, self.journal_path)
         if self.audits is not None:
-            now = (self.audits.round, _stat_of(self.path), _stat_of(self.journal_path))
+            now = (self.audits.round, file_stat, _stat_of(self.journal_path))
             if self._found[0] != now:
                 self._found = (now, {})
             if (table, key) in self._found[1]:

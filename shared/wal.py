@@ -51,8 +51,6 @@ _PROC_BOOT_ID = BOOT_ID
 class Journal(Protocol):
     """What the log needs of a file's storage to undo a transaction's lines (a full disk on the log)."""
 
-    journal_path: Path
-
     def take_back(self, size: int) -> None: ...
 
     def forget(self) -> None: ...
