@@ -176,7 +176,7 @@ class ChannelData(Protocol):
         ...
 
     def uncache(self, name: str) -> None:
-        """Keep no parsed copy of it (a purge reads every collection once)."""
+        """Keep no parsed copy of it (a purge reads every collection once, a daily sweep its shard)."""
         ...
 
 

@@ -184,7 +184,8 @@ class Transaction:
     ) -> dict[str, Any] | None:
         """One document of ``<name>.json`` whose ``id`` is its key (or that passes ``check``), parsing only
         it if the file is not cached (see :meth:`DurableJSONStorage.find_by_id`). ``index``: the file is
-        an id index's shard, asked on every write: a large one is read by its offsets, never searched."""
+        asked on every write (an id index's shard; the queue, on every changed answer): a large one is read
+        by its offsets, never searched."""
         storage = self._files._storage(f"{name}.json")
         if index:
             return storage.find_by_id(table, key, check=check, offsets_from=offsets.INDEX_FROM)
@@ -213,10 +214,11 @@ class Transaction:
         return self.signature(name) is not None
 
     def uncache(self, name: str) -> None:
-        """Drop the parsed copy of ``<name>.json`` now: a long command's days would crowd out the live files."""
+        """Drop the parsed copy of ``<name>.json`` now: a long command's days would crowd out the live files,
+        an SMS shard's daily sweep the others (see :meth:`DurableJSONStorage.set_aside`)."""
         storage = self._files._storages.get(f"{name}.json")
         if storage is not None:
-            storage.forget()
+            storage.set_aside()
 
     def signature(self, name: str) -> list[int] | None:
         """The identity of ``<name>.json`` as it is now (file and journal)."""

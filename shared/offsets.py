@@ -20,8 +20,11 @@ Derived data, checked before it is trusted, never trusted in doubt: it names the
 mtime) of the file and the journal it describes, so a file rewritten (a fold, a purge, a restore)
 makes it stale; it is made only when every document is where its arithmetic says (the file and
 each journal line are exactly what ``orjson`` writes for what they hold), and a record that is not
-the one looked for means asking the file. Written durably (fsync before the rename), so a power cut
-never leaves a complete-looking list that misses an id. It holds keys' hashes and byte offsets,
+the one looked for means asking the file. Written without an fsync (two per sidecar, and a day's
+fold of hundreds of shards makes hundreds): a power cut may leave one empty, short or zeroed, and
+each of those is refused (its length, its hashes' CRC before any "not there", each record's check),
+so it never passes for a list that misses an id; it is made anew. Made from the documents in hand
+when a file that has them is rewritten (:func:`written`), not read back. It holds keys' hashes and byte offsets,
 nothing a customer wrote. Not copied by a backup (it is not ``.json``): a restored folder makes new ones.
 """
 
@@ -93,10 +96,10 @@ class Tail:
             self.asked = True
             return _search_tail(journal, header, table, key)
         # Asked again, it counts them. Caught up once, it follows the journal as far as a journal goes
-        # before it is folded (about the file's size); a first reading is bounded as a search is, so a
+        # before it is folded (one to two times the file's size); a first reading is bounded as a search is, so a
         # process never parses megabytes of lines at once (it makes the offsets anew).
         following = self.read_to > whole
-        now = _journal_bounds(journal, header, most=2 * max(TAIL_LEAST, header["file"][1]) if following else None)
+        now = _journal_bounds(journal, header, most=3 * max(TAIL_LEAST, header["file"][1]) if following else None)
         if now[1] < self.read_to:  # lines read here were cut since (a failed transaction's): read again
             self.read_to, self.places = whole, {}
         if now[1] > self.read_to:
@@ -233,6 +236,10 @@ class Reader:
         self.held = held
         return found
 
+    def hold(self, content: bytes) -> None:
+        """Keep the sidecar this process has just written (``content``): the next lookup reads nothing back."""
+        self.held = Offsets(content)
+
     @property
     def cost(self) -> int:
         """Bytes of memory held: the sidecar and the places of the lines after it."""
@@ -274,9 +281,28 @@ def make(path: Path, journal: Path) -> bytes | None:
     if made is None:
         return None
     generation, places = made
-    ordered = sorted((_hash(table, key), slot) for (table, key), slot in places.items())
     # Where the next line will start: a torn last piece is cut before it is written.
-    whole = logged.rfind(b"\n") + 1
+    return _sidecar(places, generation, file_stat, journal_stat, logged.rfind(b"\n") + 1)
+
+
+def written(data: dict[str, Any], file_stat: list[int], journal_stat: list[int]) -> bytes | None:
+    """The offsets of a file just written as exactly ``orjson.dumps(data)`` (``_meta`` included), its journal
+    empty: made from the documents in hand, where :func:`make` reads the file back and parses it (a fold
+    of a day of 50,000 answers, or of each of 256 SMS shards, would parse what it has just written)."""
+    generation = data.get(_META, {}).get("file", {}).get("generation", 0)
+    places = _file_places(data)
+    return None if places is None else _sidecar(places, generation, file_stat, journal_stat, 0)
+
+
+def _sidecar(
+    places: dict[tuple[str, str], tuple[int, int]],
+    generation: int,
+    file_stat: list[int],
+    journal_stat: list[int],
+    whole: int,
+) -> bytes:
+    """The sidecar's bytes: its header line, the sorted hashes, then each hash's slot."""
+    ordered = sorted((_hash(table, key), slot) for (table, key), slot in places.items())
     header = {
         "tables": EVERY_TABLE,
         "file": file_stat,
@@ -304,15 +330,9 @@ def _places(content: bytes, logged: bytes) -> tuple[int, dict[tuple[str, str], t
     if not isinstance(data, dict) or orjson.dumps(data) != content:
         return None  # not the compact form these offsets are counted in
     generation = data.get(_META, {}).get("file", {}).get("generation", 0)
-    places: dict[tuple[str, str], tuple[int, int]] = {}
-    position = 1  # after the file's "{"
-    for name, documents in data.items():
-        if not isinstance(documents, dict):
-            return None
-        position += len(orjson.dumps(name)) + 1  # "name":
-        if name != _META:
-            _count(name, documents, position + 1, places, 0)
-        position += len(orjson.dumps(documents)) + 1  # the table, then "," or the file's "}"
+    places = _file_places(data)
+    if places is None:
+        return None
     for line, start in _lines(logged):
         try:
             entry = orjson.loads(line)
@@ -330,6 +350,22 @@ def _places(content: bytes, logged: bytes) -> tuple[int, dict[tuple[str, str], t
             for key in deleted:  # after the upserts, as a replay applies them
                 places.pop((name, key), None)
     return generation, places
+
+
+def _file_places(data: dict[str, Any]) -> dict[tuple[str, str], tuple[int, int]] | None:
+    """Where each document of each table lies in ``orjson.dumps(data)`` (not ``_meta``'s); None if a table
+    is not a dict."""
+    places: dict[tuple[str, str], tuple[int, int]] = {}
+    position = 1  # after the file's "{"
+    for name, documents in data.items():
+        if not isinstance(documents, dict):
+            return None
+        position += len(orjson.dumps(name)) + 1  # "name":
+        if name == _META:
+            position += len(orjson.dumps(documents)) + 1  # the table, then "," or the file's "}"
+        else:
+            position = _count(name, documents, position + 1, places, 0) + 1
+    return places
 
 
 def _parts_of(entry: dict[str, Any], line: bytes) -> list[tuple[str, dict[str, Any], list[str], int]] | None:
@@ -367,13 +403,17 @@ def _count(
     position: int,
     places: dict[tuple[str, str], tuple[int, int]],
     journal: int,
-) -> None:
-    """Note where each document of ``table`` starts (``position`` is just after the table's "{")."""
+) -> int:
+    """Note where each document of ``table`` starts (``position`` is just after the table's "{"); where the
+    table ends (just after its "}")."""
+    if not documents:
+        return position + 1
     for key, document in documents.items():
         position += len(orjson.dumps(key)) + 1  # "key":
         length = len(orjson.dumps(document))
         places[table, key] = (position << 1 | journal, length)
         position += length + 1  # the document, then "," or "}"
+    return position
 
 
 def _lines(logged: bytes) -> list[tuple[bytes, int]]:
@@ -402,7 +442,7 @@ def _journal_bounds(journal: Path, header: dict[str, Any], most: int | None = No
     offsets were made, or grew past ``most`` bytes since, by default ``TAIL_LEAST`` and an eighth of the
     file: a lookup without a :class:`Tail` searches those lines, so they are bounded, and making the
     offsets anew, once, costs a read of the file. (A Tail that has caught up reads each line once: it
-    allows twice the file's size, past which a journal is folded and the file rewritten anyway.)
+    allows three times the file's size; a journal is folded, the file rewritten, by twice.)
 
     An id shard of years (300 KB) gains a line a flag: its lookups search at most 64 KiB of them
     however long the history. A busy day of 15 MB is read up to 2 MB on before it is read again.

@@ -926,7 +926,8 @@ class FeedbackStore:
         The rating's id index entry says whether it ever had a follow-up: a rating that never had one
         is not looked for at all (see ``FOLLOWED_UP``).
         """
-        record = tx.find_by_id(QUEUE, "followups", followup_id)
+        # Asked on every changed answer: past 32 KiB (a few hundred open), by its offsets, not searched whole.
+        record = tx.find_by_id(QUEUE, "followups", followup_id, index=True)
         if record is not None:
             return FollowUp.from_record(record)
         oldest = rating.ts if rating is not None else not_before

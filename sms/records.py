@@ -129,6 +129,7 @@ class SmsRecords:
         messages = [
             key for key, m in self._tx.records(shard, "messages").items() if m["at"] < cutoff or m["_phone"] in gone
         ]
+        self._tx.uncache(shard)  # read whole once a day: not kept (256 shards are more than the cache holds)
         return numbers, messages
 
     # -- opt-outs ------------------------------------------------------------------

@@ -189,3 +189,47 @@ def test_lines_taken_back_take_the_offsets_made_from_them_too(tmp_path: Path) ->
     reader = DurableJSONStorage(path)
     assert reader.find_by_id("ids", "never-1", check=lambda e: "day" in e, offsets_from=1) is None
     assert reader.find_by_id("ids", "other-1", check=lambda e: "day" in e, offsets_from=1) == {"day": "2026-11-26"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    tables=st.dictionaries(
+        st.sampled_from(["numbers", "messages", "ids", 'we"ird']),
+        st.dictionaries(KEYS, DOCUMENT | st.lists(st.integers(-(2**63), 2**63 - 1)) | st.none(), max_size=4),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_offsets_written_with_a_file_are_the_ones_reading_it_back_makes(
+    tmp_path_factory: pytest.TempPathFactory, tables: dict[str, dict[str, Any]]
+) -> None:
+    """A file rewritten (a fold) gets its offsets from the documents in hand, byte for byte the ones
+    reading it back and parsing it would make: empty tables, odd keys and documents that are not dicts
+    included (those are refused when asked, as ever)."""
+    path = tmp_path_factory.mktemp("fold") / "shard.json"
+    offsets.sidecar(path).write_bytes(b"stale")  # the file has offsets: a write makes them anew
+    DurableJSONStorage(path).write(tables)
+    assert offsets.sidecar(path).read_bytes() == offsets.make(path, path.with_name("shard.json.log"))
+
+
+def test_a_fold_writes_the_offsets_beside_its_file_without_reading_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """256 SMS shards fold within a few hundred texts: each then parsed again to make its offsets cost a
+    text in that stretch a fifth more. The fold makes them from what it wrote; a file without offsets
+    (small, never looked up by them) gets none."""
+    path, small = tmp_path / "numbers.json", tmp_path / "small.json"
+    writer = DurableJSONStorage(path)
+    writer.write({"numbers": {f"+1202555{n:04}": {"n": n} for n in range(100)}})
+    server = DurableJSONStorage(path)
+    assert server.find_by_id("numbers", "+12025550007", check=lambda d: "n" in d, offsets_from=1) == {"n": 7}
+    for n in range(30):
+        writer.append("numbers", {f"+1202555{n:04}": {"n": -n}})
+    monkeypatch.setattr(offsets, "make", lambda *args: pytest.fail("read back to make the offsets"))
+    writer.write(writer.read() or {})  # the fold
+    assert offsets.Offsets.read(path).header["journal"][1] == 0
+    found = DurableJSONStorage(path).find_by_id("numbers", "+12025550007", check=lambda d: "n" in d, offsets_from=1)
+    assert found == {"n": -7}
+    assert server.find_by_id("numbers", "+12025550099", check=lambda d: "n" in d, offsets_from=1) == {"n": 99}
+    DurableJSONStorage(small).write({"numbers": {}})
+    assert not offsets.sidecar(small).exists()

@@ -188,6 +188,7 @@ def test_a_writer_that_never_read_the_file_appends_without_parsing_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(storage, "COMPACT_AFTER", 2)
+    monkeypatch.setattr(storage, "fold_share", lambda name: 0)  # folded as soon as the journal is the file's size
     path = tmp_path / "shard.json"
     first = DurableJSONStorage(path)
     for n in range(3):  # folded once: the file's generation is no longer 0
@@ -286,3 +287,54 @@ def test_a_file_another_tool_wrote_is_read_whole_not_taken_for_missing_a_key(tmp
     path.write_text(json.dumps({"ratings": {"a": {"id": "a", "n": 1}}}, indent=2), encoding="utf-8")  # "a": {
     assert DurableJSONStorage(path).find_by_id("ratings", "a") == {"id": "a", "n": 1}
     assert DurableJSONStorage(path).find_by_id("ratings", "b") is None
+
+
+def test_files_that_grow_alike_fold_at_different_sizes_from_one_to_two_times_their_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Numbers and ids spread evenly over 256 shards, so the shards grow alike: folded all at their file's
+    size, they would all fold within a few hundred texts, a wave of parses and fsyncs. Each folds at
+    its file's size and a share more fixed by its name, from nothing to as much again."""
+    shares = [storage.fold_share(f"sms/numbers/{n:03}.json") for n in range(256)]
+    assert len(set(shares)) > 200
+    assert min(shares) < storage.FOLD_SHARES // 8 and max(shares) > 7 * storage.FOLD_SHARES // 8
+    monkeypatch.setattr(storage, "COMPACT_AFTER", 1)
+    journals = []
+    for name in ("sms/numbers/000.json", "sms/numbers/001.json", "sms/numbers/002.json"):
+        shard = DurableJSONStorage(tmp_path / name.replace("/", "-"), name=name)
+        shard.write({"numbers": {f"+1{n}": {"n": n} for n in range(50)}})
+        due = shard.path.stat().st_size * (1 + storage.fold_share(name) / storage.FOLD_SHARES)
+        journal = 0
+        for n in range(1000):
+            line = len(orjson.dumps({"g": 1, "t": "numbers", "d": {f"+2{n}": {"n": n}}})) + 1
+            shard.append("numbers", {f"+2{n}": {"n": n}})
+            if shard._journal_valid_size == 0:  # folded
+                break
+            journal += line
+        assert due - line <= journal < due
+        journals.append(journal)
+    assert len(set(journals)) == 3
+
+
+def test_a_file_written_blind_is_folded_when_due_and_left_unparsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SMS shard or an id shard is appended to blind. Its fold has to parse it; kept parsed afterwards,
+    hundreds of shards filled the cache. The next append after the fold is blind again."""
+    monkeypatch.setattr(storage, "COMPACT_AFTER", 4)
+    monkeypatch.setattr(storage, "fold_share", lambda name: 0)
+    path = tmp_path / "shard.json"
+    DurableJSONStorage(path).write({"ids": {f"old{n}": {"n": n} for n in range(3)}})
+    blind = DurableJSONStorage(path)
+    parsed: list[int] = []
+    real = DurableJSONStorage._parse_file
+    monkeypatch.setattr(
+        DurableJSONStorage, "_parse_file", lambda self, content: parsed.append(1) or real(self, content)
+    )
+    for n in range(12):
+        blind.append("ids", {f"new{n}": {"n": n}})
+        assert not blind.parsed
+    assert 1 <= len(parsed) <= 3  # once a fold
+    assert not path.with_name("shard.json.log").exists() or path.with_name("shard.json.log").stat().st_size < 200
+    expected = {f"old{n}": {"n": n} for n in range(3)} | {f"new{n}": {"n": n} for n in range(12)}
+    assert reopened(path)["ids"] == expected

@@ -154,3 +154,29 @@ def test_a_text_from_a_number_of_a_large_shard_never_parses_the_shard(
     assert not [path for path in parsed if "/sms/numbers/" in path]
     with fresh.transaction() as tx, SmsRecords(tx) as records:
         assert [message["body"] for message in records.messages(phone)] == ["3", "2", "3", "4", "5"]
+
+
+def test_the_days_sweep_reads_a_shard_whole_once_and_keeps_no_parsed_copy(
+    store: FeedbackStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a day a number's shard is read whole to prune it. Kept parsed afterwards, 256 shards took more
+    than a server's cache holds and pushed one another out: every later text of the day is appended
+    blind and looked up by its offsets, as before the sweep."""
+    phone, other = same_shard_numbers(2)
+    for n in range(60):  # ~60 KB: a shard that has offsets
+        with store.transaction() as tx, SmsRecords(tx) as records:
+            records.save_message(other, f"SMo{n}", NOON + timedelta(minutes=n), {"body": "x" * 900})
+    parsed: list[str] = []
+    real = DurableJSONStorage._parse_file
+    monkeypatch.setattr(
+        DurableJSONStorage, "_parse_file", lambda self, content: parsed.append(self.path.name) or real(self, content)
+    )
+    server = FeedbackStore(store.root)
+    next_day = NOON + timedelta(days=1)
+    for n in range(5):
+        with server.transaction() as tx, SmsRecords(tx) as records:
+            records.save_message(phone, f"SM{n}", next_day + timedelta(minutes=n), {"body": str(n)})
+        assert not server.files._storages[f"{shard_name(phone)}.json"].parsed
+    assert len(parsed) == 1  # the sweep, at the day's first text
+    with server.transaction() as tx, SmsRecords(tx) as records:
+        assert [message["body"] for message in records.messages(phone)] == ["0", "1", "2", "3", "4"]
