@@ -338,3 +338,28 @@ def test_a_file_written_blind_is_folded_when_due_and_left_unparsed_again(
     assert not path.with_name("shard.json.log").exists() or path.with_name("shard.json.log").stat().st_size < 200
     expected = {f"old{n}": {"n": n} for n in range(3)} | {f"new{n}": {"n": n} for n in range(12)}
     assert reopened(path)["ids"] == expected
+
+
+def test_a_large_file_only_written_and_looked_up_in_is_set_aside_one_read_whole_stays_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SMS server makes the day's file with its first answer, so it holds it parsed; after 50,000 texts
+    that is 15 MB it only appends to and looks answers up in. Once such a file is as large as files
+    read by their offsets, and nobody read it whole for a while, it is set aside. A file read whole
+    between changes (a console's queue) stays parsed."""
+    monkeypatch.setattr(storage.offsets, "OFFSETS_FROM", 4096)  # (their real sizes: 32 KiB, 1 MiB)
+    monkeypatch.setattr(storage, "SEARCHED_UNTIL_PARSED", 1024)
+    monkeypatch.setattr(storage, "ASIDE_AFTER", 8)
+    written, watched = DurableJSONStorage(tmp_path / "day.json"), DurableJSONStorage(tmp_path / "queue.json")
+    for file in (written, watched):
+        file.write({"ratings": {}})
+    for n in range(100):
+        record = {f"r{n}": {"id": f"r{n}", "comment": "x" * 60}}
+        written.append("ratings", record)
+        watched.append("ratings", record)
+        assert watched.read() is not None  # a console refreshing its list
+        if n < 8:
+            assert written.parsed
+        assert written.find_by_id("ratings", f"r{n}") == record[f"r{n}"]
+    assert not written.parsed and watched.parsed
+    assert reopened(tmp_path / "day.json") == reopened(tmp_path / "queue.json")
