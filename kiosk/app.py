@@ -125,7 +125,7 @@ class KioskApp(App[None]):
 
     # -- screens ----------------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self._catch_stop_signals()
         self.theme = self.settings.theme
         settings, clock = self.settings, self.clock
@@ -140,9 +140,10 @@ class KioskApp(App[None]):
             self.install_screen(screen, name=f"step-{step}")
         self.thanks = ThanksScreen(settings.thanks_seconds)
         self.install_screen(self.thanks, name="thanks")
-        # Pushed rather than the default screen, so that its own CSS_PATH is loaded.
+        # Pushed rather than the default screen, so that its own CSS_PATH is loaded; awaited, so the app
+        # takes no key before the question is up (a key pressed then went to the empty default screen).
         self.idle = IdleScreen(settings, setup_mode=self.setup_mode)
-        self.push_screen(self.idle)
+        await self.push_screen(self.idle)
         self._refresh_status()
         if len(self.outbox):
             self._schedule_retry()
