@@ -83,9 +83,10 @@ class Tail:
         self.asked = False  # whether a lookup after these offsets came before (the first one searches)
 
     def lookup(
-        self, journal: Path, header: dict[str, Any], table: str, key: str
+        self, journal: Path, header: dict[str, Any], table: str, key: str, seen: list[int] | None = None
     ) -> tuple[dict[str, Any] | None] | None:
-        """``(document or None if deleted,)`` if the lines after the offsets name the key, else None."""
+        """``(document or None if deleted,)`` if the lines after the offsets name the key, else None. ``seen``:
+        the journal's (inode, size, mtime) as the caller has just read it (else read here)."""
         made = (tuple(header["file"]), tuple(header["journal"]), header["whole"], header["generation"])
         whole = int(header["whole"])
         if made != self.made:
@@ -94,12 +95,13 @@ class Tail:
             # The first lookup searches the lines, as a lookup without a Tail does: a process asking once (a
             # duplicate check, a flag's new id in one shard of 256) parses only the lines that name the key.
             self.asked = True
-            return _search_tail(journal, header, table, key)
+            return _search_tail(journal, header, table, key, seen)
         # Asked again, it counts them. Caught up once, it follows the journal as far as a journal goes
         # before it is folded (one to two times the file's size); a first reading is bounded as a search is, so a
         # process never parses megabytes of lines at once (it makes the offsets anew).
         following = self.read_to > whole
-        now = _journal_bounds(journal, header, most=3 * max(TAIL_LEAST, header["file"][1]) if following else None)
+        most = 3 * max(TAIL_LEAST, header["file"][1]) if following else None
+        now = _journal_bounds(journal, header, most, seen)
         if now[1] < self.read_to:  # lines read here were cut since (a failed transaction's): read again
             self.read_to, self.places = whole, {}
         if now[1] > self.read_to:
@@ -116,6 +118,21 @@ class Tail:
                 raise Unknown("not the document")
             return (document,)
         return (place,)
+
+    def note(self, entry: dict[str, Any], line: bytes, start: int) -> None:
+        """Count a line this process has just appended at ``start``, from the ``entry`` it wrote as ``line``
+        (its ``orjson`` bytes and newline), not read back and parsed (a server counts its own day's,
+        shard's and id shard's lines: 20 us each read back). Only when every line before it was counted
+        here; else the next lookup reads them all, this one with them."""
+        if not self.made or self.read_to != start or entry.get("g") != self.made[3]:
+            return
+        parts = _parts_of(entry, line[:-1])
+        if parts is None:
+            return
+        for name, documents, deleted, at in parts:
+            _count(name, documents, start + at, self.places, 1)
+            self.places.update({(name, gone): None for gone in deleted})  # after the upserts, as replay
+        self.read_to = start + len(line)
 
     @property
     def cost(self) -> int:
@@ -180,18 +197,21 @@ class Offsets:
         key: str,
         check: Callable[[dict[str, Any]], bool],
         tail: Tail | None = None,
+        seen: tuple[list[int], list[int]] | None = None,
     ) -> dict[str, Any] | None:
         """The newest version of one document of ``table``, or None if there is none; raises :class:`Unknown`.
         ``tail``: this process's reading of the lines after the offsets (without one, they are searched,
-        up to :func:`_journal_bounds`)."""
+        up to :func:`_journal_bounds`). ``seen``: the file's and the journal's (inode, size, mtime) as the
+        caller has just read them (a server's lookup stats each once, not twice)."""
         header = self.header
         try:
-            if header["file"] != _stat(path):
+            if header["file"] != (seen[0] if seen is not None else _stat(path)):
                 raise Unknown("stale")
+            journal_now = None if seen is None else seen[1]
             if tail is not None:
-                found = tail.lookup(journal, header, table, key)
+                found = tail.lookup(journal, header, table, key, journal_now)
             else:
-                found = _search_tail(journal, header, table, key)
+                found = _search_tail(journal, header, table, key, journal_now)
             if found is not None:
                 return found[0]
             wanted = _hash(table, key)
@@ -225,14 +245,20 @@ class Reader:
         self.held: Offsets | None = None
         self.tail = Tail()
 
-    def find(self, table: str, key: str, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+    def find(
+        self,
+        table: str,
+        key: str,
+        check: Callable[[dict[str, Any]], bool],
+        seen: tuple[list[int], list[int]] | None = None,
+    ) -> dict[str, Any] | None:
         """As :meth:`Offsets.find`; raises :class:`Unknown` when the sidecar on disk cannot answer either."""
         if self.held is not None:
             with contextlib.suppress(Unknown):
-                return self.held.find(self.path, self.journal, table, key, check, self.tail)
+                return self.held.find(self.path, self.journal, table, key, check, self.tail, seen)
         self.held = None
         held = Offsets.read(self.path)
-        found = held.find(self.path, self.journal, table, key, check, self.tail)
+        found = held.find(self.path, self.journal, table, key, check, self.tail, seen)
         self.held = held
         return found
 
@@ -425,19 +451,23 @@ def _lines(logged: bytes) -> list[tuple[bytes, int]]:
     return lines
 
 
-def _search_tail(journal: Path, header: dict[str, Any], table: str, key: str) -> tuple[dict[str, Any] | None] | None:
+def _search_tail(
+    journal: Path, header: dict[str, Any], table: str, key: str, seen: list[int] | None = None
+) -> tuple[dict[str, Any] | None] | None:
     """The key's newest version in the lines after the offsets, searched (see :func:`newest_in_journal`)."""
-    return newest_in_journal(_journal_tail(journal, header), header["generation"], table, key)
+    return newest_in_journal(_journal_tail(journal, header, seen), header["generation"], table, key)
 
 
-def _journal_tail(journal: Path, header: dict[str, Any]) -> bytes:
+def _journal_tail(journal: Path, header: dict[str, Any], seen: list[int] | None = None) -> bytes:
     """The journal's lines appended since the offsets were made (raises :class:`Unknown`: see
     :func:`_journal_bounds`)."""
-    now, whole = _journal_bounds(journal, header), int(header["whole"])
+    now, whole = _journal_bounds(journal, header, seen=seen), int(header["whole"])
     return b"" if now == header["journal"] else _read_at(journal, whole, now[1] - whole)
 
 
-def _journal_bounds(journal: Path, header: dict[str, Any], most: int | None = None) -> list[int]:
+def _journal_bounds(
+    journal: Path, header: dict[str, Any], most: int | None = None, seen: list[int] | None = None
+) -> list[int]:
     """The journal's (inode, size, mtime) now; raises :class:`Unknown` if it was cut or replaced since the
     offsets were made, or grew past ``most`` bytes since, by default ``TAIL_LEAST`` and an eighth of the
     file: a lookup without a :class:`Tail` searches those lines, so they are bounded, and making the
@@ -447,7 +477,7 @@ def _journal_bounds(journal: Path, header: dict[str, Any], most: int | None = No
     An id shard of years (300 KB) gains a line a flag: its lookups search at most 64 KiB of them
     however long the history. A busy day of 15 MB is read up to 2 MB on before it is read again.
     """
-    now, then, whole = _stat(journal), header["journal"], int(header["whole"])
+    now, then, whole = seen if seen is not None else _stat(journal), header["journal"], int(header["whole"])
     if now != then and then[0] and (now[0] != then[0] or now[1] < whole):
         raise Unknown("journal replaced")
     if now[1] - whole > (max(TAIL_LEAST, header["file"][1] // 8) if most is None else most):

@@ -355,11 +355,14 @@ class DurableJSONStorage(Storage):
             assert self.log is not None
             entry["w"] = self.log.tag()
         line = orjson.dumps(entry) + b"\n"
+        start = self._journal_valid_size
         try:
             self._append_line(line)
         except OSError as error:
             self._cached = None
             raise StoreWriteError(self.journal_path, error) from error
+        if self._offsets is not None:
+            self._offsets.tail.note(entry, line, start)
 
     def _prepare_blind(self) -> bool:
         """Learn what a journal line needs without parsing the file: its generation (the ``_meta`` table,
@@ -650,21 +653,25 @@ class DurableJSONStorage(Storage):
         one found: a text asks its number's record twice and its earlier answer's id and day twice."""
         if self._offsets is None:
             self._offsets = offsets.Reader(self.path, self.journal_path)
+        journal_stat = _stat_of(self.journal_path)
         if self.audits is not None:
-            now = (self.audits.round, file_stat, _stat_of(self.journal_path))
+            now = (self.audits.round, file_stat, journal_stat)
             if self._found[0] != now:
                 self._found = (now, {})
             if (table, key) in self._found[1]:
                 return self._found[1][table, key]
-        found = self._ask_offsets(table, key, check)
+        seen = (list(file_stat or (0, 0, 0)), list(journal_stat or (0, 0, 0)))
+        found = self._ask_offsets(table, key, check, seen)
         if self.audits is not None:
             self._found[1][table, key] = found
         return found
 
-    def _ask_offsets(self, table: str, key: str, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+    def _ask_offsets(
+        self, table: str, key: str, check: Callable[[dict[str, Any]], bool], seen: tuple[list[int], list[int]]
+    ) -> dict[str, Any] | None:
         assert self._offsets is not None
         with contextlib.suppress(offsets.Unknown):
-            return self._offsets.find(table, key, check)
+            return self._offsets.find(table, key, check, seen)
         made = offsets.make(self.path, self.journal_path)
         if made is not None:
             with contextlib.suppress(OSError, offsets.Unknown):  # derived: without them, the file is read

@@ -233,3 +233,33 @@ def test_a_fold_writes_the_offsets_beside_its_file_without_reading_it_back(
     assert server.find_by_id("numbers", "+12025550099", check=lambda d: "n" in d, offsets_from=1) == {"n": 99}
     DurableJSONStorage(small).write({"numbers": {}})
     assert not offsets.sidecar(small).exists()
+
+
+def test_a_server_counts_the_lines_it_appends_without_reading_them_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server appends to the day, its number's shard and an id shard on every text, and looks them up
+    on the next: it counts its own lines from what it wrote. Another process's lines are read."""
+    path = tmp_path / "ids.json"
+    DurableJSONStorage(path).write({"ids": {f"old-{n}": {"day": "2026-01-01"} for n in range(100)}})
+    server = DurableJSONStorage(path)
+
+    def find(key: str) -> dict[str, Any] | None:
+        return server.find_by_id("ids", key, check=lambda entry: "day" in entry, offsets_from=1)
+
+    assert find("old-1") == find("old-2") == {"day": "2026-01-01"}  # made, then asked again: following
+    counted = []
+    real = offsets.Tail._count_line
+    monkeypatch.setattr(offsets.Tail, "_count_line", lambda self, *args: counted.append(args) or real(self, *args))
+    for n in range(30):
+        server.append("ids", {f"new-{n}": {"day": "2026-11-25"}, "old-7": {"day": f"changed {n}"}})
+        assert find(f"new-{n}") == {"day": "2026-11-25"} and find("old-7") == {"day": f"changed {n}"}
+    server.delete("ids", ["old-5"])
+    assert find("old-5") is None and find("old-6") == {"day": "2026-01-01"}
+    assert counted == []
+    DurableJSONStorage(path).append("ids", {"theirs": {"day": "2026-11-26"}})  # another process
+    server.append("ids", {"ours": {"day": "2026-11-27"}})
+    assert find("theirs") == {"day": "2026-11-26"} and find("ours") == {"day": "2026-11-27"}
+    assert len(counted) == 2  # theirs, and ours after it, read back
+    everything = (DurableJSONStorage(path).read() or {})["ids"]
+    assert {key: find(key) for key in everything} == everything
