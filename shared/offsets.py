@@ -129,9 +129,7 @@ class Tail:
         parts = _parts_of(entry, line[:-1])
         if parts is None:
             return
-        for name, documents, deleted, at in parts:
-            _count(name, documents, start + at, self.places, 1)
-            self.places.update({(name, gone): None for gone in deleted})  # after the upserts, as replay
+        self._count_parts(parts, start)
         self.read_to = start + len(line)
 
     @property
@@ -148,6 +146,10 @@ class Tail:
                 self.places.update({(name, changed): document for changed, document in documents.items()})
                 self.places.update({(name, gone): None for gone in deleted})
             return
+        self._count_parts(parts, start)
+
+    def _count_parts(self, parts: list[tuple[str, dict[str, Any], list[str], int]], start: int) -> None:
+        """Note where each document of a line starting at ``start`` lies, and which keys it deleted."""
         for name, documents, deleted, at in parts:
             _count(name, documents, start + at, self.places, 1)  # type: ignore[arg-type]
             self.places.update({(name, gone): None for gone in deleted})  # after the upserts, as replay
